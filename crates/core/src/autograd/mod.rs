@@ -1,0 +1,197 @@
+//! Reverse-mode autograd on a tape, and the flat parameter arena.
+//!
+//! Ops append a node to the [`Tape`] and return a [`Var`] (the index of their output).
+//! [`Tape::backward`] walks the nodes in reverse and **accumulates** (`+=`) into gradient
+//! buffers, so a value used twice receives both contributions. Parameters live outside the
+//! tape in one [`ParamStore`] (values and gradients as two flat `Vec<f32>`), which is what
+//! optimizers update and what crosses the wasm boundary as a single `Float32Array`.
+//!
+//! The tape recycles its buffers: [`Tape::reset`] keeps every allocation in a pool, so the
+//! next step of the same model reuses them instead of allocating.
+
+mod params;
+pub use params::{ParamEntry, ParamId, ParamStore};
+
+use crate::kernels::gemm::GemmScratch;
+use crate::ops;
+use crate::tensor::Tensor;
+use alloc::vec::Vec;
+
+/// Handle of a value on the tape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Var(pub(crate) usize);
+
+/// Training or evaluation behaviour for layers that differ (dropout, batch norm).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Batch statistics, stochastic layers active, backward possible.
+    Train,
+    /// Running statistics, deterministic.
+    Eval,
+}
+
+/// What produced a value, with the state its backward needs.
+#[derive(Debug)]
+pub(crate) enum Node {
+    Leaf,
+    Linear(ops::linear::LinearNode),
+    Conv2d(ops::conv::Conv2dNode),
+    Pool(ops::pool::PoolNode),
+    Act(ops::activation::ActNode),
+    Reshape(ops::reshape::ReshapeNode),
+    Add(ops::elementwise::AddNode),
+    SoftmaxCe(ops::loss::SoftmaxCeNode),
+}
+
+/// The tape: values in creation order, their gradients, and the nodes that made them.
+#[derive(Debug, Default)]
+pub struct Tape {
+    pub(crate) values: Vec<Tensor>,
+    pub(crate) grads: Vec<Vec<f32>>,
+    pub(crate) requires_grad: Vec<bool>,
+    pub(crate) nodes: Vec<Node>,
+    pub(crate) gemm: GemmScratch,
+    pool: Vec<Vec<f32>>,
+}
+
+impl Tape {
+    /// An empty tape.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Forgets every value and node but keeps their buffers for reuse by the next step.
+    pub fn reset(&mut self) {
+        for t in self.values.drain(..) {
+            self.pool.push(t.into_vec());
+        }
+        for g in self.grads.drain(..) {
+            if g.capacity() > 0 {
+                self.pool.push(g);
+            }
+        }
+        for n in self.nodes.drain(..) {
+            match n {
+                Node::Conv2d(c) => self.pool.push(c.cols),
+                Node::SoftmaxCe(s) => self.pool.push(s.probs),
+                _ => {}
+            }
+        }
+        self.requires_grad.clear();
+    }
+
+    /// A zeroed buffer of `len`, reusing the smallest pooled allocation that fits.
+    pub(crate) fn buffer(&mut self, len: usize) -> Vec<f32> {
+        let best = self
+            .pool
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.capacity() >= len)
+            .min_by_key(|(_, v)| v.capacity())
+            .map(|(i, _)| i);
+        let mut v = match best {
+            Some(i) => self.pool.swap_remove(i),
+            None => Vec::with_capacity(len),
+        };
+        v.clear();
+        v.resize(len, 0.0);
+        v
+    }
+
+    /// Returns a scratch buffer to the pool.
+    pub(crate) fn recycle(&mut self, v: Vec<f32>) {
+        self.pool.push(v);
+    }
+
+    /// A tensor of `shape` in a recycled buffer (zero-filled).
+    pub(crate) fn tensor(&mut self, shape: &[usize]) -> Tensor {
+        let n = shape.iter().product();
+        Tensor::from_vec(shape, self.buffer(n))
+    }
+
+    pub(crate) fn push(&mut self, value: Tensor, node: Node, requires_grad: bool) -> Var {
+        self.values.push(value);
+        self.grads.push(Vec::new());
+        self.requires_grad.push(requires_grad);
+        self.nodes.push(node);
+        Var(self.values.len() - 1)
+    }
+
+    /// Records a constant input (no gradient is computed for it).
+    pub fn input(&mut self, t: Tensor) -> Var {
+        self.push(t, Node::Leaf, false)
+    }
+
+    /// Records an input whose gradient [`Tape::grad`] will report (gradient checks, saliency).
+    pub fn input_with_grad(&mut self, t: Tensor) -> Var {
+        self.push(t, Node::Leaf, true)
+    }
+
+    /// The value of `v`.
+    pub fn value(&self, v: Var) -> &Tensor {
+        &self.values[v.0]
+    }
+
+    /// The gradient of `v` after [`Tape::backward`] (empty if none reached it).
+    pub fn grad(&self, v: Var) -> &[f32] {
+        &self.grads[v.0]
+    }
+
+    pub(crate) fn needs_grad(&self, v: Var) -> bool {
+        self.requires_grad[v.0]
+    }
+
+    /// Backpropagates from a scalar `loss` (seed 1), accumulating parameter gradients into
+    /// `params` (`+=`; zero them first with [`ParamStore::zero_grad`]).
+    ///
+    /// # Panics
+    /// If `loss` is not a single value.
+    #[track_caller]
+    pub fn backward(&mut self, loss: Var, params: &mut ParamStore) {
+        assert_eq!(self.values[loss.0].len(), 1, "backward: loss must be a scalar");
+        self.backward_from(loss, &[1.0], params);
+    }
+
+    /// Backpropagates with an explicit seed gradient `dy` for `out` (same length as its value).
+    #[track_caller]
+    pub fn backward_from(&mut self, out: Var, dy: &[f32], params: &mut ParamStore) {
+        assert_eq!(self.values[out.0].len(), dy.len(), "backward_from: seed has the wrong length");
+        let mut seed = self.buffer(dy.len());
+        seed.copy_from_slice(dy);
+        self.grads[out.0] = seed;
+        for i in (0..=out.0).rev() {
+            if self.grads[i].is_empty() || !self.requires_grad[i] {
+                continue;
+            }
+            let dy = core::mem::take(&mut self.grads[i]);
+            let node = core::mem::replace(&mut self.nodes[i], Node::Leaf);
+            match &node {
+                Node::Leaf => {}
+                Node::Linear(n) => n.backward(self, &dy, params),
+                Node::Conv2d(n) => n.backward(self, &dy, params),
+                Node::Pool(n) => n.backward(self, &dy),
+                Node::Act(n) => n.backward(self, Var(i), &dy),
+                Node::Reshape(n) => n.backward(self, &dy),
+                Node::Add(n) => n.backward(self, &dy),
+                Node::SoftmaxCe(n) => n.backward(self, &dy),
+            }
+            self.nodes[i] = node;
+            self.grads[i] = dy;
+        }
+    }
+
+    /// The gradient buffer of `v`, created zeroed on first use (for `+=` accumulation).
+    pub(crate) fn grad_mut(&mut self, v: Var) -> &mut [f32] {
+        if self.grads[v.0].is_empty() {
+            let n = self.values[v.0].len();
+            self.grads[v.0] = self.buffer(n);
+        }
+        &mut self.grads[v.0]
+    }
+
+    /// Splits borrows: the value of `x` and the (created) gradient buffer of `x`.
+    pub(crate) fn value_and_grad_mut(&mut self, x: Var) -> (&Tensor, &mut [f32]) {
+        self.grad_mut(x);
+        (&self.values[x.0], &mut self.grads[x.0])
+    }
+}

@@ -1,0 +1,220 @@
+//! Finite-difference gradient checking: central differences, accumulated in f64, against the
+//! tape's analytic gradients for every input and parameter element.
+//!
+//! The checked function is reduced to a scalar `L = Σ yᵢ·rᵢ` with fixed random weights `r`,
+//! so every output element contributes with a distinct weight.
+
+use crate::autograd::{ParamStore, Tape, Var};
+use crate::rng::Rng;
+use crate::tensor::Tensor;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// Tolerances and step for [`check_gradients`].
+#[derive(Clone, Copy, Debug)]
+pub struct GradCheck {
+    /// Finite-difference step.
+    pub eps: f32,
+    /// Allowed `|analytic − numeric| / max(1, |numeric|)`.
+    pub tol: f64,
+}
+
+impl Default for GradCheck {
+    fn default() -> Self {
+        GradCheck { eps: 1e-2, tol: 2e-2 }
+    }
+}
+
+fn weighted_sum(t: &Tensor, r: &[f32]) -> f64 {
+    t.data().iter().zip(r).map(|(a, b)| *a as f64 * *b as f64).sum()
+}
+
+/// Checks `f`'s gradients with respect to every element of `inputs` and of `params`.
+/// Returns the worst relative error, or a message naming the first element that fails.
+pub fn check_gradients<F>(params: &mut ParamStore, inputs: &[Tensor], f: F, cfg: GradCheck) -> Result<f64, String>
+where
+    F: Fn(&mut Tape, &ParamStore, &[Var]) -> Var,
+{
+    let eval = |params: &ParamStore, inputs: &[Tensor], r: Option<&[f32]>| -> (f64, Tensor) {
+        let mut tape = Tape::new();
+        let vars: Vec<Var> = inputs.iter().map(|t| tape.input(t.clone())).collect();
+        let y = f(&mut tape, params, &vars);
+        let out = tape.value(y).clone();
+        (r.map_or(0.0, |r| weighted_sum(&out, r)), out)
+    };
+    // Analytic pass.
+    let mut tape = Tape::new();
+    let vars: Vec<Var> = inputs.iter().map(|t| tape.input_with_grad(t.clone())).collect();
+    let y = f(&mut tape, params, &vars);
+    let mut rng = Rng::new(0x5eed);
+    let r: Vec<f32> = (0..tape.value(y).len()).map(|_| rng.uniform(-1.0, 1.0)).collect();
+    params.zero_grad();
+    tape.backward_from(y, &r, params);
+    let analytic_in: Vec<Vec<f32>> = vars
+        .iter()
+        .map(|v| {
+            let g = tape.grad(*v);
+            if g.is_empty() {
+                alloc::vec![0.0; tape.value(*v).len()]
+            } else {
+                g.to_vec()
+            }
+        })
+        .collect();
+    let analytic_p: Vec<f32> = params.grads().to_vec();
+    drop(tape);
+
+    let eps = cfg.eps;
+    let mut worst = 0.0f64;
+    let mut compare = |what: String, a: f32, lp: f64, lm: f64| -> Result<(), String> {
+        let num = (lp - lm) / (2.0 * eps as f64);
+        let err = (a as f64 - num).abs() / num.abs().max(1.0);
+        worst = worst.max(err);
+        if err > cfg.tol {
+            return Err(format!("{what}: analytic {a} vs numeric {num} (rel err {err:.3e})"));
+        }
+        Ok(())
+    };
+    let mut inputs: Vec<Tensor> = inputs.to_vec();
+    for t in 0..inputs.len() {
+        for i in 0..inputs[t].len() {
+            let orig = inputs[t].data()[i];
+            inputs[t].data_mut()[i] = orig + eps;
+            let lp = eval(params, &inputs, Some(&r)).0;
+            inputs[t].data_mut()[i] = orig - eps;
+            let lm = eval(params, &inputs, Some(&r)).0;
+            inputs[t].data_mut()[i] = orig;
+            compare(format!("input {t}[{i}]"), analytic_in[t][i], lp, lm)?;
+        }
+    }
+    for i in 0..params.len() {
+        let orig = params.values()[i];
+        params.values_mut()[i] = orig + eps;
+        let lp = eval(params, &inputs, Some(&r)).0;
+        params.values_mut()[i] = orig - eps;
+        let lm = eval(params, &inputs, Some(&r)).0;
+        params.values_mut()[i] = orig;
+        let name = params.entries().iter().find(|e| i >= e.offset && i < e.offset + e.len).map_or("?", |e| e.name.as_str());
+        compare(format!("param {name} flat[{i}]"), analytic_p[i], lp, lm)?;
+    }
+    Ok(worst)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::activation::Activation;
+    use crate::{Conv2dParams, Pool2dParams};
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn rand_tensor(rng: &mut Rng, shape: &[usize]) -> Tensor {
+        let n = shape.iter().product();
+        Tensor::from_vec(shape, (0..n).map(|_| rng.uniform(-1.0, 1.0)).collect())
+    }
+
+    fn rand_param(ps: &mut ParamStore, rng: &mut Rng, name: &str, shape: &[usize]) -> crate::ParamId {
+        let n = shape.iter().product();
+        ps.add(name, shape, (0..n).map(|_| rng.uniform(-0.5, 0.5)).collect())
+    }
+
+    fn run(ps: &mut ParamStore, inputs: &[Tensor], f: impl Fn(&mut Tape, &ParamStore, &[Var]) -> Var) {
+        match check_gradients(ps, inputs, f, GradCheck::default()) {
+            Ok(err) => assert!(err < 2e-2),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn linear() {
+        let mut rng = Rng::new(1);
+        let mut ps = ParamStore::new();
+        let w = rand_param(&mut ps, &mut rng, "w", &[5, 7]);
+        let b = rand_param(&mut ps, &mut rng, "b", &[5]);
+        let x = rand_tensor(&mut rng, &[3, 7]);
+        run(&mut ps, &[x], |t, p, v| t.linear(p, v[0], w, Some(b)));
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn conv2d_stride_and_padding() {
+        let mut rng = Rng::new(2);
+        for (k, s, pad) in [(3, 1, 1), (3, 2, 1), (2, 2, 0), (5, 1, 2)] {
+            let p = Conv2dParams::square(2, 3, k, s, pad);
+            let mut ps = ParamStore::new();
+            let w = rand_param(&mut ps, &mut rng, "w", &[3, 2, k, k]);
+            let b = rand_param(&mut ps, &mut rng, "b", &[3]);
+            let x = rand_tensor(&mut rng, &[2, 2, 6, 5]);
+            run(&mut ps, &[x], |t, pr, v| t.conv2d(pr, v[0], w, Some(b), p));
+        }
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn max_and_avg_pool() {
+        let mut rng = Rng::new(3);
+        let mut ps = ParamStore::new();
+        // Well-separated values keep max-pool away from ties (its kinks).
+        let mut x = Tensor::from_vec(&[2, 2, 5, 4], (0..80).map(|i| i as f32 * 0.1).collect());
+        rng.shuffle(x.data_mut());
+        run(&mut ps, &[x.clone()], |t, _, v| t.max_pool2d(v[0], Pool2dParams::square(2)));
+        run(&mut ps, &[x.clone()], |t, _, v| t.max_pool2d(v[0], Pool2dParams { kernel: 3, stride: 2, padding: 1 }));
+        run(&mut ps, &[x], |t, _, v| t.avg_pool2d(v[0], Pool2dParams { kernel: 2, stride: 1, padding: 1 }));
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn activations() {
+        let mut rng = Rng::new(4);
+        let mut ps = ParamStore::new();
+        // Keep relu inputs away from its kink at 0.
+        let x = Tensor::from_vec(&[3, 5], (0..15).map(|i| if i % 2 == 0 { 0.3 + rng.next_f32() } else { -0.3 - rng.next_f32() }).collect());
+        for act in [Activation::Relu, Activation::Tanh, Activation::Sigmoid] {
+            run(&mut ps, &[x.clone()], |t, _, v| t.activation(v[0], act));
+        }
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn flatten_and_softmax_cross_entropy() {
+        let mut rng = Rng::new(5);
+        let mut ps = ParamStore::new();
+        let x = rand_tensor(&mut rng, &[4, 2, 1, 3]);
+        run(&mut ps, &[x], |t, _, v| {
+            let f = t.flatten(v[0]);
+            t.softmax_cross_entropy(f, &[0, 5, 2, 3])
+        });
+    }
+
+    /// A value used twice (`h` feeds two heads whose outputs are added) gets both gradients.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn value_used_twice_accumulates() {
+        let mut rng = Rng::new(6);
+        let mut ps = ParamStore::new();
+        let w1 = rand_param(&mut ps, &mut rng, "w1", &[3, 4]);
+        let w2 = rand_param(&mut ps, &mut rng, "w2", &[3, 3]);
+        let x = rand_tensor(&mut rng, &[2, 4]);
+        run(&mut ps, &[x], |t, p, v| {
+            let h = t.linear(p, v[0], w1, None);
+            let a = t.linear(p, h, w2, None);
+            let s = t.add(a, h); // residual: h used by the head and by the shortcut
+            t.add(s, s)
+        });
+    }
+
+    /// A whole LeNet-shaped chain (conv → tanh → pool → flatten → linear → CE).
+    #[wasm_bindgen_test(unsupported = test)]
+    fn small_cnn_chain() {
+        let mut rng = Rng::new(8);
+        let mut ps = ParamStore::new();
+        let p = Conv2dParams::square(1, 2, 3, 1, 1);
+        let w = rand_param(&mut ps, &mut rng, "c.w", &[2, 1, 3, 3]);
+        let b = rand_param(&mut ps, &mut rng, "c.b", &[2]);
+        let fw = rand_param(&mut ps, &mut rng, "f.w", &[3, 2 * 3 * 3]);
+        let x = rand_tensor(&mut rng, &[2, 1, 6, 6]);
+        run(&mut ps, &[x], |t, pr, v| {
+            let c = t.conv2d(pr, v[0], w, Some(b), p);
+            let a = t.activation(c, Activation::Tanh);
+            let q = t.avg_pool2d(a, Pool2dParams::square(2));
+            let f = t.flatten(q);
+            let l = t.linear(pr, f, fw, None);
+            t.softmax_cross_entropy(l, &[1, 2])
+        });
+    }
+}

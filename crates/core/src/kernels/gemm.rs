@@ -1,0 +1,407 @@
+//! Packed, cache-blocked GEMM with a register-tiled SIMD micro-kernel.
+//!
+//! Contract: `C = alpha * op(A) * op(B) + beta * C`, where `op(A)` is `m×k`, `op(B)` is
+//! `k×n` and `C` is row-major `m×n` with row stride `ldc`. Each operand is described by a
+//! [`MatRef`] with a row stride and a column stride, so `Aᵀ·B` and `A·Bᵀ` (what backward
+//! needs) are the same call with swapped strides: no transpose is ever materialised. When
+//! `beta == 0`, `C` is not read (it may hold garbage).
+//!
+//! Blocking follows BLIS: `B` is packed in `KC×NR` panels, `A` in `MR×KC` panels, and the
+//! [`MR`]`×`[`NR`] micro-kernel keeps its tile of `C` in registers for the whole `KC` loop.
+//! The micro-kernel is generic over [`Lanes`], so the scalar [`Scalar4`] run of the same
+//! algorithm is the bit-exact oracle for the SIMD one; [`gemm_naive`] is the textbook loop.
+
+use crate::simd::{scalar::Scalar4, Lanes, F32x4};
+use alloc::vec::Vec;
+
+/// Rows of `C` per micro-tile.
+pub const MR: usize = 4;
+/// Columns of `C` per micro-tile (two 4-lane vectors).
+pub const NR: usize = 8;
+/// Depth of one packed block (the `k` slice kept in cache).
+pub const KC: usize = 256;
+/// Rows of `A` per packed block.
+pub const MC: usize = 64;
+/// Columns of `B` per packed block.
+pub const NC: usize = 2048;
+
+/// A read-only matrix view: element `(i, j)` is `data[i * rs + j * cs]`.
+#[derive(Clone, Copy, Debug)]
+pub struct MatRef<'a> {
+    /// Backing storage.
+    pub data: &'a [f32],
+    /// Row stride.
+    pub rs: usize,
+    /// Column stride.
+    pub cs: usize,
+}
+
+impl<'a> MatRef<'a> {
+    /// A row-major matrix with `cols` columns.
+    pub fn row_major(data: &'a [f32], cols: usize) -> Self {
+        MatRef { data, rs: cols, cs: 1 }
+    }
+    /// The transpose of a row-major matrix with `cols` columns (no copy).
+    pub fn transposed(data: &'a [f32], cols: usize) -> Self {
+        MatRef { data, rs: 1, cs: cols }
+    }
+    #[inline(always)]
+    fn at(&self, i: usize, j: usize) -> f32 {
+        self.data[i * self.rs + j * self.cs]
+    }
+    /// Largest index touched by an `rows×cols` view, for bounds checks.
+    fn extent(&self, rows: usize, cols: usize) -> usize {
+        if rows == 0 || cols == 0 {
+            0
+        } else {
+            (rows - 1) * self.rs + (cols - 1) * self.cs + 1
+        }
+    }
+}
+
+/// Packing buffers reused across calls, so a steady-state GEMM does not allocate.
+#[derive(Debug, Default)]
+pub struct GemmScratch {
+    a: Vec<f32>,
+    b: Vec<f32>,
+}
+
+impl GemmScratch {
+    /// Empty scratch; buffers grow on first use.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+#[track_caller]
+fn check(m: usize, n: usize, k: usize, a: &MatRef, b: &MatRef, c: &[f32], ldc: usize) {
+    assert!(a.data.len() >= a.extent(m, k), "gemm: A too small for {m}x{k}");
+    assert!(b.data.len() >= b.extent(k, n), "gemm: B too small for {k}x{n}");
+    assert!(ldc >= n, "gemm: ldc {ldc} < n {n}");
+    if m > 0 && n > 0 {
+        assert!(c.len() >= (m - 1) * ldc + n, "gemm: C too small for {m}x{n} (ldc {ldc})");
+    }
+}
+
+/// `C = alpha * op(A) * op(B) + beta * C` with the build's fastest vector backend.
+///
+/// # Panics
+/// If a slice is too small for the given sizes and strides.
+#[track_caller]
+pub fn gemm(
+    m: usize,
+    n: usize,
+    k: usize,
+    alpha: f32,
+    a: MatRef,
+    b: MatRef,
+    beta: f32,
+    c: &mut [f32],
+    ldc: usize,
+    scratch: &mut GemmScratch,
+) {
+    gemm_with::<F32x4>(m, n, k, alpha, a, b, beta, c, ldc, scratch)
+}
+
+/// The same blocked algorithm on the portable [`Scalar4`] lanes (bit-exact oracle).
+#[track_caller]
+pub fn gemm_scalar(
+    m: usize,
+    n: usize,
+    k: usize,
+    alpha: f32,
+    a: MatRef,
+    b: MatRef,
+    beta: f32,
+    c: &mut [f32],
+    ldc: usize,
+    scratch: &mut GemmScratch,
+) {
+    gemm_with::<Scalar4>(m, n, k, alpha, a, b, beta, c, ldc, scratch)
+}
+
+/// The blocked algorithm, generic over the lane type.
+#[track_caller]
+pub fn gemm_with<V: Lanes>(
+    m: usize,
+    n: usize,
+    k: usize,
+    alpha: f32,
+    a: MatRef,
+    b: MatRef,
+    beta: f32,
+    c: &mut [f32],
+    ldc: usize,
+    scratch: &mut GemmScratch,
+) {
+    check(m, n, k, &a, &b, c, ldc);
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        scale_c(m, n, beta, c, ldc);
+        return;
+    }
+    let GemmScratch { a: pa, b: pb } = scratch;
+    let nc_max = NC.min(n.div_ceil(NR) * NR);
+    let mc_max = MC.min(m.div_ceil(MR) * MR);
+    let kc_max = KC.min(k);
+    if pb.len() < kc_max * nc_max {
+        pb.resize(kc_max * nc_max, 0.0);
+    }
+    if pa.len() < kc_max * mc_max {
+        pa.resize(kc_max * mc_max, 0.0);
+    }
+    for jc in (0..n).step_by(NC) {
+        let nc = NC.min(n - jc);
+        for pc in (0..k).step_by(KC) {
+            let kc = KC.min(k - pc);
+            // After the first k-block, C already holds the partial sum: accumulate.
+            let beta_blk = if pc == 0 { beta } else { 1.0 };
+            pack_b(&b, pc, kc, jc, nc, pb);
+            for ic in (0..m).step_by(MC) {
+                let mc = MC.min(m - ic);
+                pack_a(&a, ic, mc, pc, kc, pa);
+                for jr in (0..nc).step_by(NR) {
+                    let nr = NR.min(nc - jr);
+                    let bp = &pb[jr * kc..(jr + NR) * kc];
+                    for ir in (0..mc).step_by(MR) {
+                        let mr = MR.min(mc - ir);
+                        let ap = &pa[ir * kc..(ir + MR) * kc];
+                        let c0 = (ic + ir) * ldc + jc + jr;
+                        micro_kernel::<V>(kc, alpha, ap, bp, beta_blk, &mut c[c0..], ldc, mr, nr);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn scale_c(m: usize, n: usize, beta: f32, c: &mut [f32], ldc: usize) {
+    for i in 0..m {
+        for v in &mut c[i * ldc..i * ldc + n] {
+            *v = if beta == 0.0 { 0.0 } else { beta * *v };
+        }
+    }
+}
+
+/// Packs `op(B)[pc..pc+kc, jc..jc+nc]` into `NR`-wide panels: panel `q` holds, for each
+/// `p`, the `NR` values of row `p` (zero past the edge). Layout: `[panel][p][NR]`.
+fn pack_b(b: &MatRef, pc: usize, kc: usize, jc: usize, nc: usize, out: &mut [f32]) {
+    for (q, jr) in (0..nc).step_by(NR).enumerate() {
+        let nr = NR.min(nc - jr);
+        let panel = &mut out[q * NR * kc..(q + 1) * NR * kc];
+        if b.cs == 1 && nr == NR {
+            for p in 0..kc {
+                let s = (pc + p) * b.rs + jc + jr;
+                panel[p * NR..p * NR + NR].copy_from_slice(&b.data[s..s + NR]);
+            }
+        } else if b.rs == 1 {
+            // Transposed B: column j is contiguous in p.
+            for j in 0..NR {
+                if j < nr {
+                    let s = (jc + jr + j) * b.cs + pc;
+                    let col = &b.data[s..s + kc];
+                    for (p, &v) in col.iter().enumerate() {
+                        panel[p * NR + j] = v;
+                    }
+                } else {
+                    for p in 0..kc {
+                        panel[p * NR + j] = 0.0;
+                    }
+                }
+            }
+        } else {
+            for p in 0..kc {
+                for j in 0..NR {
+                    panel[p * NR + j] = if j < nr { b.at(pc + p, jc + jr + j) } else { 0.0 };
+                }
+            }
+        }
+    }
+}
+
+/// Packs `op(A)[ic..ic+mc, pc..pc+kc]` into `MR`-tall panels, layout `[panel][p][MR]`.
+fn pack_a(a: &MatRef, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut [f32]) {
+    for (q, ir) in (0..mc).step_by(MR).enumerate() {
+        let mr = MR.min(mc - ir);
+        let panel = &mut out[q * MR * kc..(q + 1) * MR * kc];
+        if a.rs == 1 && mr == MR {
+            // Transposed A: the MR values of one p are contiguous.
+            for p in 0..kc {
+                let s = (pc + p) * a.cs + ic + ir;
+                panel[p * MR..p * MR + MR].copy_from_slice(&a.data[s..s + MR]);
+            }
+            continue;
+        }
+        for i in 0..MR {
+            if i >= mr {
+                for p in 0..kc {
+                    panel[p * MR + i] = 0.0;
+                }
+            } else if a.cs == 1 {
+                let s = (ic + ir + i) * a.rs + pc;
+                for (p, &v) in a.data[s..s + kc].iter().enumerate() {
+                    panel[p * MR + i] = v;
+                }
+            } else {
+                for p in 0..kc {
+                    panel[p * MR + i] = a.at(ic + ir + i, pc + p);
+                }
+            }
+        }
+    }
+}
+
+/// One `MR×NR` tile: `C[0..mr, 0..nr] = alpha * Ap·Bp + beta * C` over depth `kc`.
+#[inline(always)]
+fn micro_kernel<V: Lanes>(
+    kc: usize,
+    alpha: f32,
+    ap: &[f32],
+    bp: &[f32],
+    beta: f32,
+    c: &mut [f32],
+    ldc: usize,
+    mr: usize,
+    nr: usize,
+) {
+    assert!(ap.len() >= kc * MR && bp.len() >= kc * NR);
+    let mut acc = [[V::zero(); 2]; MR];
+    let (a, b) = (ap.as_ptr(), bp.as_ptr());
+    for p in 0..kc {
+        // SAFETY: p < kc and the asserts above give kc*NR readable b and kc*MR readable a.
+        let (b0, b1) = unsafe { (V::load(b.add(p * NR)), V::load(b.add(p * NR + 4))) };
+        for (i, row) in acc.iter_mut().enumerate() {
+            // SAFETY: p * MR + i < kc * MR (checked above).
+            let ai = V::splat(unsafe { *a.add(p * MR + i) });
+            row[0] = ai.mul_add(b0, row[0]);
+            row[1] = ai.mul_add(b1, row[1]);
+        }
+    }
+    let va = V::splat(alpha);
+    if mr == MR && nr == NR {
+        for (i, row) in acc.iter().enumerate() {
+            let ci = &mut c[i * ldc..i * ldc + NR];
+            let (lo, hi) = ci.split_at_mut(4);
+            let (mut r0, mut r1) = (row[0].mul(va), row[1].mul(va));
+            if beta != 0.0 {
+                let vb = V::splat(beta);
+                r0 = V::load_slice(lo).mul_add(vb, r0);
+                r1 = V::load_slice(hi).mul_add(vb, r1);
+            }
+            r0.store_slice(lo);
+            r1.store_slice(hi);
+        }
+    } else {
+        let mut tile = [0.0f32; MR * NR];
+        for (i, row) in acc.iter().enumerate() {
+            row[0].mul(va).store_slice(&mut tile[i * NR..]);
+            row[1].mul(va).store_slice(&mut tile[i * NR + 4..]);
+        }
+        for i in 0..mr {
+            for j in 0..nr {
+                let cij = &mut c[i * ldc + j];
+                let t = tile[i * NR + j];
+                *cij = if beta != 0.0 { *cij * beta + t } else { t };
+            }
+        }
+    }
+}
+
+/// Textbook triple loop with the same contract as [`gemm`]; the test oracle.
+pub fn gemm_naive(
+    m: usize,
+    n: usize,
+    k: usize,
+    alpha: f32,
+    a: MatRef,
+    b: MatRef,
+    beta: f32,
+    c: &mut [f32],
+    ldc: usize,
+) {
+    check(m, n, k, &a, &b, c, ldc);
+    for i in 0..m {
+        for j in 0..n {
+            let mut s = 0.0f64;
+            for p in 0..k {
+                s += a.at(i, p) as f64 * b.at(p, j) as f64;
+            }
+            let cij = &mut c[i * ldc + j];
+            let prev = if beta == 0.0 { 0.0 } else { beta * *cij };
+            *cij = alpha * s as f32 + prev;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+    use alloc::vec;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn rand_vec(rng: &mut Rng, n: usize) -> Vec<f32> {
+        (0..n).map(|_| rng.uniform(-1.0, 1.0)).collect()
+    }
+
+    /// Every transpose case on odd sizes that cross MR/NR/KC edges, against the naive loop.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn matches_naive_on_odd_shapes_all_transposes() {
+        let mut rng = Rng::new(7);
+        let mut scratch = GemmScratch::new();
+        for &(m, n, k) in &[(1, 1, 1), (3, 5, 7), (4, 8, 1), (13, 17, 9), (6, 25, 784), (33, 70, 300), (65, 9, 257)] {
+            for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+                let a = rand_vec(&mut rng, m * k);
+                let b = rand_vec(&mut rng, k * n);
+                let am = if ta { MatRef::transposed(&a, m) } else { MatRef::row_major(&a, k) };
+                let bm = if tb { MatRef::transposed(&b, k) } else { MatRef::row_major(&b, n) };
+                let c0 = rand_vec(&mut rng, m * n);
+                let (mut c1, mut c2) = (c0.clone(), c0.clone());
+                gemm(m, n, k, 0.5, am, bm, 2.0, &mut c1, n, &mut scratch);
+                gemm_naive(m, n, k, 0.5, am, bm, 2.0, &mut c2, n);
+                for (x, y) in c1.iter().zip(&c2) {
+                    assert!((x - y).abs() <= 1e-4 * (1.0 + y.abs()), "{m}x{n}x{k} t=({ta},{tb}): {x} vs {y}");
+                }
+            }
+        }
+    }
+
+    /// The SIMD backend and the scalar lanes run the same algorithm: results are bit-equal.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn simd_is_bit_identical_to_scalar_lanes() {
+        let mut rng = Rng::new(11);
+        let mut s = GemmScratch::new();
+        for &(m, n, k) in &[(5, 11, 3), (19, 23, 29), (7, 100, 513)] {
+            let a = rand_vec(&mut rng, m * k);
+            let b = rand_vec(&mut rng, k * n);
+            let mut c1 = rand_vec(&mut rng, m * n);
+            let mut c2 = c1.clone();
+            let (am, bm) = (MatRef::row_major(&a, k), MatRef::transposed(&b, k));
+            gemm(m, n, k, 1.0, am, bm, 1.0, &mut c1, n, &mut s);
+            gemm_scalar(m, n, k, 1.0, am, bm, 1.0, &mut c2, n, &mut s);
+            assert_eq!(c1, c2);
+        }
+    }
+
+    /// beta = 0 must ignore whatever C held, NaN included; k = 0 scales C by beta.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn beta_zero_ignores_garbage_and_k_zero_scales() {
+        let a = vec![1.0, 2.0];
+        let b = vec![3.0, 4.0];
+        let mut c = vec![f32::NAN; 4];
+        let mut s = GemmScratch::new();
+        // [1,2]^T [3,4] = [[3,4],[6,8]]
+        gemm(2, 2, 1, 1.0, MatRef::row_major(&a, 1), MatRef::row_major(&b, 2), 0.0, &mut c, 2, &mut s);
+        assert_eq!(c, vec![3.0, 4.0, 6.0, 8.0]);
+        gemm(2, 2, 0, 1.0, MatRef::row_major(&a, 0), MatRef::row_major(&b, 2), 0.5, &mut c, 2, &mut s);
+        assert_eq!(c, vec![1.5, 2.0, 3.0, 4.0]);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn simd_backend_is_on_where_expected() {
+        #[cfg(any(target_arch = "x86_64", target_arch = "wasm32"))]
+        assert!(crate::simd::SIMD_ENABLED, "backend is {}", crate::simd::BACKEND);
+    }
+}

@@ -1,0 +1,48 @@
+//! wasm32 simd128 backend (enabled by `+simd128` in `.cargo/config.toml`).
+
+use super::Lanes;
+use core::arch::wasm32::*;
+
+/// Four f32 in one `v128`.
+#[derive(Clone, Copy, Debug)]
+pub struct F32x4(v128);
+
+impl Lanes for F32x4 {
+    #[inline(always)]
+    fn zero() -> Self {
+        F32x4(f32x4_splat(0.0))
+    }
+    #[inline(always)]
+    fn splat(v: f32) -> Self {
+        F32x4(f32x4_splat(v))
+    }
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> Self {
+        // SAFETY: the caller guarantees 16 readable bytes; v128_load has no alignment need.
+        unsafe { F32x4(v128_load(p as *const v128)) }
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut f32) {
+        // SAFETY: the caller guarantees 16 writable bytes; v128_store has no alignment need.
+        unsafe { v128_store(p as *mut v128, self.0) }
+    }
+    #[inline(always)]
+    fn add(self, b: Self) -> Self {
+        F32x4(f32x4_add(self.0, b.0))
+    }
+    #[inline(always)]
+    fn mul(self, b: Self) -> Self {
+        F32x4(f32x4_mul(self.0, b.0))
+    }
+    #[inline(always)]
+    fn max(self, b: Self) -> Self {
+        // pmax(a, b) is `a < b ? b : a`, the scalar reference's selection exactly.
+        F32x4(f32x4_pmax(self.0, b.0))
+    }
+    #[inline(always)]
+    fn hsum(self) -> f32 {
+        let v = self.0;
+        (f32x4_extract_lane::<0>(v) + f32x4_extract_lane::<1>(v))
+            + (f32x4_extract_lane::<2>(v) + f32x4_extract_lane::<3>(v))
+    }
+}
