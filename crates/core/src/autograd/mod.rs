@@ -188,10 +188,4 @@ impl Tape {
         }
         &mut self.grads[v.0]
     }
-
-    /// Splits borrows: the value of `x` and the (created) gradient buffer of `x`.
-    pub(crate) fn value_and_grad_mut(&mut self, x: Var) -> (&Tensor, &mut [f32]) {
-        self.grad_mut(x);
-        (&self.values[x.0], &mut self.grads[x.0])
-    }
 }
