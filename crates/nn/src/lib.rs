@@ -1,1 +1,26 @@
+//! depthlab-nn: layers, the model zoo, optimizers, MNIST IDX data, augmentation and the
+//! training step. `#![no_std]` + `alloc`; knows nothing about JavaScript.
+//!
+//! - [`layers`]: Config → init → forward layers over [`depthlab_core::Tape`].
+//! - [`models`]: the model zoo (LeNet-5 today), each file citing its paper.
+//! - [`optim`]: SGD with momentum and Adam, both with L2 weight decay.
+//! - [`data`]: the IDX reader (raw or gzip), the in-memory dataset, the seeded batcher.
+//! - [`augment`]: seeded random affine (bilinear) and Gaussian noise, pure functions.
+//! - [`train`]: [`train::Trainer`], built from a serde [`config::TrainConfig`].
 #![no_std]
+
+extern crate alloc;
+#[cfg(test)]
+extern crate std;
+
+pub mod augment;
+pub mod config;
+pub mod data;
+pub mod init;
+pub mod layers;
+pub mod models;
+pub mod optim;
+pub mod train;
+
+pub use config::{ConfigError, TrainConfig};
+pub use train::{StepStats, Trainer};

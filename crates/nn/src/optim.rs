@@ -1,0 +1,147 @@
+//! Optimizers over the flat parameter arena: SGD with (heavy-ball) momentum and Adam, both
+//! with classic L2 weight decay (`g ← g + λ·w`, as PyTorch's `weight_decay`).
+
+use alloc::vec;
+use alloc::vec::Vec;
+use depthlab_core::ParamStore;
+use serde::{Deserialize, Serialize};
+
+/// Which optimizer and its hyper-parameters (JSON: `{"kind": "adam", "lr": 0.001, …}`).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum OptimizerConfig {
+    /// `v ← μ·v + g; w ← w − lr·v`.
+    Sgd {
+        /// Learning rate.
+        lr: f32,
+        /// Momentum μ in [0, 1).
+        #[serde(default)]
+        momentum: f32,
+        /// L2 weight decay λ.
+        #[serde(default)]
+        weight_decay: f32,
+    },
+    /// Kingma & Ba 2015, with bias correction.
+    Adam {
+        /// Learning rate.
+        lr: f32,
+        /// First-moment decay.
+        #[serde(default = "beta1")]
+        beta1: f32,
+        /// Second-moment decay.
+        #[serde(default = "beta2")]
+        beta2: f32,
+        /// Denominator guard.
+        #[serde(default = "adam_eps")]
+        eps: f32,
+        /// L2 weight decay λ.
+        #[serde(default)]
+        weight_decay: f32,
+    },
+}
+
+fn beta1() -> f32 {
+    0.9
+}
+fn beta2() -> f32 {
+    0.999
+}
+fn adam_eps() -> f32 {
+    1e-8
+}
+
+impl OptimizerConfig {
+    /// Adam with the usual defaults and learning rate `lr`.
+    pub fn adam(lr: f32) -> Self {
+        OptimizerConfig::Adam { lr, beta1: beta1(), beta2: beta2(), eps: adam_eps(), weight_decay: 0.0 }
+    }
+    /// The learning rate.
+    pub fn lr(&self) -> f32 {
+        match *self {
+            OptimizerConfig::Sgd { lr, .. } | OptimizerConfig::Adam { lr, .. } => lr,
+        }
+    }
+}
+
+/// An optimizer with its per-parameter state.
+#[derive(Clone, Debug)]
+pub struct Optimizer {
+    config: OptimizerConfig,
+    m: Vec<f32>,
+    v: Vec<f32>,
+    t: u32,
+}
+
+impl Optimizer {
+    /// Fresh state for `n` parameters.
+    pub fn new(config: OptimizerConfig, n: usize) -> Self {
+        let v_len = if matches!(config, OptimizerConfig::Adam { .. }) { n } else { 0 };
+        Optimizer { config, m: vec![0.0; n], v: vec![0.0; v_len], t: 0 }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &OptimizerConfig {
+        &self.config
+    }
+
+    /// One update of every parameter from its accumulated gradient.
+    pub fn step(&mut self, params: &mut ParamStore) {
+        let (w, g) = params.values_and_grads_mut();
+        assert_eq!(w.len(), self.m.len(), "optimizer: parameter count changed");
+        self.t += 1;
+        match self.config {
+            OptimizerConfig::Sgd { lr, momentum, weight_decay } => {
+                for ((wi, &gi), mi) in w.iter_mut().zip(g).zip(&mut self.m) {
+                    let gi = gi + weight_decay * *wi;
+                    *mi = momentum * *mi + gi;
+                    *wi -= lr * *mi;
+                }
+            }
+            OptimizerConfig::Adam { lr, beta1, beta2, eps, weight_decay } => {
+                let bc1 = 1.0 - libm::powf(beta1, self.t as f32);
+                let bc2 = 1.0 - libm::powf(beta2, self.t as f32);
+                let step = lr / bc1;
+                let inv_sqrt_bc2 = 1.0 / libm::sqrtf(bc2);
+                for (((wi, &gi), mi), vi) in w.iter_mut().zip(g).zip(&mut self.m).zip(&mut self.v) {
+                    let gi = gi + weight_decay * *wi;
+                    *mi = beta1 * *mi + (1.0 - beta1) * gi;
+                    *vi = beta2 * *vi + (1.0 - beta2) * gi * gi;
+                    *wi -= step * *mi / (libm::sqrtf(*vi) * inv_sqrt_bc2 + eps);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    /// Minimising f(w) = (w − 3)² from w = 0: both optimizers get close to 3.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn both_minimise_a_quadratic() {
+        for cfg in [OptimizerConfig::Sgd { lr: 0.05, momentum: 0.9, weight_decay: 0.0 }, OptimizerConfig::adam(0.1)] {
+            let mut ps = ParamStore::new();
+            let id = ps.add("w", &[1], vec![0.0]);
+            let mut opt = Optimizer::new(cfg, 1);
+            for _ in 0..300 {
+                let w = ps.value(id)[0];
+                ps.grad_mut(id)[0] = 2.0 * (w - 3.0);
+                opt.step(&mut ps);
+            }
+            assert!((ps.value(id)[0] - 3.0).abs() < 1e-2, "{cfg:?}: {}", ps.value(id)[0]);
+        }
+    }
+
+    /// The first Adam step moves every weight by about lr against its gradient's sign.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn adam_first_step_is_lr_sized() {
+        let mut ps = ParamStore::new();
+        let id = ps.add("w", &[2], vec![1.0, 1.0]);
+        ps.grad_mut(id).copy_from_slice(&[5.0, -0.01]);
+        Optimizer::new(OptimizerConfig::adam(0.01), 2).step(&mut ps);
+        let w = ps.value(id);
+        assert!((w[0] - 0.99).abs() < 1e-5 && (w[1] - 1.01).abs() < 1e-4, "{w:?}");
+    }
+}

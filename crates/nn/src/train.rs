@@ -1,0 +1,215 @@
+//! The training step: a model, its parameters, an optimizer and a reusable tape.
+//! Batches come in as flat `[n·784]` pixels in `[0, 1]` and `[n]` labels.
+
+use crate::config::{ConfigError, ModelKind, TrainConfig};
+use crate::models::{LeNet5Config, Model};
+use crate::optim::Optimizer;
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::fmt;
+use depthlab_core::{Mode, ParamStore, Rng, Tape, Tensor};
+
+/// Pixels per digit.
+pub const PIXELS: usize = 28 * 28;
+/// Number of classes.
+pub const CLASSES: usize = 10;
+/// Images per forward pass in [`Trainer::evaluate`] (bounds im2col memory).
+pub const EVAL_CHUNK: usize = 250;
+
+/// Loss and accuracy of one step or one evaluation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepStats {
+    /// Mean cross-entropy.
+    pub loss: f32,
+    /// Fraction classified correctly.
+    pub accuracy: f32,
+}
+
+/// A batch the trainer cannot use; the message says how to fix it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BatchError {
+    /// No images.
+    Empty,
+    /// Pixel count not `labels · 784`.
+    ShapeMismatch {
+        /// Pixels received.
+        pixels: usize,
+        /// Labels received.
+        labels: usize,
+    },
+    /// A label outside 0..=9.
+    LabelOutOfRange {
+        /// Position.
+        index: usize,
+        /// Value.
+        value: u8,
+    },
+    /// A NaN or infinite pixel.
+    NonFinite {
+        /// Position of the first one.
+        index: usize,
+    },
+}
+
+impl fmt::Display for BatchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BatchError::Empty => write!(f, "the batch is empty; send at least one 28×28 image"),
+            BatchError::ShapeMismatch { pixels, labels } => write!(f, "got {pixels} pixels for {labels} labels; each label needs exactly 784 pixels (28×28)"),
+            BatchError::LabelOutOfRange { index, value } => write!(f, "label {value} at position {index} is not a digit 0–9"),
+            BatchError::NonFinite { index } => write!(f, "pixel {index} is NaN or infinite; pixels must be finite numbers (0–1)"),
+        }
+    }
+}
+
+impl core::error::Error for BatchError {}
+
+/// A model with everything needed to train it.
+#[derive(Debug)]
+pub struct Trainer {
+    config: TrainConfig,
+    seed: u64,
+    model: Box<dyn Model>,
+    params: ParamStore,
+    opt: Optimizer,
+    tape: Tape,
+    labels: Vec<u32>,
+    steps: u64,
+}
+
+fn check_batch(images: &[f32], labels: &[u8]) -> Result<(), BatchError> {
+    if labels.is_empty() {
+        return Err(BatchError::Empty);
+    }
+    if images.len() != labels.len() * PIXELS {
+        return Err(BatchError::ShapeMismatch { pixels: images.len(), labels: labels.len() });
+    }
+    if let Some((index, &value)) = labels.iter().enumerate().find(|(_, &l)| l as usize >= CLASSES) {
+        return Err(BatchError::LabelOutOfRange { index, value });
+    }
+    if let Some(index) = images.iter().position(|v| !v.is_finite()) {
+        return Err(BatchError::NonFinite { index });
+    }
+    Ok(())
+}
+
+fn correct(logits: &[f32], labels: &[u32]) -> usize {
+    logits
+        .chunks_exact(CLASSES)
+        .zip(labels)
+        .filter(|(row, &l)| {
+            let arg = row.iter().enumerate().fold(0, |best, (j, &v)| if v > row[best] { j } else { best });
+            arg == l as usize
+        })
+        .count()
+}
+
+impl Trainer {
+    /// Builds the model named in `config`, initialised from `seed` (`config.seed` is ignored
+    /// here; the caller resolves "no seed" to a random one).
+    pub fn new(config: TrainConfig, seed: u64) -> Result<Self, ConfigError> {
+        config.validate()?;
+        let mut params = ParamStore::new();
+        let mut rng = Rng::new(seed);
+        let model: Box<dyn Model> = match config.model {
+            ModelKind::Lenet5 => Box::new(LeNet5Config { activation: config.activation.into() }.init(&mut params, &mut rng)),
+        };
+        let opt = Optimizer::new(config.optimizer, params.len());
+        Ok(Trainer { config, seed, model, params, opt, tape: Tape::new(), labels: Vec::new(), steps: 0 })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+    /// The seed the weights were drawn from.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+    /// The parameters.
+    pub fn params(&self) -> &ParamStore {
+        &self.params
+    }
+    /// Optimizer steps taken.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    fn forward(&mut self, images: &[f32], n: usize, mode: Mode) -> depthlab_core::Var {
+        self.tape.reset();
+        let xv = self.tape.input(Tensor::from_vec(&[n, 1, 28, 28], images.to_vec()));
+        self.model.forward(&mut self.tape, &self.params, xv, mode)
+    }
+
+    /// One optimizer step on a batch; returns the loss and accuracy before the update.
+    pub fn train_step(&mut self, images: &[f32], labels: &[u8]) -> Result<StepStats, BatchError> {
+        check_batch(images, labels)?;
+        let n = labels.len();
+        self.labels.clear();
+        self.labels.extend(labels.iter().map(|&l| l as u32));
+        let logits = self.forward(images, n, Mode::Train);
+        let loss = self.tape.softmax_cross_entropy(logits, &self.labels);
+        let acc = correct(self.tape.value(logits).data(), &self.labels) as f32 / n as f32;
+        let loss_v = self.tape.value(loss).data()[0];
+        self.params.zero_grad();
+        self.tape.backward(loss, &mut self.params);
+        self.opt.step(&mut self.params);
+        self.steps += 1;
+        Ok(StepStats { loss: loss_v, accuracy: acc })
+    }
+
+    /// Mean loss and accuracy over a whole set, in chunks of [`EVAL_CHUNK`], without updating.
+    pub fn evaluate(&mut self, images: &[f32], labels: &[u8]) -> Result<StepStats, BatchError> {
+        check_batch(images, labels)?;
+        let (mut loss_sum, mut hits) = (0.0f64, 0usize);
+        for (imgs, lbls) in images.chunks(EVAL_CHUNK * PIXELS).zip(labels.chunks(EVAL_CHUNK)) {
+            self.labels.clear();
+            self.labels.extend(lbls.iter().map(|&l| l as u32));
+            let logits = self.forward(imgs, lbls.len(), Mode::Eval);
+            let loss = self.tape.softmax_cross_entropy(logits, &self.labels);
+            loss_sum += self.tape.value(loss).data()[0] as f64 * lbls.len() as f64;
+            hits += correct(self.tape.value(logits).data(), &self.labels);
+        }
+        let n = labels.len() as f64;
+        Ok(StepStats { loss: (loss_sum / n) as f32, accuracy: (hits as f64 / n) as f32 })
+    }
+
+    /// Class probabilities for one 28×28 image.
+    pub fn predict(&mut self, image: &[f32]) -> Result<[f32; CLASSES], BatchError> {
+        check_batch(image, &[0])?;
+        let logits = self.forward(image, 1, Mode::Eval);
+        let z = self.tape.value(logits).data();
+        let m = z.iter().fold(f32::NEG_INFINITY, |a, &v| a.max(v));
+        let mut p = [0.0; CLASSES];
+        let mut sum = 0.0;
+        for (pj, &zj) in p.iter_mut().zip(z) {
+            *pj = libm::expf(zj - m);
+            sum += *pj;
+        }
+        p.iter_mut().for_each(|v| *v /= sum);
+        Ok(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn malformed_batches_are_rejected_and_state_is_untouched() {
+        let mut t = Trainer::new(TrainConfig::default(), 1).unwrap();
+        let before = t.params().values().to_vec();
+        assert_eq!(t.train_step(&[], &[]), Err(BatchError::Empty));
+        assert_eq!(t.train_step(&[0.0; 700], &[1]), Err(BatchError::ShapeMismatch { pixels: 700, labels: 1 }));
+        assert_eq!(t.train_step(&[0.0; 784], &[10]), Err(BatchError::LabelOutOfRange { index: 0, value: 10 }));
+        let mut img = vec![0.0; 784];
+        img[5] = f32::NAN;
+        assert_eq!(t.train_step(&img, &[3]), Err(BatchError::NonFinite { index: 5 }));
+        assert_eq!(t.params().values(), &before[..]);
+        assert_eq!(t.steps(), 0);
+        let p = t.predict(&[0.5; 784]).unwrap();
+        assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+    }
+}
