@@ -151,6 +151,10 @@ impl Augmenter {
     pub fn batches_per_epoch(&self) -> usize {
         self.batcher.batches_per_epoch()
     }
+    /// Samples per batch.
+    pub fn batch_size(&self) -> usize {
+        self.batcher.batch_size()
+    }
 
     /// Fills batch `batch` of epoch `epoch`: `images` (`n·784` values in `[0,1]`) and
     /// `labels` (`n`), returning `n` (0 past the end of the epoch). Buffers must hold a full

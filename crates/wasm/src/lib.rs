@@ -1,1 +1,221 @@
+//! depthlab-wasm: the wasm-bindgen adapter between the page's workers and `depthlab-nn`.
+//! It converts types and maps errors; all maths lives in `depthlab-core` / `depthlab-nn`.
+//!
+//! What JavaScript gets:
+//! - [`DigitSet`]: a validated MNIST set parsed from IDX bytes (raw or gzip).
+//! - [`Augmenter`]: shuffled, augmented batches of a [`DigitSet`] (the augmentation worker).
+//! - [`Trainer`]: a model built from a JSON-like config object (the trainer worker).
+//!
+//! Every fallible method returns `Result<_, JsError>`; the error message is written for the
+//! person using the page. The panic hook is installed once, when the module starts.
 
+use depthlab_nn::augment::AugmentConfig;
+use depthlab_nn::data::Dataset;
+use depthlab_nn::TrainConfig;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// Name of the SIMD backend compiled in (`"wasm32-simd128"` in the shipped build).
+#[wasm_bindgen(js_name = simdBackend)]
+pub fn simd_backend() -> String {
+    depthlab_core::simd::BACKEND.into()
+}
+
+/// A random seed from the platform's entropy source (`crypto.getRandomValues`).
+#[wasm_bindgen(js_name = randomSeed)]
+pub fn random_seed() -> Result<u32, JsError> {
+    let mut b = [0u8; 4];
+    getrandom::fill(&mut b).map_err(|e| JsError::new(&format!("no entropy source available: {e}")))?;
+    Ok(u32::from_le_bytes(b))
+}
+
+fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
+    serde_wasm_bindgen::to_value(v).map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// A validated set of 28×28 digits and labels.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct DigitSet {
+    inner: Dataset,
+}
+
+#[wasm_bindgen]
+impl DigitSet {
+    /// Parses an IDX image file and an IDX label file (each raw or gzip).
+    /// Throws with a message naming the problem (bad magic, truncated, count mismatch, …).
+    #[wasm_bindgen(js_name = fromIdx)]
+    pub fn from_idx(images: &[u8], labels: &[u8]) -> Result<DigitSet, JsError> {
+        Dataset::from_idx(images, labels).map(|inner| DigitSet { inner }).map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    /// Number of digits.
+    #[wasm_bindgen(getter)]
+    pub fn length(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// All images as `length·784` floats in `[0, 1]`.
+    #[wasm_bindgen(js_name = imagesF32)]
+    pub fn images_f32(&self) -> Vec<f32> {
+        self.inner.images_f32()
+    }
+
+    /// All image bytes (`length·784`).
+    #[wasm_bindgen(js_name = imageBytes)]
+    pub fn image_bytes(&self) -> Vec<u8> {
+        self.inner.image_bytes().to_vec()
+    }
+
+    /// All labels.
+    pub fn labels(&self) -> Vec<u8> {
+        self.inner.labels().to_vec()
+    }
+
+    /// The digits `[start, end)` as a new set (used to hold out a test split).
+    pub fn slice(&self, start: usize, end: usize) -> Result<DigitSet, JsError> {
+        let n = self.inner.len();
+        if start >= end || end > n {
+            return Err(JsError::new(&format!("slice {start}..{end} is not inside 0..{n}")));
+        }
+        let imgs = self.inner.image_bytes()[start * 784..end * 784].to_vec();
+        let lbls = self.inner.labels()[start..end].to_vec();
+        Dataset::from_raw(imgs, lbls).map(|inner| DigitSet { inner }).map_err(|e| JsError::new(&e.to_string()))
+    }
+}
+
+/// Shuffled, augmented batches over a [`DigitSet`].
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct Augmenter {
+    inner: depthlab_nn::augment::Augmenter,
+}
+
+fn augment_config(v: JsValue) -> Result<AugmentConfig, JsError> {
+    let c: AugmentConfig = if v.is_undefined() || v.is_null() {
+        AugmentConfig::default()
+    } else {
+        serde_wasm_bindgen::from_value(v).map_err(|e| JsError::new(&format!("augmentation settings: {e}")))?
+    };
+    c.validate().map_err(|e| JsError::new(&e))?;
+    Ok(c)
+}
+
+#[wasm_bindgen]
+impl Augmenter {
+    /// Batches of `batch_size` over a copy of `data`, in an order fixed by `seed`.
+    /// `config` is `{enabled, strength, max_rotation_deg, max_scale, max_shift_px, noise_std}`
+    /// (any subset; `undefined` for the defaults).
+    #[wasm_bindgen(constructor)]
+    pub fn new(data: &DigitSet, batch_size: usize, seed: u32, config: JsValue) -> Result<Augmenter, JsError> {
+        if batch_size == 0 || batch_size > depthlab_nn::config::MAX_BATCH {
+            return Err(JsError::new(&format!("batch size {batch_size} is outside 1..={}", depthlab_nn::config::MAX_BATCH)));
+        }
+        let cfg = augment_config(config)?;
+        Ok(Augmenter { inner: depthlab_nn::augment::Augmenter::new(data.inner.clone(), batch_size, seed as u64, cfg) })
+    }
+
+    /// Changes the augmentation settings from the next batch on.
+    #[wasm_bindgen(js_name = setConfig)]
+    pub fn set_config(&mut self, config: JsValue) -> Result<(), JsError> {
+        self.inner.set_config(augment_config(config)?);
+        Ok(())
+    }
+
+    /// Batches per epoch.
+    #[wasm_bindgen(js_name = batchesPerEpoch)]
+    pub fn batches_per_epoch(&self) -> usize {
+        self.inner.batches_per_epoch()
+    }
+
+    /// Fills batch `batch` of epoch `epoch` into `images` (≥ batch·784 floats) and `labels`
+    /// (≥ batch bytes); returns how many samples it wrote.
+    #[wasm_bindgen(js_name = fillBatch)]
+    pub fn fill_batch(&mut self, epoch: u32, batch: usize, images: &mut [f32], labels: &mut [u8]) -> Result<usize, JsError> {
+        let need = labels.len().min(images.len() / 784);
+        let size = self.batch_size();
+        if need < size {
+            return Err(JsError::new(&format!("batch buffers hold {need} samples, need {size}")));
+        }
+        Ok(self.inner.fill_batch(epoch as u64, batch, images, labels))
+    }
+
+    /// Samples per batch.
+    #[wasm_bindgen(getter, js_name = batchSize)]
+    pub fn batch_size(&self) -> usize {
+        self.inner.batch_size()
+    }
+}
+
+/// A model, its parameters and optimizer state.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct Trainer {
+    inner: depthlab_nn::Trainer,
+}
+
+#[derive(Serialize)]
+struct Stats {
+    loss: f32,
+    accuracy: f32,
+}
+
+#[wasm_bindgen]
+impl Trainer {
+    /// Builds a trainer from `{model, activation, optimizer: {kind, lr, …}, batch_size, seed}`
+    /// (any subset; defaults: LeNet-5, relu, Adam 1e-3, 64). Without a seed one is drawn at
+    /// random; read it back with [`Trainer::seed`].
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: JsValue) -> Result<Trainer, JsError> {
+        let cfg: TrainConfig = if config.is_undefined() || config.is_null() {
+            TrainConfig::default()
+        } else {
+            serde_wasm_bindgen::from_value(config).map_err(|e| JsError::new(&format!("model settings: {e}")))?
+        };
+        let seed = match cfg.seed {
+            Some(s) => s,
+            None => random_seed()? as u64,
+        };
+        depthlab_nn::Trainer::new(cfg, seed).map(|inner| Trainer { inner }).map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    /// The seed the weights were drawn from.
+    #[wasm_bindgen(getter)]
+    pub fn seed(&self) -> f64 {
+        self.inner.seed() as f64
+    }
+
+    /// Number of scalar parameters.
+    #[wasm_bindgen(getter, js_name = paramCount)]
+    pub fn param_count(&self) -> usize {
+        self.inner.params().len()
+    }
+
+    /// One optimizer step; returns `{loss, accuracy}` measured before the update.
+    #[wasm_bindgen(js_name = trainStep)]
+    pub fn train_step(&mut self, images: &[f32], labels: &[u8]) -> Result<JsValue, JsError> {
+        let s = self.inner.train_step(images, labels).map_err(|e| JsError::new(&e.to_string()))?;
+        to_js(&Stats { loss: s.loss, accuracy: s.accuracy })
+    }
+
+    /// `{loss, accuracy}` over a whole set, without updating.
+    pub fn evaluate(&mut self, images: &[f32], labels: &[u8]) -> Result<JsValue, JsError> {
+        let s = self.inner.evaluate(images, labels).map_err(|e| JsError::new(&e.to_string()))?;
+        to_js(&Stats { loss: s.loss, accuracy: s.accuracy })
+    }
+
+    /// Ten class probabilities for one 28×28 image (784 floats in `[0, 1]`).
+    pub fn predict(&mut self, image: &[f32]) -> Result<Vec<f32>, JsError> {
+        self.inner.predict(image).map(|p| p.to_vec()).map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    /// All parameters, flat (one `Float32Array`).
+    pub fn parameters(&self) -> Vec<f32> {
+        self.inner.params().values().to_vec()
+    }
+}

@@ -1,0 +1,242 @@
+// @ts-check
+// Wiring: settings ↔ controls ↔ URL, the two workers and their MessageChannel, and the views.
+// The main thread never trains or augments; it only routes messages and draws.
+import { fromQuery, toQuery, trainerConfig, DEFAULTS } from './state.js';
+import { TrainingCharts } from './views/charts.js';
+import { BatchGrid } from './views/grid.js';
+import { DrawPad } from './views/draw.js';
+
+const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
+
+const { settings, errors: urlErrors } = fromQuery(location.search);
+/** Test and embedding hooks: read-only views of what the page shows. */
+const app = {
+  settings,
+  phase: 'loading', // loading | idle | running | paused | done
+  losses: /** @type {number[]} */ ([]),
+  testAccuracy: /** @type {number[]} */ ([]),
+  lastMetrics: /** @type {any} */ (null),
+  dataset: /** @type {any} */ (null),
+  errors: /** @type {string[]} */ ([]),
+  seed: /** @type {number | null} */ (null),
+};
+/** @type {any} */ (window).depthlab = app;
+
+// ---------- banner ----------
+function showError(/** @type {string} */ msg) {
+  app.errors.push(msg);
+  const b = $('banner');
+  b.hidden = false;
+  b.className = 'error';
+  b.textContent = msg;
+}
+function showInfo(/** @type {string} */ msg) {
+  const b = $('banner');
+  b.hidden = false;
+  b.className = 'info';
+  b.textContent = msg;
+}
+if (urlErrors.length) showError(urlErrors.join(' · '));
+
+// ---------- controls ----------
+const inputs = ['model', 'activation', 'optimizer', 'lr', 'momentum', 'batchSize', 'epochs', 'seed', 'augment', 'strength', 'noise'];
+function writeControls() {
+  for (const k of inputs) {
+    const el = $(k);
+    const v = /** @type {any} */ (settings)[k];
+    if (el.type === 'checkbox') el.checked = v;
+    else el.value = v === null ? '' : String(v);
+  }
+  $('strengthOut').textContent = Number(settings.strength).toFixed(1);
+  $('noiseOut').textContent = Number(settings.noise).toFixed(2);
+  document.querySelectorAll('.sgd-only').forEach((e) => ((/** @type {HTMLElement} */ (e)).hidden = settings.optimizer !== 'sgd'));
+}
+function readControls() {
+  const q = new URLSearchParams();
+  const keyOf = { activation: 'act', optimizer: 'opt', momentum: 'mom', batchSize: 'bs', augment: 'aug' };
+  for (const k of inputs) {
+    const el = $(k);
+    const v = el.type === 'checkbox' ? (el.checked ? '1' : '0') : el.value.trim();
+    q.set(/** @type {any} */ (keyOf)[k] ?? k, k === 'seed' && v === '' ? 'random' : v);
+  }
+  const { settings: next, errors } = fromQuery(`?${q}`);
+  if (errors.length) {
+    showError(errors.map((e) => e.replace('URL parameter ', 'Setting ')).join(' · '));
+    return false;
+  }
+  Object.assign(settings, next);
+  history.replaceState(null, '', `${location.pathname}${toQuery(settings)}`);
+  return true;
+}
+for (const k of inputs) {
+  $(k).addEventListener('change', () => {
+    if (readControls()) {
+      writeControls();
+      if (['augment', 'strength', 'noise'].includes(k)) augmentWorker.postMessage({ type: 'set-augment', augment: trainerConfig(settings, 0).augment });
+    }
+  });
+}
+$('strength').addEventListener('input', () => ($('strengthOut').textContent = Number($('strength').value).toFixed(1)));
+$('noise').addEventListener('input', () => ($('noiseOut').textContent = Number($('noise').value).toFixed(2)));
+$('dice').addEventListener('click', () => {
+  $('seed').value = String(Math.floor(Math.random() * 2 ** 31));
+  $('seed').dispatchEvent(new Event('change'));
+});
+writeControls();
+
+// ---------- views ----------
+const charts = new TrainingCharts($('lossChart'), $('accChart'));
+const grid = new BatchGrid($('batchGrid'));
+let predictId = 0;
+const pad = new DrawPad($('pad'), $('probs'), (image) => trainerWorker.postMessage({ type: 'predict', id: ++predictId, image }, [image.buffer]));
+$('clearPad').addEventListener('click', () => pad.clear());
+
+function setPhase(/** @type {string} */ phase) {
+  app.phase = phase;
+  $('state').textContent = phase;
+  $('start').disabled = !(phase === 'idle' || phase === 'done') || !app.dataset;
+  $('pause').disabled = !(phase === 'running' || phase === 'paused');
+  $('pause').textContent = phase === 'paused' ? 'Resume' : 'Pause';
+  $('reset').disabled = phase === 'loading' || phase === 'idle';
+  document.body.dataset.phase = phase;
+}
+
+// ---------- workers ----------
+const trainerWorker = new Worker(new URL('./workers/trainer.worker.js', import.meta.url), { type: 'module' });
+const augmentWorker = new Worker(new URL('./workers/augment.worker.js', import.meta.url), { type: 'module' });
+trainerWorker.onerror = (e) => showError(`trainer worker failed: ${e.message}`);
+augmentWorker.onerror = (e) => showError(`augmentation worker failed: ${e.message}`);
+
+trainerWorker.onmessage = (/** @type {MessageEvent} */ ev) => {
+  const m = ev.data;
+  switch (m.type) {
+    case 'ready':
+      app.simd = m.simd;
+      maybeReady();
+      break;
+    case 'started':
+      app.seed = m.seed;
+      $('params').textContent = m.params.toLocaleString();
+      $('epochText').textContent = `0 / ${settings.epochs}`;
+      $('rate').textContent = '…';
+      break;
+    case 'metrics': {
+      app.lastMetrics = m;
+      for (const l of m.losses) app.losses.push(l);
+      charts.addSteps(m.steps, m.losses, m.accs);
+      const done = m.step / (m.batchesPerEpoch * m.epochs);
+      $('progress').value = done;
+      $('epochText').textContent = `${Math.min(m.epoch + 1, m.epochs)} / ${m.epochs} · batch ${m.batchInEpoch}/${m.batchesPerEpoch}`;
+      $('rate').textContent = Math.round(m.samplesPerSec).toLocaleString();
+      $('wait').textContent = `${(m.waitFraction * 100).toFixed(1)}%`;
+      if (m.preview) grid.update(m.preview);
+      break;
+    }
+    case 'epoch':
+      app.testAccuracy.push(m.testAccuracy);
+      charts.addTest(m.testAccuracy);
+      $('testAcc').textContent = `${(m.testAccuracy * 100).toFixed(2)}% (epoch ${m.epoch})`;
+      break;
+    case 'done':
+      setPhase('done');
+      $('epochText').textContent = `${settings.epochs} / ${settings.epochs} · finished`;
+      break;
+    case 'prediction':
+      if (m.id === predictId) pad.showProbs(m.probs);
+      break;
+    case 'reset-done':
+      break;
+    case 'error':
+      showError(m.message);
+      if (app.phase === 'running') setPhase('paused');
+      break;
+  }
+};
+
+augmentWorker.onmessage = (/** @type {MessageEvent} */ ev) => {
+  const m = ev.data;
+  switch (m.type) {
+    case 'ready':
+      augmentReady = true;
+      augmentWorker.postMessage({ type: 'load-bundled' });
+      break;
+    case 'dataset': {
+      const first = !app.dataset;
+      app.dataset = { source: m.source, train: m.train, test: m.test };
+      $('dataInfo').textContent = `${m.source}: ${m.train.toLocaleString()} training and ${m.test.toLocaleString()} test digits.`;
+      if (!first) showInfo(app.phase === 'running' || app.phase === 'paused' ? `Loaded ${m.source}. The current run continues; press Reset to train on the new data.` : `Loaded ${m.source}.`);
+      maybeReady();
+      break;
+    }
+    case 'dataset-error':
+      showError(`Could not load the data: ${m.message}${app.phase === 'running' ? ' (training continues on the previous data)' : ''}`);
+      break;
+  }
+};
+
+let augmentReady = false;
+function maybeReady() {
+  if (app.phase === 'loading' && app.simd && app.dataset) setPhase('idle');
+}
+
+const { port1, port2 } = new MessageChannel();
+WebAssembly.compileStreaming(fetch(new URL('../../depthlab-wasm_bg.wasm', import.meta.url)))
+  .then((module) => {
+    // One compile, shared: both workers instantiate the same module.
+    trainerWorker.postMessage({ type: 'init', module, port: port1 }, [port1]);
+    augmentWorker.postMessage({ type: 'init', module, port: port2 }, [port2]);
+  })
+  .catch((e) => showError(`Could not load the WebAssembly module: ${e.message}. Depthlab needs a browser with WebAssembly SIMD (Chrome 91+, Firefox 89+, Safari 16.4+).`));
+
+// ---------- buttons ----------
+$('start').addEventListener('click', () => {
+  if (!readControls()) return;
+  $('banner').hidden = true;
+  app.losses = [];
+  app.testAccuracy = [];
+  charts.reset();
+  grid.reset();
+  $('testAcc').textContent = '–';
+  $('progress').value = 0;
+  setPhase('running');
+  trainerWorker.postMessage({ type: 'start', config: trainerConfig(settings, settings.seed ?? Number.NaN) });
+});
+$('pause').addEventListener('click', () => {
+  if (app.phase === 'running') {
+    trainerWorker.postMessage({ type: 'pause' });
+    setPhase('paused');
+  } else if (app.phase === 'paused') {
+    trainerWorker.postMessage({ type: 'resume' });
+    setPhase('running');
+  }
+});
+$('reset').addEventListener('click', () => {
+  trainerWorker.postMessage({ type: 'reset' });
+  charts.reset();
+  grid.reset();
+  pad.showProbs(null);
+  app.losses = [];
+  app.testAccuracy = [];
+  for (const id of ['epochText', 'rate', 'testAcc', 'wait']) $(id).textContent = '–';
+  $('progress').value = 0;
+  setPhase('idle');
+});
+
+// ---------- your own files ----------
+async function loadFiles(/** @type {FileList | File[]} */ list) {
+  const files = await Promise.all(Array.from(list).map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+  augmentWorker.postMessage({ type: 'load-files', files }, files.map((f) => f.bytes.buffer));
+}
+const drop = $('drop');
+drop.addEventListener('dragover', (/** @type {DragEvent} */ e) => { e.preventDefault(); drop.classList.add('over'); });
+drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+drop.addEventListener('drop', (/** @type {DragEvent} */ e) => {
+  e.preventDefault();
+  drop.classList.remove('over');
+  if (e.dataTransfer?.files.length) loadFiles(e.dataTransfer.files);
+});
+$('files').addEventListener('change', () => {
+  if ($('files').files.length) loadFiles($('files').files);
+  $('files').value = '';
+});
+void DEFAULTS;

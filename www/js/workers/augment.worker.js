@@ -1,0 +1,148 @@
+// @ts-check
+// The augmentation worker: holds the dataset, turns it into shuffled, augmented batches (in
+// wasm) and sends them straight to the trainer over a MessagePort, as transferable buffers,
+// only when the trainer asks (credit-based backpressure). A message loop, nothing more.
+import init, { DigitSet, Augmenter } from '../../../depthlab-wasm.js';
+import { PIXELS } from '../protocol.js';
+
+const BUNDLED = {
+  trainImages: '../../data/train-images-idx3-ubyte.gz',
+  trainLabels: '../../data/train-labels-idx1-ubyte.gz',
+  testImages: '../../data/test-images-idx3-ubyte.gz',
+  testLabels: '../../data/test-labels-idx1-ubyte.gz',
+};
+
+/** @type {MessagePort | null} */ let port = null;
+/** @type {{train: DigitSet, test: DigitSet, source: string} | null} */ let data = null;
+/** Active run: augmenter, next sequence number, credits, recycled buffers. */
+let run = /** @type {null | {id: number, aug: Augmenter, seq: number, bpe: number, credits: number, free: {images: Float32Array, labels: Uint8Array}[]}} */ (null);
+let produced = 0;
+
+async function fetchBytes(url) {
+  const r = await fetch(new URL(url, import.meta.url));
+  if (!r.ok) throw new Error(`could not fetch ${url}: HTTP ${r.status}`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
+function describe(set) {
+  return { type: 'dataset', source: data?.source, train: data?.train.length, test: data?.test.length, ...set };
+}
+
+/** Classifies dropped files into image/label and train/test by name, then parses them. */
+function parseFiles(files) {
+  if (files.length !== 2 && files.length !== 4) {
+    throw new Error(`drop 2 files (images + labels; 20% is held out for testing) or 4 files (train and test images + labels), not ${files.length}`);
+  }
+  const isLabel = (f) => /idx1|label/i.test(f.name);
+  const isTest = (f) => /t10k|test/i.test(f.name);
+  const pick = (pred, what) => {
+    const found = files.filter(pred);
+    if (found.length !== 1) throw new Error(`could not tell which file holds the ${what} (found ${found.length}); name them like train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz`);
+    return found[0];
+  };
+  const parse = (img, lbl) => {
+    try {
+      return DigitSet.fromIdx(img.bytes, lbl.bytes);
+    } catch (e) {
+      throw new Error(`${img.name} + ${lbl.name}: ${e.message ?? e}`);
+    }
+  };
+  if (files.length === 2) {
+    const lbl = pick(isLabel, 'labels');
+    const img = pick((f) => !isLabel(f), 'images');
+    const all = parse(img, lbl);
+    if (all.length < 10) throw new Error(`${img.name} holds only ${all.length} digits; at least 10 are needed to hold out a test split`);
+    const cut = Math.floor(all.length * 0.8);
+    const split = { train: all.slice(0, cut), test: all.slice(cut, all.length), source: `${img.name} (${cut} train / ${all.length - cut} held out)` };
+    all.free();
+    return split;
+  }
+  const train = parse(pick((f) => !isTest(f) && !isLabel(f), 'training images'), pick((f) => !isTest(f) && isLabel(f), 'training labels'));
+  const test = parse(pick((f) => isTest(f) && !isLabel(f), 'test images'), pick((f) => isTest(f) && isLabel(f), 'test labels'));
+  return { train, test, source: files.map((f) => f.name).join(', ') };
+}
+
+/** Sends batches while the trainer has credits. */
+function pump() {
+  if (!run || !port) return;
+  while (run.credits > 0) {
+    const size = run.aug.batchSize;
+    const buf = run.free.pop() ?? { images: new Float32Array(size * PIXELS), labels: new Uint8Array(size) };
+    const epoch = Math.floor(run.seq / run.bpe);
+    const index = run.seq % run.bpe;
+    const n = run.aug.fillBatch(epoch, index, buf.images, buf.labels);
+    port.postMessage({ type: 'batch', runId: run.id, seq: run.seq, epoch, index, n, images: buf.images, labels: buf.labels, produced: ++produced }, [buf.images.buffer, buf.labels.buffer]);
+    run.seq += 1;
+    run.credits -= 1;
+  }
+}
+
+function onPortMessage(/** @type {MessageEvent} */ ev) {
+  const m = ev.data;
+  switch (m.type) {
+    case 'run': {
+      run?.aug.free();
+      run = null;
+      if (!data) {
+        port?.postMessage({ type: 'run-error', runId: m.runId, message: 'no dataset is loaded yet' });
+        return;
+      }
+      try {
+        const aug = new Augmenter(data.train, m.batchSize, m.seed, m.augment);
+        run = { id: m.runId, aug, seq: 0, bpe: aug.batchesPerEpoch(), credits: 0, free: [] };
+        const testImages = data.test.imagesF32();
+        const testLabels = data.test.labels();
+        port?.postMessage({ type: 'run-ready', runId: m.runId, batchesPerEpoch: run.bpe, trainCount: data.train.length, testImages, testLabels }, [testImages.buffer, testLabels.buffer]);
+      } catch (e) {
+        port?.postMessage({ type: 'run-error', runId: m.runId, message: String(e.message ?? e) });
+      }
+      return;
+    }
+    case 'need':
+      if (run && m.runId === run.id) {
+        run.credits += m.count;
+        pump();
+      }
+      return;
+    case 'recycle':
+      if (run && m.images.length === run.aug.batchSize * PIXELS) run.free.push({ images: m.images, labels: m.labels });
+      return;
+    case 'stop':
+      run?.aug.free();
+      run = null;
+      return;
+  }
+}
+
+self.onmessage = async (/** @type {MessageEvent} */ ev) => {
+  const m = ev.data;
+  try {
+    switch (m.type) {
+      case 'init':
+        await init({ module_or_path: m.module });
+        port = m.port;
+        port.onmessage = onPortMessage;
+        self.postMessage({ type: 'ready' });
+        return;
+      case 'load-bundled': {
+        const [ti, tl, vi, vl] = await Promise.all([BUNDLED.trainImages, BUNDLED.trainLabels, BUNDLED.testImages, BUNDLED.testLabels].map(fetchBytes));
+        data = { train: DigitSet.fromIdx(ti, tl), test: DigitSet.fromIdx(vi, vl), source: 'bundled MNIST subset' };
+        self.postMessage(describe({}));
+        return;
+      }
+      case 'load-files': {
+        const parsed = parseFiles(m.files); // throws before touching the current data
+        data?.train.free();
+        data?.test.free();
+        data = parsed;
+        self.postMessage(describe({}));
+        return;
+      }
+      case 'set-augment':
+        run?.aug.setConfig(m.augment);
+        return;
+    }
+  } catch (e) {
+    self.postMessage({ type: 'dataset-error', message: String(e.message ?? e) });
+  }
+};

@@ -1,0 +1,208 @@
+// @ts-check
+// The trainer worker: owns the wasm Trainer, pulls batches from the augmentation worker over
+// its MessagePort (keeping PREFETCH requested ahead), trains, and reports metrics to the main
+// thread at most METRICS_HZ times a second. A message loop, nothing more.
+import init, { Trainer, simdBackend, randomSeed } from '../../../depthlab-wasm.js';
+import { PREFETCH, METRICS_HZ, PIXELS } from '../protocol.js';
+
+/** @type {MessagePort | null} */ let port = null;
+/** @type {Trainer | null} */ let trainer = null;
+let runId = 0;
+let running = false;
+let looping = false;
+/** Batches received and not yet trained on, in order. */
+let queue = /** @type {any[]} */ ([]);
+/** @type {null | ((b: any) => void)} */ let waiter = null;
+let run = /** @type {any} */ (null);
+
+// A zero-delay yield (setTimeout(0) is clamped to 4 ms when nested).
+const tick = new MessageChannel();
+/** @type {(() => void)[]} */ const tickWaiters = [];
+tick.port1.onmessage = () => tickWaiters.shift()?.();
+const yieldNow = () => new Promise((r) => { tickWaiters.push(r); tick.port2.postMessage(0); });
+
+function nextBatch() {
+  if (queue.length) return Promise.resolve(queue.shift());
+  return new Promise((r) => (waiter = r));
+}
+
+function onPortMessage(/** @type {MessageEvent} */ ev) {
+  const m = ev.data;
+  if (m.runId !== runId) return; // a batch of an earlier run
+  switch (m.type) {
+    case 'run-ready':
+      run.bpe = m.batchesPerEpoch;
+      run.testImages = m.testImages;
+      run.testLabels = m.testLabels;
+      self.postMessage({ type: 'started', seed: run.seed, params: trainer?.paramCount, batchesPerEpoch: m.batchesPerEpoch, trainCount: m.trainCount, testCount: m.testLabels.length });
+      port?.postMessage({ type: 'need', runId, count: PREFETCH });
+      loop();
+      return;
+    case 'run-error':
+      self.postMessage({ type: 'error', message: `could not start: ${m.message}` });
+      return;
+    case 'batch':
+      run.batchesReceived += 1;
+      run.producedByAugmenter = m.produced;
+      if (waiter) {
+        const w = waiter;
+        waiter = null;
+        w(m);
+      } else queue.push(m);
+  }
+}
+
+function flushMetrics(now) {
+  if (!run.pending.steps.length) return;
+  const p = run.pending;
+  const elapsed = (now - run.startTime - run.pausedTime) / 1000;
+  const busy = run.trainTime + run.waitTime;
+  self.postMessage({
+    type: 'metrics',
+    steps: p.steps, losses: p.losses, accs: p.accs,
+    step: run.step, epoch: run.epoch, batchInEpoch: run.step % run.bpe, batchesPerEpoch: run.bpe, epochs: run.epochs,
+    samplesPerSec: run.samples / Math.max(run.trainTime + run.waitTime, 1e-9) * 1000,
+    waitFraction: busy > 0 ? run.waitTime / busy : 0,
+    elapsed, batchesReceived: run.batchesReceived, producedByAugmenter: run.producedByAugmenter,
+    preview: p.preview,
+  }, p.preview ? [p.preview.buffer] : []);
+  run.pending = { steps: [], losses: [], accs: [], preview: null };
+  run.lastFlush = now;
+}
+
+async function evaluateEpoch(epoch) {
+  if (!trainer) return;
+  const t0 = performance.now();
+  const s = trainer.evaluate(run.testImages, run.testLabels);
+  self.postMessage({ type: 'epoch', epoch, testAccuracy: s.accuracy, testLoss: s.loss, evalMs: performance.now() - t0 });
+}
+
+async function loop() {
+  if (looping) return;
+  looping = true;
+  const myRun = runId;
+  try {
+    while (running && trainer && myRun === runId && run.step < run.totalSteps) {
+      const w0 = performance.now();
+      const b = await nextBatch();
+      if (myRun !== runId || !trainer) break;
+      if (!running) {
+        queue.unshift(b); // paused while waiting: keep the batch for resume
+        break;
+      }
+      const t0 = performance.now();
+      run.waitTime += t0 - w0;
+      port?.postMessage({ type: 'need', runId, count: 1 });
+      const images = b.images.subarray(0, b.n * PIXELS);
+      const labels = b.labels.subarray(0, b.n);
+      const s = trainer.trainStep(images, labels);
+      const t1 = performance.now();
+      run.trainTime += t1 - t0;
+      run.samples += b.n;
+      run.step += 1;
+      const p = run.pending;
+      p.steps.push(run.step);
+      p.losses.push(s.loss);
+      p.accs.push(s.accuracy);
+      if (!p.preview && t1 - run.lastPreview > 250) {
+        const k = Math.min(b.n, 32);
+        p.preview = new Uint8Array(k * PIXELS);
+        for (let i = 0; i < k * PIXELS; i++) p.preview[i] = images[i] * 255;
+        run.lastPreview = t1;
+      }
+      port?.postMessage({ type: 'recycle', images: b.images, labels: b.labels }, [b.images.buffer, b.labels.buffer]);
+      if (t1 - run.lastFlush > 1000 / METRICS_HZ) flushMetrics(t1);
+      if (run.step % run.bpe === 0) {
+        flushMetrics(performance.now());
+        run.epoch = run.step / run.bpe;
+        await evaluateEpoch(run.epoch);
+      }
+      if (!Number.isFinite(s.loss)) {
+        flushMetrics(performance.now());
+        self.postMessage({ type: 'error', message: 'training diverged (the loss is no longer a number); lower the learning rate and press Reset' });
+        running = false;
+        break;
+      }
+      await yieldNow(); // let pause/predict/reset messages in
+    }
+    if (run && myRun === runId && run.step >= run.totalSteps) {
+      flushMetrics(performance.now());
+      running = false;
+      self.postMessage({ type: 'done', step: run.step });
+    }
+  } catch (e) {
+    running = false;
+    self.postMessage({ type: 'error', message: String(/** @type {any} */ (e).message ?? e) });
+  } finally {
+    looping = false;
+  }
+}
+
+function reset() {
+  runId += 1;
+  running = false;
+  queue = [];
+  waiter = null;
+  trainer?.free();
+  trainer = null;
+  run = null;
+  port?.postMessage({ type: 'stop' });
+}
+
+self.onmessage = async (/** @type {MessageEvent} */ ev) => {
+  const m = ev.data;
+  try {
+    switch (m.type) {
+      case 'init':
+        await init({ module_or_path: m.module });
+        port = m.port;
+        port.onmessage = onPortMessage;
+        self.postMessage({ type: 'ready', simd: simdBackend() });
+        return;
+      case 'start': {
+        reset();
+        const c = m.config;
+        const seed = Number.isInteger(c.seed) ? c.seed : randomSeed();
+        trainer = new Trainer({ model: c.model, activation: c.activation, optimizer: c.optimizer, batch_size: c.batchSize, seed });
+        running = true;
+        const now = performance.now();
+        run = {
+          seed, epochs: c.epochs, step: 0, epoch: 0, bpe: 0, get totalSteps() { return this.bpe * this.epochs; },
+          samples: 0, trainTime: 0, waitTime: 0, startTime: now, pausedTime: 0, lastFlush: now, lastPreview: -1e9,
+          batchesReceived: 0, producedByAugmenter: 0, pending: { steps: [], losses: [], accs: [], preview: null },
+        };
+        port?.postMessage({ type: 'run', runId, seed, batchSize: c.batchSize, augment: c.augment });
+        return;
+      }
+      case 'pause':
+        if (running) {
+          running = false;
+          run.pauseStart = performance.now();
+        }
+        return;
+      case 'resume':
+        if (trainer && run && !running && run.step < run.totalSteps) {
+          running = true;
+          run.pausedTime += performance.now() - (run.pauseStart ?? performance.now());
+          // The batch the loop was waiting for may be queued already; restart the loop.
+          loop();
+        }
+        return;
+      case 'reset':
+        reset();
+        self.postMessage({ type: 'reset-done' });
+        return;
+      case 'predict': {
+        if (!trainer) {
+          self.postMessage({ type: 'prediction', id: m.id, probs: null });
+          return;
+        }
+        const probs = trainer.predict(m.image);
+        self.postMessage({ type: 'prediction', id: m.id, probs });
+        return;
+      }
+    }
+  } catch (e) {
+    self.postMessage({ type: 'error', message: String(/** @type {any} */ (e).message ?? e) });
+  }
+};
