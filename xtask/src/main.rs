@@ -1,1 +1,153 @@
-fn main() {}
+//! `cargo xtask <command>`: the project's set-up and check commands, runnable on a fresh
+//! Debian/Ubuntu machine (they install what is missing, at pinned versions).
+//!
+//! - `serve`     build the page (release) and serve it at http://127.0.0.1:8080
+//! - `test`      every check: fmt, clippy, native tests, docs, no_std build, wasm tests in
+//!   Node and in headless Chromium, the release page build, its SIMD check, the end-to-end tests
+//! - `bench-web` build the release page and print the in-browser benchmark as one JSON line
+//! - `check`     the quick subset: fmt and clippy
+//!
+//! Never exports `RUSTFLAGS` (it would replace `+simd128` from `.cargo/config.toml`).
+
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use tools::{ensure_browser, ensure_tools, root, run, run_capture, Env};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("serve") => serve(),
+        Some("test") => test(),
+        Some("bench-web") => bench_web(&args[1..]),
+        Some("check") => check(&Env::new()),
+        _ => {
+            eprintln!("usage: cargo xtask <serve | test | bench-web | check>");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\nxtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn serve() -> Result {
+    let env = ensure_tools()?;
+    build_page(&env)?;
+    println!("\nServing Depthlab at http://127.0.0.1:8080 (Ctrl-C to stop)");
+    run(env.cmd("trunk").args(["serve", "--release"]), "trunk serve")
+}
+
+fn build_page(env: &Env) -> Result {
+    run(env.cmd("trunk").args(["build", "--release"]), "trunk build --release")
+}
+
+fn check(env: &Env) -> Result {
+    step("cargo fmt --check");
+    run(env.cmd("cargo").args(["fmt", "--all", "--check"]), "cargo fmt (run `cargo fmt --all` to fix)")?;
+    step("clippy (native, warnings denied)");
+    run(env.cmd("cargo").args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]), "clippy")?;
+    step("clippy (wasm32, warnings denied)");
+    run(
+        env.cmd("cargo").args(["clippy", "--target", "wasm32-unknown-unknown", "-p", "depthlab-core", "-p", "depthlab-nn", "-p", "depthlab-wasm", "--", "-D", "warnings"]),
+        "clippy wasm32",
+    )
+}
+
+fn test() -> Result {
+    let env = ensure_tools()?;
+    ensure_browser()?;
+    check(&env)?;
+    step("native tests (all crates)");
+    run(env.cmd("cargo").args(["test", "--workspace"]), "cargo test")?;
+    step("docs (broken links denied)");
+    run(env.cmd("cargo").args(["doc", "--workspace", "--no-deps", "--exclude", "xtask"]).env("RUSTDOCFLAGS", "-D warnings"), "cargo doc")?;
+    step("no_std build of core and nn for a bare target (wasm32-unknown-unknown)");
+    run(env.cmd("cargo").args(["build", "--target", "wasm32-unknown-unknown", "-p", "depthlab-core", "-p", "depthlab-nn"]), "no_std build")?;
+    step("wasm tests in Node");
+    wasm_tests(&env, false)?;
+    step("wasm tests in headless Chromium");
+    wasm_tests(&env, true)?;
+    step("release page build");
+    build_page(&env)?;
+    step("SIMD in the shipped wasm's GEMM");
+    check_simd(&env)?;
+    step("end-to-end tests in headless Chromium");
+    run(env.cmd("node").arg("tests/e2e/run.mjs"), "end-to-end tests")?;
+    println!("\nAll checks passed.");
+    Ok(())
+}
+
+/// Runs the unit tests of core and nn compiled to wasm32, in Node or in headless Chromium,
+/// and fails if nothing ran (the runner exits 0 with "no tests to run" when misconfigured).
+fn wasm_tests(env: &Env, browser: bool) -> Result {
+    let mut cmd = env.cmd("cargo");
+    cmd.args(["test", "--target", "wasm32-unknown-unknown", "-p", "depthlab-core", "-p", "depthlab-nn", "--lib"]);
+    if browser {
+        cmd.env("WASM_BINDGEN_USE_BROWSER", "1").env("CHROMEDRIVER", "/usr/bin/chromedriver");
+    } else {
+        cmd.env_remove("WASM_BINDGEN_USE_BROWSER");
+    }
+    let out = run_capture(&mut cmd, "wasm tests")?;
+    let passed: usize = out
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("test result: ok. "))
+        .filter_map(|l| l.split_whitespace().next()?.parse::<usize>().ok())
+        .sum();
+    let where_ = if browser { "headless Chromium" } else { "Node" };
+    if passed == 0 {
+        return Err(format!("wasm tests in {where_}: no test ran (the runner was not configured for {where_})"));
+    }
+    if browser && !out.contains("webdriver") {
+        eprintln!("warning: could not confirm from the runner output that tests ran in a browser");
+    }
+    println!("wasm tests in {where_}: {passed} passed");
+    Ok(())
+}
+
+/// The shipped wasm must contain simd128 arithmetic, and specifically in the GEMM kernel.
+fn check_simd(env: &Env) -> Result {
+    let wasm = find_wasm(&root().join("dist"))?;
+    let wat = run_capture(env.cmd("wasm2wat").args(["--enable-all"]).arg(&wasm), "wasm2wat")?;
+    let total = wat.matches("f32x4.").count();
+    let mul = wat.matches("f32x4.mul").count();
+    let add = wat.matches("f32x4.add").count();
+    println!("{}: {total} f32x4 instructions ({mul} f32x4.mul, {add} f32x4.add)", wasm.display());
+    // The GEMM micro-kernel is the only place with long runs of f32x4.mul/add on splatted
+    // operands: find a function with at least 8 multiplies next to 8 adds and a splat.
+    let gemm_like = wat.split("(func ").filter(|f| f.matches("f32x4.mul").count() >= 8 && f.matches("f32x4.add").count() >= 8 && f.contains("f32x4.splat")).count();
+    if mul == 0 || add == 0 || gemm_like == 0 {
+        return Err(format!("the shipped wasm has no SIMD GEMM ({total} f32x4 ops, {gemm_like} GEMM-like functions): was RUSTFLAGS exported, dropping +simd128?"));
+    }
+    println!("{gemm_like} function(s) with a SIMD GEMM micro-kernel (≥8 f32x4.mul + ≥8 f32x4.add + f32x4.splat)");
+    Ok(())
+}
+
+fn find_wasm(dist: &Path) -> Result<PathBuf> {
+    std::fs::read_dir(dist)
+        .map_err(|e| format!("{}: {e}; build the page first", dist.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.to_string_lossy().ends_with("_bg.wasm"))
+        .ok_or_else(|| format!("no *_bg.wasm in {}", dist.display()))
+}
+
+fn bench_web(args: &[String]) -> Result {
+    let env = ensure_tools()?;
+    ensure_browser()?;
+    build_page(&env)?;
+    let mut cmd = env.cmd("node");
+    cmd.arg("tests/e2e/bench.mjs").args(args);
+    run(&mut cmd, "browser benchmark")
+}
+
+fn step(name: &str) {
+    println!("\n==> {name}");
+}
+

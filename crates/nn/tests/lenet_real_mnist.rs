@@ -1,4 +1,5 @@
 //! LeNet-5 on the bundled real MNIST digits (native only: reads `www/data` from disk).
+#![cfg(not(target_arch = "wasm32"))]
 
 use depthlab_nn::augment::{AugmentConfig, Augmenter};
 use depthlab_nn::data::Dataset;

@@ -1,0 +1,161 @@
+// End-to-end tests: the built page (dist/) served on 127.0.0.1, driven in Debian's headless
+// Chromium by playwright-core. Run after `trunk build --release` (cargo xtask test does both).
+//
+// 1. Default settings, 1 epoch: test accuracy shown on the page ≥ 90%, every batch came from
+//    the augmentation worker, no main-thread task over 50 ms.
+// 2. Same seed twice, the second with a pause and resume: bit-identical loss curves.
+// 3. Malformed IDX files dropped while training: each shows its own error, training goes on.
+// 4. A bad URL parameter: a clear message, defaults used.
+// 5. 10 epochs: test accuracy ≥ 97% (skipped with DEPTHLAB_QUICK=1).
+import { serve, launch, fail } from './lib.mjs';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const srv = await serve(join(root, 'dist'));
+const ctx = await launch();
+let failures = 0;
+
+async function openPage(query = '') {
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => console.log(`  [pageerror] ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') console.log(`  [console.error] ${m.text()}`); });
+  await page.addInitScript(() => {
+    // Long tasks (> 50 ms) on the main thread, recorded from the start.
+    window.__longTasks = [];
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration }); })
+      .observe({ type: 'longtask', buffered: true });
+  });
+  await page.goto(srv.url + query);
+  await page.waitForFunction(() => window.depthlab?.phase === 'idle', null, { timeout: 60_000 });
+  return page;
+}
+
+async function test(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    console.log(`ok   ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  } catch (e) {
+    failures += 1;
+    console.log(`FAIL ${name}: ${e.message}`);
+  }
+}
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+const waitDone = (page, timeout = 300_000) =>
+  page.waitForFunction(() => window.depthlab.phase === 'done' || window.depthlab.errors.length > 0, null, { timeout });
+
+await test('LeNet-5, default settings, 1 epoch: ≥ 90% test accuracy from augmented batches, main thread responsive', async () => {
+  const page = await openPage();
+  await page.fill('#epochs', '1');
+  await page.dispatchEvent('#epochs', 'change');
+  const trainStart = await page.evaluate(() => performance.now());
+  await page.click('#start');
+  await waitDone(page);
+  const r = await page.evaluate(() => ({ d: window.depthlab, text: document.getElementById('testAcc').textContent, long: window.__longTasks }));
+  assert(r.d.errors.length === 0, `errors: ${r.d.errors}`);
+  const shown = parseFloat(r.text);
+  console.log(`     test accuracy shown: "${r.text}"; ${Math.round(r.d.lastMetrics.samplesPerSec)} samples/s; waiting ${(r.d.lastMetrics.waitFraction * 100).toFixed(2)}%`);
+  assert(shown >= 90, `test accuracy ${shown}% < 90%`);
+  const m = r.d.lastMetrics;
+  assert(m.step === 125 && r.d.losses.length === 125, `expected 125 steps, got ${m.step}`);
+  assert(m.batchesReceived >= m.step && m.producedByAugmenter >= m.step, `batches: received ${m.batchesReceived}, augmenter produced ${m.producedByAugmenter}, steps ${m.step}`);
+  const settingsAugment = r.d.settings.augment;
+  assert(settingsAugment === true, 'augmentation should be on by default');
+  const during = r.long.filter((t) => t.start >= trainStart);
+  assert(during.length === 0, `main-thread tasks over 50 ms while training: ${JSON.stringify(during)}`);
+  await page.screenshot({ path: join(root, 'tests/e2e/artifacts/one-epoch.png'), fullPage: true }).catch(() => {});
+  await page.close();
+});
+
+await test('same seed, twice, with a pause and resume in the second: bit-identical loss curves', async () => {
+  const page = await openPage('?epochs=1&seed=7');
+  await page.click('#start');
+  await waitDone(page);
+  const first = await page.evaluate(() => window.depthlab.losses.slice());
+  await page.click('#reset');
+  await page.click('#start');
+  await page.waitForFunction(() => window.depthlab.losses.length >= 30, null, { timeout: 60_000 });
+  await page.click('#pause');
+  const atPause = await page.evaluate(() => window.depthlab.losses.length);
+  await page.waitForTimeout(700);
+  const whilePaused = await page.evaluate(() => window.depthlab.losses.length);
+  await page.click('#pause'); // Resume
+  await waitDone(page);
+  const second = await page.evaluate(() => window.depthlab.losses.slice());
+  assert(whilePaused - atPause <= 2, `training went on while paused (${atPause} → ${whilePaused})`);
+  assert(first.length === 125 && second.length === 125, `lengths ${first.length}, ${second.length}`);
+  const diff = first.findIndex((v, i) => !Object.is(v, second[i]));
+  assert(diff === -1, `curves differ at step ${diff + 1}: ${first[diff]} vs ${second[diff]}`);
+  console.log(`     125 losses identical (paused at step ${atPause}); first ${first[0]}, last ${first[124]}`);
+  await page.close();
+});
+
+function idx(magic, dims, data) {
+  const head = Buffer.alloc(4 + 4 * dims.length);
+  head.writeUInt32BE(0x800 | magic, 0);
+  dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
+  return Buffer.concat([head, Buffer.from(data)]);
+}
+
+await test('malformed IDX files while training: each gets its own message, the run continues', async () => {
+  const page = await openPage('?epochs=3');
+  await page.click('#start');
+  await page.waitForFunction(() => window.depthlab.losses.length >= 10, null, { timeout: 60_000 });
+  const goodLabels = idx(1, [2], [1, 2]);
+  const cases = [
+    ['bad magic', [{ name: 'train-images-idx3-ubyte', buffer: Buffer.from('PK\x03\x04 this is a zip file, not IDX') }, { name: 'train-labels-idx1-ubyte', buffer: goodLabels }], /not an IDX file/],
+    ['truncated', [{ name: 'train-images-idx3-ubyte', buffer: idx(3, [2, 28, 28], new Uint8Array(700)) }, { name: 'train-labels-idx1-ubyte', buffer: goodLabels }], /truncated/],
+    ['count mismatch', [{ name: 'train-images-idx3-ubyte', buffer: idx(3, [2, 28, 28], new Uint8Array(2 * 784)) }, { name: 'train-labels-idx1-ubyte', buffer: idx(1, [3], [1, 2, 3]) }], /2 images but the label file holds 3/],
+    ['absurd dimensions', [{ name: 'train-images-idx3-ubyte', buffer: idx(3, [1, 5000, 5000], new Uint8Array(10)) }, { name: 'train-labels-idx1-ubyte', buffer: goodLabels }], /implausible IDX dimensions/],
+    ['corrupt gzip', [{ name: 'train-images-idx3-ubyte.gz', buffer: Buffer.concat([gzipSync(idx(3, [2, 28, 28], new Uint8Array(2 * 784))).subarray(0, 30), Buffer.alloc(8)]) }, { name: 'train-labels-idx1-ubyte', buffer: goodLabels }], /gzip data is corrupt/],
+    ['label out of range', [{ name: 'train-images-idx3-ubyte', buffer: idx(3, [2, 28, 28], new Uint8Array(2 * 784)) }, { name: 'train-labels-idx1-ubyte', buffer: idx(1, [2], [1, 42]) }], /label 42/],
+  ];
+  for (const [name, files, expect] of cases) {
+    const before = await page.evaluate(() => window.depthlab.losses.length);
+    await page.setInputFiles('#files', files.map((f) => ({ ...f, mimeType: 'application/octet-stream' })));
+    await page.waitForFunction((n) => window.depthlab.errors.length >= n, cases.indexOf(cases.find((c) => c[0] === name)) + 1, { timeout: 10_000 });
+    const banner = await page.textContent('#banner');
+    assert(expect.test(banner), `${name}: banner says "${banner}"`);
+    await page.waitForFunction((b) => window.depthlab.losses.length > b + 3, before, { timeout: 10_000 });
+    const phase = await page.evaluate(() => window.depthlab.phase);
+    assert(phase === 'running', `${name}: phase became ${phase}`);
+    console.log(`     ${name}: "${banner.slice(0, 110)}…"`);
+  }
+  const ds = await page.evaluate(() => window.depthlab.dataset);
+  assert(ds.source === 'bundled MNIST subset' && ds.train === 8000, `dataset changed: ${JSON.stringify(ds)}`);
+  await page.close();
+});
+
+await test('a bad URL parameter gives a clear message and the default', async () => {
+  const page = await openPage('?lr=banana&act=swish&bs=64');
+  const r = await page.evaluate(() => ({ errors: window.depthlab.errors, s: window.depthlab.settings }));
+  assert(r.errors.some((e) => e.includes('lr="banana"') && e.includes('must be a number')), r.errors.join(' | '));
+  assert(r.errors.some((e) => e.includes('act="swish"')), r.errors.join(' | '));
+  assert(r.s.lr === 0.001 && r.s.activation === 'relu', JSON.stringify(r.s));
+  await page.close();
+});
+
+if (process.env.DEPTHLAB_QUICK !== '1') {
+  await test('LeNet-5, default settings, 10 epochs: ≥ 97% test accuracy', async () => {
+    const page = await openPage();
+    await page.click('#start');
+    await waitDone(page, 600_000);
+    const r = await page.evaluate(() => ({ acc: window.depthlab.testAccuracy, m: window.depthlab.lastMetrics, errors: window.depthlab.errors }));
+    assert(r.errors.length === 0, r.errors.join(' | '));
+    console.log(`     test accuracy per epoch: ${r.acc.map((a) => (a * 100).toFixed(2)).join(' ')}; ${Math.round(r.m.samplesPerSec)} samples/s`);
+    assert(r.acc.length === 10 && r.acc[9] >= 0.97, `final ${r.acc[9]}`);
+    await page.screenshot({ path: join(root, 'tests/e2e/artifacts/ten-epochs.png'), fullPage: true }).catch(() => {});
+    await page.close();
+  });
+}
+
+await ctx.close();
+await srv.close();
+if (failures) fail(`${failures} end-to-end test(s) failed`);
+console.log('all end-to-end tests passed');
