@@ -1,7 +1,7 @@
 //! Elementwise activations, each as a pair `f` / `df` (the derivative written in terms of the
 //! output `y = f(x)`), so a new activation is a few lines. ReLU has a SIMD path.
 
-use crate::simd::{Lanes, F32x4};
+use crate::simd::{F32x4, Lanes};
 
 /// A pointwise nonlinearity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,7 +60,10 @@ impl Activation {
 
     /// `dx += dy · f'(x)`, with `f'` evaluated from the saved output `y`.
     pub fn backward(self, y: &[f32], dy: &[f32], dx: &mut [f32]) {
-        assert!(y.len() == dy.len() && dy.len() == dx.len(), "activation backward: length mismatch");
+        assert!(
+            y.len() == dy.len() && dy.len() == dx.len(),
+            "activation backward: length mismatch"
+        );
         for ((g, &yy), &d) in dx.iter_mut().zip(y).zip(dy) {
             *g += d * self.df(yy);
         }

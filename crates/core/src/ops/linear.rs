@@ -21,7 +21,10 @@ impl Tape {
     pub fn linear(&mut self, params: &ParamStore, x: Var, w: ParamId, b: Option<ParamId>) -> Var {
         let [batch, fan_in] = self.value(x).matrix("linear");
         let ws = &params.entry(w).shape;
-        assert!(ws.len() == 2 && ws[1] == fan_in, "linear: weight {ws:?} does not take {fan_in} inputs");
+        assert!(
+            ws.len() == 2 && ws[1] == fan_in,
+            "linear: weight {ws:?} does not take {fan_in} inputs"
+        );
         let out = ws[0];
         let mut y = self.tensor(&[batch, out]);
         let beta = match b {
@@ -36,9 +39,29 @@ impl Tape {
             None => 0.0,
         };
         let xv = self.values[x.0].data();
-        gemm(batch, out, fan_in, 1.0, MatRef::row_major(xv, fan_in), MatRef::transposed(params.value(w), fan_in), beta, y.data_mut(), out, &mut self.gemm);
+        gemm(
+            batch,
+            out,
+            fan_in,
+            1.0,
+            MatRef::row_major(xv, fan_in),
+            MatRef::transposed(params.value(w), fan_in),
+            beta,
+            y.data_mut(),
+            out,
+            &mut self.gemm,
+        );
         // Parameters always need gradients, so the output does too.
-        self.push(y, Node::Linear(LinearNode { x, w, b, dims: (batch, fan_in, out) }), true)
+        self.push(
+            y,
+            Node::Linear(LinearNode {
+                x,
+                w,
+                b,
+                dims: (batch, fan_in, out),
+            }),
+            true,
+        )
     }
 }
 
@@ -48,12 +71,42 @@ impl LinearNode {
         let (batch, fan_in, out) = self.dims;
         if tape.needs_grad(self.x) {
             tape.grad_mut(self.x);
-            let Tape { grads, gemm: scratch, .. } = tape;
-            gemm(batch, fan_in, out, 1.0, MatRef::row_major(dy, out), MatRef::row_major(params.value(self.w), fan_in), 1.0, &mut grads[self.x.0], fan_in, scratch);
+            let Tape {
+                grads,
+                gemm: scratch,
+                ..
+            } = tape;
+            gemm(
+                batch,
+                fan_in,
+                out,
+                1.0,
+                MatRef::row_major(dy, out),
+                MatRef::row_major(params.value(self.w), fan_in),
+                1.0,
+                &mut grads[self.x.0],
+                fan_in,
+                scratch,
+            );
         }
-        let Tape { values, gemm: scratch, .. } = tape;
+        let Tape {
+            values,
+            gemm: scratch,
+            ..
+        } = tape;
         let xv = values[self.x.0].data();
-        gemm(out, fan_in, batch, 1.0, MatRef::transposed(dy, out), MatRef::row_major(xv, fan_in), 1.0, params.grad_mut(self.w), fan_in, scratch);
+        gemm(
+            out,
+            fan_in,
+            batch,
+            1.0,
+            MatRef::transposed(dy, out),
+            MatRef::row_major(xv, fan_in),
+            1.0,
+            params.grad_mut(self.w),
+            fan_in,
+            scratch,
+        );
         if let Some(b) = self.b {
             let db = params.grad_mut(b);
             for row in dy.chunks_exact(out) {

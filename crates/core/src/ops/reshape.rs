@@ -16,7 +16,12 @@ impl Tape {
     #[track_caller]
     pub fn reshape(&mut self, x: Var, shape: &[usize]) -> Var {
         let n: usize = shape.iter().product();
-        assert_eq!(n, self.value(x).len(), "reshape: {:?} -> {shape:?} changes the element count", self.value(x).shape());
+        assert_eq!(
+            n,
+            self.value(x).len(),
+            "reshape: {:?} -> {shape:?} changes the element count",
+            self.value(x).shape()
+        );
         let mut y = self.tensor(shape);
         y.data_mut().copy_from_slice(self.values[x.0].data());
         let rg = self.needs_grad(x);

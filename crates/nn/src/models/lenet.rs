@@ -30,7 +30,9 @@ pub struct LeNet5Config {
 
 impl Default for LeNet5Config {
     fn default() -> Self {
-        LeNet5Config { activation: Activation::Relu }
+        LeNet5Config {
+            activation: Activation::Relu,
+        }
     }
 }
 
