@@ -46,30 +46,14 @@ fn serve() -> Result {
 }
 
 fn build_page(env: &Env) -> Result {
-    run(
-        env.cmd("trunk").args(["build", "--release"]),
-        "trunk build --release",
-    )
+    run(env.cmd("trunk").args(["build", "--release"]), "trunk build --release")
 }
 
 fn check(env: &Env) -> Result {
     step("cargo fmt --check");
-    run(
-        env.cmd("cargo").args(["fmt", "--all", "--check"]),
-        "cargo fmt (run `cargo fmt --all` to fix)",
-    )?;
+    run(env.cmd("cargo").args(["fmt", "--all", "--check"]), "cargo fmt (run `cargo fmt --all` to fix)")?;
     step("clippy (native, warnings denied)");
-    run(
-        env.cmd("cargo").args([
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ]),
-        "clippy",
-    )?;
+    run(env.cmd("cargo").args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]), "clippy")?;
     step("clippy (wasm32, warnings denied)");
     run(
         env.cmd("cargo").args([
@@ -134,19 +118,9 @@ fn test() -> Result {
 /// and fails if nothing ran (the runner exits 0 with "no tests to run" when misconfigured).
 fn wasm_tests(env: &Env, browser: bool) -> Result {
     let mut cmd = env.cmd("cargo");
-    cmd.args([
-        "test",
-        "--target",
-        "wasm32-unknown-unknown",
-        "-p",
-        "depthlab-core",
-        "-p",
-        "depthlab-nn",
-        "--lib",
-    ]);
+    cmd.args(["test", "--target", "wasm32-unknown-unknown", "-p", "depthlab-core", "-p", "depthlab-nn", "--lib"]);
     if browser {
-        cmd.env("WASM_BINDGEN_USE_BROWSER", "1")
-            .env("CHROMEDRIVER", "/usr/bin/chromedriver");
+        cmd.env("WASM_BINDGEN_USE_BROWSER", "1").env("CHROMEDRIVER", "/usr/bin/chromedriver");
     } else {
         cmd.env_remove("WASM_BINDGEN_USE_BROWSER");
     }
@@ -158,9 +132,7 @@ fn wasm_tests(env: &Env, browser: bool) -> Result {
         .sum();
     let where_ = if browser { "headless Chromium" } else { "Node" };
     if passed == 0 {
-        return Err(format!(
-            "wasm tests in {where_}: no test ran (the runner was not configured for {where_})"
-        ));
+        return Err(format!("wasm tests in {where_}: no test ran (the runner was not configured for {where_})"));
     }
     if browser && !out.contains("webdriver") {
         eprintln!("warning: could not confirm from the runner output that tests ran in a browser");
@@ -172,25 +144,17 @@ fn wasm_tests(env: &Env, browser: bool) -> Result {
 /// The shipped wasm must contain simd128 arithmetic, and specifically in the GEMM kernel.
 fn check_simd(env: &Env) -> Result {
     let wasm = find_wasm(&root().join("dist"))?;
-    let wat = run_capture(
-        env.cmd("wasm2wat").args(["--enable-all"]).arg(&wasm),
-        "wasm2wat",
-    )?;
+    let wat = run_capture(env.cmd("wasm2wat").args(["--enable-all"]).arg(&wasm), "wasm2wat")?;
     let total = wat.matches("f32x4.").count();
     let mul = wat.matches("f32x4.mul").count();
     let add = wat.matches("f32x4.add").count();
-    println!(
-        "{}: {total} f32x4 instructions ({mul} f32x4.mul, {add} f32x4.add)",
-        wasm.display()
-    );
+    println!("{}: {total} f32x4 instructions ({mul} f32x4.mul, {add} f32x4.add)", wasm.display());
     // The GEMM micro-kernel is the only place with long runs of f32x4.mul/add on splatted
     // operands: find a function with at least 8 multiplies next to 8 adds and a splat.
     let gemm_like = wat
         .split("(func ")
         .filter(|f| {
-            f.matches("f32x4.mul").count() >= 8
-                && f.matches("f32x4.add").count() >= 8
-                && f.contains("f32x4.splat")
+            f.matches("f32x4.mul").count() >= 8 && f.matches("f32x4.add").count() >= 8 && f.contains("f32x4.splat")
         })
         .count();
     if mul == 0 || add == 0 || gemm_like == 0 {

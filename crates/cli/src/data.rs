@@ -36,6 +36,9 @@ pub fn load(dir: Option<&Path>) -> Result<(Dataset, Dataset), String> {
         Dataset::from_idx(&i, &l).map_err(|e| format!("{iname} + {lname}: {e}"))
     };
     let train = pair(&["train-images-idx3-ubyte"], &["train-labels-idx1-ubyte"])?;
-    let test = pair(&["t10k-images-idx3-ubyte", "test-images-idx3-ubyte"], &["t10k-labels-idx1-ubyte", "test-labels-idx1-ubyte"])?;
+    let test = pair(
+        &["t10k-images-idx3-ubyte", "test-images-idx3-ubyte"],
+        &["t10k-labels-idx1-ubyte", "test-labels-idx1-ubyte"],
+    )?;
     Ok((train, test))
 }

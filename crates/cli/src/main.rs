@@ -115,10 +115,18 @@ fn act_name(a: Act) -> ActivationName {
 fn train(a: TrainArgs) -> Result<(), String> {
     let (train, test) = data::load(a.data.as_deref())?;
     let optimizer = match a.optimizer {
-        Opt::Adam => OptimizerConfig::Adam { lr: a.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: a.weight_decay },
+        Opt::Adam => {
+            OptimizerConfig::Adam { lr: a.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: a.weight_decay }
+        }
         Opt::Sgd => OptimizerConfig::Sgd { lr: a.lr, momentum: a.momentum, weight_decay: a.weight_decay },
     };
-    let config = TrainConfig { model: ModelKind::Lenet5, activation: act_name(a.activation), optimizer, batch_size: a.batch_size, seed: Some(a.seed) };
+    let config = TrainConfig {
+        model: ModelKind::Lenet5,
+        activation: act_name(a.activation),
+        optimizer,
+        batch_size: a.batch_size,
+        seed: Some(a.seed),
+    };
     let mut trainer = Trainer::new(config, a.seed).map_err(|e| e.to_string())?;
     let aug_cfg = AugmentConfig { enabled: !a.no_augment, ..Default::default() };
     let bs = a.batch_size;
@@ -130,7 +138,12 @@ fn train(a: TrainArgs) -> Result<(), String> {
     let (test_x, test_y) = (test.images_f32(), test.labels().to_vec());
     let (mut imgs, mut lbls) = (vec![0.0; bs * 784], vec![0u8; bs]);
     let bpe = aug.batches_per_epoch();
-    println!("LeNet-5, {} parameters; {} train / {} test digits; {bpe} steps per epoch", trainer.params().len(), aug.dataset().len(), test.len());
+    println!(
+        "LeNet-5, {} parameters; {} train / {} test digits; {bpe} steps per epoch",
+        trainer.params().len(),
+        aug.dataset().len(),
+        test.len()
+    );
     let bar = ProgressBar::new(bpe as u64 * a.epochs as u64);
     bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} steps  {msg}").map_err(|e| e.to_string())?);
     let start = Instant::now();
@@ -199,7 +212,11 @@ impl Metrics {
         let r = if self.csv {
             writeln!(self.out, "{step},{epoch},{loss},{accuracy}")
         } else {
-            writeln!(self.out, "{}", serde_json::json!({"step": step, "epoch": epoch, "loss": loss, "accuracy": accuracy}))
+            writeln!(
+                self.out,
+                "{}",
+                serde_json::json!({"step": step, "epoch": epoch, "loss": loss, "accuracy": accuracy})
+            )
         };
         r.map_err(|e| e.to_string())
     }

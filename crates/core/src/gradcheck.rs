@@ -22,29 +22,17 @@ pub struct GradCheck {
 
 impl Default for GradCheck {
     fn default() -> Self {
-        GradCheck {
-            eps: 1e-2,
-            tol: 2e-2,
-        }
+        GradCheck { eps: 1e-2, tol: 2e-2 }
     }
 }
 
 fn weighted_sum(t: &Tensor, r: &[f32]) -> f64 {
-    t.data()
-        .iter()
-        .zip(r)
-        .map(|(a, b)| *a as f64 * *b as f64)
-        .sum()
+    t.data().iter().zip(r).map(|(a, b)| *a as f64 * *b as f64).sum()
 }
 
 /// Checks `f`'s gradients with respect to every element of `inputs` and of `params`.
 /// Returns the worst relative error, or a message naming the first element that fails.
-pub fn check_gradients<F>(
-    params: &mut ParamStore,
-    inputs: &[Tensor],
-    f: F,
-    cfg: GradCheck,
-) -> Result<f64, String>
+pub fn check_gradients<F>(params: &mut ParamStore, inputs: &[Tensor], f: F, cfg: GradCheck) -> Result<f64, String>
 where
     F: Fn(&mut Tape, &ParamStore, &[Var]) -> Var,
 {
@@ -57,15 +45,10 @@ where
     };
     // Analytic pass.
     let mut tape = Tape::new();
-    let vars: Vec<Var> = inputs
-        .iter()
-        .map(|t| tape.input_with_grad(t.clone()))
-        .collect();
+    let vars: Vec<Var> = inputs.iter().map(|t| tape.input_with_grad(t.clone())).collect();
     let y = f(&mut tape, params, &vars);
     let mut rng = Rng::new(0x5eed);
-    let r: Vec<f32> = (0..tape.value(y).len())
-        .map(|_| rng.uniform(-1.0, 1.0))
-        .collect();
+    let r: Vec<f32> = (0..tape.value(y).len()).map(|_| rng.uniform(-1.0, 1.0)).collect();
     params.zero_grad();
     tape.backward_from(y, &r, params);
     let analytic_in: Vec<Vec<f32>> = vars
@@ -89,9 +72,7 @@ where
         let err = (a as f64 - num).abs() / num.abs().max(1.0);
         worst = worst.max(err);
         if err > cfg.tol {
-            return Err(format!(
-                "{what}: analytic {a} vs numeric {num} (rel err {err:.3e})"
-            ));
+            return Err(format!("{what}: analytic {a} vs numeric {num} (rel err {err:.3e})"));
         }
         Ok(())
     };
@@ -114,11 +95,8 @@ where
         params.values_mut()[i] = orig - eps;
         let lm = eval(params, &inputs, Some(&r)).0;
         params.values_mut()[i] = orig;
-        let name = params
-            .entries()
-            .iter()
-            .find(|e| i >= e.offset && i < e.offset + e.len)
-            .map_or("?", |e| e.name.as_str());
+        let name =
+            params.entries().iter().find(|e| i >= e.offset && i < e.offset + e.len).map_or("?", |e| e.name.as_str());
         compare(format!("param {name} flat[{i}]"), analytic_p[i], lp, lm)?;
     }
     Ok(worst)
@@ -136,25 +114,12 @@ mod tests {
         Tensor::from_vec(shape, (0..n).map(|_| rng.uniform(-1.0, 1.0)).collect())
     }
 
-    fn rand_param(
-        ps: &mut ParamStore,
-        rng: &mut Rng,
-        name: &str,
-        shape: &[usize],
-    ) -> crate::ParamId {
+    fn rand_param(ps: &mut ParamStore, rng: &mut Rng, name: &str, shape: &[usize]) -> crate::ParamId {
         let n = shape.iter().product();
-        ps.add(
-            name,
-            shape,
-            (0..n).map(|_| rng.uniform(-0.5, 0.5)).collect(),
-        )
+        ps.add(name, shape, (0..n).map(|_| rng.uniform(-0.5, 0.5)).collect())
     }
 
-    fn run(
-        ps: &mut ParamStore,
-        inputs: &[Tensor],
-        f: impl Fn(&mut Tape, &ParamStore, &[Var]) -> Var,
-    ) {
+    fn run(ps: &mut ParamStore, inputs: &[Tensor], f: impl Fn(&mut Tape, &ParamStore, &[Var]) -> Var) {
         match check_gradients(ps, inputs, f, GradCheck::default()) {
             Ok(err) => assert!(err < 2e-2),
             Err(e) => panic!("{e}"),
@@ -191,29 +156,9 @@ mod tests {
         // Well-separated values keep max-pool away from ties (its kinks).
         let mut x = Tensor::from_vec(&[2, 2, 5, 4], (0..80).map(|i| i as f32 * 0.1).collect());
         rng.shuffle(x.data_mut());
-        run(&mut ps, &[x.clone()], |t, _, v| {
-            t.max_pool2d(v[0], Pool2dParams::square(2))
-        });
-        run(&mut ps, &[x.clone()], |t, _, v| {
-            t.max_pool2d(
-                v[0],
-                Pool2dParams {
-                    kernel: 3,
-                    stride: 2,
-                    padding: 1,
-                },
-            )
-        });
-        run(&mut ps, &[x], |t, _, v| {
-            t.avg_pool2d(
-                v[0],
-                Pool2dParams {
-                    kernel: 2,
-                    stride: 1,
-                    padding: 1,
-                },
-            )
-        });
+        run(&mut ps, &[x.clone()], |t, _, v| t.max_pool2d(v[0], Pool2dParams::square(2)));
+        run(&mut ps, &[x.clone()], |t, _, v| t.max_pool2d(v[0], Pool2dParams { kernel: 3, stride: 2, padding: 1 }));
+        run(&mut ps, &[x], |t, _, v| t.avg_pool2d(v[0], Pool2dParams { kernel: 2, stride: 1, padding: 1 }));
     }
 
     #[wasm_bindgen_test(unsupported = test)]
@@ -223,15 +168,7 @@ mod tests {
         // Keep relu inputs away from its kink at 0.
         let x = Tensor::from_vec(
             &[3, 5],
-            (0..15)
-                .map(|i| {
-                    if i % 2 == 0 {
-                        0.3 + rng.next_f32()
-                    } else {
-                        -0.3 - rng.next_f32()
-                    }
-                })
-                .collect(),
+            (0..15).map(|i| if i % 2 == 0 { 0.3 + rng.next_f32() } else { -0.3 - rng.next_f32() }).collect(),
         );
         for act in [Activation::Relu, Activation::Tanh, Activation::Sigmoid] {
             run(&mut ps, core::slice::from_ref(&x), |t, _, v| t.activation(v[0], act));

@@ -20,10 +20,7 @@ impl Rng {
 
     /// A generator for `seed` on stream `stream` (e.g. one stream per epoch or per sample).
     pub fn with_stream(seed: u64, stream: u64) -> Self {
-        let mut r = Rng {
-            state: 0,
-            inc: (stream << 1) | 1,
-        };
+        let mut r = Rng { state: 0, inc: (stream << 1) | 1 };
         r.next_u32();
         r.state = r.state.wrapping_add(seed);
         r.next_u32();

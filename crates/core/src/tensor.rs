@@ -14,10 +14,7 @@ impl Tensor {
     /// A zero-filled tensor.
     pub fn zeros(shape: &[usize]) -> Self {
         let n = shape.iter().product();
-        Tensor {
-            shape: shape.to_vec(),
-            data: vec![0.0; n],
-        }
+        Tensor { shape: shape.to_vec(), data: vec![0.0; n] }
     }
 
     /// Wraps `data` with `shape`.
@@ -27,16 +24,8 @@ impl Tensor {
     #[track_caller]
     pub fn from_vec(shape: &[usize], data: Vec<f32>) -> Self {
         let n: usize = shape.iter().product();
-        assert_eq!(
-            n,
-            data.len(),
-            "Tensor::from_vec: shape {shape:?} needs {n} values, got {}",
-            data.len()
-        );
-        Tensor {
-            shape: shape.to_vec(),
-            data,
-        }
+        assert_eq!(n, data.len(), "Tensor::from_vec: shape {shape:?} needs {n} values, got {}", data.len());
+        Tensor { shape: shape.to_vec(), data }
     }
 
     /// The shape.

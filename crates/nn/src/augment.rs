@@ -52,9 +52,7 @@ impl AugmentConfig {
         ];
         for (name, v, lo, hi) in fields {
             if !(v.is_finite() && v >= lo && v <= hi) {
-                return Err(alloc::format!(
-                    "augment.{name} = {v} is outside {lo}..={hi}"
-                ));
+                return Err(alloc::format!("augment.{name} = {v} is outside {lo}..={hi}"));
             }
         }
         Ok(())
@@ -89,10 +87,7 @@ impl Affine {
 
 /// Applies `t` to a `side×side` image by inverse mapping with bilinear sampling (zero outside).
 pub fn affine(src: &[f32], dst: &mut [f32], side: usize, t: &Affine) {
-    assert!(
-        src.len() >= side * side && dst.len() >= side * side,
-        "affine: image buffers too small"
-    );
+    assert!(src.len() >= side * side && dst.len() >= side * side, "affine: image buffers too small");
     let c = (side as f32 - 1.0) * 0.5;
     let (sin, cos) = (libm::sinf(t.angle), libm::cosf(t.angle));
     let inv = 1.0 / t.scale;
@@ -144,13 +139,7 @@ impl Augmenter {
     /// Batches of `batch_size` over `data` with seed `seed`.
     pub fn new(data: Dataset, batch_size: usize, seed: u64, config: AugmentConfig) -> Self {
         let batcher = Batcher::new(data.len(), batch_size.max(1), seed);
-        Augmenter {
-            data,
-            batcher,
-            config,
-            seed,
-            scratch: [0.0; PIXELS],
-        }
+        Augmenter { data, batcher, config, seed, scratch: [0.0; PIXELS] }
     }
 
     /// The dataset.
@@ -177,18 +166,9 @@ impl Augmenter {
     /// Fills batch `batch` of epoch `epoch`: `images` (`n·784` values in `[0,1]`) and
     /// `labels` (`n`), returning `n` (0 past the end of the epoch). Buffers must hold a full
     /// batch.
-    pub fn fill_batch(
-        &mut self,
-        epoch: u64,
-        batch: usize,
-        images: &mut [f32],
-        labels: &mut [u8],
-    ) -> usize {
+    pub fn fill_batch(&mut self, epoch: u64, batch: usize, images: &mut [f32], labels: &mut [u8]) -> usize {
         let bs = self.batcher.batch_size();
-        assert!(
-            images.len() >= bs * PIXELS && labels.len() >= bs,
-            "fill_batch: buffers smaller than a batch"
-        );
+        assert!(images.len() >= bs * PIXELS && labels.len() >= bs, "fill_batch: buffers smaller than a batch");
         let n_data = self.data.len() as u64;
         let idx = self.batcher.batch(epoch, batch);
         for (k, &i) in idx.iter().enumerate() {
@@ -203,12 +183,7 @@ impl Augmenter {
             let pos = (batch * bs + k) as u64;
             let mut rng = Rng::with_stream(self.seed ^ 0xa5a5_5a5a, epoch * n_data + pos);
             self.data.image_f32(i, &mut self.scratch);
-            affine(
-                &self.scratch,
-                out,
-                SIDE,
-                &Affine::random(&mut rng, &self.config),
-            );
+            affine(&self.scratch, out, SIDE, &Affine::random(&mut rng, &self.config));
             if self.config.noise_std > 0.0 {
                 add_noise(out, &mut rng, self.config.noise_std);
             }
@@ -238,40 +213,13 @@ mod tests {
     fn identity_affine_is_exact_and_shift_moves_pixels() {
         let src = square_digit();
         let mut dst = vec![0.0; PIXELS];
-        affine(
-            &src,
-            &mut dst,
-            SIDE,
-            &Affine {
-                angle: 0.0,
-                scale: 1.0,
-                shift: (0.0, 0.0),
-            },
-        );
+        affine(&src, &mut dst, SIDE, &Affine { angle: 0.0, scale: 1.0, shift: (0.0, 0.0) });
         assert_eq!(src, dst);
-        affine(
-            &src,
-            &mut dst,
-            SIDE,
-            &Affine {
-                angle: 0.0,
-                scale: 1.0,
-                shift: (2.0, 0.0),
-            },
-        );
+        affine(&src, &mut dst, SIDE, &Affine { angle: 0.0, scale: 1.0, shift: (2.0, 0.0) });
         assert_eq!(dst[12 * SIDE + 11], 0.0); // left edge moved right by 2
         assert_eq!(dst[12 * SIDE + 19], 1.0);
         // A 90° rotation of a centred square keeps its mass.
-        affine(
-            &src,
-            &mut dst,
-            SIDE,
-            &Affine {
-                angle: core::f32::consts::FRAC_PI_2,
-                scale: 1.0,
-                shift: (0.0, 0.0),
-            },
-        );
+        affine(&src, &mut dst, SIDE, &Affine { angle: core::f32::consts::FRAC_PI_2, scale: 1.0, shift: (0.0, 0.0) });
         let mass: f32 = dst.iter().sum();
         assert!((mass - 64.0).abs() < 1e-3, "{mass}");
     }
@@ -282,10 +230,7 @@ mod tests {
         add_noise(&mut img, &mut Rng::new(1), 0.5);
         assert!(img.iter().all(|v| (0.0..=1.0).contains(v)));
         assert!(AugmentConfig::default().validate().is_ok());
-        let bad = AugmentConfig {
-            strength: f32::NAN,
-            ..Default::default()
-        };
+        let bad = AugmentConfig { strength: f32::NAN, ..Default::default() };
         assert!(bad.validate().unwrap_err().contains("strength"));
     }
 
@@ -298,25 +243,12 @@ mod tests {
         let data = Dataset::from_raw(images, (0..10).collect()).unwrap();
         let mut a = Augmenter::new(data.clone(), 4, 5, AugmentConfig::default());
         let mut b = Augmenter::new(data.clone(), 4, 5, AugmentConfig::default());
-        let (mut ia, mut la, mut ib, mut lb) = (
-            vec![0.0; 4 * PIXELS],
-            [0u8; 4],
-            vec![0.0; 4 * PIXELS],
-            [0u8; 4],
-        );
+        let (mut ia, mut la, mut ib, mut lb) = (vec![0.0; 4 * PIXELS], [0u8; 4], vec![0.0; 4 * PIXELS], [0u8; 4]);
         assert_eq!(a.fill_batch(2, 1, &mut ia, &mut la), 4);
         b.fill_batch(0, 0, &mut ib, &mut lb); // different history, same request below
         b.fill_batch(2, 1, &mut ib, &mut lb);
         assert_eq!((ia.clone(), la), (ib, lb));
-        let mut plain = Augmenter::new(
-            data,
-            4,
-            5,
-            AugmentConfig {
-                enabled: false,
-                ..Default::default()
-            },
-        );
+        let mut plain = Augmenter::new(data, 4, 5, AugmentConfig { enabled: false, ..Default::default() });
         let (mut ip, mut lp) = (vec![0.0; 4 * PIXELS], [0u8; 4]);
         plain.fill_batch(2, 1, &mut ip, &mut lp);
         assert_eq!(la, lp);

@@ -97,10 +97,7 @@ fn range(field: &'static str, v: f32, lo: f32, hi: f32, lo_open: bool) -> Result
         Ok(())
     } else {
         let open = if lo_open { "(" } else { "[" };
-        Err(ConfigError {
-            field,
-            reason: alloc::format!("{v} is outside {open}{lo}, {hi}]"),
-        })
+        Err(ConfigError { field, reason: alloc::format!("{v} is outside {open}{lo}, {hi}]") })
     }
 }
 
@@ -114,22 +111,12 @@ impl TrainConfig {
             });
         }
         match self.optimizer {
-            OptimizerConfig::Sgd {
-                lr,
-                momentum,
-                weight_decay,
-            } => {
+            OptimizerConfig::Sgd { lr, momentum, weight_decay } => {
                 range("optimizer.lr", lr, 0.0, 10.0, true)?;
                 range("optimizer.momentum", momentum, 0.0, 0.999, false)?;
                 range("optimizer.weight_decay", weight_decay, 0.0, 1.0, false)?;
             }
-            OptimizerConfig::Adam {
-                lr,
-                beta1,
-                beta2,
-                eps,
-                weight_decay,
-            } => {
+            OptimizerConfig::Adam { lr, beta1, beta2, eps, weight_decay } => {
                 range("optimizer.lr", lr, 0.0, 1.0, true)?;
                 range("optimizer.beta1", beta1, 0.0, 0.9999, false)?;
                 range("optimizer.beta2", beta2, 0.0, 0.99999, false)?;
@@ -149,31 +136,18 @@ mod tests {
     #[wasm_bindgen_test(unsupported = test)]
     fn out_of_range_fields_are_named() {
         assert!(TrainConfig::default().validate().is_ok());
-        let c = TrainConfig {
-            batch_size: 0,
-            ..Default::default()
-        };
+        let c = TrainConfig { batch_size: 0, ..Default::default() };
         assert_eq!(c.validate().unwrap_err().field, "batch_size");
-        let c = TrainConfig {
-            optimizer: OptimizerConfig::adam(-1.0),
-            ..Default::default()
-        };
+        let c = TrainConfig { optimizer: OptimizerConfig::adam(-1.0), ..Default::default() };
         assert_eq!(c.validate().unwrap_err().field, "optimizer.lr");
         let c = TrainConfig {
-            optimizer: OptimizerConfig::Sgd {
-                lr: 0.1,
-                momentum: 1.5,
-                weight_decay: 0.0,
-            },
+            optimizer: OptimizerConfig::Sgd { lr: 0.1, momentum: 1.5, weight_decay: 0.0 },
             ..Default::default()
         };
         let e = c.validate().unwrap_err();
         assert_eq!(e.field, "optimizer.momentum");
         assert!(alloc::string::ToString::to_string(&e).contains("1.5"));
-        let c = TrainConfig {
-            optimizer: OptimizerConfig::adam(f32::NAN),
-            ..Default::default()
-        };
+        let c = TrainConfig { optimizer: OptimizerConfig::adam(f32::NAN), ..Default::default() };
         assert!(c.validate().is_err());
     }
 }

@@ -53,13 +53,7 @@ fn adam_eps() -> f32 {
 impl OptimizerConfig {
     /// Adam with the usual defaults and learning rate `lr`.
     pub fn adam(lr: f32) -> Self {
-        OptimizerConfig::Adam {
-            lr,
-            beta1: beta1(),
-            beta2: beta2(),
-            eps: adam_eps(),
-            weight_decay: 0.0,
-        }
+        OptimizerConfig::Adam { lr, beta1: beta1(), beta2: beta2(), eps: adam_eps(), weight_decay: 0.0 }
     }
     /// The learning rate.
     pub fn lr(&self) -> f32 {
@@ -81,17 +75,8 @@ pub struct Optimizer {
 impl Optimizer {
     /// Fresh state for `n` parameters.
     pub fn new(config: OptimizerConfig, n: usize) -> Self {
-        let v_len = if matches!(config, OptimizerConfig::Adam { .. }) {
-            n
-        } else {
-            0
-        };
-        Optimizer {
-            config,
-            m: vec![0.0; n],
-            v: vec![0.0; v_len],
-            t: 0,
-        }
+        let v_len = if matches!(config, OptimizerConfig::Adam { .. }) { n } else { 0 };
+        Optimizer { config, m: vec![0.0; n], v: vec![0.0; v_len], t: 0 }
     }
 
     /// The configuration.
@@ -105,24 +90,14 @@ impl Optimizer {
         assert_eq!(w.len(), self.m.len(), "optimizer: parameter count changed");
         self.t += 1;
         match self.config {
-            OptimizerConfig::Sgd {
-                lr,
-                momentum,
-                weight_decay,
-            } => {
+            OptimizerConfig::Sgd { lr, momentum, weight_decay } => {
                 for ((wi, &gi), mi) in w.iter_mut().zip(g).zip(&mut self.m) {
                     let gi = gi + weight_decay * *wi;
                     *mi = momentum * *mi + gi;
                     *wi -= lr * *mi;
                 }
             }
-            OptimizerConfig::Adam {
-                lr,
-                beta1,
-                beta2,
-                eps,
-                weight_decay,
-            } => {
+            OptimizerConfig::Adam { lr, beta1, beta2, eps, weight_decay } => {
                 let bc1 = 1.0 - libm::powf(beta1, self.t as f32);
                 let bc2 = 1.0 - libm::powf(beta2, self.t as f32);
                 let step = lr / bc1;
@@ -146,14 +121,7 @@ mod tests {
     /// Minimising f(w) = (w − 3)² from w = 0: both optimizers get close to 3.
     #[wasm_bindgen_test(unsupported = test)]
     fn both_minimise_a_quadratic() {
-        for cfg in [
-            OptimizerConfig::Sgd {
-                lr: 0.05,
-                momentum: 0.9,
-                weight_decay: 0.0,
-            },
-            OptimizerConfig::adam(0.1),
-        ] {
+        for cfg in [OptimizerConfig::Sgd { lr: 0.05, momentum: 0.9, weight_decay: 0.0 }, OptimizerConfig::adam(0.1)] {
             let mut ps = ParamStore::new();
             let id = ps.add("w", &[1], vec![0.0]);
             let mut opt = Optimizer::new(cfg, 1);
@@ -162,11 +130,7 @@ mod tests {
                 ps.grad_mut(id)[0] = 2.0 * (w - 3.0);
                 opt.step(&mut ps);
             }
-            assert!(
-                (ps.value(id)[0] - 3.0).abs() < 1e-2,
-                "{cfg:?}: {}",
-                ps.value(id)[0]
-            );
+            assert!((ps.value(id)[0] - 3.0).abs() < 1e-2, "{cfg:?}: {}", ps.value(id)[0]);
         }
     }
 
@@ -178,9 +142,6 @@ mod tests {
         ps.grad_mut(id).copy_from_slice(&[5.0, -0.01]);
         Optimizer::new(OptimizerConfig::adam(0.01), 2).step(&mut ps);
         let w = ps.value(id);
-        assert!(
-            (w[0] - 0.99).abs() < 1e-5 && (w[1] - 1.01).abs() < 1e-4,
-            "{w:?}"
-        );
+        assert!((w[0] - 0.99).abs() < 1e-5 && (w[1] - 1.01).abs() < 1e-4, "{w:?}");
     }
 }

@@ -55,9 +55,15 @@ impl fmt::Display for BatchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             BatchError::Empty => write!(f, "the batch is empty; send at least one 28×28 image"),
-            BatchError::ShapeMismatch { pixels, labels } => write!(f, "got {pixels} pixels for {labels} labels; each label needs exactly 784 pixels (28×28)"),
-            BatchError::LabelOutOfRange { index, value } => write!(f, "label {value} at position {index} is not a digit 0–9"),
-            BatchError::NonFinite { index } => write!(f, "pixel {index} is NaN or infinite; pixels must be finite numbers (0–1)"),
+            BatchError::ShapeMismatch { pixels, labels } => {
+                write!(f, "got {pixels} pixels for {labels} labels; each label needs exactly 784 pixels (28×28)")
+            }
+            BatchError::LabelOutOfRange { index, value } => {
+                write!(f, "label {value} at position {index} is not a digit 0–9")
+            }
+            BatchError::NonFinite { index } => {
+                write!(f, "pixel {index} is NaN or infinite; pixels must be finite numbers (0–1)")
+            }
         }
     }
 }
@@ -82,16 +88,9 @@ fn check_batch(images: &[f32], labels: &[u8]) -> Result<(), BatchError> {
         return Err(BatchError::Empty);
     }
     if images.len() != labels.len() * PIXELS {
-        return Err(BatchError::ShapeMismatch {
-            pixels: images.len(),
-            labels: labels.len(),
-        });
+        return Err(BatchError::ShapeMismatch { pixels: images.len(), labels: labels.len() });
     }
-    if let Some((index, &value)) = labels
-        .iter()
-        .enumerate()
-        .find(|(_, &l)| l as usize >= CLASSES)
-    {
+    if let Some((index, &value)) = labels.iter().enumerate().find(|(_, &l)| l as usize >= CLASSES) {
         return Err(BatchError::LabelOutOfRange { index, value });
     }
     if let Some(index) = images.iter().position(|v| !v.is_finite()) {
@@ -105,10 +104,7 @@ fn correct(logits: &[f32], labels: &[u32]) -> usize {
         .chunks_exact(CLASSES)
         .zip(labels)
         .filter(|(row, &l)| {
-            let arg = row
-                .iter()
-                .enumerate()
-                .fold(0, |best, (j, &v)| if v > row[best] { j } else { best });
+            let arg = row.iter().enumerate().fold(0, |best, (j, &v)| if v > row[best] { j } else { best });
             arg == l as usize
         })
         .count()
@@ -122,24 +118,12 @@ impl Trainer {
         let mut params = ParamStore::new();
         let mut rng = Rng::new(seed);
         let model: Box<dyn Model> = match config.model {
-            ModelKind::Lenet5 => Box::new(
-                LeNet5Config {
-                    activation: config.activation.into(),
-                }
-                .init(&mut params, &mut rng),
-            ),
+            ModelKind::Lenet5 => {
+                Box::new(LeNet5Config { activation: config.activation.into() }.init(&mut params, &mut rng))
+            }
         };
         let opt = Optimizer::new(config.optimizer, params.len());
-        Ok(Trainer {
-            config,
-            seed,
-            model,
-            params,
-            opt,
-            tape: Tape::new(),
-            labels: Vec::new(),
-            steps: 0,
-        })
+        Ok(Trainer { config, seed, model, params, opt, tape: Tape::new(), labels: Vec::new(), steps: 0 })
     }
 
     /// The configuration.
@@ -161,9 +145,7 @@ impl Trainer {
 
     fn forward(&mut self, images: &[f32], n: usize, mode: Mode) -> depthlab_core::Var {
         self.tape.reset();
-        let xv = self
-            .tape
-            .input(Tensor::from_vec(&[n, 1, 28, 28], images.to_vec()));
+        let xv = self.tape.input(Tensor::from_vec(&[n, 1, 28, 28], images.to_vec()));
         self.model.forward(&mut self.tape, &self.params, xv, mode)
     }
 
@@ -181,20 +163,14 @@ impl Trainer {
         self.tape.backward(loss, &mut self.params);
         self.opt.step(&mut self.params);
         self.steps += 1;
-        Ok(StepStats {
-            loss: loss_v,
-            accuracy: acc,
-        })
+        Ok(StepStats { loss: loss_v, accuracy: acc })
     }
 
     /// Mean loss and accuracy over a whole set, in chunks of [`EVAL_CHUNK`], without updating.
     pub fn evaluate(&mut self, images: &[f32], labels: &[u8]) -> Result<StepStats, BatchError> {
         check_batch(images, labels)?;
         let (mut loss_sum, mut hits) = (0.0f64, 0usize);
-        for (imgs, lbls) in images
-            .chunks(EVAL_CHUNK * PIXELS)
-            .zip(labels.chunks(EVAL_CHUNK))
-        {
+        for (imgs, lbls) in images.chunks(EVAL_CHUNK * PIXELS).zip(labels.chunks(EVAL_CHUNK)) {
             self.labels.clear();
             self.labels.extend(lbls.iter().map(|&l| l as u32));
             let logits = self.forward(imgs, lbls.len(), Mode::Eval);
@@ -203,10 +179,7 @@ impl Trainer {
             hits += correct(self.tape.value(logits).data(), &self.labels);
         }
         let n = labels.len() as f64;
-        Ok(StepStats {
-            loss: (loss_sum / n) as f32,
-            accuracy: (hits as f64 / n) as f32,
-        })
+        Ok(StepStats { loss: (loss_sum / n) as f32, accuracy: (hits as f64 / n) as f32 })
     }
 
     /// Class probabilities for one 28×28 image.
@@ -237,26 +210,11 @@ mod tests {
         let mut t = Trainer::new(TrainConfig::default(), 1).unwrap();
         let before = t.params().values().to_vec();
         assert_eq!(t.train_step(&[], &[]), Err(BatchError::Empty));
-        assert_eq!(
-            t.train_step(&[0.0; 700], &[1]),
-            Err(BatchError::ShapeMismatch {
-                pixels: 700,
-                labels: 1
-            })
-        );
-        assert_eq!(
-            t.train_step(&[0.0; 784], &[10]),
-            Err(BatchError::LabelOutOfRange {
-                index: 0,
-                value: 10
-            })
-        );
+        assert_eq!(t.train_step(&[0.0; 700], &[1]), Err(BatchError::ShapeMismatch { pixels: 700, labels: 1 }));
+        assert_eq!(t.train_step(&[0.0; 784], &[10]), Err(BatchError::LabelOutOfRange { index: 0, value: 10 }));
         let mut img = vec![0.0; 784];
         img[5] = f32::NAN;
-        assert_eq!(
-            t.train_step(&img, &[3]),
-            Err(BatchError::NonFinite { index: 5 })
-        );
+        assert_eq!(t.train_step(&img, &[3]), Err(BatchError::NonFinite { index: 5 }));
         assert_eq!(t.params().values(), &before[..]);
         assert_eq!(t.steps(), 0);
         let p = t.predict(&[0.5; 784]).unwrap();

@@ -41,11 +41,7 @@ fn lenet5_overfits_64_digits_to_100_percent() {
     }
     let eval = t.evaluate(&images, labels).unwrap();
     assert_eq!(eval.accuracy, 1.0, "stopped at {last:?}: {eval:?}");
-    eprintln!(
-        "LeNet-5 fit 64 digits in {} steps (eval loss {:.4})",
-        last.unwrap() + 1,
-        eval.loss
-    );
+    eprintln!("LeNet-5 fit 64 digits in {} steps (eval loss {:.4})", last.unwrap() + 1, eval.loss);
 }
 
 /// One epoch with the page's defaults (relu, Adam 1e-3, batch 64, augmentation on) reaches
@@ -61,9 +57,6 @@ fn lenet5_one_epoch_with_augmentation_beats_90_percent() {
         trainer.train_step(&imgs[..n * 784], &lbls[..n]).unwrap();
     }
     let s = trainer.evaluate(&test.images_f32(), test.labels()).unwrap();
-    eprintln!(
-        "LeNet-5, 1 epoch: test accuracy {:.4}, loss {:.4}",
-        s.accuracy, s.loss
-    );
+    eprintln!("LeNet-5, 1 epoch: test accuracy {:.4}, loss {:.4}", s.accuracy, s.loss);
     assert!(s.accuracy >= 0.90, "{s:?}");
 }

@@ -30,8 +30,7 @@ pub fn simd_backend() -> String {
 #[wasm_bindgen(js_name = randomSeed)]
 pub fn random_seed() -> Result<u32, JsError> {
     let mut b = [0u8; 4];
-    getrandom::fill(&mut b)
-        .map_err(|e| JsError::new(&format!("no entropy source available: {e}")))?;
+    getrandom::fill(&mut b).map_err(|e| JsError::new(&format!("no entropy source available: {e}")))?;
     Ok(u32::from_le_bytes(b))
 }
 
@@ -52,9 +51,7 @@ impl DigitSet {
     /// Throws with a message naming the problem (bad magic, truncated, count mismatch, …).
     #[wasm_bindgen(js_name = fromIdx)]
     pub fn from_idx(images: &[u8], labels: &[u8]) -> Result<DigitSet, JsError> {
-        Dataset::from_idx(images, labels)
-            .map(|inner| DigitSet { inner })
-            .map_err(|e| JsError::new(&e.to_string()))
+        Dataset::from_idx(images, labels).map(|inner| DigitSet { inner }).map_err(|e| JsError::new(&e.to_string()))
     }
 
     /// Number of digits.
@@ -84,15 +81,11 @@ impl DigitSet {
     pub fn slice(&self, start: usize, end: usize) -> Result<DigitSet, JsError> {
         let n = self.inner.len();
         if start >= end || end > n {
-            return Err(JsError::new(&format!(
-                "slice {start}..{end} is not inside 0..{n}"
-            )));
+            return Err(JsError::new(&format!("slice {start}..{end} is not inside 0..{n}")));
         }
         let imgs = self.inner.image_bytes()[start * 784..end * 784].to_vec();
         let lbls = self.inner.labels()[start..end].to_vec();
-        Dataset::from_raw(imgs, lbls)
-            .map(|inner| DigitSet { inner })
-            .map_err(|e| JsError::new(&e.to_string()))
+        Dataset::from_raw(imgs, lbls).map(|inner| DigitSet { inner }).map_err(|e| JsError::new(&e.to_string()))
     }
 }
 
@@ -107,8 +100,7 @@ fn augment_config(v: JsValue) -> Result<AugmentConfig, JsError> {
     let c: AugmentConfig = if v.is_undefined() || v.is_null() {
         AugmentConfig::default()
     } else {
-        serde_wasm_bindgen::from_value(v)
-            .map_err(|e| JsError::new(&format!("augmentation settings: {e}")))?
+        serde_wasm_bindgen::from_value(v).map_err(|e| JsError::new(&format!("augmentation settings: {e}")))?
     };
     c.validate().map_err(|e| JsError::new(&e))?;
     Ok(c)
@@ -120,12 +112,7 @@ impl Augmenter {
     /// `config` is `{enabled, strength, max_rotation_deg, max_scale, max_shift_px, noise_std}`
     /// (any subset; `undefined` for the defaults).
     #[wasm_bindgen(constructor)]
-    pub fn new(
-        data: &DigitSet,
-        batch_size: usize,
-        seed: u32,
-        config: JsValue,
-    ) -> Result<Augmenter, JsError> {
+    pub fn new(data: &DigitSet, batch_size: usize, seed: u32, config: JsValue) -> Result<Augmenter, JsError> {
         if batch_size == 0 || batch_size > depthlab_nn::config::MAX_BATCH {
             return Err(JsError::new(&format!(
                 "batch size {batch_size} is outside 1..={}",
@@ -133,14 +120,7 @@ impl Augmenter {
             )));
         }
         let cfg = augment_config(config)?;
-        Ok(Augmenter {
-            inner: depthlab_nn::augment::Augmenter::new(
-                data.inner.clone(),
-                batch_size,
-                seed as u64,
-                cfg,
-            ),
-        })
+        Ok(Augmenter { inner: depthlab_nn::augment::Augmenter::new(data.inner.clone(), batch_size, seed as u64, cfg) })
     }
 
     /// Changes the augmentation settings from the next batch on.
@@ -169,9 +149,7 @@ impl Augmenter {
         let need = labels.len().min(images.len() / 784);
         let size = self.batch_size();
         if need < size {
-            return Err(JsError::new(&format!(
-                "batch buffers hold {need} samples, need {size}"
-            )));
+            return Err(JsError::new(&format!("batch buffers hold {need} samples, need {size}")));
         }
         Ok(self.inner.fill_batch(epoch as u64, batch, images, labels))
     }
@@ -206,16 +184,13 @@ impl Trainer {
         let cfg: TrainConfig = if config.is_undefined() || config.is_null() {
             TrainConfig::default()
         } else {
-            serde_wasm_bindgen::from_value(config)
-                .map_err(|e| JsError::new(&format!("model settings: {e}")))?
+            serde_wasm_bindgen::from_value(config).map_err(|e| JsError::new(&format!("model settings: {e}")))?
         };
         let seed = match cfg.seed {
             Some(s) => s,
             None => random_seed()? as u64,
         };
-        depthlab_nn::Trainer::new(cfg, seed)
-            .map(|inner| Trainer { inner })
-            .map_err(|e| JsError::new(&e.to_string()))
+        depthlab_nn::Trainer::new(cfg, seed).map(|inner| Trainer { inner }).map_err(|e| JsError::new(&e.to_string()))
     }
 
     /// The seed the weights were drawn from.
@@ -233,34 +208,19 @@ impl Trainer {
     /// One optimizer step; returns `{loss, accuracy}` measured before the update.
     #[wasm_bindgen(js_name = trainStep)]
     pub fn train_step(&mut self, images: &[f32], labels: &[u8]) -> Result<JsValue, JsError> {
-        let s = self
-            .inner
-            .train_step(images, labels)
-            .map_err(|e| JsError::new(&e.to_string()))?;
-        to_js(&Stats {
-            loss: s.loss,
-            accuracy: s.accuracy,
-        })
+        let s = self.inner.train_step(images, labels).map_err(|e| JsError::new(&e.to_string()))?;
+        to_js(&Stats { loss: s.loss, accuracy: s.accuracy })
     }
 
     /// `{loss, accuracy}` over a whole set, without updating.
     pub fn evaluate(&mut self, images: &[f32], labels: &[u8]) -> Result<JsValue, JsError> {
-        let s = self
-            .inner
-            .evaluate(images, labels)
-            .map_err(|e| JsError::new(&e.to_string()))?;
-        to_js(&Stats {
-            loss: s.loss,
-            accuracy: s.accuracy,
-        })
+        let s = self.inner.evaluate(images, labels).map_err(|e| JsError::new(&e.to_string()))?;
+        to_js(&Stats { loss: s.loss, accuracy: s.accuracy })
     }
 
     /// Ten class probabilities for one 28×28 image (784 floats in `[0, 1]`).
     pub fn predict(&mut self, image: &[f32]) -> Result<Vec<f32>, JsError> {
-        self.inner
-            .predict(image)
-            .map(|p| p.to_vec())
-            .map_err(|e| JsError::new(&e.to_string()))
+        self.inner.predict(image).map(|p| p.to_vec()).map_err(|e| JsError::new(&e.to_string()))
     }
 
     /// All parameters, flat (one `Float32Array`).

@@ -148,22 +148,14 @@ impl Tape {
     /// If `loss` is not a single value.
     #[track_caller]
     pub fn backward(&mut self, loss: Var, params: &mut ParamStore) {
-        assert_eq!(
-            self.values[loss.0].len(),
-            1,
-            "backward: loss must be a scalar"
-        );
+        assert_eq!(self.values[loss.0].len(), 1, "backward: loss must be a scalar");
         self.backward_from(loss, &[1.0], params);
     }
 
     /// Backpropagates with an explicit seed gradient `dy` for `out` (same length as its value).
     #[track_caller]
     pub fn backward_from(&mut self, out: Var, dy: &[f32], params: &mut ParamStore) {
-        assert_eq!(
-            self.values[out.0].len(),
-            dy.len(),
-            "backward_from: seed has the wrong length"
-        );
+        assert_eq!(self.values[out.0].len(), dy.len(), "backward_from: seed has the wrong length");
         let mut seed = self.buffer(dy.len());
         seed.copy_from_slice(dy);
         self.grads[out.0] = seed;

@@ -42,21 +42,11 @@ impl ParamStore {
     #[track_caller]
     pub fn add(&mut self, name: &str, shape: &[usize], init: Vec<f32>) -> ParamId {
         let len: usize = shape.iter().product();
-        assert_eq!(
-            len,
-            init.len(),
-            "ParamStore::add({name}): shape {shape:?} vs {} values",
-            init.len()
-        );
+        assert_eq!(len, init.len(), "ParamStore::add({name}): shape {shape:?} vs {} values", init.len());
         let offset = self.values.len();
         self.values.extend_from_slice(&init);
         self.grads.extend(core::iter::repeat_n(0.0, len));
-        self.entries.push(ParamEntry {
-            name: name.into(),
-            shape: shape.to_vec(),
-            offset,
-            len,
-        });
+        self.entries.push(ParamEntry { name: name.into(), shape: shape.to_vec(), offset, len });
         ParamId(self.entries.len() - 1)
     }
 

@@ -60,10 +60,7 @@ impl Activation {
 
     /// `dx += dy · f'(x)`, with `f'` evaluated from the saved output `y`.
     pub fn backward(self, y: &[f32], dy: &[f32], dx: &mut [f32]) {
-        assert!(
-            y.len() == dy.len() && dy.len() == dx.len(),
-            "activation backward: length mismatch"
-        );
+        assert!(y.len() == dy.len() && dy.len() == dx.len(), "activation backward: length mismatch");
         for ((g, &yy), &d) in dx.iter_mut().zip(y).zip(dy) {
             *g += d * self.df(yy);
         }

@@ -21,20 +21,8 @@ pub struct Conv2dParams {
 
 impl Conv2dParams {
     /// A square `k×k` convolution.
-    pub fn square(
-        in_channels: usize,
-        out_channels: usize,
-        k: usize,
-        stride: usize,
-        padding: usize,
-    ) -> Self {
-        Conv2dParams {
-            in_channels,
-            out_channels,
-            kernel: (k, k),
-            stride,
-            padding,
-        }
+    pub fn square(in_channels: usize, out_channels: usize, k: usize, stride: usize, padding: usize) -> Self {
+        Conv2dParams { in_channels, out_channels, kernel: (k, k), stride, padding }
     }
 
     /// Output size `(OH, OW)` for an `H×W` input: `(H + 2p − KH) / s + 1`, or `None` when the
@@ -44,10 +32,7 @@ impl Conv2dParams {
         if self.stride == 0 || h + 2 * self.padding < kh || w + 2 * self.padding < kw {
             return None;
         }
-        Some((
-            (h + 2 * self.padding - kh) / self.stride + 1,
-            (w + 2 * self.padding - kw) / self.stride + 1,
-        ))
+        Some(((h + 2 * self.padding - kh) / self.stride + 1, (w + 2 * self.padding - kw) / self.stride + 1))
     }
 
     /// Rows of the `col` matrix: `C·KH·KW` (also the GEMM depth).
@@ -64,16 +49,11 @@ impl Conv2dParams {
 /// Unfolds one image `x: [C, H, W]` into `col: [C·KH·KW, OH·OW]` (zeros where the patch
 /// hangs over the padding).
 pub fn im2col(x: &[f32], h: usize, w: usize, p: &Conv2dParams, col: &mut [f32]) {
-    let (oh, ow) = p
-        .output_size(h, w)
-        .expect("im2col: kernel larger than padded input");
+    let (oh, ow) = p.output_size(h, w).expect("im2col: kernel larger than padded input");
     let (kh_n, kw_n) = p.kernel;
     let (s, pad) = (p.stride, p.padding);
     assert!(x.len() >= p.in_channels * h * w, "im2col: x too small");
-    assert!(
-        col.len() >= p.patch_len() * oh * ow,
-        "im2col: col too small"
-    );
+    assert!(col.len() >= p.patch_len() * oh * ow, "im2col: col too small");
     for c in 0..p.in_channels {
         let xc = &x[c * h * w..(c + 1) * h * w];
         for kh in 0..kh_n {
@@ -82,11 +62,7 @@ pub fn im2col(x: &[f32], h: usize, w: usize, p: &Conv2dParams, col: &mut [f32]) 
                 let dst = &mut col[row * oh * ow..(row + 1) * oh * ow];
                 // Valid output columns: 0 <= ow*s + kw - pad < w.
                 let ow_lo = (pad.saturating_sub(kw)).div_ceil(s).min(ow);
-                let ow_hi = if w + pad > kw {
-                    ((w + pad - kw - 1) / s + 1).min(ow)
-                } else {
-                    0
-                };
+                let ow_hi = if w + pad > kw { ((w + pad - kw - 1) / s + 1).min(ow) } else { 0 };
                 for y in 0..oh {
                     let d = &mut dst[y * ow..(y + 1) * ow];
                     let ih = (y * s + kh) as isize - pad as isize;
@@ -114,9 +90,7 @@ pub fn im2col(x: &[f32], h: usize, w: usize, p: &Conv2dParams, col: &mut [f32]) 
 /// The adjoint of [`im2col`]: accumulates `col: [C·KH·KW, OH·OW]` back into `dx: [C, H, W]`
 /// (`+=`, so overlapping patches sum their contributions).
 pub fn col2im_add(col: &[f32], h: usize, w: usize, p: &Conv2dParams, dx: &mut [f32]) {
-    let (oh, ow) = p
-        .output_size(h, w)
-        .expect("col2im: kernel larger than padded input");
+    let (oh, ow) = p.output_size(h, w).expect("col2im: kernel larger than padded input");
     let (kh_n, kw_n) = p.kernel;
     let (s, pad) = (p.stride, p.padding);
     for c in 0..p.in_channels {
@@ -126,11 +100,7 @@ pub fn col2im_add(col: &[f32], h: usize, w: usize, p: &Conv2dParams, dx: &mut [f
                 let row = (c * kh_n + kh) * kw_n + kw;
                 let src = &col[row * oh * ow..(row + 1) * oh * ow];
                 let ow_lo = (pad.saturating_sub(kw)).div_ceil(s).min(ow);
-                let ow_hi = if w + pad > kw {
-                    ((w + pad - kw - 1) / s + 1).min(ow)
-                } else {
-                    0
-                };
+                let ow_hi = if w + pad > kw { ((w + pad - kw - 1) / s + 1).min(ow) } else { 0 };
                 for y in 0..oh {
                     let ih = (y * s + kh) as isize - pad as isize;
                     if ih < 0 || ih >= h as isize || ow_lo >= ow_hi {
@@ -148,15 +118,7 @@ pub fn col2im_add(col: &[f32], h: usize, w: usize, p: &Conv2dParams, dx: &mut [f
 }
 
 /// Direct 7-loop convolution of one image (`x: [C,H,W]`, `w: [O,C,KH,KW]`) — the oracle.
-pub fn conv2d_naive(
-    x: &[f32],
-    h: usize,
-    w: usize,
-    wt: &[f32],
-    bias: Option<&[f32]>,
-    p: &Conv2dParams,
-    y: &mut [f32],
-) {
+pub fn conv2d_naive(x: &[f32], h: usize, w: usize, wt: &[f32], bias: Option<&[f32]>, p: &Conv2dParams, y: &mut [f32]) {
     let (oh, ow) = p.output_size(h, w).expect("conv2d_naive: bad geometry");
     let (kh_n, kw_n) = p.kernel;
     for o in 0..p.out_channels {
@@ -193,18 +155,9 @@ mod tests {
     #[wasm_bindgen_test(unsupported = test)]
     fn output_size_formula() {
         // (28 + 4 - 5)/1 + 1 = 28; (14 - 5)/1 + 1 = 10; (7 + 2 - 3)/2 + 1 = 4
-        assert_eq!(
-            Conv2dParams::square(1, 6, 5, 1, 2).output_size(28, 28),
-            Some((28, 28))
-        );
-        assert_eq!(
-            Conv2dParams::square(6, 16, 5, 1, 0).output_size(14, 14),
-            Some((10, 10))
-        );
-        assert_eq!(
-            Conv2dParams::square(1, 1, 3, 2, 1).output_size(7, 7),
-            Some((4, 4))
-        );
+        assert_eq!(Conv2dParams::square(1, 6, 5, 1, 2).output_size(28, 28), Some((28, 28)));
+        assert_eq!(Conv2dParams::square(6, 16, 5, 1, 0).output_size(14, 14), Some((10, 10)));
+        assert_eq!(Conv2dParams::square(1, 1, 3, 2, 1).output_size(7, 7), Some((4, 4)));
         assert_eq!(Conv2dParams::square(1, 1, 5, 1, 0).output_size(4, 4), None);
         assert_eq!(Conv2dParams::square(1, 1, 1, 0, 0).output_size(4, 4), None);
     }
@@ -214,18 +167,13 @@ mod tests {
     fn im2col_gemm_matches_direct() {
         let mut rng = Rng::new(5);
         let mut s = GemmScratch::new();
-        for &(c, o, h, w, k, st, pad) in &[
-            (1, 6, 28, 28, 5, 1, 2),
-            (3, 4, 9, 7, 3, 2, 1),
-            (2, 3, 6, 5, 1, 1, 0),
-            (2, 2, 5, 5, 3, 3, 2),
-        ] {
+        for &(c, o, h, w, k, st, pad) in
+            &[(1, 6, 28, 28, 5, 1, 2), (3, 4, 9, 7, 3, 2, 1), (2, 3, 6, 5, 1, 1, 0), (2, 2, 5, 5, 3, 3, 2)]
+        {
             let p = Conv2dParams::square(c, o, k, st, pad);
             let (oh, ow) = p.output_size(h, w).unwrap();
             let x: Vec<f32> = (0..c * h * w).map(|_| rng.uniform(-1.0, 1.0)).collect();
-            let wt: Vec<f32> = (0..p.weight_len())
-                .map(|_| rng.uniform(-1.0, 1.0))
-                .collect();
+            let wt: Vec<f32> = (0..p.weight_len()).map(|_| rng.uniform(-1.0, 1.0)).collect();
             let mut col = vec![f32::NAN; p.patch_len() * oh * ow];
             im2col(&x, h, w, &p, &mut col);
             let mut y = vec![0.0; o * oh * ow];
@@ -244,11 +192,7 @@ mod tests {
             let mut y_ref = vec![0.0; o * oh * ow];
             conv2d_naive(&x, h, w, &wt, None, &p, &mut y_ref);
             for (a, b) in y.iter().zip(&y_ref) {
-                assert!(
-                    (a - b).abs() < 1e-4,
-                    "{:?}: {a} vs {b}",
-                    (c, o, h, w, k, st, pad)
-                );
+                assert!((a - b).abs() < 1e-4, "{:?}: {a} vs {b}", (c, o, h, w, k, st, pad));
             }
         }
     }
@@ -257,28 +201,17 @@ mod tests {
     #[wasm_bindgen_test(unsupported = test)]
     fn col2im_is_adjoint_of_im2col() {
         let mut rng = Rng::new(9);
-        for &(c, h, w, k, st, pad) in &[(2, 7, 6, 3, 1, 1), (1, 9, 9, 3, 2, 0), (3, 5, 8, 2, 2, 1)]
-        {
+        for &(c, h, w, k, st, pad) in &[(2, 7, 6, 3, 1, 1), (1, 9, 9, 3, 2, 0), (3, 5, 8, 2, 2, 1)] {
             let p = Conv2dParams::square(c, 1, k, st, pad);
             let (oh, ow) = p.output_size(h, w).unwrap();
             let x: Vec<f32> = (0..c * h * w).map(|_| rng.uniform(-1.0, 1.0)).collect();
-            let g: Vec<f32> = (0..p.patch_len() * oh * ow)
-                .map(|_| rng.uniform(-1.0, 1.0))
-                .collect();
+            let g: Vec<f32> = (0..p.patch_len() * oh * ow).map(|_| rng.uniform(-1.0, 1.0)).collect();
             let mut col = vec![0.0; g.len()];
             im2col(&x, h, w, &p, &mut col);
             let mut dx = vec![0.0; x.len()];
             col2im_add(&g, h, w, &p, &mut dx);
-            let lhs: f64 = col
-                .iter()
-                .zip(&g)
-                .map(|(a, b)| (*a as f64) * (*b as f64))
-                .sum();
-            let rhs: f64 = x
-                .iter()
-                .zip(&dx)
-                .map(|(a, b)| (*a as f64) * (*b as f64))
-                .sum();
+            let lhs: f64 = col.iter().zip(&g).map(|(a, b)| (*a as f64) * (*b as f64)).sum();
+            let rhs: f64 = x.iter().zip(&dx).map(|(a, b)| (*a as f64) * (*b as f64)).sum();
             assert!((lhs - rhs).abs() < 1e-4, "{lhs} vs {rhs}");
         }
     }

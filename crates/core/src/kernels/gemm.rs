@@ -39,19 +39,11 @@ pub struct MatRef<'a> {
 impl<'a> MatRef<'a> {
     /// A row-major matrix with `cols` columns.
     pub fn row_major(data: &'a [f32], cols: usize) -> Self {
-        MatRef {
-            data,
-            rs: cols,
-            cs: 1,
-        }
+        MatRef { data, rs: cols, cs: 1 }
     }
     /// The transpose of a row-major matrix with `cols` columns (no copy).
     pub fn transposed(data: &'a [f32], cols: usize) -> Self {
-        MatRef {
-            data,
-            rs: 1,
-            cs: cols,
-        }
+        MatRef { data, rs: 1, cs: cols }
     }
     #[inline(always)]
     fn at(&self, i: usize, j: usize) -> f32 {
@@ -83,20 +75,11 @@ impl GemmScratch {
 
 #[track_caller]
 fn check(m: usize, n: usize, k: usize, a: &MatRef, b: &MatRef, c: &[f32], ldc: usize) {
-    assert!(
-        a.data.len() >= a.extent(m, k),
-        "gemm: A too small for {m}x{k}"
-    );
-    assert!(
-        b.data.len() >= b.extent(k, n),
-        "gemm: B too small for {k}x{n}"
-    );
+    assert!(a.data.len() >= a.extent(m, k), "gemm: A too small for {m}x{k}");
+    assert!(b.data.len() >= b.extent(k, n), "gemm: B too small for {k}x{n}");
     assert!(ldc >= n, "gemm: ldc {ldc} < n {n}");
     if m > 0 && n > 0 {
-        assert!(
-            c.len() >= (m - 1) * ldc + n,
-            "gemm: C too small for {m}x{n} (ldc {ldc})"
-        );
+        assert!(c.len() >= (m - 1) * ldc + n, "gemm: C too small for {m}x{n} (ldc {ldc})");
     }
 }
 
@@ -231,11 +214,7 @@ fn pack_b(b: &MatRef, pc: usize, kc: usize, jc: usize, nc: usize, out: &mut [f32
         } else {
             for p in 0..kc {
                 for j in 0..NR {
-                    panel[p * NR + j] = if j < nr {
-                        b.at(pc + p, jc + jr + j)
-                    } else {
-                        0.0
-                    };
+                    panel[p * NR + j] = if j < nr { b.at(pc + p, jc + jr + j) } else { 0.0 };
                 }
             }
         }
@@ -372,37 +351,18 @@ mod tests {
     fn matches_naive_on_odd_shapes_all_transposes() {
         let mut rng = Rng::new(7);
         let mut scratch = GemmScratch::new();
-        for &(m, n, k) in &[
-            (1, 1, 1),
-            (3, 5, 7),
-            (4, 8, 1),
-            (13, 17, 9),
-            (6, 25, 784),
-            (33, 70, 300),
-            (65, 9, 257),
-        ] {
+        for &(m, n, k) in &[(1, 1, 1), (3, 5, 7), (4, 8, 1), (13, 17, 9), (6, 25, 784), (33, 70, 300), (65, 9, 257)] {
             for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
                 let a = rand_vec(&mut rng, m * k);
                 let b = rand_vec(&mut rng, k * n);
-                let am = if ta {
-                    MatRef::transposed(&a, m)
-                } else {
-                    MatRef::row_major(&a, k)
-                };
-                let bm = if tb {
-                    MatRef::transposed(&b, k)
-                } else {
-                    MatRef::row_major(&b, n)
-                };
+                let am = if ta { MatRef::transposed(&a, m) } else { MatRef::row_major(&a, k) };
+                let bm = if tb { MatRef::transposed(&b, k) } else { MatRef::row_major(&b, n) };
                 let c0 = rand_vec(&mut rng, m * n);
                 let (mut c1, mut c2) = (c0.clone(), c0.clone());
                 gemm(m, n, k, 0.5, am, bm, 2.0, &mut c1, n, &mut scratch);
                 gemm_naive(m, n, k, 0.5, am, bm, 2.0, &mut c2, n);
                 for (x, y) in c1.iter().zip(&c2) {
-                    assert!(
-                        (x - y).abs() <= 1e-4 * (1.0 + y.abs()),
-                        "{m}x{n}x{k} t=({ta},{tb}): {x} vs {y}"
-                    );
+                    assert!((x - y).abs() <= 1e-4 * (1.0 + y.abs()), "{m}x{n}x{k} t=({ta},{tb}): {x} vs {y}");
                 }
             }
         }
@@ -433,31 +393,9 @@ mod tests {
         let mut c = vec![f32::NAN; 4];
         let mut s = GemmScratch::new();
         // [1,2]^T [3,4] = [[3,4],[6,8]]
-        gemm(
-            2,
-            2,
-            1,
-            1.0,
-            MatRef::row_major(&a, 1),
-            MatRef::row_major(&b, 2),
-            0.0,
-            &mut c,
-            2,
-            &mut s,
-        );
+        gemm(2, 2, 1, 1.0, MatRef::row_major(&a, 1), MatRef::row_major(&b, 2), 0.0, &mut c, 2, &mut s);
         assert_eq!(c, vec![3.0, 4.0, 6.0, 8.0]);
-        gemm(
-            2,
-            2,
-            0,
-            1.0,
-            MatRef::row_major(&a, 0),
-            MatRef::row_major(&b, 2),
-            0.5,
-            &mut c,
-            2,
-            &mut s,
-        );
+        gemm(2, 2, 0, 1.0, MatRef::row_major(&a, 0), MatRef::row_major(&b, 2), 0.5, &mut c, 2, &mut s);
         assert_eq!(c, vec![1.5, 2.0, 3.0, 4.0]);
     }
 

@@ -15,11 +15,7 @@ pub struct Pool2dParams {
 impl Pool2dParams {
     /// The usual non-overlapping `k×k` window with stride `k`.
     pub fn square(k: usize) -> Self {
-        Pool2dParams {
-            kernel: k,
-            stride: k,
-            padding: 0,
-        }
+        Pool2dParams { kernel: k, stride: k, padding: 0 }
     }
     /// Output size `(OH, OW)`: `(H + 2p − k) / s + 1`, or `None` when the window does not fit.
     pub fn output_size(&self, h: usize, w: usize) -> Option<(usize, usize)> {
@@ -52,9 +48,7 @@ pub fn max_pool_forward(
     y: &mut [f32],
     argmax: &mut [u32],
 ) {
-    let (oh, ow) = p
-        .output_size(h, w)
-        .expect("max_pool: window larger than input");
+    let (oh, ow) = p.output_size(h, w).expect("max_pool: window larger than input");
     for c in 0..planes {
         let xc = &x[c * h * w..(c + 1) * h * w];
         for oy in 0..oh {
@@ -89,9 +83,7 @@ pub fn max_pool_backward(
     p: &Pool2dParams,
     dx: &mut [f32],
 ) {
-    let (oh, ow) = p
-        .output_size(h, w)
-        .expect("max_pool: window larger than input");
+    let (oh, ow) = p.output_size(h, w).expect("max_pool: window larger than input");
     for c in 0..planes {
         let dxc = &mut dx[c * h * w..(c + 1) * h * w];
         for o in c * oh * ow..(c + 1) * oh * ow {
@@ -101,17 +93,8 @@ pub fn max_pool_backward(
 }
 
 /// Average pooling; the divisor is always `k²` (padding counts as zero).
-pub fn avg_pool_forward(
-    x: &[f32],
-    planes: usize,
-    h: usize,
-    w: usize,
-    p: &Pool2dParams,
-    y: &mut [f32],
-) {
-    let (oh, ow) = p
-        .output_size(h, w)
-        .expect("avg_pool: window larger than input");
+pub fn avg_pool_forward(x: &[f32], planes: usize, h: usize, w: usize, p: &Pool2dParams, y: &mut [f32]) {
+    let (oh, ow) = p.output_size(h, w).expect("avg_pool: window larger than input");
     let inv = 1.0 / (p.kernel * p.kernel) as f32;
     for c in 0..planes {
         let xc = &x[c * h * w..(c + 1) * h * w];
@@ -132,17 +115,8 @@ pub fn avg_pool_forward(
 }
 
 /// Spreads each output gradient evenly over its window: `dx[window] += dy / k²`.
-pub fn avg_pool_backward(
-    dy: &[f32],
-    planes: usize,
-    h: usize,
-    w: usize,
-    p: &Pool2dParams,
-    dx: &mut [f32],
-) {
-    let (oh, ow) = p
-        .output_size(h, w)
-        .expect("avg_pool: window larger than input");
+pub fn avg_pool_backward(dy: &[f32], planes: usize, h: usize, w: usize, p: &Pool2dParams, dx: &mut [f32]) {
+    let (oh, ow) = p.output_size(h, w).expect("avg_pool: window larger than input");
     let inv = 1.0 / (p.kernel * p.kernel) as f32;
     for c in 0..planes {
         let dxc = &mut dx[c * h * w..(c + 1) * h * w];
@@ -177,10 +151,7 @@ mod tests {
         assert_eq!(am, [5, 7, 13, 15]);
         let mut dx = [0.0; 16];
         max_pool_backward(&[1.0, 2.0, 3.0, 4.0], &am, 1, 4, 4, &p, &mut dx);
-        assert_eq!(
-            (dx[5], dx[7], dx[13], dx[15], dx[0]),
-            (1.0, 2.0, 3.0, 4.0, 0.0)
-        );
+        assert_eq!((dx[5], dx[7], dx[13], dx[15], dx[0]), (1.0, 2.0, 3.0, 4.0, 0.0));
         avg_pool_forward(&x, 1, 4, 4, &p, &mut y);
         assert_eq!(y, [2.5, 4.5, 10.5, 12.5]);
         assert_eq!(Pool2dParams::square(2).output_size(5, 5), Some((2, 2)));

@@ -8,16 +8,10 @@
 /// If sizes disagree or a label is `>= k` (callers validate user labels before this).
 pub fn softmax_ce_forward(logits: &[f32], labels: &[u32], k: usize, probs: &mut [f32]) -> f32 {
     let b = labels.len();
-    assert!(
-        logits.len() == b * k && probs.len() == b * k,
-        "softmax_ce: sizes disagree"
-    );
+    assert!(logits.len() == b * k && probs.len() == b * k, "softmax_ce: sizes disagree");
     let mut loss = 0.0f64;
     for (i, &label) in labels.iter().enumerate() {
-        assert!(
-            (label as usize) < k,
-            "softmax_ce: label {label} out of range 0..{k}"
-        );
+        assert!((label as usize) < k, "softmax_ce: label {label} out of range 0..{k}");
         let z = &logits[i * k..(i + 1) * k];
         let p = &mut probs[i * k..(i + 1) * k];
         let m = z.iter().fold(f32::NEG_INFINITY, |a, &v| a.max(v));
@@ -36,13 +30,7 @@ pub fn softmax_ce_forward(logits: &[f32], labels: &[u32], k: usize, probs: &mut 
 }
 
 /// Backward: `dlogits += (probs − onehot(labels)) · dloss / B`.
-pub fn softmax_ce_backward(
-    probs: &[f32],
-    labels: &[u32],
-    k: usize,
-    dloss: f32,
-    dlogits: &mut [f32],
-) {
+pub fn softmax_ce_backward(probs: &[f32], labels: &[u32], k: usize, dloss: f32, dlogits: &mut [f32]) {
     let b = labels.len();
     let scale = dloss / b.max(1) as f32;
     for (i, &label) in labels.iter().enumerate() {

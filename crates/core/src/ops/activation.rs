@@ -31,7 +31,6 @@ impl ActNode {
     pub(crate) fn backward(&self, tape: &mut Tape, me: Var, dy: &[f32]) {
         tape.grad_mut(self.x);
         let Tape { values, grads, .. } = tape;
-        self.act
-            .backward(values[me.0].data(), dy, &mut grads[self.x.0]);
+        self.act.backward(values[me.0].data(), dy, &mut grads[self.x.0]);
     }
 }

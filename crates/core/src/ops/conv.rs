@@ -25,24 +25,12 @@ impl Tape {
     /// # Panics
     /// If shapes disagree with `p` or the kernel does not fit the padded input.
     #[track_caller]
-    pub fn conv2d(
-        &mut self,
-        params: &ParamStore,
-        x: Var,
-        w: ParamId,
-        b: Option<ParamId>,
-        p: Conv2dParams,
-    ) -> Var {
+    pub fn conv2d(&mut self, params: &ParamStore, x: Var, w: ParamId, b: Option<ParamId>, p: Conv2dParams) -> Var {
         let [n, c, h, wd] = self.value(x).nchw("conv2d");
-        assert_eq!(
-            c, p.in_channels,
-            "conv2d: input has {c} channels, params say {}",
-            p.in_channels
-        );
+        assert_eq!(c, p.in_channels, "conv2d: input has {c} channels, params say {}", p.in_channels);
         assert_eq!(params.entry(w).len, p.weight_len(), "conv2d: weight length");
-        let (oh, ow) = p
-            .output_size(h, wd)
-            .unwrap_or_else(|| panic!("conv2d: kernel {:?} does not fit {h}x{wd}", p.kernel));
+        let (oh, ow) =
+            p.output_size(h, wd).unwrap_or_else(|| panic!("conv2d: kernel {:?} does not fit {h}x{wd}", p.kernel));
         let (k, hw, o) = (p.patch_len(), oh * ow, p.out_channels);
         let mut y = self.tensor(&[n, o, oh, ow]);
         let mut cols = self.buffer(n * k * hw);
@@ -63,29 +51,9 @@ impl Tape {
             let col = &mut cols[i * k * hw..(i + 1) * k * hw];
             im2col(&xv[i * c * h * wd..(i + 1) * c * h * wd], h, wd, &p, col);
             let yi = &mut y.data_mut()[i * o * hw..(i + 1) * o * hw];
-            gemm(
-                o,
-                hw,
-                k,
-                1.0,
-                MatRef::row_major(wv, k),
-                MatRef::row_major(col, hw),
-                beta,
-                yi,
-                hw,
-                &mut self.gemm,
-            );
+            gemm(o, hw, k, 1.0, MatRef::row_major(wv, k), MatRef::row_major(col, hw), beta, yi, hw, &mut self.gemm);
         }
-        let node = Conv2dNode {
-            x,
-            w,
-            b,
-            p,
-            in_hw: (h, wd),
-            out_hw: (oh, ow),
-            batch: n,
-            cols,
-        };
+        let node = Conv2dNode { x, w, b, p, in_hw: (h, wd), out_hw: (oh, ow), batch: n, cols };
         self.push(y, Node::Conv2d(node), true)
     }
 }
@@ -128,26 +96,11 @@ impl Conv2dNode {
             let mut dcol = tape.buffer(k * hw);
             tape.grad_mut(self.x);
             let wv = params.value(self.w);
-            let Tape {
-                grads,
-                gemm: scratch,
-                ..
-            } = tape;
+            let Tape { grads, gemm: scratch, .. } = tape;
             let dx = &mut grads[self.x.0];
             for i in 0..self.batch {
                 let dyi = &dy[i * o * hw..(i + 1) * o * hw];
-                gemm(
-                    k,
-                    hw,
-                    o,
-                    1.0,
-                    MatRef::transposed(wv, k),
-                    MatRef::row_major(dyi, hw),
-                    0.0,
-                    &mut dcol,
-                    hw,
-                    scratch,
-                );
+                gemm(k, hw, o, 1.0, MatRef::transposed(wv, k), MatRef::row_major(dyi, hw), 0.0, &mut dcol, hw, scratch);
                 col2im_add(&dcol, h, w, p, &mut dx[i * c * h * w..(i + 1) * c * h * w]);
             }
             tape.recycle(dcol);

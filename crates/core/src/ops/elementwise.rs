@@ -17,11 +17,7 @@ impl Tape {
     /// If the shapes differ.
     #[track_caller]
     pub fn add(&mut self, a: Var, b: Var) -> Var {
-        assert_eq!(
-            self.value(a).shape(),
-            self.value(b).shape(),
-            "add: shapes differ"
-        );
+        assert_eq!(self.value(a).shape(), self.value(b).shape(), "add: shapes differ");
         let shape = self.value(a).shape().to_vec();
         let mut y = self.tensor(&shape);
         let (av, bv) = (self.values[a.0].data(), self.values[b.0].data());

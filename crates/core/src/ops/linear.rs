@@ -21,10 +21,7 @@ impl Tape {
     pub fn linear(&mut self, params: &ParamStore, x: Var, w: ParamId, b: Option<ParamId>) -> Var {
         let [batch, fan_in] = self.value(x).matrix("linear");
         let ws = &params.entry(w).shape;
-        assert!(
-            ws.len() == 2 && ws[1] == fan_in,
-            "linear: weight {ws:?} does not take {fan_in} inputs"
-        );
+        assert!(ws.len() == 2 && ws[1] == fan_in, "linear: weight {ws:?} does not take {fan_in} inputs");
         let out = ws[0];
         let mut y = self.tensor(&[batch, out]);
         let beta = match b {
@@ -52,16 +49,7 @@ impl Tape {
             &mut self.gemm,
         );
         // Parameters always need gradients, so the output does too.
-        self.push(
-            y,
-            Node::Linear(LinearNode {
-                x,
-                w,
-                b,
-                dims: (batch, fan_in, out),
-            }),
-            true,
-        )
+        self.push(y, Node::Linear(LinearNode { x, w, b, dims: (batch, fan_in, out) }), true)
     }
 }
 
@@ -71,11 +59,7 @@ impl LinearNode {
         let (batch, fan_in, out) = self.dims;
         if tape.needs_grad(self.x) {
             tape.grad_mut(self.x);
-            let Tape {
-                grads,
-                gemm: scratch,
-                ..
-            } = tape;
+            let Tape { grads, gemm: scratch, .. } = tape;
             gemm(
                 batch,
                 fan_in,
@@ -89,11 +73,7 @@ impl LinearNode {
                 scratch,
             );
         }
-        let Tape {
-            values,
-            gemm: scratch,
-            ..
-        } = tape;
+        let Tape { values, gemm: scratch, .. } = tape;
         let xv = values[self.x.0].data();
         gemm(
             out,

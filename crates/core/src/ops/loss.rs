@@ -21,27 +21,13 @@ impl Tape {
     #[track_caller]
     pub fn softmax_cross_entropy(&mut self, logits: Var, labels: &[u32]) -> Var {
         let [b, k] = self.value(logits).matrix("softmax_cross_entropy");
-        assert_eq!(
-            b,
-            labels.len(),
-            "softmax_cross_entropy: {b} rows but {} labels",
-            labels.len()
-        );
+        assert_eq!(b, labels.len(), "softmax_cross_entropy: {b} rows but {} labels", labels.len());
         let mut probs = self.buffer(b * k);
         let loss = softmax_ce_forward(self.values[logits.0].data(), labels, k, &mut probs);
         let mut y = self.tensor(&[1]);
         y.data_mut()[0] = loss;
         let rg = self.needs_grad(logits);
-        self.push(
-            y,
-            Node::SoftmaxCe(SoftmaxCeNode {
-                x: logits,
-                labels: labels.to_vec(),
-                probs,
-                k,
-            }),
-            rg,
-        )
+        self.push(y, Node::SoftmaxCe(SoftmaxCeNode { x: logits, labels: labels.to_vec(), probs, k }), rg)
     }
 }
 

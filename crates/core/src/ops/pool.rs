@@ -1,9 +1,7 @@
 //! Max and average pooling over `[N, C, H, W]`.
 
 use crate::autograd::{Node, Tape, Var};
-use crate::kernels::pool::{
-    avg_pool_backward, avg_pool_forward, max_pool_backward, max_pool_forward, Pool2dParams,
-};
+use crate::kernels::pool::{avg_pool_backward, avg_pool_forward, max_pool_backward, max_pool_forward, Pool2dParams};
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -40,9 +38,8 @@ impl Tape {
     #[track_caller]
     fn pool2d(&mut self, x: Var, p: Pool2dParams, max: bool) -> Var {
         let [n, c, h, w] = self.value(x).nchw("pool2d");
-        let (oh, ow) = p
-            .output_size(h, w)
-            .unwrap_or_else(|| panic!("pool2d: window {} does not fit {h}x{w}", p.kernel));
+        let (oh, ow) =
+            p.output_size(h, w).unwrap_or_else(|| panic!("pool2d: window {} does not fit {h}x{w}", p.kernel));
         let mut y = self.tensor(&[n, c, oh, ow]);
         let xv = self.values[x.0].data();
         let kind = if max {
@@ -54,17 +51,7 @@ impl Tape {
             Kind::Avg
         };
         let rg = self.needs_grad(x);
-        self.push(
-            y,
-            Node::Pool(PoolNode {
-                x,
-                p,
-                planes: n * c,
-                hw: (h, w),
-                kind,
-            }),
-            rg,
-        )
+        self.push(y, Node::Pool(PoolNode { x, p, planes: n * c, hw: (h, w), kind }), rg)
     }
 }
 

@@ -26,16 +26,10 @@ pub use x86_64::F32x4;
 #[cfg(target_arch = "x86_64")]
 pub const BACKEND: &str = "x86_64-sse2";
 
-#[cfg(not(any(
-    all(target_arch = "wasm32", target_feature = "simd128"),
-    target_arch = "x86_64"
-)))]
+#[cfg(not(any(all(target_arch = "wasm32", target_feature = "simd128"), target_arch = "x86_64")))]
 pub use scalar::Scalar4 as F32x4;
 /// Which vector backend this build uses.
-#[cfg(not(any(
-    all(target_arch = "wasm32", target_feature = "simd128"),
-    target_arch = "x86_64"
-)))]
+#[cfg(not(any(all(target_arch = "wasm32", target_feature = "simd128"), target_arch = "x86_64")))]
 pub const BACKEND: &str = "scalar";
 
 /// True when [`F32x4`] is a hardware vector rather than the scalar fallback.
@@ -79,11 +73,7 @@ pub trait Lanes: Copy {
     /// If `s.len() < 4`.
     #[inline(always)]
     fn load_slice(s: &[f32]) -> Self {
-        assert!(
-            s.len() >= 4,
-            "Lanes::load_slice: need 4 values, got {}",
-            s.len()
-        );
+        assert!(s.len() >= 4, "Lanes::load_slice: need 4 values, got {}", s.len());
         // SAFETY: length checked above.
         unsafe { Self::load(s.as_ptr()) }
     }
@@ -93,11 +83,7 @@ pub trait Lanes: Copy {
     /// If `s.len() < 4`.
     #[inline(always)]
     fn store_slice(self, s: &mut [f32]) {
-        assert!(
-            s.len() >= 4,
-            "Lanes::store_slice: need 4 values, got {}",
-            s.len()
-        );
+        assert!(s.len() >= 4, "Lanes::store_slice: need 4 values, got {}", s.len());
         // SAFETY: length checked above.
         unsafe { self.store(s.as_mut_ptr()) }
     }

@@ -21,13 +21,7 @@ impl Batcher {
     /// If `batch_size == 0`.
     pub fn new(n: usize, batch_size: usize, seed: u64) -> Self {
         assert!(batch_size > 0, "Batcher: batch size must be at least 1");
-        Batcher {
-            n,
-            batch_size,
-            seed,
-            epoch: None,
-            order: Vec::new(),
-        }
+        Batcher { n, batch_size, seed, epoch: None, order: Vec::new() }
     }
 
     /// Batches in one epoch.
@@ -69,9 +63,7 @@ mod tests {
         assert_eq!(seen, (0..10).collect::<Vec<_>>());
         let e1: Vec<u32> = (0..3).flat_map(|i| b.batch(1, i).to_vec()).collect();
         assert_ne!(first, e1, "epochs should be shuffled differently");
-        let again: Vec<u32> = (0..3)
-            .flat_map(|i| Batcher::new(10, 4, 9).batch(0, i).to_vec())
-            .collect();
+        let again: Vec<u32> = (0..3).flat_map(|i| Batcher::new(10, 4, 9).batch(0, i).to_vec()).collect();
         assert_eq!(first, again);
         assert!(b.batch(0, 3).is_empty());
     }

@@ -22,10 +22,7 @@ impl Dataset {
         let images = parse_idx(image_bytes, IdxKind::Images)?;
         let labels = parse_idx(label_bytes, IdxKind::Labels)?;
         if (images.rows, images.cols) != (SIDE, SIDE) {
-            return Err(DataError::WrongImageSize {
-                rows: images.rows,
-                cols: images.cols,
-            });
+            return Err(DataError::WrongImageSize { rows: images.rows, cols: images.cols });
         }
         Self::from_raw(images.data, labels.data)
     }
@@ -33,10 +30,7 @@ impl Dataset {
     /// Wraps already-decoded bytes, validating counts and labels.
     pub fn from_raw(images: Vec<u8>, labels: Vec<u8>) -> Result<Self, DataError> {
         if images.len() % PIXELS != 0 || images.len() / PIXELS != labels.len() {
-            return Err(DataError::CountMismatch {
-                images: images.len() / PIXELS,
-                labels: labels.len(),
-            });
+            return Err(DataError::CountMismatch { images: images.len() / PIXELS, labels: labels.len() });
         }
         if let Some((index, &value)) = labels.iter().enumerate().find(|(_, &l)| l > 9) {
             return Err(DataError::LabelOutOfRange { index, value });
@@ -72,10 +66,7 @@ impl Dataset {
     }
     /// Every image scaled to `[0, 1]`, `len() · 784` values.
     pub fn images_f32(&self) -> Vec<f32> {
-        self.images
-            .iter()
-            .map(|&b| b as f32 * (1.0 / 255.0))
-            .collect()
+        self.images.iter().map(|&b| b as f32 * (1.0 / 255.0)).collect()
     }
 }
 
@@ -98,36 +89,21 @@ mod tests {
     fn image_label_count_mismatch() {
         let imgs = idx(3, &[2, 28, 28], &[0; 2 * 784]);
         let lbls = idx(1, &[3], &[1, 2, 3]);
-        assert_eq!(
-            Dataset::from_idx(&imgs, &lbls),
-            Err(DataError::CountMismatch {
-                images: 2,
-                labels: 3
-            })
-        );
+        assert_eq!(Dataset::from_idx(&imgs, &lbls), Err(DataError::CountMismatch { images: 2, labels: 3 }));
     }
 
     #[wasm_bindgen_test(unsupported = test)]
     fn label_out_of_range() {
         let imgs = idx(3, &[2, 28, 28], &[0; 2 * 784]);
         let lbls = idx(1, &[2], &[4, 12]);
-        assert_eq!(
-            Dataset::from_idx(&imgs, &lbls),
-            Err(DataError::LabelOutOfRange {
-                index: 1,
-                value: 12
-            })
-        );
+        assert_eq!(Dataset::from_idx(&imgs, &lbls), Err(DataError::LabelOutOfRange { index: 1, value: 12 }));
     }
 
     #[wasm_bindgen_test(unsupported = test)]
     fn wrong_image_size() {
         let imgs = idx(3, &[1, 32, 32], &[0; 1024]);
         let lbls = idx(1, &[1], &[4]);
-        assert_eq!(
-            Dataset::from_idx(&imgs, &lbls),
-            Err(DataError::WrongImageSize { rows: 32, cols: 32 })
-        );
+        assert_eq!(Dataset::from_idx(&imgs, &lbls), Err(DataError::WrongImageSize { rows: 32, cols: 32 }));
     }
 
     /// gzip round trip through miniz's encoder, and a flipped CRC byte is caught.

@@ -28,10 +28,7 @@ pub fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, DataError> {
         return Err(bad("missing the 1f 8b magic"));
     }
     if bytes[2] != 8 {
-        return Err(DataError::Gzip(format!(
-            "compression method {} is not deflate",
-            bytes[2]
-        )));
+        return Err(DataError::Gzip(format!("compression method {} is not deflate", bytes[2])));
     }
     let flags = bytes[3];
     let mut pos = 10;
@@ -50,10 +47,8 @@ pub fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, DataError> {
     }
     for flag in [FNAME, FCOMMENT] {
         if flags & flag != 0 {
-            let end = bytes[pos..]
-                .iter()
-                .position(|&b| b == 0)
-                .ok_or_else(|| bad("unterminated file name or comment"))?;
+            let end =
+                bytes[pos..].iter().position(|&b| b == 0).ok_or_else(|| bad("unterminated file name or comment"))?;
             pos += end + 1;
         }
     }
@@ -68,19 +63,13 @@ pub fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, DataError> {
     let trailer = &bytes[bytes.len() - 8..];
     let crc = u32::from_le_bytes([trailer[0], trailer[1], trailer[2], trailer[3]]);
     let isize = u32::from_le_bytes([trailer[4], trailer[5], trailer[6], trailer[7]]);
-    let out = miniz_oxide::inflate::decompress_to_vec_with_limit(body, MAX_DECOMPRESSED).map_err(
-        |e| match e.status {
-            miniz_oxide::inflate::TINFLStatus::HasMoreOutput => DataError::TooLarge {
-                limit: MAX_DECOMPRESSED,
-            },
+    let out =
+        miniz_oxide::inflate::decompress_to_vec_with_limit(body, MAX_DECOMPRESSED).map_err(|e| match e.status {
+            miniz_oxide::inflate::TINFLStatus::HasMoreOutput => DataError::TooLarge { limit: MAX_DECOMPRESSED },
             s => DataError::Gzip(format!("deflate stream error {s:?}")),
-        },
-    )?;
+        })?;
     if out.len() as u32 != isize {
-        return Err(DataError::Gzip(format!(
-            "length {} does not match the trailer's {isize}",
-            out.len()
-        )));
+        return Err(DataError::Gzip(format!("length {} does not match the trailer's {isize}", out.len())));
     }
     if crc32fast::hash(&out) != crc {
         return Err(bad("CRC-32 mismatch"));

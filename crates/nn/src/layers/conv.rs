@@ -25,17 +25,8 @@ pub struct Conv2d {
 
 impl Conv2dConfig {
     /// `k×k` convolution with bias.
-    pub fn new(
-        in_channels: usize,
-        out_channels: usize,
-        k: usize,
-        stride: usize,
-        padding: usize,
-    ) -> Self {
-        Conv2dConfig {
-            params: Conv2dParams::square(in_channels, out_channels, k, stride, padding),
-            bias: true,
-        }
+    pub fn new(in_channels: usize, out_channels: usize, k: usize, stride: usize, padding: usize) -> Self {
+        Conv2dConfig { params: Conv2dParams::square(in_channels, out_channels, k, stride, padding), bias: true }
     }
 
     /// Registers `{name}.weight` (and `{name}.bias`) drawn with `init`.
@@ -45,19 +36,9 @@ impl Conv2dConfig {
         let fan_in = p.in_channels * kh * kw;
         let fan_out = p.out_channels * kh * kw;
         let w = init.sample(rng, p.weight_len(), fan_in, fan_out);
-        let weight = store.add(
-            &alloc::format!("{name}.weight"),
-            &[p.out_channels, p.in_channels, kh, kw],
-            w,
-        );
-        let bias = self
-            .bias
-            .then(|| store.add_zeros(&alloc::format!("{name}.bias"), &[p.out_channels]));
-        Conv2d {
-            params: p,
-            weight,
-            bias,
-        }
+        let weight = store.add(&alloc::format!("{name}.weight"), &[p.out_channels, p.in_channels, kh, kw], w);
+        let bias = self.bias.then(|| store.add_zeros(&alloc::format!("{name}.bias"), &[p.out_channels]));
+        Conv2d { params: p, weight, bias }
     }
 }
 

@@ -26,24 +26,14 @@ pub struct Linear {
 impl LinearConfig {
     /// `fan_in → fan_out` with bias.
     pub fn new(fan_in: usize, fan_out: usize) -> Self {
-        LinearConfig {
-            fan_in,
-            fan_out,
-            bias: true,
-        }
+        LinearConfig { fan_in, fan_out, bias: true }
     }
 
     /// Registers `{name}.weight` (and `{name}.bias`) drawn with `init`.
     pub fn init(&self, store: &mut ParamStore, rng: &mut Rng, name: &str, init: Init) -> Linear {
         let w = init.sample(rng, self.fan_in * self.fan_out, self.fan_in, self.fan_out);
-        let weight = store.add(
-            &alloc::format!("{name}.weight"),
-            &[self.fan_out, self.fan_in],
-            w,
-        );
-        let bias = self
-            .bias
-            .then(|| store.add_zeros(&alloc::format!("{name}.bias"), &[self.fan_out]));
+        let weight = store.add(&alloc::format!("{name}.weight"), &[self.fan_out, self.fan_in], w);
+        let bias = self.bias.then(|| store.add_zeros(&alloc::format!("{name}.bias"), &[self.fan_out]));
         Linear { weight, bias }
     }
 }

@@ -30,9 +30,7 @@ pub struct LeNet5Config {
 
 impl Default for LeNet5Config {
     fn default() -> Self {
-        LeNet5Config {
-            activation: Activation::Relu,
-        }
+        LeNet5Config { activation: Activation::Relu }
     }
 }
 
