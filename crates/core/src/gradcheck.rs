@@ -34,9 +34,9 @@ fn weighted_sum(t: &Tensor, r: &[f32]) -> f64 {
 /// Returns the worst relative error, or a message naming the first element that fails.
 pub fn check_gradients<F>(params: &mut ParamStore, inputs: &[Tensor], f: F, cfg: GradCheck) -> Result<f64, String>
 where
-    F: Fn(&mut Tape, &ParamStore, &[Var]) -> Var,
+    F: Fn(&mut Tape, &mut ParamStore, &[Var]) -> Var,
 {
-    let eval = |params: &ParamStore, inputs: &[Tensor], r: Option<&[f32]>| -> (f64, Tensor) {
+    let eval = |params: &mut ParamStore, inputs: &[Tensor], r: Option<&[f32]>| -> (f64, Tensor) {
         let mut tape = Tape::new();
         let vars: Vec<Var> = inputs.iter().map(|t| tape.input(t.clone())).collect();
         let y = f(&mut tape, params, &vars);
@@ -81,9 +81,9 @@ where
         for i in 0..inputs[t].len() {
             let orig = inputs[t].data()[i];
             inputs[t].data_mut()[i] = orig + eps;
-            let lp = eval(params, &inputs, Some(&r)).0;
+            let lp = eval(&mut *params, &inputs, Some(&r)).0;
             inputs[t].data_mut()[i] = orig - eps;
-            let lm = eval(params, &inputs, Some(&r)).0;
+            let lm = eval(&mut *params, &inputs, Some(&r)).0;
             inputs[t].data_mut()[i] = orig;
             compare(format!("input {t}[{i}]"), analytic_in[t][i], lp, lm)?;
         }
@@ -91,9 +91,9 @@ where
     for i in 0..params.len() {
         let orig = params.values()[i];
         params.values_mut()[i] = orig + eps;
-        let lp = eval(params, &inputs, Some(&r)).0;
+        let lp = eval(&mut *params, &inputs, Some(&r)).0;
         params.values_mut()[i] = orig - eps;
-        let lm = eval(params, &inputs, Some(&r)).0;
+        let lm = eval(&mut *params, &inputs, Some(&r)).0;
         params.values_mut()[i] = orig;
         let name =
             params.entries().iter().find(|e| i >= e.offset && i < e.offset + e.len).map_or("?", |e| e.name.as_str());
@@ -119,7 +119,7 @@ mod tests {
         ps.add(name, shape, (0..n).map(|_| rng.uniform(-0.5, 0.5)).collect())
     }
 
-    fn run(ps: &mut ParamStore, inputs: &[Tensor], f: impl Fn(&mut Tape, &ParamStore, &[Var]) -> Var) {
+    fn run(ps: &mut ParamStore, inputs: &[Tensor], f: impl Fn(&mut Tape, &mut ParamStore, &[Var]) -> Var) {
         match check_gradients(ps, inputs, f, GradCheck::default()) {
             Ok(err) => assert!(err < 2e-2),
             Err(e) => panic!("{e}"),
@@ -220,5 +220,149 @@ mod tests {
             let l = t.linear(pr, f, fw, None);
             t.softmax_cross_entropy(l, &[1, 2])
         });
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn grouped_depthwise_and_pointwise_conv() {
+        let mut rng = Rng::new(12);
+        // (C, O, k, stride, pad, groups)
+        for (c, o, k, s, pad, g) in
+            [(4, 6, 3, 2, 1, 2), (3, 3, 3, 1, 1, 3), (4, 6, 1, 1, 0, 1), (4, 4, 1, 1, 0, 2), (4, 2, 1, 2, 0, 1)]
+        {
+            let p = Conv2dParams::square(c, o, k, s, pad).with_groups(g);
+            let mut ps = ParamStore::new();
+            let w = rand_param(&mut ps, &mut rng, "w", &[o, c / g, k, k]);
+            let b = rand_param(&mut ps, &mut rng, "b", &[o]);
+            let x = rand_tensor(&mut rng, &[2, c, 5, 4]);
+            run(&mut ps, &[x], |t, pr, v| t.conv2d(pr, v[0], w, Some(b), p));
+        }
+    }
+
+    fn bn(ps: &mut ParamStore, rng: &mut Rng, c: usize) -> crate::ops::batchnorm::BatchNormParams {
+        let gamma = ps.add("bn.weight", &[c], (0..c).map(|_| rng.uniform(0.5, 1.5)).collect());
+        let beta = rand_param(ps, rng, "bn.bias", &[c]);
+        let running_mean = ps.add_buffer("bn.running_mean", &[c], alloc::vec![0.1; c]);
+        let running_var = ps.add_buffer("bn.running_var", &[c], alloc::vec![1.5; c]);
+        crate::ops::batchnorm::BatchNormParams { gamma, beta, running_mean, running_var, momentum: 0.1, eps: 1e-5 }
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn batch_norm_train_and_eval() {
+        let mut rng = Rng::new(13);
+        for shape in [&[3usize, 2, 3, 2][..], &[5, 3][..]] {
+            for mode in [crate::Mode::Train, crate::Mode::Eval] {
+                let mut ps = ParamStore::new();
+                let p = bn(&mut ps, &mut rng, shape[1]);
+                let x = rand_tensor(&mut rng, shape);
+                let cfg = GradCheck { eps: 1e-2, tol: 3e-2 };
+                check_gradients(&mut ps, &[x], |t, pr, v| t.batch_norm(pr, v[0], p, mode), cfg).unwrap();
+            }
+        }
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn running_stats_move_toward_batch_stats() {
+        let mut ps = ParamStore::new();
+        let p = bn(&mut ps, &mut Rng::new(1), 1);
+        let mut t = Tape::new();
+        // One channel, values 1..=4: mean 2.5, unbiased variance 5/3.
+        let x = t.input(Tensor::from_vec(&[4, 1], alloc::vec![1.0, 2.0, 3.0, 4.0]));
+        t.batch_norm(&mut ps, x, p, crate::Mode::Train);
+        assert!((ps.buffer(p.running_mean)[0] - (0.9 * 0.1 + 0.1 * 2.5)).abs() < 1e-6);
+        assert!((ps.buffer(p.running_var)[0] - (0.9 * 1.5 + 0.1 * 5.0 / 3.0)).abs() < 1e-6);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn global_avg_pool_dropout_concat_and_pad_shortcut() {
+        let mut rng = Rng::new(14);
+        let mut ps = ParamStore::new();
+        let x = rand_tensor(&mut rng, &[2, 3, 3, 4]);
+        run(&mut ps, core::slice::from_ref(&x), |t, _, v| t.global_avg_pool(v[0]));
+        run(&mut ps, core::slice::from_ref(&x), |t, _, v| t.dropout(v[0], 0.4, &mut Rng::new(3), crate::Mode::Train));
+        let y = rand_tensor(&mut rng, &[2, 2, 3, 4]);
+        run(&mut ps, &[x.clone(), y], |t, _, v| t.concat_channels(&[v[0], v[1], v[0]]));
+        run(&mut ps, core::slice::from_ref(&x), |t, _, v| t.pad_shortcut(v[0], 5, 2));
+        run(&mut ps, core::slice::from_ref(&x), |t, _, v| t.pad_shortcut(v[0], 3, 1));
+    }
+
+    /// Highway gating composed from primitives: y = T ⊙ H + (1 − T) ⊙ x, T = σ(conv1x1(x)).
+    #[wasm_bindgen_test(unsupported = test)]
+    fn highway_gate_composition() {
+        let mut rng = Rng::new(15);
+        let mut ps = ParamStore::new();
+        let p = Conv2dParams::square(2, 2, 1, 1, 0);
+        let wt = rand_param(&mut ps, &mut rng, "gate.weight", &[2, 2, 1, 1]);
+        let bt = ps.add("gate.bias", &[2], alloc::vec![-1.0, -1.0]);
+        let wh = rand_param(&mut ps, &mut rng, "h.weight", &[2, 2, 3, 3]);
+        let x = rand_tensor(&mut rng, &[2, 2, 4, 4]);
+        run(&mut ps, &[x], |t, pr, v| {
+            let g = t.conv2d(pr, v[0], wt, Some(bt), p);
+            let gate = t.activation(g, Activation::Sigmoid);
+            let h = t.conv2d(pr, v[0], wh, None, Conv2dParams::square(2, 2, 3, 1, 1));
+            let h = t.activation(h, Activation::Tanh);
+            let carry = t.affine(gate, -1.0, 1.0);
+            let th = t.mul(gate, h);
+            let cx = t.mul(carry, v[0]);
+            t.add(th, cx)
+        });
+    }
+
+    /// A residual block with a batch-norm body: x + BN(conv(relu(BN(conv(x))))).
+    #[wasm_bindgen_test(unsupported = test)]
+    fn residual_block_composition() {
+        let mut rng = Rng::new(16);
+        let mut ps = ParamStore::new();
+        let p = Conv2dParams::square(2, 2, 3, 1, 1);
+        let w1 = rand_param(&mut ps, &mut rng, "c1", &[2, 2, 3, 3]);
+        let b1 = bn(&mut ps, &mut rng, 2);
+        let w2 = rand_param(&mut ps, &mut rng, "c2", &[2, 2, 3, 3]);
+        let x = rand_tensor(&mut rng, &[3, 2, 3, 3]);
+        let cfg = GradCheck { eps: 1e-2, tol: 3e-2 };
+        check_gradients(
+            &mut ps,
+            &[x],
+            |t, pr, v| {
+                let h = t.conv2d(pr, v[0], w1, None, p);
+                let h = t.batch_norm(pr, h, b1, crate::Mode::Train);
+                let h = t.activation(h, Activation::Tanh);
+                let h = t.conv2d(pr, h, w2, None, p);
+                let s = t.sub(h, v[0]);
+                t.add(s, v[0])
+            },
+            cfg,
+        )
+        .unwrap();
+    }
+
+    /// The grouped-convolution op against the direct 7-loop oracle.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn grouped_conv_matches_naive() {
+        let mut rng = Rng::new(17);
+        for (c, o, k, s, pad, g) in [(4, 6, 3, 2, 1, 2), (6, 6, 3, 1, 1, 6), (8, 4, 1, 1, 0, 4)] {
+            let p = Conv2dParams::square(c, o, k, s, pad).with_groups(g);
+            let mut ps = ParamStore::new();
+            let w = rand_param(&mut ps, &mut rng, "w", &[o, c / g, k, k]);
+            let x = rand_tensor(&mut rng, &[2, c, 7, 6]);
+            let mut t = Tape::new();
+            let xv = t.input(x.clone());
+            let y = t.conv2d(&ps, xv, w, None, p);
+            let (oh, ow) = p.output_size(7, 6).unwrap();
+            for i in 0..2 {
+                let mut want = alloc::vec![0.0; o * oh * ow];
+                crate::kernels::conv::conv2d_naive(
+                    &x.data()[i * c * 42..(i + 1) * c * 42],
+                    7,
+                    6,
+                    ps.value(w),
+                    None,
+                    &p,
+                    &mut want,
+                );
+                let got = &t.value(y).data()[i * o * oh * ow..(i + 1) * o * oh * ow];
+                for (a, b) in got.iter().zip(&want) {
+                    assert!((a - b).abs() < 1e-4, "{a} vs {b}");
+                }
+            }
+        }
     }
 }

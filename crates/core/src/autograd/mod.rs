@@ -10,12 +10,19 @@
 //! next step of the same model reuses them instead of allocating.
 
 mod params;
-pub use params::{ParamEntry, ParamId, ParamStore};
+pub use params::{BufferId, ParamEntry, ParamId, ParamStore};
 
 use crate::kernels::gemm::GemmScratch;
 use crate::ops;
 use crate::tensor::Tensor;
 use alloc::vec::Vec;
+
+/// Keeps an allocation for reuse (empty vectors hold none and are dropped).
+fn stash(pool: &mut Vec<Vec<f32>>, v: Vec<f32>) {
+    if v.capacity() > 0 {
+        pool.push(v);
+    }
+}
 
 /// Handle of a value on the tape.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +47,13 @@ pub(crate) enum Node {
     Act(ops::activation::ActNode),
     Reshape(ops::reshape::ReshapeNode),
     Add(ops::elementwise::AddNode),
+    Mul(ops::elementwise::MulNode),
+    Affine(ops::elementwise::AffineNode),
+    BatchNorm(ops::batchnorm::BatchNormNode),
+    GlobalAvgPool(ops::pool::GlobalAvgPoolNode),
+    Dropout(ops::dropout::DropoutNode),
+    Concat(ops::concat::ConcatNode),
+    PadShortcut(ops::shortcut::PadShortcutNode),
     SoftmaxCe(ops::loss::SoftmaxCeNode),
 }
 
@@ -62,22 +76,26 @@ impl Tape {
 
     /// Forgets every value and node but keeps their buffers for reuse by the next step.
     pub fn reset(&mut self) {
-        for t in self.values.drain(..) {
-            self.pool.push(t.into_vec());
+        let Tape { values, grads, nodes, pool, requires_grad, .. } = self;
+        for t in values.drain(..) {
+            stash(pool, t.into_vec());
         }
-        for g in self.grads.drain(..) {
-            if g.capacity() > 0 {
-                self.pool.push(g);
-            }
+        for g in grads.drain(..) {
+            stash(pool, g);
         }
-        for n in self.nodes.drain(..) {
+        for n in nodes.drain(..) {
             match n {
-                Node::Conv2d(c) => self.pool.push(c.cols),
-                Node::SoftmaxCe(s) => self.pool.push(s.probs),
+                Node::Conv2d(c) => stash(pool, c.cols),
+                Node::SoftmaxCe(s) => stash(pool, s.probs),
+                Node::Dropout(d) => stash(pool, d.mask),
+                Node::BatchNorm(b) => {
+                    stash(pool, b.xhat);
+                    stash(pool, b.inv_std);
+                }
                 _ => {}
             }
         }
-        self.requires_grad.clear();
+        requires_grad.clear();
     }
 
     /// A zeroed buffer of `len`, reusing the smallest pooled allocation that fits.
@@ -100,7 +118,7 @@ impl Tape {
 
     /// Returns a scratch buffer to the pool.
     pub(crate) fn recycle(&mut self, v: Vec<f32>) {
-        self.pool.push(v);
+        stash(&mut self.pool, v);
     }
 
     /// A tensor of `shape` in a recycled buffer (zero-filled).
@@ -173,6 +191,13 @@ impl Tape {
                 Node::Act(n) => n.backward(self, Var(i), &dy),
                 Node::Reshape(n) => n.backward(self, &dy),
                 Node::Add(n) => n.backward(self, &dy),
+                Node::Mul(n) => n.backward(self, &dy),
+                Node::Affine(n) => n.backward(self, &dy),
+                Node::BatchNorm(n) => n.backward(self, &dy, params),
+                Node::GlobalAvgPool(n) => n.backward(self, &dy),
+                Node::Dropout(n) => n.backward(self, &dy),
+                Node::Concat(n) => n.backward(self, &dy),
+                Node::PadShortcut(n) => n.backward(self, &dy),
                 Node::SoftmaxCe(n) => n.backward(self, &dy),
             }
             self.nodes[i] = node;

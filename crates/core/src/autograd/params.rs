@@ -21,12 +21,19 @@ pub struct ParamEntry {
     pub len: usize,
 }
 
-/// All parameters of a model: flat values, flat gradients, and an index of entries.
+/// Handle of a non-trained buffer (batch-norm running statistics) inside a [`ParamStore`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BufferId(pub(crate) usize);
+
+/// All parameters of a model: flat values, flat gradients, and an index of entries; plus a
+/// separate list of buffers that are state but not trained (running means and variances).
 #[derive(Clone, Debug, Default)]
 pub struct ParamStore {
     values: Vec<f32>,
     grads: Vec<f32>,
     entries: Vec<ParamEntry>,
+    buffers: Vec<f32>,
+    buffer_entries: Vec<ParamEntry>,
 }
 
 impl ParamStore {
@@ -54,6 +61,42 @@ impl ParamStore {
     pub fn add_zeros(&mut self, name: &str, shape: &[usize]) -> ParamId {
         let len = shape.iter().product();
         self.add(name, shape, vec![0.0; len])
+    }
+
+    /// Adds a buffer (state that is saved but not trained), e.g. `bn1.running_mean`.
+    ///
+    /// # Panics
+    /// If `init.len()` does not match `shape`.
+    #[track_caller]
+    pub fn add_buffer(&mut self, name: &str, shape: &[usize], init: Vec<f32>) -> BufferId {
+        let len: usize = shape.iter().product();
+        assert_eq!(len, init.len(), "ParamStore::add_buffer({name}): shape {shape:?} vs {} values", init.len());
+        let offset = self.buffers.len();
+        self.buffers.extend_from_slice(&init);
+        self.buffer_entries.push(ParamEntry { name: name.into(), shape: shape.to_vec(), offset, len });
+        BufferId(self.buffer_entries.len() - 1)
+    }
+    /// Values of one buffer.
+    pub fn buffer(&self, id: BufferId) -> &[f32] {
+        let e = &self.buffer_entries[id.0];
+        &self.buffers[e.offset..e.offset + e.len]
+    }
+    /// Mutable values of one buffer.
+    pub fn buffer_mut(&mut self, id: BufferId) -> &mut [f32] {
+        let e = &self.buffer_entries[id.0];
+        &mut self.buffers[e.offset..e.offset + e.len]
+    }
+    /// All buffer entries.
+    pub fn buffer_entries(&self) -> &[ParamEntry] {
+        &self.buffer_entries
+    }
+    /// All buffer values, flat.
+    pub fn buffers(&self) -> &[f32] {
+        &self.buffers
+    }
+    /// All buffer values, flat and mutable (checkpoint loading).
+    pub fn buffers_mut(&mut self) -> &mut [f32] {
+        &mut self.buffers
     }
 
     /// The entry for `id`.

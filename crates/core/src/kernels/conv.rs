@@ -5,6 +5,8 @@
 //! `y[O, OH·OW] = W[O, C·KH·KW] · col` is a plain row-major GEMM.
 
 /// Geometry of a 2-D convolution; the output-size formula lives here and nowhere else.
+/// Grouped convolution (ResNeXt, depthwise) is the `groups` field: input and output channels
+/// split into `groups` equal parts, part `g` of the output sees only part `g` of the input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Conv2dParams {
     /// Input channels `C`.
@@ -17,12 +19,33 @@ pub struct Conv2dParams {
     pub stride: usize,
     /// Zero padding on every side.
     pub padding: usize,
+    /// Channel groups `G` (1 = ordinary convolution; `C` = depthwise). Divides `C` and `O`.
+    pub groups: usize,
 }
 
 impl Conv2dParams {
-    /// A square `k×k` convolution.
+    /// A square `k×k` convolution with one group.
     pub fn square(in_channels: usize, out_channels: usize, k: usize, stride: usize, padding: usize) -> Self {
-        Conv2dParams { in_channels, out_channels, kernel: (k, k), stride, padding }
+        Conv2dParams { in_channels, out_channels, kernel: (k, k), stride, padding, groups: 1 }
+    }
+
+    /// The same geometry with `groups` channel groups.
+    pub fn with_groups(self, groups: usize) -> Self {
+        Conv2dParams { groups, ..self }
+    }
+
+    /// Why the geometry is impossible, if it is (zero sizes, groups not dividing channels).
+    pub fn check(&self) -> Result<(), &'static str> {
+        if self.in_channels == 0 || self.out_channels == 0 || self.kernel.0 == 0 || self.kernel.1 == 0 {
+            return Err("channels and kernel sizes must be at least 1");
+        }
+        if self.stride == 0 {
+            return Err("stride must be at least 1");
+        }
+        if self.groups == 0 || self.in_channels % self.groups != 0 || self.out_channels % self.groups != 0 {
+            return Err("groups must divide both the input and the output channels");
+        }
+        Ok(())
     }
 
     /// Output size `(OH, OW)` for an `H×W` input: `(H + 2p − KH) / s + 1`, or `None` when the
@@ -35,14 +58,29 @@ impl Conv2dParams {
         Some(((h + 2 * self.padding - kh) / self.stride + 1, (w + 2 * self.padding - kw) / self.stride + 1))
     }
 
-    /// Rows of the `col` matrix: `C·KH·KW` (also the GEMM depth).
-    pub fn patch_len(&self) -> usize {
+    /// Rows of the whole `col` matrix: `C·KH·KW`.
+    pub fn col_rows(&self) -> usize {
         self.in_channels * self.kernel.0 * self.kernel.1
     }
 
-    /// Number of weights: `O·C·KH·KW`.
+    /// GEMM depth of one group: `(C/G)·KH·KW` (also the weights per output channel).
+    pub fn patch_len(&self) -> usize {
+        self.in_channels / self.groups * self.kernel.0 * self.kernel.1
+    }
+
+    /// Number of weights: `O·(C/G)·KH·KW`.
     pub fn weight_len(&self) -> usize {
         self.out_channels * self.patch_len()
+    }
+
+    /// A 1×1, stride-1, unpadded convolution: the input already is its `col` matrix.
+    pub fn is_pointwise(&self) -> bool {
+        self.kernel == (1, 1) && self.stride == 1 && self.padding == 0
+    }
+
+    /// Multiply-accumulates per image for an `H×W` input (0 if the kernel does not fit).
+    pub fn macs(&self, h: usize, w: usize) -> u64 {
+        self.output_size(h, w).map_or(0, |(oh, ow)| (self.out_channels * self.patch_len() * oh * ow) as u64)
     }
 }
 
@@ -53,7 +91,7 @@ pub fn im2col(x: &[f32], h: usize, w: usize, p: &Conv2dParams, col: &mut [f32]) 
     let (kh_n, kw_n) = p.kernel;
     let (s, pad) = (p.stride, p.padding);
     assert!(x.len() >= p.in_channels * h * w, "im2col: x too small");
-    assert!(col.len() >= p.patch_len() * oh * ow, "im2col: col too small");
+    assert!(col.len() >= p.col_rows() * oh * ow, "im2col: col too small");
     for c in 0..p.in_channels {
         let xc = &x[c * h * w..(c + 1) * h * w];
         for kh in 0..kh_n {
@@ -117,22 +155,25 @@ pub fn col2im_add(col: &[f32], h: usize, w: usize, p: &Conv2dParams, dx: &mut [f
     }
 }
 
-/// Direct 7-loop convolution of one image (`x: [C,H,W]`, `w: [O,C,KH,KW]`) — the oracle.
+/// Direct 7-loop convolution of one image (`x: [C,H,W]`, `w: [O,C/G,KH,KW]`) — the oracle.
 pub fn conv2d_naive(x: &[f32], h: usize, w: usize, wt: &[f32], bias: Option<&[f32]>, p: &Conv2dParams, y: &mut [f32]) {
     let (oh, ow) = p.output_size(h, w).expect("conv2d_naive: bad geometry");
     let (kh_n, kw_n) = p.kernel;
+    let (cg, og) = (p.in_channels / p.groups, p.out_channels / p.groups);
     for o in 0..p.out_channels {
+        let g = o / og;
         for yy in 0..oh {
             for xx in 0..ow {
                 let mut s = bias.map_or(0.0, |b| b[o]) as f64;
-                for c in 0..p.in_channels {
+                for ci in 0..cg {
+                    let c = g * cg + ci;
                     for kh in 0..kh_n {
                         for kw in 0..kw_n {
                             let ih = (yy * p.stride + kh) as isize - p.padding as isize;
                             let iw = (xx * p.stride + kw) as isize - p.padding as isize;
                             if ih >= 0 && iw >= 0 && (ih as usize) < h && (iw as usize) < w {
                                 s += x[(c * h + ih as usize) * w + iw as usize] as f64
-                                    * wt[((o * p.in_channels + c) * kh_n + kh) * kw_n + kw] as f64;
+                                    * wt[((o * cg + ci) * kh_n + kh) * kw_n + kw] as f64;
                             }
                         }
                     }
@@ -174,7 +215,7 @@ mod tests {
             let (oh, ow) = p.output_size(h, w).unwrap();
             let x: Vec<f32> = (0..c * h * w).map(|_| rng.uniform(-1.0, 1.0)).collect();
             let wt: Vec<f32> = (0..p.weight_len()).map(|_| rng.uniform(-1.0, 1.0)).collect();
-            let mut col = vec![f32::NAN; p.patch_len() * oh * ow];
+            let mut col = vec![f32::NAN; p.col_rows() * oh * ow];
             im2col(&x, h, w, &p, &mut col);
             let mut y = vec![0.0; o * oh * ow];
             gemm(
@@ -205,7 +246,7 @@ mod tests {
             let p = Conv2dParams::square(c, 1, k, st, pad);
             let (oh, ow) = p.output_size(h, w).unwrap();
             let x: Vec<f32> = (0..c * h * w).map(|_| rng.uniform(-1.0, 1.0)).collect();
-            let g: Vec<f32> = (0..p.patch_len() * oh * ow).map(|_| rng.uniform(-1.0, 1.0)).collect();
+            let g: Vec<f32> = (0..p.col_rows() * oh * ow).map(|_| rng.uniform(-1.0, 1.0)).collect();
             let mut col = vec![0.0; g.len()];
             im2col(&x, h, w, &p, &mut col);
             let mut dx = vec![0.0; x.len()];

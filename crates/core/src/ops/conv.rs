@@ -1,12 +1,18 @@
-//! 2-D convolution via im2col + GEMM, one image at a time; `x: [N, C, H, W]`,
-//! `w: [O, C, KH, KW]`, `b: [O]`, `y: [N, O, OH, OW]`.
+//! 2-D convolution via im2col + GEMM, one image and one group at a time;
+//! `x: [N, C, H, W]`, `w: [O, C/G, KH, KW]`, `b: [O]`, `y: [N, O, OH, OW]`.
+//!
+//! Group `g` of image `n` is one GEMM: `y[n, g] (O/G × OH·OW) = W[g] (O/G × K) · col[n, g]
+//! (K × OH·OW)` with `K = (C/G)·KH·KW`; the rows of `col` for group `g` are contiguous, so
+//! grouped and depthwise convolution need no copies. A pointwise (1×1, stride 1, no padding)
+//! convolution skips im2col: the input image already is its `col` matrix.
 
 use crate::autograd::{Node, ParamId, ParamStore, Tape, Var};
 use crate::kernels::conv::{col2im_add, im2col, Conv2dParams};
 use crate::kernels::gemm::{gemm, MatRef};
 use alloc::vec::Vec;
 
-/// Saved state of a convolution: the unfolded input of every image (`[N, C·KH·KW, OH·OW]`).
+/// Saved state of a convolution: the unfolded input of every image (`[N, C·KH·KW, OH·OW]`),
+/// empty for a pointwise convolution (the input on the tape serves).
 #[derive(Debug)]
 pub(crate) struct Conv2dNode {
     x: Var,
@@ -20,20 +26,25 @@ pub(crate) struct Conv2dNode {
 }
 
 impl Tape {
-    /// Convolution with geometry `p`: per image `y[n] = W · im2col(x[n]) + b`.
+    /// Convolution with geometry `p`: per image and group `y = W · im2col(x) + b`.
     ///
     /// # Panics
-    /// If shapes disagree with `p` or the kernel does not fit the padded input.
+    /// If shapes disagree with `p`, `p` is invalid, or the kernel does not fit the padded input.
     #[track_caller]
     pub fn conv2d(&mut self, params: &ParamStore, x: Var, w: ParamId, b: Option<ParamId>, p: Conv2dParams) -> Var {
         let [n, c, h, wd] = self.value(x).nchw("conv2d");
+        if let Err(e) = p.check() {
+            panic!("conv2d: {e} ({p:?})");
+        }
         assert_eq!(c, p.in_channels, "conv2d: input has {c} channels, params say {}", p.in_channels);
         assert_eq!(params.entry(w).len, p.weight_len(), "conv2d: weight length");
         let (oh, ow) =
             p.output_size(h, wd).unwrap_or_else(|| panic!("conv2d: kernel {:?} does not fit {h}x{wd}", p.kernel));
-        let (k, hw, o) = (p.patch_len(), oh * ow, p.out_channels);
+        let (k, rows, hw, o, g) = (p.patch_len(), p.col_rows(), oh * ow, p.out_channels, p.groups);
+        let og = o / g;
         let mut y = self.tensor(&[n, o, oh, ow]);
-        let mut cols = self.buffer(n * k * hw);
+        let pointwise = p.is_pointwise();
+        let mut cols = if pointwise { Vec::new() } else { self.buffer(n * rows * hw) };
         let wv = params.value(w);
         let beta = if let Some(b) = b {
             let bv = params.value(b);
@@ -48,10 +59,20 @@ impl Tape {
         };
         let xv = self.values[x.0].data();
         for i in 0..n {
-            let col = &mut cols[i * k * hw..(i + 1) * k * hw];
-            im2col(&xv[i * c * h * wd..(i + 1) * c * h * wd], h, wd, &p, col);
+            let xi = &xv[i * c * h * wd..(i + 1) * c * h * wd];
+            let col: &[f32] = if pointwise {
+                xi
+            } else {
+                let col = &mut cols[i * rows * hw..(i + 1) * rows * hw];
+                im2col(xi, h, wd, &p, col);
+                col
+            };
             let yi = &mut y.data_mut()[i * o * hw..(i + 1) * o * hw];
-            gemm(o, hw, k, 1.0, MatRef::row_major(wv, k), MatRef::row_major(col, hw), beta, yi, hw, &mut self.gemm);
+            for gi in 0..g {
+                let a = MatRef::row_major(&wv[gi * og * k..], k);
+                let bm = MatRef::row_major(&col[gi * k * hw..(gi + 1) * k * hw], hw);
+                gemm(og, hw, k, 1.0, a, bm, beta, &mut yi[gi * og * hw..], hw, &mut self.gemm);
+            }
         }
         let node = Conv2dNode { x, w, b, p, in_hw: (h, wd), out_hw: (oh, ow), batch: n, cols };
         self.push(y, Node::Conv2d(node), true)
@@ -59,51 +80,63 @@ impl Tape {
 }
 
 impl Conv2dNode {
-    /// Per image: `dW += dy·colᵀ`, `db += Σ_hw dy`, `dx += col2im(Wᵀ·dy)`.
+    /// Per image and group: `dW += dy·colᵀ`, `db += Σ_hw dy`, `dx += col2im(Wᵀ·dy)`.
     pub(crate) fn backward(&self, tape: &mut Tape, dy: &[f32], params: &mut ParamStore) {
         let p = &self.p;
         let (h, w) = self.in_hw;
         let hw = self.out_hw.0 * self.out_hw.1;
-        let (k, o, c) = (p.patch_len(), p.out_channels, p.in_channels);
+        let (k, rows, o, c, g) = (p.patch_len(), p.col_rows(), p.out_channels, p.in_channels, p.groups);
+        let og = o / g;
+        let pointwise = p.is_pointwise();
         {
+            let Tape { values, gemm: scratch, .. } = &mut *tape;
+            let xv = values[self.x.0].data();
             let dw = params.grad_mut(self.w);
             for i in 0..self.batch {
                 let dyi = &dy[i * o * hw..(i + 1) * o * hw];
-                let col = &self.cols[i * k * hw..(i + 1) * k * hw];
-                gemm(
-                    o,
-                    k,
-                    hw,
-                    1.0,
-                    MatRef::row_major(dyi, hw),
-                    MatRef::transposed(col, hw),
-                    1.0,
-                    dw,
-                    k,
-                    &mut tape.gemm,
-                );
+                let col = if pointwise {
+                    &xv[i * c * hw..(i + 1) * c * hw]
+                } else {
+                    &self.cols[i * rows * hw..(i + 1) * rows * hw]
+                };
+                for gi in 0..g {
+                    let a = MatRef::row_major(&dyi[gi * og * hw..(gi + 1) * og * hw], hw);
+                    let bm = MatRef::transposed(&col[gi * k * hw..(gi + 1) * k * hw], hw);
+                    gemm(og, k, hw, 1.0, a, bm, 1.0, &mut dw[gi * og * k..], k, scratch);
+                }
             }
         }
         if let Some(b) = self.b {
             let db = params.grad_mut(b);
             for img in dy.chunks_exact(o * hw) {
-                for (g, plane) in db.iter_mut().zip(img.chunks_exact(hw)) {
-                    *g += plane.iter().sum::<f32>();
+                for (gr, plane) in db.iter_mut().zip(img.chunks_exact(hw)) {
+                    *gr += plane.iter().sum::<f32>();
                 }
             }
         }
         if tape.needs_grad(self.x) {
-            let mut dcol = tape.buffer(k * hw);
+            let mut dcol = if pointwise { Vec::new() } else { tape.buffer(rows * hw) };
             tape.grad_mut(self.x);
             let wv = params.value(self.w);
-            let Tape { grads, gemm: scratch, .. } = tape;
+            let Tape { grads, gemm: scratch, .. } = &mut *tape;
             let dx = &mut grads[self.x.0];
             for i in 0..self.batch {
                 let dyi = &dy[i * o * hw..(i + 1) * o * hw];
-                gemm(k, hw, o, 1.0, MatRef::transposed(wv, k), MatRef::row_major(dyi, hw), 0.0, &mut dcol, hw, scratch);
-                col2im_add(&dcol, h, w, p, &mut dx[i * c * h * w..(i + 1) * c * h * w]);
+                let dxi = &mut dx[i * c * h * w..(i + 1) * c * h * w];
+                // Pointwise: accumulate straight into dx (beta 1); otherwise into dcol, then fold.
+                let (target, beta): (&mut [f32], f32) = if pointwise { (dxi, 1.0) } else { (&mut dcol[..], 0.0) };
+                for gi in 0..g {
+                    let a = MatRef::transposed(&wv[gi * og * k..(gi + 1) * og * k], k);
+                    let bm = MatRef::row_major(&dyi[gi * og * hw..(gi + 1) * og * hw], hw);
+                    gemm(k, hw, og, 1.0, a, bm, beta, &mut target[gi * k * hw..], hw, scratch);
+                }
+                if !pointwise {
+                    col2im_add(&dcol, h, w, p, dxi);
+                }
             }
-            tape.recycle(dcol);
+            if !pointwise {
+                tape.recycle(dcol);
+            }
         }
     }
 }

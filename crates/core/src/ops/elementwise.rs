@@ -41,3 +41,79 @@ impl AddNode {
         }
     }
 }
+
+/// Saved state of an elementwise product.
+#[derive(Debug)]
+pub(crate) struct MulNode {
+    a: Var,
+    b: Var,
+}
+
+/// Saved state of `y = alpha·x + beta`.
+#[derive(Debug)]
+pub(crate) struct AffineNode {
+    x: Var,
+    alpha: f32,
+}
+
+impl Tape {
+    /// `a ⊙ b` elementwise (Highway gating `T ⊙ H`), same shape.
+    ///
+    /// # Panics
+    /// If the shapes differ.
+    #[track_caller]
+    pub fn mul(&mut self, a: Var, b: Var) -> Var {
+        assert_eq!(self.value(a).shape(), self.value(b).shape(), "mul: shapes differ");
+        let shape = self.value(a).shape().to_vec();
+        let mut y = self.tensor(&shape);
+        let (av, bv) = (self.values[a.0].data(), self.values[b.0].data());
+        for ((o, x), z) in y.data_mut().iter_mut().zip(av).zip(bv) {
+            *o = x * z;
+        }
+        let rg = self.needs_grad(a) || self.needs_grad(b);
+        self.push(y, Node::Mul(MulNode { a, b }), rg)
+    }
+
+    /// `alpha·x + beta` elementwise (e.g. the Highway carry `1 − T` is `affine(T, −1, 1)`).
+    pub fn affine(&mut self, x: Var, alpha: f32, beta: f32) -> Var {
+        let shape = self.value(x).shape().to_vec();
+        let mut y = self.tensor(&shape);
+        for (o, v) in y.data_mut().iter_mut().zip(self.values[x.0].data()) {
+            *o = alpha * v + beta;
+        }
+        let rg = self.needs_grad(x);
+        self.push(y, Node::Affine(AffineNode { x, alpha }), rg)
+    }
+
+    /// `a − b`, composed as `a + (−1·b + 0)`.
+    #[track_caller]
+    pub fn sub(&mut self, a: Var, b: Var) -> Var {
+        let nb = self.affine(b, -1.0, 0.0);
+        self.add(a, nb)
+    }
+}
+
+impl MulNode {
+    /// `da += dy ⊙ b`, `db += dy ⊙ a`.
+    pub(crate) fn backward(&self, tape: &mut Tape, dy: &[f32]) {
+        for (me, other) in [(self.a, self.b), (self.b, self.a)] {
+            if tape.needs_grad(me) {
+                tape.grad_mut(me);
+                let Tape { values, grads, .. } = &mut *tape;
+                let ov = values[other.0].data();
+                for ((g, d), o) in grads[me.0].iter_mut().zip(dy).zip(ov) {
+                    *g += d * o;
+                }
+            }
+        }
+    }
+}
+
+impl AffineNode {
+    /// `dx += alpha·dy`.
+    pub(crate) fn backward(&self, tape: &mut Tape, dy: &[f32]) {
+        for (g, d) in tape.grad_mut(self.x).iter_mut().zip(dy) {
+            *g += self.alpha * d;
+        }
+    }
+}

@@ -65,3 +65,38 @@ impl PoolNode {
         }
     }
 }
+
+/// Saved state of global average pooling.
+#[derive(Debug)]
+pub(crate) struct GlobalAvgPoolNode {
+    x: Var,
+    hw: usize,
+}
+
+impl Tape {
+    /// `[N, C, H, W] → [N, C]`: the mean of each plane (the head of ResNets and Inception).
+    #[track_caller]
+    pub fn global_avg_pool(&mut self, x: Var) -> Var {
+        let [n, c, h, w] = self.value(x).nchw("global_avg_pool");
+        let hw = h * w;
+        let mut y = self.tensor(&[n, c]);
+        let inv = 1.0 / hw as f32;
+        for (o, plane) in y.data_mut().iter_mut().zip(self.values[x.0].data().chunks_exact(hw)) {
+            *o = plane.iter().sum::<f32>() * inv;
+        }
+        let rg = self.needs_grad(x);
+        self.push(y, Node::GlobalAvgPool(GlobalAvgPoolNode { x, hw }), rg)
+    }
+}
+
+impl GlobalAvgPoolNode {
+    /// `dx[plane] += dy / (H·W)`.
+    pub(crate) fn backward(&self, tape: &mut Tape, dy: &[f32]) {
+        let inv = 1.0 / self.hw as f32;
+        for (plane, &d) in tape.grad_mut(self.x).chunks_exact_mut(self.hw).zip(dy) {
+            for g in plane {
+                *g += d * inv;
+            }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! Batch normalisation (Ioffe & Szegedy 2015) over the channels of `[N, C, H, W]` (or
+//! `[N, C]`): train mode normalises with the batch's statistics and updates the running ones;
+//! eval mode uses the running statistics.
+
+use crate::autograd::{BufferId, Mode, Node, ParamId, ParamStore, Tape, Var};
+use alloc::vec::Vec;
+
+/// Learned scale/shift, running statistics and constants of one batch-norm layer.
+#[derive(Clone, Copy, Debug)]
+pub struct BatchNormParams {
+    /// γ, `[C]`.
+    pub gamma: ParamId,
+    /// β, `[C]`.
+    pub beta: ParamId,
+    /// Running mean, `[C]`.
+    pub running_mean: BufferId,
+    /// Running (unbiased) variance, `[C]`.
+    pub running_var: BufferId,
+    /// Weight of the new batch in the running averages (PyTorch's 0.1).
+    pub momentum: f32,
+    /// Added to the variance.
+    pub eps: f32,
+}
+
+/// Saved state: normalised input `x̂`, per-channel `1/σ`, and the mode it ran in.
+#[derive(Debug)]
+pub(crate) struct BatchNormNode {
+    x: Var,
+    p: BatchNormParams,
+    dims: (usize, usize, usize), // (N, C, H·W)
+    pub(crate) xhat: Vec<f32>,
+    pub(crate) inv_std: Vec<f32>,
+    train: bool,
+}
+
+fn dims_of(shape: &[usize]) -> (usize, usize, usize) {
+    match *shape {
+        [n, c, h, w] => (n, c, h * w),
+        [n, c] => (n, c, 1),
+        _ => panic!("batch_norm: expected [N, C, H, W] or [N, C], got {shape:?}"),
+    }
+}
+
+impl Tape {
+    /// `y = γ·(x − μ)/√(σ² + ε) + β` per channel; in [`Mode::Train`] μ, σ² are the batch's
+    /// (biased) statistics and the running statistics move toward them (unbiased variance).
+    #[track_caller]
+    pub fn batch_norm(&mut self, params: &mut ParamStore, x: Var, p: BatchNormParams, mode: Mode) -> Var {
+        let shape = self.value(x).shape().to_vec();
+        let (n, c, hw) = dims_of(&shape);
+        assert_eq!(params.value(p.gamma).len(), c, "batch_norm: gamma has the wrong length");
+        let m = n * hw;
+        let train = mode == Mode::Train;
+        let mut y = self.tensor(&shape);
+        let mut xhat = self.buffer(n * c * hw);
+        let mut inv_std = self.buffer(c);
+        let xv = self.values[x.0].data();
+        for ch in 0..c {
+            let plane = |i: usize| &xv[(i * c + ch) * hw..(i * c + ch + 1) * hw];
+            let (mean, var) = if train {
+                let mut s = 0.0f64;
+                for i in 0..n {
+                    s += plane(i).iter().map(|&v| v as f64).sum::<f64>();
+                }
+                let mean = s / m as f64;
+                let mut s2 = 0.0f64;
+                for i in 0..n {
+                    s2 += plane(i).iter().map(|&v| (v as f64 - mean) * (v as f64 - mean)).sum::<f64>();
+                }
+                let var = s2 / m as f64;
+                let unbiased = if m > 1 { var * m as f64 / (m - 1) as f64 } else { var };
+                let mom = p.momentum;
+                let rm = &mut params.buffer_mut(p.running_mean)[ch];
+                *rm = (1.0 - mom) * *rm + mom * mean as f32;
+                let rv = &mut params.buffer_mut(p.running_var)[ch];
+                *rv = (1.0 - mom) * *rv + mom * unbiased as f32;
+                (mean as f32, var as f32)
+            } else {
+                (params.buffer(p.running_mean)[ch], params.buffer(p.running_var)[ch])
+            };
+            let is = 1.0 / libm::sqrtf(var + p.eps);
+            inv_std[ch] = is;
+            let (g, b) = (params.value(p.gamma)[ch], params.value(p.beta)[ch]);
+            for i in 0..n {
+                let off = (i * c + ch) * hw;
+                for j in 0..hw {
+                    let xh = (xv[off + j] - mean) * is;
+                    xhat[off + j] = xh;
+                    y.data_mut()[off + j] = g * xh + b;
+                }
+            }
+        }
+        let node = BatchNormNode { x, p, dims: (n, c, hw), xhat, inv_std, train };
+        self.push(y, Node::BatchNorm(node), true)
+    }
+}
+
+impl BatchNormNode {
+    /// `dγ += Σ dy·x̂`, `dβ += Σ dy`; train: `dx += γ/(σ·M)·(M·dy − Σdy − x̂·Σ(dy·x̂))`,
+    /// eval: `dx += γ·dy/σ`.
+    pub(crate) fn backward(&self, tape: &mut Tape, dy: &[f32], params: &mut ParamStore) {
+        let (n, c, hw) = self.dims;
+        let m = (n * hw) as f32;
+        let mut dx = if tape.needs_grad(self.x) { Some(tape.grad_mut(self.x)) } else { None };
+        for ch in 0..c {
+            let (mut sd, mut sdx) = (0.0f64, 0.0f64);
+            for i in 0..n {
+                let off = (i * c + ch) * hw;
+                for j in off..off + hw {
+                    sd += dy[j] as f64;
+                    sdx += (dy[j] * self.xhat[j]) as f64;
+                }
+            }
+            let (sd, sdx) = (sd as f32, sdx as f32);
+            let k = params.value(self.p.gamma)[ch] * self.inv_std[ch];
+            params.grad_mut(self.p.gamma)[ch] += sdx;
+            params.grad_mut(self.p.beta)[ch] += sd;
+            if let Some(dx) = dx.as_deref_mut() {
+                for i in 0..n {
+                    let off = (i * c + ch) * hw;
+                    for j in off..off + hw {
+                        dx[j] += if self.train { k / m * (m * dy[j] - sd - self.xhat[j] * sdx) } else { k * dy[j] };
+                    }
+                }
+            }
+        }
+    }
+}
