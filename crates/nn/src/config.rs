@@ -1,24 +1,19 @@
 //! The training configuration a user (or the page) gives as JSON, and its validation.
 //!
 //! ```json
-//! {"model": "lenet5", "activation": "relu", "optimizer": {"kind": "adam", "lr": 0.001},
+//! {"model": "resnet", "depth": 20, "shortcut": "A", "optimizer": {"kind": "adam", "lr": 0.001},
 //!  "batch_size": 64, "seed": 42}
 //! ```
+//!
+//! `model` names a preset; `spec` (a full [`ModelSpec`]) overrides it.
 
+use crate::models::{preset_spec, Preset, PresetOptions};
 use crate::optim::OptimizerConfig;
+use crate::spec::{ModelSpec, ShortcutKind, Unit};
 use alloc::string::String;
 use core::fmt;
 use depthlab_core::kernels::activation::Activation;
 use serde::{Deserialize, Serialize};
-
-/// Which architecture to build.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum ModelKind {
-    /// LeNet-5 (LeCun et al. 1998).
-    #[default]
-    Lenet5,
-}
 
 /// Activation as named in JSON.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -47,10 +42,28 @@ impl From<ActivationName> for Activation {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TrainConfig {
-    /// Architecture.
-    pub model: ModelKind,
-    /// Hidden-layer nonlinearity.
+    /// Preset architecture.
+    pub model: Preset,
+    /// Depth for plain/ResNet/Highway (6n+2) and bottleneck/ResNeXt (9n+2) presets.
+    pub depth: Option<usize>,
+    /// Hidden-layer nonlinearity (LeNet-5).
     pub activation: ActivationName,
+    /// ResNet shortcut option (A, B, C).
+    pub shortcut: Option<ShortcutKind>,
+    /// Residual unit variant (a–e).
+    pub unit: Option<Unit>,
+    /// ResNeXt cardinality.
+    pub cardinality: usize,
+    /// ResNeXt group width (first stage).
+    pub width: usize,
+    /// Inception auxiliary heads.
+    pub aux_heads: bool,
+    /// Zero-initialise each residual block's last BN γ.
+    pub zero_init_last_bn: bool,
+    /// Ablation: build every residual block without its shortcut.
+    pub remove_shortcuts: bool,
+    /// A full model spec; overrides `model` and its options.
+    pub spec: Option<ModelSpec>,
     /// Optimizer and its hyper-parameters.
     pub optimizer: OptimizerConfig,
     /// Samples per step.
@@ -62,8 +75,17 @@ pub struct TrainConfig {
 impl Default for TrainConfig {
     fn default() -> Self {
         TrainConfig {
-            model: ModelKind::Lenet5,
+            model: Preset::Lenet5,
+            depth: None,
             activation: ActivationName::Relu,
+            shortcut: None,
+            unit: None,
+            cardinality: 4,
+            width: 4,
+            aux_heads: true,
+            zero_init_last_bn: false,
+            remove_shortcuts: false,
+            spec: None,
             optimizer: OptimizerConfig::adam(1e-3),
             batch_size: 64,
             seed: None,
@@ -74,8 +96,8 @@ impl Default for TrainConfig {
 /// A configuration field that is out of range; the message names the field and the range.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConfigError {
-    /// Dotted path of the field, e.g. `optimizer.lr`.
-    pub field: &'static str,
+    /// Dotted path of the field, e.g. `optimizer.lr` or `spec.layers[3].groups`.
+    pub field: String,
     /// What is wrong with it.
     pub reason: String,
 }
@@ -97,16 +119,44 @@ fn range(field: &'static str, v: f32, lo: f32, hi: f32, lo_open: bool) -> Result
         Ok(())
     } else {
         let open = if lo_open { "(" } else { "[" };
-        Err(ConfigError { field, reason: alloc::format!("{v} is outside {open}{lo}, {hi}]") })
+        Err(ConfigError { field: field.into(), reason: alloc::format!("{v} is outside {open}{lo}, {hi}]") })
     }
 }
 
 impl TrainConfig {
+    /// The model spec this configuration describes (the explicit `spec`, or the preset's).
+    pub fn model_spec(&self) -> Result<ModelSpec, ConfigError> {
+        let mut spec = match &self.spec {
+            Some(s) => s.clone(),
+            None => {
+                let opts = PresetOptions {
+                    depth: self.depth,
+                    activation: self.activation.into(),
+                    shortcut: self.shortcut,
+                    unit: self.unit,
+                    cardinality: self.cardinality,
+                    width: self.width,
+                    aux_heads: self.aux_heads,
+                    zero_init_last_bn: self.zero_init_last_bn,
+                };
+                preset_spec(self.model, &opts).map_err(|e| ConfigError { field: e.path, reason: e.reason })?
+            }
+        };
+        spec.remove_shortcuts |= self.remove_shortcuts;
+        if spec.input != [1, 28, 28] {
+            return Err(ConfigError {
+                field: "spec.input".into(),
+                reason: alloc::format!("{:?}: the trainer takes 1×28×28 digits", spec.input),
+            });
+        }
+        Ok(spec)
+    }
+
     /// Checks every numeric field; the first problem is returned.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.batch_size == 0 || self.batch_size > MAX_BATCH {
             return Err(ConfigError {
-                field: "batch_size",
+                field: "batch_size".into(),
                 reason: alloc::format!("{} is outside 1..={MAX_BATCH}", self.batch_size),
             });
         }

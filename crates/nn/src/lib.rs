@@ -1,8 +1,9 @@
 //! depthlab-nn: layers, the model zoo, optimizers, MNIST IDX data, augmentation and the
 //! training step. `#![no_std]` + `alloc`; knows nothing about JavaScript.
 //!
-//! - [`layers`]: Config → init → forward layers over [`depthlab_core::Tape`].
-//! - [`models`]: the model zoo (LeNet-5 today), each file citing its paper.
+//! - [`spec`]: the declarative model spec (JSON), its builder (shapes, parameters, cost
+//!   table) and the built [`spec::Network`].
+//! - [`models`]: the model zoo as preset specs, each file citing its paper.
 //! - [`optim`]: SGD with momentum and Adam, both with L2 weight decay.
 //! - [`data`]: the IDX reader (raw or gzip), the in-memory dataset, the seeded batcher.
 //! - [`augment`]: seeded random affine (bilinear) and Gaussian noise, pure functions.
@@ -17,9 +18,9 @@ pub mod augment;
 pub mod config;
 pub mod data;
 pub mod init;
-pub mod layers;
 pub mod models;
 pub mod optim;
+pub mod spec;
 pub mod train;
 
 pub use config::{ConfigError, TrainConfig};

@@ -84,6 +84,13 @@ impl Optimizer {
         &self.config
     }
 
+    /// Changes the learning rate (schedules); the optimizer state is kept.
+    pub fn set_lr(&mut self, new: f32) {
+        match &mut self.config {
+            OptimizerConfig::Sgd { lr, .. } | OptimizerConfig::Adam { lr, .. } => *lr = new,
+        }
+    }
+
     /// One update of every parameter from its accumulated gradient.
     pub fn step(&mut self, params: &mut ParamStore) {
         let (w, g) = params.values_and_grads_mut();

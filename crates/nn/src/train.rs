@@ -1,10 +1,9 @@
 //! The training step: a model, its parameters, an optimizer and a reusable tape.
 //! Batches come in as flat `[n·784]` pixels in `[0, 1]` and `[n]` labels.
 
-use crate::config::{ConfigError, ModelKind, TrainConfig};
-use crate::models::{LeNet5Config, Model};
+use crate::config::{ConfigError, TrainConfig};
 use crate::optim::Optimizer;
-use alloc::boxed::Box;
+use crate::spec::{build, CostRow, ModelSpec, Network};
 use alloc::vec::Vec;
 use core::fmt;
 use depthlab_core::{Mode, ParamStore, Rng, Tape, Tensor};
@@ -15,6 +14,8 @@ pub const PIXELS: usize = 28 * 28;
 pub const CLASSES: usize = 10;
 /// Images per forward pass in [`Trainer::evaluate`] (bounds im2col memory).
 pub const EVAL_CHUNK: usize = 250;
+/// Weight of each auxiliary classifier's loss in training (GoogLeNet's 0.3).
+pub const AUX_WEIGHT: f32 = 0.3;
 
 /// Loss and accuracy of one step or one evaluation.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -75,7 +76,9 @@ impl core::error::Error for BatchError {}
 pub struct Trainer {
     config: TrainConfig,
     seed: u64,
-    model: Box<dyn Model>,
+    spec: ModelSpec,
+    costs: Vec<CostRow>,
+    net: Network,
     params: ParamStore,
     opt: Optimizer,
     tape: Tape,
@@ -115,15 +118,13 @@ impl Trainer {
     /// here; the caller resolves "no seed" to a random one).
     pub fn new(config: TrainConfig, seed: u64) -> Result<Self, ConfigError> {
         config.validate()?;
+        let spec = config.model_spec()?;
         let mut params = ParamStore::new();
         let mut rng = Rng::new(seed);
-        let model: Box<dyn Model> = match config.model {
-            ModelKind::Lenet5 => {
-                Box::new(LeNet5Config { activation: config.activation.into() }.init(&mut params, &mut rng))
-            }
-        };
+        let (net, costs) = build(&spec, &mut params, &mut rng)
+            .map_err(|e| ConfigError { field: alloc::format!("spec.{}", e.path), reason: e.reason })?;
         let opt = Optimizer::new(config.optimizer, params.len());
-        Ok(Trainer { config, seed, model, params, opt, tape: Tape::new(), labels: Vec::new(), steps: 0 })
+        Ok(Trainer { config, seed, spec, costs, net, params, opt, tape: Tape::new(), labels: Vec::new(), steps: 0 })
     }
 
     /// The configuration.
@@ -134,19 +135,32 @@ impl Trainer {
     pub fn seed(&self) -> u64 {
         self.seed
     }
+    /// The model spec that was built.
+    pub fn spec(&self) -> &ModelSpec {
+        &self.spec
+    }
+    /// Per-layer output shapes, parameters and multiply-accumulates.
+    pub fn costs(&self) -> &[CostRow] {
+        &self.costs
+    }
     /// The parameters.
     pub fn params(&self) -> &ParamStore {
         &self.params
     }
+    /// Sets the learning rate for the following steps (schedules).
+    pub fn set_learning_rate(&mut self, lr: f32) {
+        self.opt.set_lr(lr);
+    }
+
     /// Optimizer steps taken.
     pub fn steps(&self) -> u64 {
         self.steps
     }
 
-    fn forward(&mut self, images: &[f32], n: usize, mode: Mode) -> depthlab_core::Var {
+    fn forward(&mut self, images: &[f32], n: usize, mode: Mode) -> crate::spec::NetworkOutput {
         self.tape.reset();
         let xv = self.tape.input(Tensor::from_vec(&[n, 1, 28, 28], images.to_vec()));
-        self.model.forward(&mut self.tape, &self.params, xv, mode)
+        self.net.forward(&mut self.tape, &mut self.params, xv, mode)
     }
 
     /// One optimizer step on a batch; returns the loss and accuracy before the update.
@@ -155,10 +169,17 @@ impl Trainer {
         let n = labels.len();
         self.labels.clear();
         self.labels.extend(labels.iter().map(|&l| l as u32));
-        let logits = self.forward(images, n, Mode::Train);
-        let loss = self.tape.softmax_cross_entropy(logits, &self.labels);
-        let acc = correct(self.tape.value(logits).data(), &self.labels) as f32 / n as f32;
+        let out = self.forward(images, n, Mode::Train);
+        let logits = out.logits;
+        let mut loss = self.tape.softmax_cross_entropy(logits, &self.labels);
+        // Reported: the main classifier's loss; optimised: plus 0.3 × each auxiliary loss.
         let loss_v = self.tape.value(loss).data()[0];
+        for &a in &out.aux {
+            let la = self.tape.softmax_cross_entropy(a, &self.labels);
+            let la = self.tape.affine(la, AUX_WEIGHT, 0.0);
+            loss = self.tape.add(loss, la);
+        }
+        let acc = correct(self.tape.value(logits).data(), &self.labels) as f32 / n as f32;
         self.params.zero_grad();
         self.tape.backward(loss, &mut self.params);
         self.opt.step(&mut self.params);
@@ -173,7 +194,7 @@ impl Trainer {
         for (imgs, lbls) in images.chunks(EVAL_CHUNK * PIXELS).zip(labels.chunks(EVAL_CHUNK)) {
             self.labels.clear();
             self.labels.extend(lbls.iter().map(|&l| l as u32));
-            let logits = self.forward(imgs, lbls.len(), Mode::Eval);
+            let logits = self.forward(imgs, lbls.len(), Mode::Eval).logits;
             let loss = self.tape.softmax_cross_entropy(logits, &self.labels);
             loss_sum += self.tape.value(loss).data()[0] as f64 * lbls.len() as f64;
             hits += correct(self.tape.value(logits).data(), &self.labels);
@@ -185,7 +206,7 @@ impl Trainer {
     /// Class probabilities for one 28×28 image.
     pub fn predict(&mut self, image: &[f32]) -> Result<[f32; CLASSES], BatchError> {
         check_batch(image, &[0])?;
-        let logits = self.forward(image, 1, Mode::Eval);
+        let logits = self.forward(image, 1, Mode::Eval).logits;
         let z = self.tape.value(logits).data();
         let m = z.iter().fold(f32::NEG_INFINITY, |a, &v| a.max(v));
         let mut p = [0.0; CLASSES];

@@ -1,0 +1,286 @@
+//! The subcommands: train, inspect, sweep.
+
+use crate::args::{read_spec, ModelArgs, OptimArgs, PresetArg, SweepArgs, TrainArgs};
+use crate::data;
+use clap::ValueEnum;
+use depthlab_nn::augment::{AugmentConfig, Augmenter};
+use depthlab_nn::data::Dataset;
+use depthlab_nn::{TrainConfig, Trainer};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+fn bar(len: u64) -> Result<ProgressBar, String> {
+    let b = ProgressBar::new(len);
+    b.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} steps {elapsed_precise} {msg}")
+            .map_err(|e| e.to_string())?,
+    );
+    Ok(b)
+}
+
+/// Prints through the bar when it is visible (a hidden bar swallows its println).
+fn say(b: &ProgressBar, line: String) {
+    if b.is_hidden() {
+        println!("{line}");
+    } else {
+        b.println(line);
+    }
+}
+
+fn trainer_for(model: &ModelArgs, optim: &OptimArgs) -> Result<Trainer, String> {
+    let mut c = TrainConfig::default();
+    model.apply(&mut c)?;
+    optim.apply(&mut c);
+    Trainer::new(c, optim.seed).map_err(|e| e.to_string())
+}
+
+/// Fills and trains batches `from..to` (global step numbers), following the lr schedule.
+struct Session {
+    aug: Augmenter,
+    imgs: Vec<f32>,
+    lbls: Vec<u8>,
+}
+
+impl Session {
+    fn new(train: Dataset, optim: &OptimArgs) -> Self {
+        let bs = optim.batch_size.max(1);
+        let cfg = AugmentConfig { enabled: !optim.no_augment, ..Default::default() };
+        Session { aug: Augmenter::new(train, bs, optim.seed, cfg), imgs: vec![0.0; bs * 784], lbls: vec![0; bs] }
+    }
+
+    fn step(
+        &mut self,
+        t: &mut Trainer,
+        global: u64,
+        total: u64,
+        optim: &OptimArgs,
+    ) -> Result<depthlab_nn::StepStats, String> {
+        let bpe = self.aug.batches_per_epoch() as u64;
+        let n = self.aug.fill_batch(global / bpe, (global % bpe) as usize, &mut self.imgs, &mut self.lbls);
+        t.set_learning_rate(optim.lr_at(global, total));
+        t.train_step(&self.imgs[..n * 784], &self.lbls[..n]).map_err(|e| e.to_string())
+    }
+}
+
+pub fn train(a: TrainArgs) -> Result<(), String> {
+    let (train, test) = data::load(a.optim.data.as_deref())?;
+    let mut trainer = trainer_for(&a.model, &a.optim)?;
+    let mut metrics = match &a.metrics {
+        Some(p) => Some(Metrics::create(p)?),
+        None => None,
+    };
+    let (test_x, test_y) = (test.images_f32(), test.labels().to_vec());
+    let n_train = train.len();
+    let mut s = Session::new(train, &a.optim);
+    let bpe = s.aug.batches_per_epoch() as u64;
+    let total = bpe * a.epochs as u64;
+    println!(
+        "{}: {} parameters; {n_train} train / {} test digits; {bpe} steps per epoch",
+        trainer.spec().name,
+        trainer.params().len(),
+        test.len()
+    );
+    let b = bar(total)?;
+    let start = Instant::now();
+    let mut samples = 0u64;
+    for step in 0..total {
+        let st = s.step(&mut trainer, step, total, &a.optim)?;
+        samples += a.optim.batch_size as u64;
+        if let Some(m) = metrics.as_mut() {
+            m.row(step + 1, step / bpe, st.loss, st.accuracy)?;
+        }
+        b.inc(1);
+        if step % 10 == 0 {
+            b.set_message(format!("loss {:.4}", st.loss));
+        }
+        if !st.loss.is_finite() {
+            return Err(format!("training diverged at step {} (loss {}); lower --lr", step + 1, st.loss));
+        }
+        if (step + 1) % bpe == 0 {
+            let e = trainer.evaluate(&test_x, &test_y).map_err(|e| e.to_string())?;
+            say(
+                &b,
+                format!(
+                    "epoch {:>3}: test accuracy {:.2}%  test loss {:.4}  ({:.0} samples/s)",
+                    (step + 1) / bpe,
+                    e.accuracy * 100.0,
+                    e.loss,
+                    samples as f64 / start.elapsed().as_secs_f64()
+                ),
+            );
+        }
+    }
+    b.finish_and_clear();
+    Ok(())
+}
+
+pub fn inspect(m: ModelArgs) -> Result<(), String> {
+    let t = trainer_for(&m, &OptimArgs::parse_default())?;
+    println!("{}", t.spec().name);
+    println!("{:<34} {:<16} {:>16} {:>10} {:>14}", "layer", "kind", "output", "params", "MACs");
+    for r in t.costs() {
+        println!("{:<34} {:<16} {:>16} {:>10} {:>14}", r.name, r.kind, format!("{:?}", r.output), r.params, r.macs);
+    }
+    let (p, macs): (u64, u64) = t.costs().iter().fold((0, 0), |(p, m), r| (p + r.params, m + r.macs));
+    println!("{:<34} {:<16} {:>16} {:>10} {:>14}", "total", "", "", p, macs);
+    Ok(())
+}
+
+impl OptimArgs {
+    fn parse_default() -> Self {
+        use clap::FromArgMatches;
+        let cmd = <OptimArgs as clap::Args>::augment_args(clap::Command::new("x"));
+        OptimArgs::from_arg_matches(&cmd.get_matches_from(["x"])).expect("defaults parse")
+    }
+}
+
+/// `preset[:depth][:no-shortcuts]` or `@spec.json` → model arguments and a label.
+fn parse_entry(entry: &str) -> Result<ModelArgs, String> {
+    let mut m = ModelArgs {
+        model: PresetArg::Lenet5,
+        depth: None,
+        activation: crate::args::Act::Relu,
+        shortcut: None,
+        unit: None,
+        cardinality: 4,
+        width: 4,
+        no_aux_heads: false,
+        remove_shortcuts: false,
+        spec: None,
+    };
+    if let Some(path) = entry.strip_prefix('@') {
+        read_spec(Path::new(path))?;
+        m.spec = Some(path.into());
+        return Ok(m);
+    }
+    let mut parts = entry.split(':');
+    let name = parts.next().unwrap_or_default();
+    m.model = PresetArg::from_str(name, true).map_err(|_| {
+        let names: Vec<String> = PresetArg::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value())
+            .map(|v| v.get_name().to_string())
+            .collect();
+        format!("sweep entry {entry:?}: unknown model {name:?}; choose one of {}", names.join(", "))
+    })?;
+    for p in parts {
+        if p == "no-shortcuts" {
+            m.remove_shortcuts = true;
+        } else {
+            m.depth = Some(
+                p.parse().map_err(|_| format!("sweep entry {entry:?}: {p:?} is neither a depth nor `no-shortcuts`"))?,
+            );
+        }
+    }
+    Ok(m)
+}
+
+pub fn sweep(a: SweepArgs) -> Result<(), String> {
+    let entries: Vec<(String, ModelArgs)> =
+        a.models.iter().map(|e| parse_entry(e).map(|m| (e.clone(), m))).collect::<Result<_, _>>()?;
+    // Build every model first so a bad entry fails before hours of training.
+    for (e, m) in &entries {
+        trainer_for(m, &a.optim).map_err(|err| format!("{e}: {err}"))?;
+    }
+    let (train, test) = data::load(a.optim.data.as_deref())?;
+    let (test_x, test_y) = (test.images_f32(), test.labels().to_vec());
+    let mut out = match &a.out {
+        Some(p) => Some(std::fs::File::create(p).map_err(|e| format!("cannot write {}: {e}", p.display()))?),
+        None => None,
+    };
+    let csv = a.out.as_ref().is_some_and(|p| p.extension().is_some_and(|x| x == "csv"));
+    if let (Some(f), true) = (out.as_mut(), csv) {
+        writeln!(f, "model,name,params,steps,final_train_loss,final_train_accuracy,test_accuracy,test_loss,seconds")
+            .map_err(|e| e.to_string())?;
+    }
+    println!(
+        "{:<26} {:>10} {:>8} {:>12} {:>10} {:>10} {:>8}",
+        "model", "params", "steps", "train loss", "train acc", "test acc", "seconds"
+    );
+    for (entry, m) in &entries {
+        let mut t = trainer_for(m, &a.optim)?;
+        let mut s = Session::new(train.clone(), &a.optim);
+        let b = bar(a.steps)?;
+        let start = Instant::now();
+        // Final training loss/accuracy: mean over the last 10% of steps (at least 1).
+        let tail = (a.steps / 10).max(1);
+        let (mut loss_sum, mut acc_sum) = (0.0f64, 0.0f64);
+        for step in 0..a.steps {
+            let st = s.step(&mut t, step, a.steps, &a.optim)?;
+            if step >= a.steps - tail {
+                loss_sum += st.loss as f64;
+                acc_sum += st.accuracy as f64;
+            }
+            b.inc(1);
+        }
+        b.finish_and_clear();
+        let e = t.evaluate(&test_x, &test_y).map_err(|e| e.to_string())?;
+        let secs = start.elapsed().as_secs_f64();
+        let (loss, acc) = (loss_sum / tail as f64, acc_sum / tail as f64);
+        println!(
+            "{:<26} {:>10} {:>8} {:>12.4} {:>9.2}% {:>9.2}% {:>8.1}",
+            entry,
+            t.params().len(),
+            a.steps,
+            loss,
+            acc * 100.0,
+            e.accuracy * 100.0,
+            secs
+        );
+        if let Some(f) = out.as_mut() {
+            let name = &t.spec().name;
+            let r = if csv {
+                writeln!(
+                    f,
+                    "{entry},{name:?},{},{},{loss},{acc},{},{},{secs:.1}",
+                    t.params().len(),
+                    a.steps,
+                    e.accuracy,
+                    e.loss
+                )
+            } else {
+                writeln!(
+                    f,
+                    "{}",
+                    serde_json::json!({"model": entry, "name": name, "params": t.params().len(), "steps": a.steps,
+                        "final_train_loss": loss, "final_train_accuracy": acc, "test_accuracy": e.accuracy, "test_loss": e.loss, "seconds": secs})
+                )
+            };
+            r.map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+/// Per-step metrics as CSV or JSON lines.
+struct Metrics {
+    out: std::io::BufWriter<std::fs::File>,
+    csv: bool,
+}
+
+impl Metrics {
+    fn create(path: &Path) -> Result<Self, String> {
+        let f = std::fs::File::create(path).map_err(|e| format!("cannot write metrics to {}: {e}", path.display()))?;
+        let csv = path.extension().is_some_and(|e| e == "csv");
+        let mut m = Metrics { out: std::io::BufWriter::new(f), csv };
+        if csv {
+            writeln!(m.out, "step,epoch,loss,accuracy").map_err(|e| e.to_string())?;
+        }
+        Ok(m)
+    }
+
+    fn row(&mut self, step: u64, epoch: u64, loss: f32, accuracy: f32) -> Result<(), String> {
+        let r = if self.csv {
+            writeln!(self.out, "{step},{epoch},{loss},{accuracy}")
+        } else {
+            writeln!(
+                self.out,
+                "{}",
+                serde_json::json!({"step": step, "epoch": epoch, "loss": loss, "accuracy": accuracy})
+            )
+        };
+        r.map_err(|e| e.to_string())
+    }
+}

@@ -1,0 +1,139 @@
+//! A built model: a tree of ops holding parameter handles, run on a [`Tape`].
+
+use alloc::vec::Vec;
+use depthlab_core::kernels::activation::Activation;
+use depthlab_core::ops::batchnorm::BatchNormParams;
+use depthlab_core::{Conv2dParams, Mode, ParamId, ParamStore, Pool2dParams, Rng, Tape, Var};
+
+/// One built op.
+#[derive(Clone, Debug)]
+pub(crate) enum Op {
+    Conv {
+        p: Conv2dParams,
+        w: ParamId,
+        b: Option<ParamId>,
+    },
+    Bn(BatchNormParams),
+    Act(Activation),
+    MaxPool(Pool2dParams),
+    AvgPool(Pool2dParams),
+    Gap,
+    Flatten,
+    Linear {
+        w: ParamId,
+        b: Option<ParamId>,
+    },
+    Dropout(f32),
+    /// `post(body(x) + shortcut(x))`.
+    Residual {
+        body: Vec<Op>,
+        shortcut: Shortcut,
+        post: Vec<Op>,
+    },
+    /// `T·H(x) + (1 − T)·x`, `T = σ(gate(x))`.
+    Highway {
+        h: Vec<Op>,
+        gate: Vec<Op>,
+    },
+    /// Branches applied to the same input, concatenated along channels.
+    Branches(Vec<Vec<Op>>),
+    /// An auxiliary classifier: its logits are collected, the input passes through.
+    Aux(Vec<Op>),
+}
+
+/// How a residual block's input reaches the addition.
+#[derive(Clone, Debug)]
+pub(crate) enum Shortcut {
+    Identity,
+    Pad { out: usize, stride: usize },
+    Proj(Vec<Op>),
+    Absent,
+}
+
+/// What a forward pass produces.
+#[derive(Clone, Debug)]
+pub struct NetworkOutput {
+    /// Main classifier logits `[N, 10]`.
+    pub logits: Var,
+    /// Auxiliary classifiers' logits (empty unless the spec has `aux_head`s).
+    pub aux: Vec<Var>,
+}
+
+/// A model built from a [`super::ModelSpec`].
+#[derive(Clone, Debug)]
+pub struct Network {
+    pub(crate) ops: Vec<Op>,
+    pub(crate) input: [usize; 3],
+    pub(crate) rng: Rng,
+}
+
+impl Network {
+    /// Input shape `[C, H, W]`.
+    pub fn input_shape(&self) -> [usize; 3] {
+        self.input
+    }
+
+    /// Records the forward pass of `x: [N, C, H, W]`.
+    pub fn forward(&mut self, tape: &mut Tape, params: &mut ParamStore, x: Var, mode: Mode) -> NetworkOutput {
+        let mut aux = Vec::new();
+        let logits = run(&self.ops, tape, params, x, mode, &mut self.rng, &mut aux);
+        NetworkOutput { logits, aux }
+    }
+}
+
+fn run(ops: &[Op], t: &mut Tape, p: &mut ParamStore, mut x: Var, mode: Mode, rng: &mut Rng, aux: &mut Vec<Var>) -> Var {
+    for op in ops {
+        x = match op {
+            Op::Conv { p: cp, w, b } => t.conv2d(p, x, *w, *b, *cp),
+            Op::Bn(bp) => t.batch_norm(p, x, *bp, mode),
+            Op::Act(a) => t.activation(x, *a),
+            Op::MaxPool(pp) => t.max_pool2d(x, *pp),
+            Op::AvgPool(pp) => t.avg_pool2d(x, *pp),
+            Op::Gap => t.global_avg_pool(x),
+            Op::Flatten => t.flatten(x),
+            Op::Linear { w, b } => {
+                let x = if t.value(x).shape().len() == 2 { x } else { t.flatten(x) };
+                t.linear(p, x, *w, *b)
+            }
+            Op::Dropout(prob) => t.dropout(x, *prob, rng, mode),
+            Op::Residual { body, shortcut, post } => {
+                let h = run(body, t, p, x, mode, rng, aux);
+                let s = match shortcut {
+                    Shortcut::Identity => Some(x),
+                    Shortcut::Pad { out, stride } => Some(t.pad_shortcut(x, *out, *stride)),
+                    Shortcut::Proj(ops) => Some(run(ops, t, p, x, mode, rng, aux)),
+                    Shortcut::Absent => None,
+                };
+                let y = match s {
+                    Some(s) => t.add(h, s),
+                    None => h,
+                };
+                run(post, t, p, y, mode, rng, aux)
+            }
+            Op::Highway { h, gate } => {
+                let hx = run(h, t, p, x, mode, rng, aux);
+                let g = run(gate, t, p, x, mode, rng, aux);
+                let gate = t.activation(g, Activation::Sigmoid);
+                let carry = t.affine(gate, -1.0, 1.0);
+                let th = t.mul(gate, hx);
+                let cx = t.mul(carry, x);
+                t.add(th, cx)
+            }
+            Op::Branches(branches) => {
+                let mut outs = Vec::with_capacity(branches.len());
+                for b in branches {
+                    outs.push(run(b, t, p, x, mode, rng, aux));
+                }
+                t.concat_channels(&outs)
+            }
+            Op::Aux(head) => {
+                if mode == Mode::Train {
+                    let logits = run(head, t, p, x, mode, rng, aux);
+                    aux.push(logits);
+                }
+                x
+            }
+        };
+    }
+    x
+}
