@@ -12,8 +12,8 @@ use depthlab_core::{Mode, ParamStore, Rng, Tape, Tensor};
 pub const PIXELS: usize = 28 * 28;
 /// Number of classes.
 pub const CLASSES: usize = 10;
-/// Images per forward pass in [`Trainer::evaluate`] (bounds im2col memory).
-pub const EVAL_CHUNK: usize = 250;
+/// Images per forward pass in [`Trainer::evaluate`] (bounds the tape's memory: every activation of a chunk is kept).
+pub const EVAL_CHUNK: usize = 64;
 /// Weight of each auxiliary classifier's loss in training (GoogLeNet's 0.3).
 pub const AUX_WEIGHT: f32 = 0.3;
 

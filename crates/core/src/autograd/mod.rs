@@ -85,7 +85,6 @@ impl Tape {
         }
         for n in nodes.drain(..) {
             match n {
-                Node::Conv2d(c) => stash(pool, c.cols),
                 Node::SoftmaxCe(s) => stash(pool, s.probs),
                 Node::Dropout(d) => stash(pool, d.mask),
                 Node::BatchNorm(b) => {
@@ -100,6 +99,19 @@ impl Tape {
 
     /// A zeroed buffer of `len`, reusing the smallest pooled allocation that fits.
     pub(crate) fn buffer(&mut self, len: usize) -> Vec<f32> {
+        let mut v = self.buffer_for_overwrite(len);
+        v.fill(0.0);
+        v
+    }
+
+    /// Returns a scratch buffer to the pool.
+    pub(crate) fn recycle(&mut self, v: Vec<f32>) {
+        stash(&mut self.pool, v);
+    }
+
+    /// A buffer of `len` whose contents are unspecified (stale values from an earlier use):
+    /// for kernels that overwrite every element. Skips the zero fill of [`Tape::buffer`].
+    pub(crate) fn buffer_for_overwrite(&mut self, len: usize) -> Vec<f32> {
         let best = self
             .pool
             .iter()
@@ -107,18 +119,24 @@ impl Tape {
             .filter(|(_, v)| v.capacity() >= len)
             .min_by_key(|(_, v)| v.capacity())
             .map(|(i, _)| i);
-        let mut v = match best {
-            Some(i) => self.pool.swap_remove(i),
-            None => Vec::with_capacity(len),
-        };
-        v.clear();
-        v.resize(len, 0.0);
-        v
+        match best {
+            Some(i) => {
+                let mut v = self.pool.swap_remove(i);
+                if v.len() >= len {
+                    v.truncate(len);
+                } else {
+                    v.resize(len, 0.0);
+                }
+                v
+            }
+            None => alloc::vec![0.0; len],
+        }
     }
 
-    /// Returns a scratch buffer to the pool.
-    pub(crate) fn recycle(&mut self, v: Vec<f32>) {
-        stash(&mut self.pool, v);
+    /// A tensor for a kernel that writes every element (contents unspecified until then).
+    pub(crate) fn tensor_for_overwrite(&mut self, shape: &[usize]) -> Tensor {
+        let n = shape.iter().product();
+        Tensor::from_vec(shape, self.buffer_for_overwrite(n))
     }
 
     /// A tensor of `shape` in a recycled buffer (zero-filled).

@@ -117,6 +117,11 @@ impl ParamStore {
         let e = &self.entries[id.0];
         &self.grads[e.offset..e.offset + e.len]
     }
+    /// Value and mutable gradient of one parameter at once (backward passes).
+    pub fn value_and_grad_mut(&mut self, id: ParamId) -> (&[f32], &mut [f32]) {
+        let e = &self.entries[id.0];
+        (&self.values[e.offset..e.offset + e.len], &mut self.grads[e.offset..e.offset + e.len])
+    }
     /// Mutable gradient of one parameter.
     pub fn grad_mut(&mut self, id: ParamId) -> &mut [f32] {
         let e = &self.entries[id.0];

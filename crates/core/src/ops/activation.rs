@@ -14,7 +14,7 @@ impl Tape {
     /// `y = act(x)` elementwise, same shape.
     pub fn activation(&mut self, x: Var, act: Activation) -> Var {
         let shape = self.value(x).shape().to_vec();
-        let mut y = self.tensor(&shape);
+        let mut y = self.tensor_for_overwrite(&shape);
         act.forward(self.values[x.0].data(), y.data_mut());
         let rg = self.needs_grad(x);
         self.push(y, Node::Act(ActNode { x, act }), rg)

@@ -51,9 +51,9 @@ impl Tape {
         assert_eq!(params.value(p.gamma).len(), c, "batch_norm: gamma has the wrong length");
         let m = n * hw;
         let train = mode == Mode::Train;
-        let mut y = self.tensor(&shape);
-        let mut xhat = self.buffer(n * c * hw);
-        let mut inv_std = self.buffer(c);
+        let mut y = self.tensor_for_overwrite(&shape);
+        let mut xhat = self.buffer_for_overwrite(n * c * hw);
+        let mut inv_std = self.buffer_for_overwrite(c);
         let xv = self.values[x.0].data();
         for ch in 0..c {
             let plane = |i: usize| &xv[(i * c + ch) * hw..(i * c + ch + 1) * hw];

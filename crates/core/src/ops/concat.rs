@@ -29,7 +29,7 @@ impl Tape {
             total += pc;
         }
         let hw = h * w;
-        let mut y = self.tensor(&[n, total, h, w]);
+        let mut y = self.tensor_for_overwrite(&[n, total, h, w]);
         for i in 0..n {
             let mut off = i * total * hw;
             for &(p, pc) in &meta {

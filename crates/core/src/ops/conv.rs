@@ -11,8 +11,10 @@ use crate::kernels::conv::{col2im_add, im2col, Conv2dParams};
 use crate::kernels::gemm::{gemm, MatRef};
 use alloc::vec::Vec;
 
-/// Saved state of a convolution: the unfolded input of every image (`[N, C·KH·KW, OH·OW]`),
-/// empty for a pointwise convolution (the input on the tape serves).
+/// Saved state of a convolution: geometry and handles only. The backward pass unfolds each
+/// image again instead of keeping `[N, C·KH·KW, OH·OW]` columns alive between the passes:
+/// im2col is cheap next to the GEMMs, and a deep net's saved columns would take hundreds of
+/// megabytes; one image's columns stay in cache.
 #[derive(Debug)]
 pub(crate) struct Conv2dNode {
     x: Var,
@@ -22,7 +24,6 @@ pub(crate) struct Conv2dNode {
     in_hw: (usize, usize),
     out_hw: (usize, usize),
     batch: usize,
-    pub(crate) cols: Vec<f32>,
 }
 
 impl Tape {
@@ -42,9 +43,9 @@ impl Tape {
             p.output_size(h, wd).unwrap_or_else(|| panic!("conv2d: kernel {:?} does not fit {h}x{wd}", p.kernel));
         let (k, rows, hw, o, g) = (p.patch_len(), p.col_rows(), oh * ow, p.out_channels, p.groups);
         let og = o / g;
-        let mut y = self.tensor(&[n, o, oh, ow]);
+        let mut y = self.tensor_for_overwrite(&[n, o, oh, ow]);
         let pointwise = p.is_pointwise();
-        let mut cols = if pointwise { Vec::new() } else { self.buffer(n * rows * hw) };
+        let mut col = if pointwise { Vec::new() } else { self.buffer_for_overwrite(rows * hw) };
         let wv = params.value(w);
         let beta = if let Some(b) = b {
             let bv = params.value(b);
@@ -63,9 +64,8 @@ impl Tape {
             let col: &[f32] = if pointwise {
                 xi
             } else {
-                let col = &mut cols[i * rows * hw..(i + 1) * rows * hw];
-                im2col(xi, h, wd, &p, col);
-                col
+                im2col(xi, h, wd, &p, &mut col);
+                &col
             };
             let yi = &mut y.data_mut()[i * o * hw..(i + 1) * o * hw];
             for gi in 0..g {
@@ -74,7 +74,8 @@ impl Tape {
                 gemm(og, hw, k, 1.0, a, bm, beta, &mut yi[gi * og * hw..], hw, &mut self.gemm);
             }
         }
-        let node = Conv2dNode { x, w, b, p, in_hw: (h, wd), out_hw: (oh, ow), batch: n, cols };
+        self.recycle(col);
+        let node = Conv2dNode { x, w, b, p, in_hw: (h, wd), out_hw: (oh, ow), batch: n };
         self.push(y, Node::Conv2d(node), true)
     }
 }
@@ -88,23 +89,11 @@ impl Conv2dNode {
         let (k, rows, o, c, g) = (p.patch_len(), p.col_rows(), p.out_channels, p.in_channels, p.groups);
         let og = o / g;
         let pointwise = p.is_pointwise();
-        {
-            let Tape { values, gemm: scratch, .. } = &mut *tape;
-            let xv = values[self.x.0].data();
-            let dw = params.grad_mut(self.w);
-            for i in 0..self.batch {
-                let dyi = &dy[i * o * hw..(i + 1) * o * hw];
-                let col = if pointwise {
-                    &xv[i * c * hw..(i + 1) * c * hw]
-                } else {
-                    &self.cols[i * rows * hw..(i + 1) * rows * hw]
-                };
-                for gi in 0..g {
-                    let a = MatRef::row_major(&dyi[gi * og * hw..(gi + 1) * og * hw], hw);
-                    let bm = MatRef::transposed(&col[gi * k * hw..(gi + 1) * k * hw], hw);
-                    gemm(og, k, hw, 1.0, a, bm, 1.0, &mut dw[gi * og * k..], k, scratch);
-                }
-            }
+        let need_dx = tape.needs_grad(self.x);
+        let mut col = if pointwise { Vec::new() } else { tape.buffer_for_overwrite(rows * hw) };
+        let mut dcol = if pointwise || !need_dx { Vec::new() } else { tape.buffer_for_overwrite(rows * hw) };
+        if need_dx {
+            tape.grad_mut(self.x);
         }
         if let Some(b) = self.b {
             let db = params.grad_mut(b);
@@ -114,29 +103,40 @@ impl Conv2dNode {
                 }
             }
         }
-        if tape.needs_grad(self.x) {
-            let mut dcol = if pointwise { Vec::new() } else { tape.buffer(rows * hw) };
-            tape.grad_mut(self.x);
-            let wv = params.value(self.w);
-            let Tape { grads, gemm: scratch, .. } = &mut *tape;
-            let dx = &mut grads[self.x.0];
-            for i in 0..self.batch {
-                let dyi = &dy[i * o * hw..(i + 1) * o * hw];
-                let dxi = &mut dx[i * c * h * w..(i + 1) * c * h * w];
-                // Pointwise: accumulate straight into dx (beta 1); otherwise into dcol, then fold.
-                let (target, beta): (&mut [f32], f32) = if pointwise { (dxi, 1.0) } else { (&mut dcol[..], 0.0) };
-                for gi in 0..g {
-                    let a = MatRef::transposed(&wv[gi * og * k..(gi + 1) * og * k], k);
-                    let bm = MatRef::row_major(&dyi[gi * og * hw..(gi + 1) * og * hw], hw);
-                    gemm(k, hw, og, 1.0, a, bm, beta, &mut target[gi * k * hw..], hw, scratch);
-                }
-                if !pointwise {
-                    col2im_add(&dcol, h, w, p, dxi);
-                }
+        let (wv, dw) = params.value_and_grad_mut(self.w);
+        let Tape { values, grads, gemm: scratch, .. } = &mut *tape;
+        let xv = values[self.x.0].data();
+        for i in 0..self.batch {
+            let dyi = &dy[i * o * hw..(i + 1) * o * hw];
+            let xi = &xv[i * c * h * w..(i + 1) * c * h * w];
+            let coli: &[f32] = if pointwise {
+                xi
+            } else {
+                im2col(xi, h, w, p, &mut col);
+                &col
+            };
+            // dW[g] += dy[g] · col[g]ᵀ
+            for gi in 0..g {
+                let a = MatRef::row_major(&dyi[gi * og * hw..(gi + 1) * og * hw], hw);
+                let bm = MatRef::transposed(&coli[gi * k * hw..(gi + 1) * k * hw], hw);
+                gemm(og, k, hw, 1.0, a, bm, 1.0, &mut dw[gi * og * k..], k, scratch);
+            }
+            if !need_dx {
+                continue;
+            }
+            // dcol[g] = W[g]ᵀ · dy[g]; pointwise accumulates straight into dx.
+            let dxi = &mut grads[self.x.0][i * c * h * w..(i + 1) * c * h * w];
+            let (target, beta): (&mut [f32], f32) = if pointwise { (dxi, 1.0) } else { (&mut dcol[..], 0.0) };
+            for gi in 0..g {
+                let a = MatRef::transposed(&wv[gi * og * k..(gi + 1) * og * k], k);
+                let bm = MatRef::row_major(&dyi[gi * og * hw..(gi + 1) * og * hw], hw);
+                gemm(k, hw, og, 1.0, a, bm, beta, &mut target[gi * k * hw..], hw, scratch);
             }
             if !pointwise {
-                tape.recycle(dcol);
+                col2im_add(&dcol, h, w, p, &mut grads[self.x.0][i * c * h * w..(i + 1) * c * h * w]);
             }
         }
+        tape.recycle(col);
+        tape.recycle(dcol);
     }
 }

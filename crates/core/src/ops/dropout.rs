@@ -21,8 +21,8 @@ impl Tape {
     pub fn dropout(&mut self, x: Var, p: f32, rng: &mut Rng, mode: Mode) -> Var {
         assert!((0.0..1.0).contains(&p), "dropout: p = {p} is not in [0, 1)");
         let shape = self.value(x).shape().to_vec();
-        let mut y = self.tensor(&shape);
-        let mut mask = self.buffer(y.len());
+        let mut y = self.tensor_for_overwrite(&shape);
+        let mut mask = self.buffer_for_overwrite(y.len());
         if mode == Mode::Train && p > 0.0 {
             let keep = 1.0 / (1.0 - p);
             for m in mask.iter_mut() {

@@ -23,7 +23,7 @@ impl Tape {
         let ws = &params.entry(w).shape;
         assert!(ws.len() == 2 && ws[1] == fan_in, "linear: weight {ws:?} does not take {fan_in} inputs");
         let out = ws[0];
-        let mut y = self.tensor(&[batch, out]);
+        let mut y = self.tensor_for_overwrite(&[batch, out]);
         let beta = match b {
             Some(b) => {
                 let bv = params.value(b);

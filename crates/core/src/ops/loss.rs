@@ -22,7 +22,7 @@ impl Tape {
     pub fn softmax_cross_entropy(&mut self, logits: Var, labels: &[u32]) -> Var {
         let [b, k] = self.value(logits).matrix("softmax_cross_entropy");
         assert_eq!(b, labels.len(), "softmax_cross_entropy: {b} rows but {} labels", labels.len());
-        let mut probs = self.buffer(b * k);
+        let mut probs = self.buffer_for_overwrite(b * k);
         let loss = softmax_ce_forward(self.values[logits.0].data(), labels, k, &mut probs);
         let mut y = self.tensor(&[1]);
         y.data_mut()[0] = loss;

@@ -40,7 +40,7 @@ impl Tape {
         let [n, c, h, w] = self.value(x).nchw("pool2d");
         let (oh, ow) =
             p.output_size(h, w).unwrap_or_else(|| panic!("pool2d: window {} does not fit {h}x{w}", p.kernel));
-        let mut y = self.tensor(&[n, c, oh, ow]);
+        let mut y = self.tensor_for_overwrite(&[n, c, oh, ow]);
         let xv = self.values[x.0].data();
         let kind = if max {
             let mut am = vec![0u32; n * c * oh * ow];
@@ -79,7 +79,7 @@ impl Tape {
     pub fn global_avg_pool(&mut self, x: Var) -> Var {
         let [n, c, h, w] = self.value(x).nchw("global_avg_pool");
         let hw = h * w;
-        let mut y = self.tensor(&[n, c]);
+        let mut y = self.tensor_for_overwrite(&[n, c]);
         let inv = 1.0 / hw as f32;
         for (o, plane) in y.data_mut().iter_mut().zip(self.values[x.0].data().chunks_exact(hw)) {
             *o = plane.iter().sum::<f32>() * inv;

@@ -22,7 +22,7 @@ impl Tape {
             "reshape: {:?} -> {shape:?} changes the element count",
             self.value(x).shape()
         );
-        let mut y = self.tensor(shape);
+        let mut y = self.tensor_for_overwrite(shape);
         y.data_mut().copy_from_slice(self.values[x.0].data());
         let rg = self.needs_grad(x);
         self.push(y, Node::Reshape(ReshapeNode { x }), rg)
