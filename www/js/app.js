@@ -1,7 +1,7 @@
 // @ts-check
 // Wiring: settings ↔ controls ↔ URL, the two workers and their MessageChannel, and the views.
 // The main thread never trains or augments; it only routes messages and draws.
-import { fromQuery, toQuery, trainerConfig, DEFAULTS } from './state.js';
+import { fromQuery, toQuery, trainerConfig, modelConfig, MODELS, DEPTHS } from './state.js';
 import { TrainingCharts } from './views/charts.js';
 import { BatchGrid } from './views/grid.js';
 import { DrawPad } from './views/draw.js';
@@ -39,8 +39,14 @@ function showInfo(/** @type {string} */ msg) {
 if (urlErrors.length) showError(urlErrors.join(' · '));
 
 // ---------- controls ----------
-const inputs = ['model', 'activation', 'optimizer', 'lr', 'momentum', 'batchSize', 'epochs', 'seed', 'augment', 'strength', 'noise'];
+const inputs = ['model', 'depth', 'activation', 'shortcut', 'unit', 'cardinality', 'width', 'aux', 'noShortcuts',
+  'optimizer', 'lr', 'momentum', 'batchSize', 'epochs', 'seed', 'augment', 'strength', 'noise'];
+$('model').innerHTML = Object.entries(MODELS).map(([k, m]) => `<option value="${k}">${m.label}</option>`).join('');
 function writeControls() {
+  const family = MODELS[settings.model].depths;
+  $('depth').innerHTML = (family ? DEPTHS[family] : []).map((d) => `<option value="${d}">${d}</option>`).join('');
+  const opts = MODELS[settings.model].options;
+  document.querySelectorAll('[data-opt]').forEach((e) => ((/** @type {HTMLElement} */ (e)).hidden = !opts.includes(/** @type {HTMLElement} */ (e).dataset.opt ?? '')));
   for (const k of inputs) {
     const el = $(k);
     const v = /** @type {any} */ (settings)[k];
@@ -53,12 +59,16 @@ function writeControls() {
 }
 function readControls() {
   const q = new URLSearchParams();
-  const keyOf = { activation: 'act', optimizer: 'opt', momentum: 'mom', batchSize: 'bs', augment: 'aug' };
+  const keyOf = { activation: 'act', optimizer: 'opt', momentum: 'mom', batchSize: 'bs', augment: 'aug', shortcut: 'sc', cardinality: 'card', noShortcuts: 'nosc' };
   for (const k of inputs) {
     const el = $(k);
-    const v = el.type === 'checkbox' ? (el.checked ? '1' : '0') : el.value.trim();
+    // An option the model does not take (e.g. depth for LeNet-5) keeps its current value.
+    const v = el.type === 'checkbox' ? (el.checked ? '1' : '0') : el.value.trim() || (k === 'seed' ? '' : String(/** @type {any} */ (settings)[k]));
     q.set(/** @type {any} */ (keyOf)[k] ?? k, k === 'seed' && v === '' ? 'random' : v);
   }
+  // A model change keeps the depth only if the new family has it.
+  const family = MODELS[q.get('model') ?? settings.model]?.depths;
+  if (family && !DEPTHS[family].includes(Number(q.get('depth')))) q.set('depth', '20');
   const { settings: next, errors } = fromQuery(`?${q}`);
   if (errors.length) {
     showError(errors.map((e) => e.replace('URL parameter ', 'Setting ')).join(' · '));
@@ -72,6 +82,7 @@ for (const k of inputs) {
   $(k).addEventListener('change', () => {
     if (readControls()) {
       writeControls();
+      describe();
       if (['augment', 'strength', 'noise'].includes(k)) augmentWorker.postMessage({ type: 'set-augment', augment: trainerConfig(settings, 0).augment });
     }
   });
@@ -112,16 +123,21 @@ trainerWorker.onmessage = (/** @type {MessageEvent} */ ev) => {
   switch (m.type) {
     case 'ready':
       app.simd = m.simd;
+      app.memoryBytes = m.memoryBytes;
+      describe();
       maybeReady();
       break;
     case 'started':
       app.seed = m.seed;
+      app.memoryBytes = m.memoryBytes;
+      app.modelName = m.modelName;
       $('params').textContent = m.params.toLocaleString();
       $('epochText').textContent = `0 / ${settings.epochs}`;
       $('rate').textContent = '…';
       break;
     case 'metrics': {
       app.lastMetrics = m;
+      app.memoryBytes = m.memoryBytes;
       for (const l of m.losses) app.losses.push(l);
       charts.addSteps(m.steps, m.losses, m.accs);
       const done = m.step / (m.batchesPerEpoch * m.epochs);
@@ -145,6 +161,10 @@ trainerWorker.onmessage = (/** @type {MessageEvent} */ ev) => {
       if (m.id === predictId) pad.showProbs(m.probs);
       break;
     case 'reset-done':
+      app.memoryBytes = m.memoryBytes;
+      break;
+    case 'description':
+      if (m.id === describeId) showDescription(m);
       break;
     case 'error':
       showError(m.message);
@@ -175,6 +195,28 @@ augmentWorker.onmessage = (/** @type {MessageEvent} */ ev) => {
 };
 
 let augmentReady = false;
+
+// ---------- model description (cost table) ----------
+let describeId = 0;
+function describe() {
+  trainerWorker.postMessage({ type: 'describe', id: ++describeId, model: modelConfig(settings) });
+}
+const fmt = (/** @type {number} */ n) => (n >= 1e9 ? `${(n / 1e9).toFixed(2)} G` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)} k` : String(n));
+function showDescription(/** @type {any} */ m) {
+  if (m.error) {
+    app.description = null;
+    $('costSummary').textContent = `This model cannot be built: ${m.error}`;
+    $('costTable').innerHTML = '';
+    return;
+  }
+  const d = m.model;
+  app.description = d;
+  $('costSummary').innerHTML = `<b>${d.name}</b>: <b>${d.params.toLocaleString()}</b> parameters, <b>${fmt(d.macs)}</b> multiply-accumulates per digit`;
+  const rows = d.rows.filter((/** @type {any} */ r) => r.params > 0 || r.macs > 0 || r.kind !== 'relu');
+  $('costTable').innerHTML = `<thead><tr><th>layer</th><th>kind</th><th>output</th><th>params</th><th>MACs</th></tr></thead><tbody>${rows
+    .map((/** @type {any} */ r) => `<tr><td>${r.name}</td><td>${r.kind}</td><td>${r.output.join('×')}</td><td>${r.params ? r.params.toLocaleString() : ''}</td><td>${r.macs ? fmt(r.macs) : ''}</td></tr>`)
+    .join('')}</tbody>`;
+}
 function maybeReady() {
   if (app.phase === 'loading' && app.simd && app.dataset) setPhase('idle');
 }
@@ -239,4 +281,3 @@ $('files').addEventListener('change', () => {
   if ($('files').files.length) loadFiles($('files').files);
   $('files').value = '';
 });
-void DEFAULTS;

@@ -3,19 +3,45 @@
 // be shared or embedded (?act=tanh&lr=0.01&epochs=3…). Parsing never throws: bad parameters
 // are reported and replaced by defaults.
 
-/** @typedef {{model: string, activation: string, optimizer: string, lr: number, momentum: number,
- *   batchSize: number, epochs: number, seed: number | null, augment: boolean, strength: number,
- *   noise: number}} Settings */
+/** @typedef {{model: string, depth: number, shortcut: string, unit: string, cardinality: number,
+ *   width: number, aux: boolean, noShortcuts: boolean, activation: string, optimizer: string,
+ *   lr: number, momentum: number, batchSize: number, epochs: number, seed: number | null,
+ *   augment: boolean, strength: number, noise: number}} Settings */
+
+/** Every preset, its label, and which options apply to it. */
+export const MODELS = Object.freeze({
+  lenet5: { label: 'LeNet-5 (1998)', options: ['activation'] },
+  alexnet_mini: { label: 'AlexNet-mini (2012)', options: [] },
+  vgg_mini: { label: 'VGG-mini (2014)', options: [] },
+  plain: { label: 'plain-N (no shortcuts)', options: ['depth'], depths: 'six' },
+  resnet: { label: 'ResNet-N v1 (2015)', options: ['depth', 'shortcut', 'noShortcuts'], depths: 'six' },
+  resnet_v2: { label: 'ResNet-N v2, pre-activation (2016)', options: ['depth', 'shortcut', 'unit', 'noShortcuts'], depths: 'six' },
+  bottleneck_resnet: { label: 'Bottleneck ResNet-N', options: ['depth', 'noShortcuts'], depths: 'nine' },
+  highway: { label: 'Highway-N (2015)', options: ['depth'], depths: 'six' },
+  resnext: { label: 'ResNeXt-N (2017)', options: ['depth', 'cardinality', 'width', 'noShortcuts'], depths: 'nine' },
+  inception: { label: 'Inception (2014)', options: ['aux'] },
+});
+
+/** Depths a preset accepts: 6n+2 (plain, ResNet, Highway) or 9n+2 (bottleneck, ResNeXt). */
+export const DEPTHS = Object.freeze({ six: [8, 14, 20, 32, 44, 56], nine: [11, 20, 29] });
 
 /** @type {Settings} */
 export const DEFAULTS = Object.freeze({
-  model: 'lenet5', activation: 'relu', optimizer: 'adam', lr: 0.001, momentum: 0.9,
+  model: 'lenet5', depth: 20, shortcut: 'A', unit: 'e', cardinality: 4, width: 4, aux: true, noShortcuts: false,
+  activation: 'relu', optimizer: 'adam', lr: 0.001, momentum: 0.9,
   batchSize: 64, epochs: 10, seed: 42, augment: true, strength: 1, noise: 0,
 });
 
 /** URL key, settings key, parser. Each parser returns a value or throws with the reason. */
 const FIELDS = [
-  ['model', 'model', oneOf(['lenet5'])],
+  ['model', 'model', oneOf(Object.keys(MODELS))],
+  ['depth', 'depth', int(8, 56)],
+  ['sc', 'shortcut', oneOf(['A', 'B', 'C'])],
+  ['unit', 'unit', oneOf(['a', 'b', 'c', 'd', 'e'])],
+  ['card', 'cardinality', int(1, 32)],
+  ['width', 'width', int(1, 64)],
+  ['aux', 'aux', oneOf(['0', '1'], (v) => v === '1')],
+  ['nosc', 'noShortcuts', oneOf(['0', '1'], (v) => v === '1')],
   ['act', 'activation', oneOf(['relu', 'tanh', 'sigmoid'])],
   ['opt', 'optimizer', oneOf(['adam', 'sgd'])],
   ['lr', 'lr', num(1e-6, 1)],
@@ -69,6 +95,11 @@ export function fromQuery(search) {
       errors.push(`URL parameter ${key}=${JSON.stringify(raw)} ${e.message}; using ${JSON.stringify(DEFAULTS[field])}`);
     }
   }
+  const family = MODELS[settings.model].depths;
+  if (family && !DEPTHS[family].includes(settings.depth)) {
+    errors.push(`depth ${settings.depth} does not fit ${MODELS[settings.model].label}: choose one of ${DEPTHS[family].join(', ')}; using 20`);
+    settings.depth = 20;
+  }
   return { settings, errors };
 }
 
@@ -78,7 +109,7 @@ export function toQuery(/** @type {Settings} */ s) {
   for (const [key, field] of FIELDS) {
     const v = s[field];
     if (v === DEFAULTS[field]) continue;
-    q.set(key, field === 'augment' ? (v ? '1' : '0') : v === null ? 'random' : String(v));
+    q.set(key, typeof v === 'boolean' ? (v ? '1' : '0') : v === null ? 'random' : String(v));
   }
   const str = q.toString();
   return str ? `?${str}` : '';
@@ -88,7 +119,21 @@ export function toQuery(/** @type {Settings} */ s) {
 export function trainerConfig(/** @type {Settings} */ s, /** @type {number} */ seed) {
   const optimizer = s.optimizer === 'sgd' ? { kind: 'sgd', lr: s.lr, momentum: s.momentum } : { kind: 'adam', lr: s.lr };
   return {
-    model: s.model, activation: s.activation, optimizer, batchSize: s.batchSize, epochs: s.epochs, seed,
+    model: modelConfig(s), optimizer, batchSize: s.batchSize, epochs: s.epochs, seed,
     augment: { enabled: s.augment, strength: s.strength, noise_std: s.noise },
   };
+}
+
+/** The model part of the wasm Trainer's config (see depthlab_nn::TrainConfig). */
+export function modelConfig(/** @type {Settings} */ s) {
+  const opts = MODELS[s.model].options;
+  /** @type {Record<string, unknown>} */ const m = { model: s.model };
+  if (opts.includes('depth')) m.depth = s.depth;
+  if (opts.includes('activation')) m.activation = s.activation;
+  if (opts.includes('shortcut')) m.shortcut = s.shortcut;
+  if (opts.includes('unit')) m.unit = s.unit;
+  if (opts.includes('cardinality')) Object.assign(m, { cardinality: s.cardinality, width: s.width });
+  if (opts.includes('aux')) m.aux_heads = s.aux;
+  if (opts.includes('noShortcuts')) m.remove_shortcuts = s.noShortcuts;
+  return m;
 }

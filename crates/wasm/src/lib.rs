@@ -34,6 +34,35 @@ pub fn random_seed() -> Result<u32, JsError> {
     Ok(u32::from_le_bytes(b))
 }
 
+/// The trainer configuration from a JS object (`undefined` = defaults).
+fn train_config(config: JsValue) -> Result<TrainConfig, JsError> {
+    if config.is_undefined() || config.is_null() {
+        return Ok(TrainConfig::default());
+    }
+    serde_wasm_bindgen::from_value(config).map_err(|e| JsError::new(&format!("model settings: {e}")))
+}
+
+#[derive(Serialize)]
+struct Description<'a> {
+    name: &'a str,
+    params: u64,
+    macs: u64,
+    rows: &'a [depthlab_nn::spec::CostRow],
+}
+
+/// The model a configuration describes, without training state: `{name, params, macs, rows}`
+/// where each row is `{name, kind, output, params, macs}` (the cost table). Throws with a
+/// message naming the offending field for an invalid configuration or spec.
+#[wasm_bindgen(js_name = describeModel)]
+pub fn describe_model(config: JsValue) -> Result<JsValue, JsError> {
+    let cfg = train_config(config)?;
+    cfg.validate().map_err(|e| JsError::new(&e.to_string()))?;
+    let spec = cfg.model_spec().map_err(|e| JsError::new(&e.to_string()))?;
+    let rows = depthlab_nn::spec::cost_table(&spec).map_err(|e| JsError::new(&format!("spec.{e}")))?;
+    let (params, macs) = rows.iter().fold((0, 0), |(p, m), r| (p + r.params, m + r.macs));
+    to_js(&Description { name: &spec.name, params, macs, rows: &rows })
+}
+
 fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
     serde_wasm_bindgen::to_value(v).map_err(|e| JsError::new(&e.to_string()))
 }
@@ -181,11 +210,7 @@ impl Trainer {
     /// random; read it back with [`Trainer::seed`].
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsValue) -> Result<Trainer, JsError> {
-        let cfg: TrainConfig = if config.is_undefined() || config.is_null() {
-            TrainConfig::default()
-        } else {
-            serde_wasm_bindgen::from_value(config).map_err(|e| JsError::new(&format!("model settings: {e}")))?
-        };
+        let cfg = train_config(config)?;
         let seed = match cfg.seed {
             Some(s) => s,
             None => random_seed()? as u64,
@@ -197,6 +222,12 @@ impl Trainer {
     #[wasm_bindgen(getter)]
     pub fn seed(&self) -> f64 {
         self.inner.seed() as f64
+    }
+
+    /// The built model's name.
+    #[wasm_bindgen(getter, js_name = modelName)]
+    pub fn model_name(&self) -> String {
+        self.inner.spec().name.clone()
     }
 
     /// Number of scalar parameters.

@@ -4,6 +4,8 @@
 import uPlot from '../../vendor/uplot/uPlot.esm.js';
 
 const EMA = 0.95;
+/** Whole-step tick spacings for the x axis. */
+const STEP_INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
 
 export class TrainingCharts {
   /** @param {HTMLElement} lossEl @param {HTMLElement} accEl */
@@ -29,7 +31,7 @@ export class TrainingCharts {
     this.lossPlot = new uPlot({
       ...common,
       series: [{ label: 'step' }, { label: 'loss', stroke: 'rgba(37,99,235,0.25)', width: 1 }, { label: 'smoothed', stroke: '#2563eb', width: 2 }],
-      axes: [{ label: 'step' }, {}],
+      axes: [{ label: 'step', incrs: STEP_INCRS }, {}],
     }, /** @type {any} */ (this.loss), this.lossEl);
     this.accPlot = new uPlot({
       ...common,
@@ -39,7 +41,7 @@ export class TrainingCharts {
         { label: 'train', stroke: '#16a34a', width: 2 },
         { label: 'test', stroke: '#dc2626', width: 2, spanGaps: true, points: { show: true, size: 7, fill: '#dc2626' } },
       ],
-      axes: [{ label: 'step' }, { values: (_u, ticks) => ticks.map((v) => `${Math.round(v * 100)}%`) }],
+      axes: [{ label: 'step', incrs: STEP_INCRS }, { values: (_u, ticks) => ticks.map((v) => `${Math.round(v * 100)}%`) }],
     }, /** @type {any} */ (this.acc), this.accEl);
   }
 

@@ -2,10 +2,12 @@
 // The trainer worker: owns the wasm Trainer, pulls batches from the augmentation worker over
 // its MessagePort (keeping PREFETCH requested ahead), trains, and reports metrics to the main
 // thread at most METRICS_HZ times a second. A message loop, nothing more.
-import init, { Trainer, simdBackend, randomSeed } from '../../../depthlab-wasm.js';
+import init, { Trainer, simdBackend, randomSeed, describeModel } from '../../../depthlab-wasm.js';
 import { PREFETCH, METRICS_HZ, PIXELS } from '../protocol.js';
 
 /** @type {MessagePort | null} */ let port = null;
+/** @type {any} */ let wasm = null;
+const memoryBytes = () => wasm?.memory.buffer.byteLength ?? 0;
 /** @type {Trainer | null} */ let trainer = null;
 let runId = 0;
 let running = false;
@@ -34,7 +36,7 @@ function onPortMessage(/** @type {MessageEvent} */ ev) {
       run.bpe = m.batchesPerEpoch;
       run.testImages = m.testImages;
       run.testLabels = m.testLabels;
-      self.postMessage({ type: 'started', seed: run.seed, params: trainer?.paramCount, batchesPerEpoch: m.batchesPerEpoch, trainCount: m.trainCount, testCount: m.testLabels.length });
+      self.postMessage({ type: 'started', seed: run.seed, params: trainer?.paramCount, modelName: trainer?.modelName, batchesPerEpoch: m.batchesPerEpoch, trainCount: m.trainCount, testCount: m.testLabels.length, memoryBytes: memoryBytes() });
       port?.postMessage({ type: 'need', runId, count: PREFETCH });
       loop();
       return;
@@ -63,7 +65,7 @@ function flushMetrics(now) {
     step: run.step, epoch: run.epoch, batchInEpoch: run.step % run.bpe, batchesPerEpoch: run.bpe, epochs: run.epochs,
     samplesPerSec: run.samples / Math.max(run.trainTime + run.waitTime, 1e-9) * 1000,
     waitFraction: busy > 0 ? run.waitTime / busy : 0,
-    elapsed, batchesReceived: run.batchesReceived, producedByAugmenter: run.producedByAugmenter,
+    elapsed, batchesReceived: run.batchesReceived, producedByAugmenter: run.producedByAugmenter, memoryBytes: memoryBytes(),
     preview: p.preview,
   }, p.preview ? [p.preview.buffer] : []);
   run.pending = { steps: [], losses: [], accs: [], preview: null };
@@ -154,16 +156,16 @@ self.onmessage = async (/** @type {MessageEvent} */ ev) => {
   try {
     switch (m.type) {
       case 'init':
-        await init({ module_or_path: m.module });
+        wasm = await init({ module_or_path: m.module });
         port = m.port;
         port.onmessage = onPortMessage;
-        self.postMessage({ type: 'ready', simd: simdBackend() });
+        self.postMessage({ type: 'ready', simd: simdBackend(), memoryBytes: memoryBytes() });
         return;
       case 'start': {
         reset();
         const c = m.config;
         const seed = Number.isInteger(c.seed) ? c.seed : randomSeed();
-        trainer = new Trainer({ model: c.model, activation: c.activation, optimizer: c.optimizer, batch_size: c.batchSize, seed });
+        trainer = new Trainer({ ...c.model, optimizer: c.optimizer, batch_size: c.batchSize, seed });
         running = true;
         const now = performance.now();
         run = {
@@ -190,8 +192,16 @@ self.onmessage = async (/** @type {MessageEvent} */ ev) => {
         return;
       case 'reset':
         reset();
-        self.postMessage({ type: 'reset-done' });
+        self.postMessage({ type: 'reset-done', memoryBytes: memoryBytes() });
         return;
+      case 'describe': {
+        try {
+          self.postMessage({ type: 'description', id: m.id, model: describeModel(m.model) });
+        } catch (e) {
+          self.postMessage({ type: 'description', id: m.id, error: String(/** @type {any} */ (e).message ?? e) });
+        }
+        return;
+      }
       case 'predict': {
         if (!trainer) {
           self.postMessage({ type: 'prediction', id: m.id, probs: null });
