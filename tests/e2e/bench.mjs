@@ -37,9 +37,27 @@ for (let r = 0; r < runs; r++) {
   await page.close();
 }
 
+// Kernels and training steps in one worker (www/bench.html), median of the runs.
+const kernels = [];
+for (let r = 0; r < runs; r++) {
+  const page = await ctx.newPage();
+  await page.goto(`${srv.url}www/bench.html`);
+  await page.waitForFunction(() => window.benchResult, null, { timeout: 300_000 });
+  kernels.push(await page.evaluate(() => window.benchResult));
+  await page.close();
+}
+if (kernels[0].error) throw new Error(`benchmark page failed: ${kernels[0].error}`);
+const med = (key) => median(kernels.map((k) => k[key]));
+
 const out = {
   browser: ctx.browser()?.version() ?? 'chromium',
   runs,
+  simd: kernels[0].simd,
+  gemm_256_gflops: med('gemm_256_gflops'),
+  conv_fwd_bwd_gflops: med('conv_16x16x3x3_28px_b64_fwd_bwd_gflops'),
+  lenet5_step_samples_per_sec: med('lenet5_train_samples_per_sec'),
+  resnet20_step_samples_per_sec: med('resnet20_train_samples_per_sec'),
+  wasm_init_ms: med('init_ms'),
   lenet5_page_samples_per_sec: Math.round(median(lenet.samplesPerSec)),
   lenet5_page_samples_per_sec_all: lenet.samplesPerSec.map(Math.round),
   lenet5_wait_fraction: +median(lenet.waitFraction).toFixed(4),

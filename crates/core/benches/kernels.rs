@@ -1,7 +1,7 @@
 //! Criterion benchmarks of the core kernels (prints GFLOP/s-able timings; never asserts).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use depthlab_core::kernels::gemm::{gemm, GemmScratch, MatRef};
+use depthlab_core::kernels::gemm::{gemm, gemm_f32x4, GemmScratch, MatRef};
 use depthlab_core::Rng;
 
 fn bench_gemm(c: &mut Criterion) {
@@ -18,6 +18,20 @@ fn bench_gemm(c: &mut Criterion) {
             bch.iter(|| gemm(m, n, k, 1.0, MatRef::row_major(&a, k), MatRef::row_major(&b, n), 0.0, &mut cm, n, &mut s))
         });
     }
+    g.finish();
+    // The 4-lane kernel alone: what the wasm simd128 build runs (here on SSE2).
+    let mut g = c.benchmark_group("gemm_f32x4");
+    let (m, n, k) = (256, 256, 256);
+    let a: Vec<f32> = (0..m * k).map(|_| rng.uniform(-1.0, 1.0)).collect();
+    let b: Vec<f32> = (0..k * n).map(|_| rng.uniform(-1.0, 1.0)).collect();
+    let mut cm = vec![0.0; m * n];
+    let mut s = GemmScratch::new();
+    g.throughput(Throughput::Elements((2 * m * n * k) as u64));
+    g.bench_function("256x256x256", |bch| {
+        bch.iter(|| {
+            gemm_f32x4(m, n, k, 1.0, MatRef::row_major(&a, k), MatRef::row_major(&b, n), 0.0, &mut cm, n, &mut s)
+        })
+    });
     g.finish();
 }
 

@@ -259,3 +259,100 @@ impl Trainer {
         self.inner.params().values().to_vec()
     }
 }
+
+/// Benchmark kernels for the in-browser benchmark page (`www/bench.html`): they run a fixed
+/// amount of work on internal random data so JavaScript can time them.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct KernelBench {
+    a: Vec<f32>,
+    b: Vec<f32>,
+    c: Vec<f32>,
+    scratch: depthlab_core::kernels::gemm::GemmScratch,
+    dims: (usize, usize, usize),
+}
+
+#[wasm_bindgen]
+impl KernelBench {
+    /// Random `m×k` and `k×n` matrices.
+    #[wasm_bindgen(constructor)]
+    pub fn new(m: usize, n: usize, k: usize) -> Result<KernelBench, JsError> {
+        if m == 0 || n == 0 || k == 0 || m * k > 1 << 24 || k * n > 1 << 24 || m * n > 1 << 24 {
+            return Err(JsError::new("benchmark sizes must be between 1 and 2^24 elements per matrix"));
+        }
+        let mut rng = depthlab_core::Rng::new(1);
+        let mut r = |len: usize| (0..len).map(|_| rng.uniform(-1.0, 1.0)).collect::<Vec<f32>>();
+        Ok(KernelBench { a: r(m * k), b: r(k * n), c: vec![0.0; m * n], scratch: Default::default(), dims: (m, n, k) })
+    }
+
+    /// Runs `C = A·B` `reps` times; returns a checksum so the work cannot be skipped.
+    pub fn gemm(&mut self, reps: u32) -> f32 {
+        use depthlab_core::kernels::gemm::{gemm, MatRef};
+        let (m, n, k) = self.dims;
+        for _ in 0..reps {
+            gemm(
+                m,
+                n,
+                k,
+                1.0,
+                MatRef::row_major(&self.a, k),
+                MatRef::row_major(&self.b, n),
+                0.0,
+                &mut self.c,
+                n,
+                &mut self.scratch,
+            );
+        }
+        self.c[0]
+    }
+}
+
+/// One convolution layer's forward and backward pass on random data (benchmark page).
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct ConvBench {
+    params: depthlab_core::ParamStore,
+    w: depthlab_core::ParamId,
+    p: depthlab_core::Conv2dParams,
+    x: depthlab_core::Tensor,
+    tape: depthlab_core::Tape,
+}
+
+#[wasm_bindgen]
+impl ConvBench {
+    /// `x: [n, c, hw, hw]`, `o` filters of `k×k`, stride 1, "same" padding.
+    #[wasm_bindgen(constructor)]
+    pub fn new(n: usize, c: usize, hw: usize, o: usize, k: usize) -> Result<ConvBench, JsError> {
+        if n * c * hw * hw > 1 << 24 || o * c * k * k > 1 << 22 || k == 0 || k > hw {
+            return Err(JsError::new("benchmark sizes too large or kernel larger than the image"));
+        }
+        let mut rng = depthlab_core::Rng::new(2);
+        let p = depthlab_core::Conv2dParams::square(c, o, k, 1, k / 2);
+        let mut params = depthlab_core::ParamStore::new();
+        let w = params.add("w", &[o, c, k, k], (0..p.weight_len()).map(|_| rng.uniform(-0.1, 0.1)).collect());
+        let x = depthlab_core::Tensor::from_vec(
+            &[n, c, hw, hw],
+            (0..n * c * hw * hw).map(|_| rng.uniform(-1.0, 1.0)).collect(),
+        );
+        Ok(ConvBench { params, w, p, x, tape: depthlab_core::Tape::new() })
+    }
+
+    /// Multiply-accumulates of one forward pass (backward costs twice that).
+    #[wasm_bindgen(getter)]
+    pub fn macs(&self) -> f64 {
+        let s = self.x.shape();
+        (s[0] as u64 * self.p.macs(s[2], s[3])) as f64
+    }
+
+    /// `reps` forward + backward passes (input gradient included).
+    pub fn run(&mut self, reps: u32) -> f32 {
+        for _ in 0..reps {
+            self.tape.reset();
+            let x = self.tape.input_with_grad(self.x.clone());
+            let y = self.tape.conv2d(&self.params, x, self.w, None, self.p);
+            let dy = vec![1e-3; self.tape.value(y).len()];
+            self.tape.backward_from(y, &dy, &mut self.params);
+        }
+        self.params.grads()[0]
+    }
+}

@@ -16,8 +16,10 @@ use alloc::vec::Vec;
 
 /// Rows of `C` per micro-tile.
 pub const MR: usize = 4;
-/// Columns of `C` per micro-tile (two 4-lane vectors).
+/// Columns of `C` per micro-tile for 4-lane vectors (two vectors); 8-lane AVX tiles are 16 wide.
 pub const NR: usize = 8;
+/// Widest tile any backend uses.
+const NR_MAX: usize = 16;
 /// Depth of one packed block (the `k` slice kept in cache).
 pub const KC: usize = 256;
 /// Rows of `A` per packed block.
@@ -100,6 +102,24 @@ pub fn gemm(
     ldc: usize,
     scratch: &mut GemmScratch,
 ) {
+    crate::simd::gemm_dispatch(m, n, k, alpha, a, b, beta, c, ldc, scratch)
+}
+
+/// The blocked algorithm on the build's 4-lane vector ([`F32x4`]); what [`gemm`] runs unless
+/// a wider backend is detected at run time.
+#[track_caller]
+pub fn gemm_f32x4(
+    m: usize,
+    n: usize,
+    k: usize,
+    alpha: f32,
+    a: MatRef,
+    b: MatRef,
+    beta: f32,
+    c: &mut [f32],
+    ldc: usize,
+    scratch: &mut GemmScratch,
+) {
     gemm_with::<F32x4>(m, n, k, alpha, a, b, beta, c, ldc, scratch)
 }
 
@@ -120,8 +140,9 @@ pub fn gemm_scalar(
     gemm_with::<Scalar4>(m, n, k, alpha, a, b, beta, c, ldc, scratch)
 }
 
-/// The blocked algorithm, generic over the lane type.
+/// The blocked algorithm, generic over the lane type (tiles are `MR × 2·V::N`).
 #[track_caller]
+#[inline(always)]
 pub fn gemm_with<V: Lanes>(
     m: usize,
     n: usize,
@@ -142,8 +163,9 @@ pub fn gemm_with<V: Lanes>(
         scale_c(m, n, beta, c, ldc);
         return;
     }
+    let nr_w = 2 * V::N;
     let GemmScratch { a: pa, b: pb } = scratch;
-    let nc_max = NC.min(n.div_ceil(NR) * NR);
+    let nc_max = NC.min(n.div_ceil(nr_w) * nr_w);
     let mc_max = MC.min(m.div_ceil(MR) * MR);
     let kc_max = KC.min(k);
     if pb.len() < kc_max * nc_max {
@@ -158,13 +180,13 @@ pub fn gemm_with<V: Lanes>(
             let kc = KC.min(k - pc);
             // After the first k-block, C already holds the partial sum: accumulate.
             let beta_blk = if pc == 0 { beta } else { 1.0 };
-            pack_b(&b, pc, kc, jc, nc, pb);
+            pack_b(&b, pc, kc, jc, nc, nr_w, pb);
             for ic in (0..m).step_by(MC) {
                 let mc = MC.min(m - ic);
                 pack_a(&a, ic, mc, pc, kc, pa);
-                for jr in (0..nc).step_by(NR) {
-                    let nr = NR.min(nc - jr);
-                    let bp = &pb[jr * kc..(jr + NR) * kc];
+                for jr in (0..nc).step_by(nr_w) {
+                    let nr = nr_w.min(nc - jr);
+                    let bp = &pb[jr * kc..(jr + nr_w) * kc];
                     for ir in (0..mc).step_by(MR) {
                         let mr = MR.min(mc - ir);
                         let ap = &pa[ir * kc..(ir + MR) * kc];
@@ -187,34 +209,35 @@ fn scale_c(m: usize, n: usize, beta: f32, c: &mut [f32], ldc: usize) {
 
 /// Packs `op(B)[pc..pc+kc, jc..jc+nc]` into `NR`-wide panels: panel `q` holds, for each
 /// `p`, the `NR` values of row `p` (zero past the edge). Layout: `[panel][p][NR]`.
-fn pack_b(b: &MatRef, pc: usize, kc: usize, jc: usize, nc: usize, out: &mut [f32]) {
-    for (q, jr) in (0..nc).step_by(NR).enumerate() {
-        let nr = NR.min(nc - jr);
-        let panel = &mut out[q * NR * kc..(q + 1) * NR * kc];
-        if b.cs == 1 && nr == NR {
+#[inline(always)]
+fn pack_b(b: &MatRef, pc: usize, kc: usize, jc: usize, nc: usize, nr_w: usize, out: &mut [f32]) {
+    for (q, jr) in (0..nc).step_by(nr_w).enumerate() {
+        let nr = nr_w.min(nc - jr);
+        let panel = &mut out[q * nr_w * kc..(q + 1) * nr_w * kc];
+        if b.cs == 1 && nr == nr_w {
             for p in 0..kc {
                 let s = (pc + p) * b.rs + jc + jr;
-                panel[p * NR..p * NR + NR].copy_from_slice(&b.data[s..s + NR]);
+                panel[p * nr_w..p * nr_w + nr_w].copy_from_slice(&b.data[s..s + nr_w]);
             }
         } else if b.rs == 1 {
             // Transposed B: column j is contiguous in p.
-            for j in 0..NR {
+            for j in 0..nr_w {
                 if j < nr {
                     let s = (jc + jr + j) * b.cs + pc;
                     let col = &b.data[s..s + kc];
                     for (p, &v) in col.iter().enumerate() {
-                        panel[p * NR + j] = v;
+                        panel[p * nr_w + j] = v;
                     }
                 } else {
                     for p in 0..kc {
-                        panel[p * NR + j] = 0.0;
+                        panel[p * nr_w + j] = 0.0;
                     }
                 }
             }
         } else {
             for p in 0..kc {
-                for j in 0..NR {
-                    panel[p * NR + j] = if j < nr { b.at(pc + p, jc + jr + j) } else { 0.0 };
+                for j in 0..nr_w {
+                    panel[p * nr_w + j] = if j < nr { b.at(pc + p, jc + jr + j) } else { 0.0 };
                 }
             }
         }
@@ -222,6 +245,7 @@ fn pack_b(b: &MatRef, pc: usize, kc: usize, jc: usize, nc: usize, out: &mut [f32
 }
 
 /// Packs `op(A)[ic..ic+mc, pc..pc+kc]` into `MR`-tall panels, layout `[panel][p][MR]`.
+#[inline(always)]
 fn pack_a(a: &MatRef, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut [f32]) {
     for (q, ir) in (0..mc).step_by(MR).enumerate() {
         let mr = MR.min(mc - ir);
@@ -253,7 +277,7 @@ fn pack_a(a: &MatRef, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut [f32
     }
 }
 
-/// One `MR×NR` tile: `C[0..mr, 0..nr] = alpha * Ap·Bp + beta * C` over depth `kc`.
+/// One `MR × 2·V::N` tile: `C[0..mr, 0..nr] = alpha * Ap·Bp + beta * C` over depth `kc`.
 #[inline(always)]
 fn micro_kernel<V: Lanes>(
     kc: usize,
@@ -266,12 +290,13 @@ fn micro_kernel<V: Lanes>(
     mr: usize,
     nr: usize,
 ) {
-    assert!(ap.len() >= kc * MR && bp.len() >= kc * NR);
+    let (w, nr_w) = (V::N, 2 * V::N);
+    assert!(ap.len() >= kc * MR && bp.len() >= kc * nr_w && nr_w <= NR_MAX);
     let mut acc = [[V::zero(); 2]; MR];
     let (a, b) = (ap.as_ptr(), bp.as_ptr());
     for p in 0..kc {
-        // SAFETY: p < kc and the asserts above give kc*NR readable b and kc*MR readable a.
-        let (b0, b1) = unsafe { (V::load(b.add(p * NR)), V::load(b.add(p * NR + 4))) };
+        // SAFETY: p < kc and the asserts above give kc·nr_w readable b and kc·MR readable a.
+        let (b0, b1) = unsafe { (V::load(b.add(p * nr_w)), V::load(b.add(p * nr_w + w))) };
         for (i, row) in acc.iter_mut().enumerate() {
             // SAFETY: p * MR + i < kc * MR (checked above).
             let ai = V::splat(unsafe { *a.add(p * MR + i) });
@@ -280,10 +305,10 @@ fn micro_kernel<V: Lanes>(
         }
     }
     let va = V::splat(alpha);
-    if mr == MR && nr == NR {
+    if mr == MR && nr == nr_w {
         for (i, row) in acc.iter().enumerate() {
-            let ci = &mut c[i * ldc..i * ldc + NR];
-            let (lo, hi) = ci.split_at_mut(4);
+            let ci = &mut c[i * ldc..i * ldc + nr_w];
+            let (lo, hi) = ci.split_at_mut(w);
             let (mut r0, mut r1) = (row[0].mul(va), row[1].mul(va));
             if beta != 0.0 {
                 let vb = V::splat(beta);
@@ -294,15 +319,15 @@ fn micro_kernel<V: Lanes>(
             r1.store_slice(hi);
         }
     } else {
-        let mut tile = [0.0f32; MR * NR];
+        let mut tile = [0.0f32; MR * NR_MAX];
         for (i, row) in acc.iter().enumerate() {
-            row[0].mul(va).store_slice(&mut tile[i * NR..]);
-            row[1].mul(va).store_slice(&mut tile[i * NR + 4..]);
+            row[0].mul(va).store_slice(&mut tile[i * nr_w..]);
+            row[1].mul(va).store_slice(&mut tile[i * nr_w + w..]);
         }
         for i in 0..mr {
             for j in 0..nr {
                 let cij = &mut c[i * ldc + j];
-                let t = tile[i * NR + j];
+                let t = tile[i * nr_w + j];
                 *cij = if beta != 0.0 { *cij * beta + t } else { t };
             }
         }

@@ -35,23 +35,24 @@ pub const BACKEND: &str = "scalar";
 /// True when [`F32x4`] is a hardware vector rather than the scalar fallback.
 pub const SIMD_ENABLED: bool = !matches!(BACKEND.as_bytes(), b"scalar");
 
-/// Four f32 lanes. Implementations must give results bit-identical to [`scalar::Scalar4`].
+/// `N` f32 lanes (4, or 8 for AVX). Implementations must give results bit-identical to
+/// [`scalar::Scalar4`] lane by lane, except the opt-in fused kernels (see [`set_fused_multiply_add`]).
 pub trait Lanes: Copy {
-    /// Number of lanes (always 4 here; a constant so loops read clearly).
+    /// Number of lanes.
     const N: usize = 4;
     /// All lanes zero.
     fn zero() -> Self;
     /// All lanes `v`.
     fn splat(v: f32) -> Self;
-    /// Loads 4 consecutive f32.
+    /// Loads `N` consecutive f32.
     ///
     /// # Safety
-    /// `p` must be valid for reading 4 f32 (no alignment needed).
+    /// `p` must be valid for reading `N` f32 (no alignment needed).
     unsafe fn load(p: *const f32) -> Self;
-    /// Stores 4 consecutive f32.
+    /// Stores `N` consecutive f32.
     ///
     /// # Safety
-    /// `p` must be valid for writing 4 f32 (no alignment needed).
+    /// `p` must be valid for writing `N` f32 (no alignment needed).
     unsafe fn store(self, p: *mut f32);
     /// Lane-wise `self + b`.
     fn add(self, b: Self) -> Self;
@@ -67,24 +68,88 @@ pub trait Lanes: Copy {
     /// Sum of the lanes, as ((l0 + l1) + (l2 + l3)).
     fn hsum(self) -> f32;
 
-    /// Loads 4 f32 from the front of a slice.
+    /// Loads `N` f32 from the front of a slice.
     ///
     /// # Panics
-    /// If `s.len() < 4`.
+    /// If `s.len() < N`.
     #[inline(always)]
     fn load_slice(s: &[f32]) -> Self {
-        assert!(s.len() >= 4, "Lanes::load_slice: need 4 values, got {}", s.len());
+        assert!(s.len() >= Self::N, "Lanes::load_slice: need {} values, got {}", Self::N, s.len());
         // SAFETY: length checked above.
         unsafe { Self::load(s.as_ptr()) }
     }
-    /// Stores 4 f32 into the front of a slice.
+    /// Stores `N` f32 into the front of a slice.
     ///
     /// # Panics
-    /// If `s.len() < 4`.
+    /// If `s.len() < N`.
     #[inline(always)]
     fn store_slice(self, s: &mut [f32]) {
-        assert!(s.len() >= 4, "Lanes::store_slice: need 4 values, got {}", s.len());
+        assert!(s.len() >= Self::N, "Lanes::store_slice: need {} values, got {}", Self::N, s.len());
         // SAFETY: length checked above.
         unsafe { self.store(s.as_mut_ptr()) }
     }
+}
+
+use crate::kernels::gemm::{GemmScratch, MatRef};
+use core::sync::atomic::{AtomicBool, Ordering};
+
+static FUSED: AtomicBool = AtomicBool::new(false);
+
+/// Allows fused multiply-add GEMM kernels where the CPU has them (x86_64 FMA in the `std`
+/// build). Off by default: the unfused kernels give the same bits on every backend (native
+/// and wasm), which keeps runs reproducible across machines; fused ones are faster and
+/// reproducible only on one machine.
+pub fn set_fused_multiply_add(on: bool) {
+    FUSED.store(on, Ordering::Relaxed);
+}
+
+/// The GEMM kernel [`crate::kernels::gemm::gemm`] runs here, e.g. `"x86_64-avx"`.
+pub fn gemm_backend() -> &'static str {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    {
+        if FUSED.load(Ordering::Relaxed)
+            && std::is_x86_feature_detected!("avx2")
+            && std::is_x86_feature_detected!("fma")
+        {
+            return "x86_64-avx2-fma";
+        }
+        if std::is_x86_feature_detected!("avx") {
+            return "x86_64-avx";
+        }
+    }
+    BACKEND
+}
+
+/// Runs the blocked GEMM on the widest vector the CPU offers (run-time detection in the std
+/// build on x86_64; the compile-time [`F32x4`] elsewhere).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn gemm_dispatch(
+    m: usize,
+    n: usize,
+    k: usize,
+    alpha: f32,
+    a: MatRef,
+    b: MatRef,
+    beta: f32,
+    c: &mut [f32],
+    ldc: usize,
+    scratch: &mut GemmScratch,
+) {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    {
+        if FUSED.load(Ordering::Relaxed)
+            && std::is_x86_feature_detected!("avx2")
+            && std::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+            unsafe { x86_64::gemm_avx_fma(m, n, k, alpha, a, b, beta, c, ldc, scratch) };
+            return;
+        }
+        if std::is_x86_feature_detected!("avx") {
+            // SAFETY: the CPU supports AVX (checked just above).
+            unsafe { x86_64::gemm_avx(m, n, k, alpha, a, b, beta, c, ldc, scratch) };
+            return;
+        }
+    }
+    crate::kernels::gemm::gemm_f32x4(m, n, k, alpha, a, b, beta, c, ldc, scratch)
 }

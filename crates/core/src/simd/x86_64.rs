@@ -53,3 +53,163 @@ impl Lanes for F32x4 {
         (a[0] + a[1]) + (a[2] + a[3])
     }
 }
+
+#[cfg(feature = "std")]
+pub(crate) use wide::{gemm_avx, gemm_avx_fma};
+
+/// 8-lane AVX vectors, used only behind run-time detection (std build).
+#[cfg(feature = "std")]
+mod wide {
+    use super::super::Lanes;
+    use crate::kernels::gemm::{gemm_with, GemmScratch, MatRef};
+    use core::arch::x86_64::*;
+
+    /// Eight f32 in one `__m256`; multiply and add stay separate (bit-identical to 4 lanes).
+    #[derive(Clone, Copy, Debug)]
+    pub struct F32x8(__m256);
+
+    /// [`F32x8`] whose `mul_add` is one fused `vfmadd` (faster; rounds once).
+    #[derive(Clone, Copy, Debug)]
+    pub struct F32x8Fma(__m256);
+
+    macro_rules! avx_lanes {
+        ($t:ident) => {
+            impl Lanes for $t {
+                const N: usize = 8;
+                #[inline(always)]
+                fn zero() -> Self {
+                    // SAFETY: only instantiated inside `#[target_feature(enable = "avx")]` entry points.
+                    unsafe { $t(_mm256_setzero_ps()) }
+                }
+                #[inline(always)]
+                fn splat(v: f32) -> Self {
+                    // SAFETY: as above, AVX is enabled where this is inlined.
+                    unsafe { $t(_mm256_set1_ps(v)) }
+                }
+                #[inline(always)]
+                unsafe fn load(p: *const f32) -> Self {
+                    // SAFETY: the caller guarantees 8 readable f32; loadu has no alignment need.
+                    unsafe { $t(_mm256_loadu_ps(p)) }
+                }
+                #[inline(always)]
+                unsafe fn store(self, p: *mut f32) {
+                    // SAFETY: the caller guarantees 8 writable f32.
+                    unsafe { _mm256_storeu_ps(p, self.0) }
+                }
+                #[inline(always)]
+                fn add(self, b: Self) -> Self {
+                    // SAFETY: AVX is enabled where this is inlined.
+                    unsafe { $t(_mm256_add_ps(self.0, b.0)) }
+                }
+                #[inline(always)]
+                fn mul(self, b: Self) -> Self {
+                    // SAFETY: AVX is enabled where this is inlined.
+                    unsafe { $t(_mm256_mul_ps(self.0, b.0)) }
+                }
+                #[inline(always)]
+                fn max(self, b: Self) -> Self {
+                    // SAFETY: AVX is enabled where this is inlined; operands as in the SSE max.
+                    unsafe { $t(_mm256_max_ps(b.0, self.0)) }
+                }
+                #[inline(always)]
+                fn hsum(self) -> f32 {
+                    let mut a = [0.0f32; 8];
+                    // SAFETY: `a` holds 8 f32.
+                    unsafe { self.store(a.as_mut_ptr()) };
+                    ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]))
+                }
+                avx_lanes!(@mul_add $t);
+            }
+        };
+        (@mul_add F32x8) => {};
+        (@mul_add F32x8Fma) => {
+            #[inline(always)]
+            fn mul_add(self, b: Self, c: Self) -> Self {
+                // SAFETY: only instantiated inside `#[target_feature(enable = "avx2,fma")]`.
+                unsafe { F32x8Fma(_mm256_fmadd_ps(self.0, b.0, c.0)) }
+            }
+        };
+    }
+    avx_lanes!(F32x8);
+    avx_lanes!(F32x8Fma);
+
+    /// GEMM with 8-lane AVX tiles (4×16).
+    ///
+    /// # Safety
+    /// The CPU must support AVX.
+    #[target_feature(enable = "avx")]
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) unsafe fn gemm_avx(
+        m: usize,
+        n: usize,
+        k: usize,
+        alpha: f32,
+        a: MatRef,
+        b: MatRef,
+        beta: f32,
+        c: &mut [f32],
+        ldc: usize,
+        s: &mut GemmScratch,
+    ) {
+        gemm_with::<F32x8>(m, n, k, alpha, a, b, beta, c, ldc, s)
+    }
+
+    /// GEMM with 8-lane AVX2 tiles and fused multiply-add.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and FMA.
+    #[target_feature(enable = "avx2,fma")]
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) unsafe fn gemm_avx_fma(
+        m: usize,
+        n: usize,
+        k: usize,
+        alpha: f32,
+        a: MatRef,
+        b: MatRef,
+        beta: f32,
+        c: &mut [f32],
+        ldc: usize,
+        s: &mut GemmScratch,
+    ) {
+        gemm_with::<F32x8Fma>(m, n, k, alpha, a, b, beta, c, ldc, s)
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use crate::kernels::gemm::{gemm_naive, gemm_scalar, GemmScratch, MatRef};
+    use crate::rng::Rng;
+    use std::vec::Vec;
+
+    /// The AVX kernel is bit-identical to the scalar lanes; the fused one is within rounding of
+    /// the naive loop. Odd sizes cross every tile edge; skipped on CPUs without the features.
+    #[test]
+    fn avx_kernels_against_scalar_and_naive() {
+        let mut rng = Rng::new(21);
+        let mut s = GemmScratch::new();
+        for &(m, n, k) in &[(5, 17, 3), (19, 33, 29), (7, 100, 513), (64, 49, 576)] {
+            let a: Vec<f32> = (0..m * k).map(|_| rng.uniform(-1.0, 1.0)).collect();
+            let b: Vec<f32> = (0..k * n).map(|_| rng.uniform(-1.0, 1.0)).collect();
+            let c0: Vec<f32> = (0..m * n).map(|_| rng.uniform(-1.0, 1.0)).collect();
+            let (am, bm) = (MatRef::row_major(&a, k), MatRef::transposed(&b, k));
+            let mut want = c0.clone();
+            gemm_scalar(m, n, k, 1.0, am, bm, 0.5, &mut want, n, &mut s);
+            if std::is_x86_feature_detected!("avx") {
+                let mut c = c0.clone();
+                // SAFETY: AVX detected.
+                unsafe { super::gemm_avx(m, n, k, 1.0, am, bm, 0.5, &mut c, n, &mut s) };
+                assert_eq!(c, want, "{m}x{n}x{k}");
+            }
+            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+                let (mut c, mut r) = (c0.clone(), c0.clone());
+                // SAFETY: AVX2 and FMA detected.
+                unsafe { super::gemm_avx_fma(m, n, k, 1.0, am, bm, 0.5, &mut c, n, &mut s) };
+                gemm_naive(m, n, k, 1.0, am, bm, 0.5, &mut r, n);
+                for (x, y) in c.iter().zip(&r) {
+                    assert!((x - y).abs() <= 1e-4 * (1.0 + y.abs()), "{m}x{n}x{k}: {x} vs {y}");
+                }
+            }
+        }
+    }
+}
