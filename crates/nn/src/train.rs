@@ -6,7 +6,7 @@ use crate::optim::Optimizer;
 use crate::spec::{build, CostRow, ModelSpec, Network};
 use alloc::vec::Vec;
 use core::fmt;
-use depthlab_core::{Mode, ParamStore, Rng, Tape, Tensor};
+use depthlab_core::{Mode, ParamStore, Rng, Tape};
 
 /// Pixels per digit.
 pub const PIXELS: usize = 28 * 28;
@@ -159,7 +159,7 @@ impl Trainer {
 
     fn forward(&mut self, images: &[f32], n: usize, mode: Mode) -> crate::spec::NetworkOutput {
         self.tape.reset();
-        let xv = self.tape.input(Tensor::from_vec(&[n, 1, 28, 28], images.to_vec()));
+        let xv = self.tape.input_from_slice(&[n, 1, 28, 28], images);
         self.net.forward(&mut self.tape, &mut self.params, xv, mode)
     }
 
@@ -174,7 +174,7 @@ impl Trainer {
         let mut loss = self.tape.softmax_cross_entropy(logits, &self.labels);
         // Reported: the main classifier's loss; optimised: plus 0.3 × each auxiliary loss.
         let loss_v = self.tape.value(loss).data()[0];
-        for &a in &out.aux {
+        for &a in out.aux() {
             let la = self.tape.softmax_cross_entropy(a, &self.labels);
             let la = self.tape.affine(la, AUX_WEIGHT, 0.0);
             loss = self.tape.add(loss, la);

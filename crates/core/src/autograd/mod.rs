@@ -25,7 +25,7 @@ fn stash(pool: &mut Vec<Vec<f32>>, v: Vec<f32>) {
 }
 
 /// Handle of a value on the tape.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Var(pub(crate) usize);
 
 /// Training or evaluation behaviour for layers that differ (dropout, batch norm).
@@ -66,6 +66,7 @@ pub struct Tape {
     pub(crate) nodes: Vec<Node>,
     pub(crate) gemm: GemmScratch,
     pool: Vec<Vec<f32>>,
+    pool_u32: Vec<Vec<u32>>,
 }
 
 impl Tape {
@@ -76,7 +77,7 @@ impl Tape {
 
     /// Forgets every value and node but keeps their buffers for reuse by the next step.
     pub fn reset(&mut self) {
-        let Tape { values, grads, nodes, pool, requires_grad, .. } = self;
+        let Tape { values, grads, nodes, pool, pool_u32, requires_grad, .. } = self;
         for t in values.drain(..) {
             stash(pool, t.into_vec());
         }
@@ -85,7 +86,15 @@ impl Tape {
         }
         for n in nodes.drain(..) {
             match n {
-                Node::SoftmaxCe(s) => stash(pool, s.probs),
+                Node::SoftmaxCe(s) => {
+                    stash(pool, s.probs);
+                    pool_u32.push(s.labels);
+                }
+                Node::Pool(p) => {
+                    if let Some(am) = p.into_argmax() {
+                        pool_u32.push(am);
+                    }
+                }
                 Node::Dropout(d) => stash(pool, d.mask),
                 Node::BatchNorm(b) => {
                     stash(pool, b.xhat);
@@ -151,6 +160,29 @@ impl Tape {
         self.requires_grad.push(requires_grad);
         self.nodes.push(node);
         Var(self.values.len() - 1)
+    }
+
+    /// A `u32` buffer of `len` (argmax indices, labels), contents unspecified.
+    pub(crate) fn buffer_u32(&mut self, len: usize) -> Vec<u32> {
+        let mut v = match self.pool_u32.iter().position(|v| v.capacity() >= len) {
+            Some(i) => self.pool_u32.swap_remove(i),
+            None => Vec::with_capacity(len),
+        };
+        v.resize(len, 0);
+        v.truncate(len);
+        v
+    }
+
+    /// Records a constant input copied from `data` into a recycled buffer (no allocation in a
+    /// steady state).
+    ///
+    /// # Panics
+    /// If `data.len()` is not the product of `shape`.
+    #[track_caller]
+    pub fn input_from_slice(&mut self, shape: &[usize], data: &[f32]) -> Var {
+        let mut t = self.tensor_for_overwrite(shape);
+        t.data_mut().copy_from_slice(data);
+        self.input(t)
     }
 
     /// Records a constant input (no gradient is computed for it).

@@ -13,7 +13,7 @@ pub(crate) struct ActNode {
 impl Tape {
     /// `y = act(x)` elementwise, same shape.
     pub fn activation(&mut self, x: Var, act: Activation) -> Var {
-        let shape = self.value(x).shape().to_vec();
+        let shape = self.value(x).dims();
         let mut y = self.tensor_for_overwrite(&shape);
         act.forward(self.values[x.0].data(), y.data_mut());
         let rg = self.needs_grad(x);

@@ -46,7 +46,7 @@ impl Tape {
     /// (biased) statistics and the running statistics move toward them (unbiased variance).
     #[track_caller]
     pub fn batch_norm(&mut self, params: &mut ParamStore, x: Var, p: BatchNormParams, mode: Mode) -> Var {
-        let shape = self.value(x).shape().to_vec();
+        let shape = self.value(x).dims();
         let (n, c, hw) = dims_of(&shape);
         assert_eq!(params.value(p.gamma).len(), c, "batch_norm: gamma has the wrong length");
         let m = n * hw;

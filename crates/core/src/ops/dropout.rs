@@ -20,7 +20,7 @@ impl Tape {
     #[track_caller]
     pub fn dropout(&mut self, x: Var, p: f32, rng: &mut Rng, mode: Mode) -> Var {
         assert!((0.0..1.0).contains(&p), "dropout: p = {p} is not in [0, 1)");
-        let shape = self.value(x).shape().to_vec();
+        let shape = self.value(x).dims();
         let mut y = self.tensor_for_overwrite(&shape);
         let mut mask = self.buffer_for_overwrite(y.len());
         if mode == Mode::Train && p > 0.0 {

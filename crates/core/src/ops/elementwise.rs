@@ -18,7 +18,7 @@ impl Tape {
     #[track_caller]
     pub fn add(&mut self, a: Var, b: Var) -> Var {
         assert_eq!(self.value(a).shape(), self.value(b).shape(), "add: shapes differ");
-        let shape = self.value(a).shape().to_vec();
+        let shape = self.value(a).dims();
         let mut y = self.tensor_for_overwrite(&shape);
         let (av, bv) = (self.values[a.0].data(), self.values[b.0].data());
         for ((o, x), z) in y.data_mut().iter_mut().zip(av).zip(bv) {
@@ -64,7 +64,7 @@ impl Tape {
     #[track_caller]
     pub fn mul(&mut self, a: Var, b: Var) -> Var {
         assert_eq!(self.value(a).shape(), self.value(b).shape(), "mul: shapes differ");
-        let shape = self.value(a).shape().to_vec();
+        let shape = self.value(a).dims();
         let mut y = self.tensor_for_overwrite(&shape);
         let (av, bv) = (self.values[a.0].data(), self.values[b.0].data());
         for ((o, x), z) in y.data_mut().iter_mut().zip(av).zip(bv) {
@@ -76,7 +76,7 @@ impl Tape {
 
     /// `alpha·x + beta` elementwise (e.g. the Highway carry `1 − T` is `affine(T, −1, 1)`).
     pub fn affine(&mut self, x: Var, alpha: f32, beta: f32) -> Var {
-        let shape = self.value(x).shape().to_vec();
+        let shape = self.value(x).dims();
         let mut y = self.tensor_for_overwrite(&shape);
         for (o, v) in y.data_mut().iter_mut().zip(self.values[x.0].data()) {
             *o = alpha * v + beta;

@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 #[derive(Debug)]
 pub(crate) struct SoftmaxCeNode {
     x: Var,
-    labels: Vec<u32>,
+    pub(crate) labels: Vec<u32>,
     pub(crate) probs: Vec<f32>,
     k: usize,
 }
@@ -27,7 +27,9 @@ impl Tape {
         let mut y = self.tensor(&[1]);
         y.data_mut()[0] = loss;
         let rg = self.needs_grad(logits);
-        self.push(y, Node::SoftmaxCe(SoftmaxCeNode { x: logits, labels: labels.to_vec(), probs, k }), rg)
+        let mut saved = self.buffer_u32(labels.len());
+        saved.copy_from_slice(labels);
+        self.push(y, Node::SoftmaxCe(SoftmaxCeNode { x: logits, labels: saved, probs, k }), rg)
     }
 }
 

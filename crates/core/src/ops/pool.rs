@@ -2,7 +2,6 @@
 
 use crate::autograd::{Node, Tape, Var};
 use crate::kernels::pool::{avg_pool_backward, avg_pool_forward, max_pool_backward, max_pool_forward, Pool2dParams};
-use alloc::vec;
 use alloc::vec::Vec;
 
 #[derive(Debug)]
@@ -41,9 +40,9 @@ impl Tape {
         let (oh, ow) =
             p.output_size(h, w).unwrap_or_else(|| panic!("pool2d: window {} does not fit {h}x{w}", p.kernel));
         let mut y = self.tensor_for_overwrite(&[n, c, oh, ow]);
+        let mut am = if max { self.buffer_u32(n * c * oh * ow) } else { Vec::new() };
         let xv = self.values[x.0].data();
         let kind = if max {
-            let mut am = vec![0u32; n * c * oh * ow];
             max_pool_forward(xv, n * c, h, w, &p, y.data_mut(), &mut am);
             Kind::Max(am)
         } else {
@@ -56,6 +55,14 @@ impl Tape {
 }
 
 impl PoolNode {
+    /// The argmax buffer, for reuse.
+    pub(crate) fn into_argmax(self) -> Option<Vec<u32>> {
+        match self.kind {
+            Kind::Max(am) => Some(am),
+            Kind::Avg => None,
+        }
+    }
+
     pub(crate) fn backward(&self, tape: &mut Tape, dy: &[f32]) {
         let (h, w) = self.hw;
         let dx = tape.grad_mut(self.x);

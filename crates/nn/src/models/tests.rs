@@ -37,7 +37,7 @@ fn every_preset_builds_and_runs() {
             let out = net.forward(&mut t, &mut ps, x, mode);
             assert_eq!(t.value(out.logits).shape(), &[2, 10], "{p:?}");
             let want_aux = if p == Preset::Inception && mode == Mode::Train { 2 } else { 0 };
-            assert_eq!(out.aux.len(), want_aux, "{p:?}");
+            assert_eq!(out.aux().len(), want_aux, "{p:?}");
         }
     }
 }

@@ -82,6 +82,7 @@ struct Builder<'a> {
     rows: Vec<CostRow>,
     no_shortcuts: bool,
     total_params: u64,
+    aux_heads: usize,
 }
 
 /// Builds `spec`, registering its parameters in `params` (initialised from `rng`).
@@ -93,7 +94,8 @@ pub fn build(spec: &ModelSpec, params: &mut ParamStore, rng: &mut Rng) -> Result
     if spec.layers.is_empty() {
         return Err(err("layers", "a model needs at least one layer"));
     }
-    let mut b = Builder { params, rng, rows: Vec::new(), no_shortcuts: spec.remove_shortcuts, total_params: 0 };
+    let mut b =
+        Builder { params, rng, rows: Vec::new(), no_shortcuts: spec.remove_shortcuts, total_params: 0, aux_heads: 0 };
     let (ops, out) = b.sequence(&spec.layers, Shape::Img(c, h, w), "layers", "layers")?;
     let out_flat = match out {
         Shape::Flat(f) => f,
@@ -356,6 +358,10 @@ impl Builder<'_> {
             LayerSpec::Inception { b1, b3, b5, pool_proj } => self.inception(shape, path, name, b1, b3, b5, pool_proj),
             LayerSpec::AuxHead { channels } => {
                 let (_, h, _) = Self::img(shape, path, "aux_head")?;
+                self.aux_heads += 1;
+                if self.aux_heads > super::MAX_AUX {
+                    return Err(err(path, format!("a model may have at most {} auxiliary heads", super::MAX_AUX)));
+                }
                 let mark = self.rows.len();
                 let k = h.min(5);
                 let (pool, s) = self.pool(shape, path, &format!("{name}.pool"), false, k, Some(3.min(k)), 0)?;

@@ -14,7 +14,7 @@ mod build;
 mod network;
 
 pub use build::{build, cost_table, CostRow, SpecError};
-pub use network::{Network, NetworkOutput};
+pub use network::{Network, NetworkOutput, MAX_AUX};
 
 use alloc::string::String;
 use alloc::vec::Vec;

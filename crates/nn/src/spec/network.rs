@@ -50,13 +50,37 @@ pub(crate) enum Shortcut {
     Absent,
 }
 
+/// Most auxiliary heads a model may have.
+pub const MAX_AUX: usize = 4;
+
 /// What a forward pass produces.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct NetworkOutput {
     /// Main classifier logits `[N, 10]`.
     pub logits: Var,
-    /// Auxiliary classifiers' logits (empty unless the spec has `aux_head`s).
-    pub aux: Vec<Var>,
+    aux: [Var; MAX_AUX],
+    n_aux: usize,
+}
+
+impl NetworkOutput {
+    /// Auxiliary classifiers' logits, in training mode only (empty without `aux_head`s).
+    pub fn aux(&self) -> &[Var] {
+        &self.aux[..self.n_aux]
+    }
+}
+
+/// Collects auxiliary logits without allocating.
+struct AuxSink {
+    vars: [Var; MAX_AUX],
+    len: usize,
+}
+
+impl AuxSink {
+    fn push(&mut self, v: Var) {
+        // The builder rejects more than MAX_AUX heads, so this never overflows.
+        self.vars[self.len] = v;
+        self.len += 1;
+    }
 }
 
 /// A model built from a [`super::ModelSpec`].
@@ -75,13 +99,13 @@ impl Network {
 
     /// Records the forward pass of `x: [N, C, H, W]`.
     pub fn forward(&mut self, tape: &mut Tape, params: &mut ParamStore, x: Var, mode: Mode) -> NetworkOutput {
-        let mut aux = Vec::new();
+        let mut aux = AuxSink { vars: [Var::default(); MAX_AUX], len: 0 };
         let logits = run(&self.ops, tape, params, x, mode, &mut self.rng, &mut aux);
-        NetworkOutput { logits, aux }
+        NetworkOutput { logits, aux: aux.vars, n_aux: aux.len }
     }
 }
 
-fn run(ops: &[Op], t: &mut Tape, p: &mut ParamStore, mut x: Var, mode: Mode, rng: &mut Rng, aux: &mut Vec<Var>) -> Var {
+fn run(ops: &[Op], t: &mut Tape, p: &mut ParamStore, mut x: Var, mode: Mode, rng: &mut Rng, aux: &mut AuxSink) -> Var {
     for op in ops {
         x = match op {
             Op::Conv { p: cp, w, b } => t.conv2d(p, x, *w, *b, *cp),
@@ -120,11 +144,11 @@ fn run(ops: &[Op], t: &mut Tape, p: &mut ParamStore, mut x: Var, mode: Mode, rng
                 t.add(th, cx)
             }
             Op::Branches(branches) => {
-                let mut outs = Vec::with_capacity(branches.len());
-                for b in branches {
-                    outs.push(run(b, t, p, x, mode, rng, aux));
+                let mut outs = [Var::default(); depthlab_core::ops::concat::MAX_PARTS];
+                for (o, b) in outs.iter_mut().zip(branches) {
+                    *o = run(b, t, p, x, mode, rng, aux);
                 }
-                t.concat_channels(&outs)
+                t.concat_channels(&outs[..branches.len()])
             }
             Op::Aux(head) => {
                 if mode == Mode::Train {
