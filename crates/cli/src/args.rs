@@ -95,6 +95,9 @@ pub struct ModelArgs {
     /// Remove every residual shortcut (ablation).
     #[arg(long)]
     pub remove_shortcuts: bool,
+    /// Start each residual block's last batch norm at γ = 0 (the block starts as the identity).
+    #[arg(long)]
+    pub zero_init_last_bn: bool,
     /// A model spec (JSON) instead of a preset.
     #[arg(long)]
     pub spec: Option<PathBuf>,
@@ -220,6 +223,7 @@ impl ModelArgs {
         c.width = self.width;
         c.aux_heads = !self.no_aux_heads;
         c.remove_shortcuts = self.remove_shortcuts;
+        c.zero_init_last_bn = self.zero_init_last_bn;
         c.spec = match &self.spec {
             Some(p) => Some(read_spec(p)?),
             None => None,

@@ -148,6 +148,7 @@ fn parse_entry(entry: &str) -> Result<ModelArgs, String> {
         width: 4,
         no_aux_heads: false,
         remove_shortcuts: false,
+        zero_init_last_bn: false,
         spec: None,
     };
     if let Some(path) = entry.strip_prefix('@') {
