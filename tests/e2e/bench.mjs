@@ -1,9 +1,13 @@
-// In-browser benchmark: the release page (dist/) in Debian's headless Chromium. Prints one
-// JSON line of figures; never asserts a time. Usage: node tests/e2e/bench.mjs [--runs N]
+// In-browser benchmark: the release page (dist/) and TensorFlow.js 4.22 side by side in the same
+// headless Chromium, runs interleaved. Prints one JSON line of figures; never asserts a time.
+// Usage: node tests/e2e/bench.mjs [--runs N] [--no-tfjs]
 //
-// lenet5: the real page, default settings (LeNet-5, relu, Adam 1e-3, batch 64, augmentation
-// on), one trainer worker fed by the augmentation worker; samples/s over one epoch after a
-// warm-up epoch, as the page reports it, median of N runs.
+// - kernels (www/bench.html, one worker): GEMM 256³, one conv layer fwd+bwd, training steps of
+//   LeNet-5 and ResNet-20 (batch 64, Adam) on the same 64 digits;
+// - the same on TensorFlow.js's wasm backend (tests/e2e/tfjs/), same models, data, batch;
+// - the real page, default settings (LeNet-5, augmentation on): samples/s over the second
+//   epoch, the trainer's time waiting for batches, and the time from navigation to first step.
+// Medians of N runs; ratios are ours / theirs from the same runs.
 import { serve, launch } from './lib.mjs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -12,14 +16,16 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 3;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const srv = await serve(join(root, 'dist'));
+const withTfjs = !process.argv.includes('--no-tfjs');
+const srv = await serve(root);
+const distUrl = `${srv.url}dist/`;
 const ctx = await launch();
 
 const lenet = { samplesPerSec: [], waitFraction: [], firstStepMs: [] };
 for (let r = 0; r < runs; r++) {
   const page = await ctx.newPage();
   const t0 = Date.now();
-  await page.goto(`${srv.url}?epochs=2`);
+  await page.goto(`${distUrl}?epochs=2`);
   await page.waitForFunction(() => window.depthlab?.phase === 'idle', null, { timeout: 60_000 });
   await page.click('#start');
   await page.waitForFunction(() => window.depthlab.losses.length > 0, null, { timeout: 60_000 });
@@ -38,16 +44,24 @@ for (let r = 0; r < runs; r++) {
 }
 
 // Kernels and training steps in one worker (www/bench.html), median of the runs.
-const kernels = [];
-for (let r = 0; r < runs; r++) {
+async function pageResult(url) {
   const page = await ctx.newPage();
-  await page.goto(`${srv.url}www/bench.html`);
-  await page.waitForFunction(() => window.benchResult, null, { timeout: 300_000 });
-  kernels.push(await page.evaluate(() => window.benchResult));
+  await page.goto(url);
+  await page.waitForFunction(() => window.benchResult, null, { timeout: 600_000 });
+  const r = await page.evaluate(() => window.benchResult);
   await page.close();
+  if (r.error) throw new Error(`${url}: ${r.error}`);
+  return r;
 }
-if (kernels[0].error) throw new Error(`benchmark page failed: ${kernels[0].error}`);
+const kernels = [];
+const tfjs = [];
+for (let r = 0; r < runs; r++) {
+  kernels.push(await pageResult(`${distUrl}www/bench.html`));
+  if (withTfjs) tfjs.push(await pageResult(`${srv.url}tests/e2e/tfjs/bench.html`));
+}
 const med = (key) => median(kernels.map((k) => k[key]));
+const tmed = (f) => median(tfjs.map(f));
+const ratio = (ours, theirs) => median(ours.map((o, i) => o / theirs[i]));
 
 const out = {
   browser: ctx.browser()?.version() ?? 'chromium',
@@ -58,6 +72,18 @@ const out = {
   lenet5_step_samples_per_sec: med('lenet5_train_samples_per_sec'),
   resnet20_step_samples_per_sec: med('resnet20_train_samples_per_sec'),
   wasm_init_ms: med('init_ms'),
+  ...(withTfjs
+    ? {
+        tfjs_version: tfjs[0].tfjs,
+        tfjs_backend: `${tfjs[0].backend}${tfjs[0].simd ? '-simd' : ''}, ${tfjs[0].threads} thread(s)`,
+        tfjs_gemm_256_gflops: tmed((t) => t.gemm_256_gflops),
+        tfjs_lenet5_step_samples_per_sec: tmed((t) => t.lenet5.samplesPerSec),
+        tfjs_resnet20_step_samples_per_sec: tmed((t) => t.resnet20.samplesPerSec),
+        ratio_gemm: +ratio(kernels.map((k) => k.gemm_256_gflops), tfjs.map((t) => t.gemm_256_gflops)).toFixed(2),
+        ratio_lenet5: +ratio(kernels.map((k) => k.lenet5_train_samples_per_sec), tfjs.map((t) => t.lenet5.samplesPerSec)).toFixed(2),
+        ratio_resnet20: +ratio(kernels.map((k) => k.resnet20_train_samples_per_sec), tfjs.map((t) => t.resnet20.samplesPerSec)).toFixed(2),
+      }
+    : {}),
   lenet5_page_samples_per_sec: Math.round(median(lenet.samplesPerSec)),
   lenet5_page_samples_per_sec_all: lenet.samplesPerSec.map(Math.round),
   lenet5_wait_fraction: +median(lenet.waitFraction).toFixed(4),
