@@ -168,14 +168,19 @@ await test('switching between 20-layer models 10 times does not grow the trainer
 });
 
 if (process.env.DEPTHLAB_QUICK !== '1') {
-  await test('LeNet-5, default settings, 10 epochs: ≥ 97% test accuracy', async () => {
+  await test('LeNet-5, default settings, 10 epochs: ≥ 97% test accuracy, wasm memory flat over 1,200 steps', async () => {
     const page = await openPage();
     await page.click('#start');
+    await page.waitForFunction(() => window.depthlab.losses.length >= 50, null, { timeout: 60_000 });
+    const early = await page.evaluate(() => window.depthlab.memoryBytes);
     await waitDone(page, 600_000);
     const r = await page.evaluate(() => ({ acc: window.depthlab.testAccuracy, m: window.depthlab.lastMetrics, errors: window.depthlab.errors }));
     assert(r.errors.length === 0, r.errors.join(' | '));
     console.log(`     test accuracy per epoch: ${r.acc.map((a) => (a * 100).toFixed(2)).join(' ')}; ${Math.round(r.m.samplesPerSec)} samples/s`);
     assert(r.acc.length === 10 && r.acc[9] >= 0.97, `final ${r.acc[9]}`);
+    // Steady state: the trainer's wasm memory after step 50 and after step 1,250 is the same.
+    console.log(`     trainer wasm memory: ${(early / 2 ** 20).toFixed(1)} MiB at step 50, ${(r.m.memoryBytes / 2 ** 20).toFixed(1)} MiB at step ${r.m.step}`);
+    assert(r.m.memoryBytes === early, `wasm memory grew from ${early} to ${r.m.memoryBytes} bytes`);
     await page.screenshot({ path: join(root, 'tests/e2e/artifacts/ten-epochs.png'), fullPage: true }).catch(() => {});
     await page.close();
   });

@@ -33,6 +33,16 @@ fn bench_gemm(c: &mut Criterion) {
         })
     });
     g.finish();
+    // Opt-in fused multiply-add (AVX2+FMA where the CPU has it; rounds once per step).
+    let mut g = c.benchmark_group("gemm_fused");
+    depthlab_core::simd::set_fused_multiply_add(true);
+    eprintln!("fused GEMM backend: {}", depthlab_core::simd::gemm_backend());
+    g.throughput(Throughput::Elements((2 * m * n * k) as u64));
+    g.bench_function("256x256x256", |bch| {
+        bch.iter(|| gemm(m, n, k, 1.0, MatRef::row_major(&a, k), MatRef::row_major(&b, n), 0.0, &mut cm, n, &mut s))
+    });
+    depthlab_core::simd::set_fused_multiply_add(false);
+    g.finish();
 }
 
 criterion_group!(benches, bench_gemm);
