@@ -146,6 +146,9 @@ pub struct OptimArgs {
     /// Learning-rate schedule.
     #[arg(long, value_enum, default_value_t = Schedule::Constant)]
     pub schedule: Schedule,
+    /// Linear learning-rate warm-up over this many first steps (0 = none).
+    #[arg(long, default_value_t = 0)]
+    pub warmup: u64,
     /// SGD momentum.
     #[arg(long, default_value_t = 0.9)]
     pub momentum: f32,
@@ -255,10 +258,11 @@ impl OptimArgs {
         c.seed = Some(self.seed);
     }
 
-    /// The learning rate at `step` of `total`.
+    /// The learning rate at `step` of `total` (after the warm-up ramp, if any).
     pub fn lr_at(&self, step: u64, total: u64) -> f32 {
         let f = step as f32 / total.max(1) as f32;
-        match self.schedule {
+        let ramp = if step < self.warmup { (step + 1) as f32 / self.warmup as f32 } else { 1.0 };
+        ramp * match self.schedule {
             Schedule::Constant => self.lr,
             Schedule::Cosine => self.lr * 0.5 * (1.0 + (std::f32::consts::PI * f).cos()),
             Schedule::Step => {
