@@ -14,7 +14,7 @@
  * trainer → augment (port): run {runId, seed, batchSize, augment} · need {runId, count}
  *                  · recycle {images, labels}
  * augment → trainer (port): run-ready {runId, batchesPerEpoch, trainCount, testImages,
- *                  testLabels} · batch {runId, seq, epoch, index, n, images, labels}
+ *                  testLabels, calibImages} · batch {runId, seq, epoch, index, n, images, labels}
  *                  · run-error {runId, message}
  */
 

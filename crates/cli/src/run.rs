@@ -64,6 +64,13 @@ impl Session {
     }
 }
 
+/// Digits for batch-norm recalibration before each evaluation: the first 640 clean training
+/// digits (the page uses the same set).
+fn calibration_set(train: &Dataset) -> Vec<f32> {
+    let n = train.len().min(640);
+    train.images_f32()[..n * 784].to_vec()
+}
+
 pub fn train(a: TrainArgs) -> Result<(), String> {
     let (train, test) = data::load(a.optim.data.as_deref())?;
     let mut trainer = trainer_for(&a.model, &a.optim)?;
@@ -72,6 +79,7 @@ pub fn train(a: TrainArgs) -> Result<(), String> {
         None => None,
     };
     let (test_x, test_y) = (test.images_f32(), test.labels().to_vec());
+    let calib = calibration_set(&train);
     let n_train = train.len();
     let mut s = Session::new(train, &a.optim);
     let bpe = s.aug.batches_per_epoch() as u64;
@@ -99,6 +107,7 @@ pub fn train(a: TrainArgs) -> Result<(), String> {
             return Err(format!("training diverged at step {} (loss {}); lower --lr", step + 1, st.loss));
         }
         if (step + 1) % bpe == 0 {
+            trainer.calibrate_batch_norm(&calib).map_err(|e| e.to_string())?;
             let e = trainer.evaluate(&test_x, &test_y).map_err(|e| e.to_string())?;
             say(
                 &b,
@@ -187,6 +196,7 @@ pub fn sweep(a: SweepArgs) -> Result<(), String> {
     }
     let (train, test) = data::load(a.optim.data.as_deref())?;
     let (test_x, test_y) = (test.images_f32(), test.labels().to_vec());
+    let calib = calibration_set(&train);
     let mut out = match &a.out {
         Some(p) => Some(std::fs::File::create(p).map_err(|e| format!("cannot write {}: {e}", p.display()))?),
         None => None,
@@ -217,6 +227,7 @@ pub fn sweep(a: SweepArgs) -> Result<(), String> {
             b.inc(1);
         }
         b.finish_and_clear();
+        t.calibrate_batch_norm(&calib).map_err(|e| e.to_string())?;
         let e = t.evaluate(&test_x, &test_y).map_err(|e| e.to_string())?;
         let secs = start.elapsed().as_secs_f64();
         let (loss, acc) = (loss_sum / tail as f64, acc_sum / tail as f64);

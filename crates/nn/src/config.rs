@@ -142,7 +142,10 @@ impl TrainConfig {
                 preset_spec(self.model, &opts).map_err(|e| ConfigError { field: e.path, reason: e.reason })?
             }
         };
-        spec.remove_shortcuts |= self.remove_shortcuts;
+        if self.remove_shortcuts && !spec.remove_shortcuts {
+            spec.remove_shortcuts = true;
+            spec.name.push_str(" without shortcuts");
+        }
         if spec.input != [1, 28, 28] {
             return Err(ConfigError {
                 field: "spec.input".into(),

@@ -203,6 +203,33 @@ impl Trainer {
         Ok(StepStats { loss: (loss_sum / n) as f32, accuracy: (hits as f64 / n) as f32 })
     }
 
+    /// Recomputes every batch norm's running statistics as the exact average over `images`
+    /// (forward passes in training mode, in chunks of [`EVAL_CHUNK`]; weights untouched).
+    ///
+    /// Running statistics are a moving average over recent *augmented* batches taken while the
+    /// weights were still moving; early in training they lag the current weights and differ from
+    /// clean digits, and evaluation suffers (ResNet-20 after one epoch: 88.5% with the moving
+    /// average, 95.6% with batch statistics). Calibrating on a fixed set of clean training digits
+    /// before each evaluation removes that gap without touching the test set.
+    pub fn calibrate_batch_norm(&mut self, images: &[f32]) -> Result<(), BatchError> {
+        if images.is_empty() || images.len() % PIXELS != 0 {
+            return Err(BatchError::ShapeMismatch { pixels: images.len(), labels: images.len() / PIXELS });
+        }
+        if let Some(index) = images.iter().position(|v| !v.is_finite()) {
+            return Err(BatchError::NonFinite { index });
+        }
+        if self.params.buffer_entries().is_empty() {
+            return Ok(());
+        }
+        for (i, chunk) in images.chunks(EVAL_CHUNK * PIXELS).enumerate() {
+            self.tape.set_bn_momentum(Some(1.0 / (i + 1) as f32));
+            self.forward(chunk, chunk.len() / PIXELS, Mode::Train);
+        }
+        self.tape.set_bn_momentum(None);
+        self.tape.reset();
+        Ok(())
+    }
+
     /// Class probabilities for one 28×28 image.
     pub fn predict(&mut self, image: &[f32]) -> Result<[f32; CLASSES], BatchError> {
         check_batch(image, &[0])?;
@@ -240,5 +267,25 @@ mod tests {
         assert_eq!(t.steps(), 0);
         let p = t.predict(&[0.5; 784]).unwrap();
         assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+    }
+
+    /// Recalibration replaces the running statistics by the exact average over the given digits:
+    /// twice in a row gives the same bits whatever they were before; bad input is refused.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn batch_norm_calibration_is_an_exact_average() {
+        let cfg = TrainConfig { model: crate::models::Preset::Resnet, depth: Some(8), ..Default::default() };
+        let mut t = Trainer::new(cfg, 1).unwrap();
+        let x: Vec<f32> = (0..80 * 784).map(|i| ((i * 31) % 97) as f32 / 97.0).collect();
+        let before = t.params().buffers().to_vec();
+        t.calibrate_batch_norm(&x).unwrap();
+        let once = t.params().buffers().to_vec();
+        assert_ne!(before, once);
+        t.params.buffers_mut().fill(7.0); // whatever the running statistics were
+        t.calibrate_batch_norm(&x).unwrap();
+        assert_eq!(t.params().buffers(), &once[..]);
+        assert!(matches!(t.calibrate_batch_norm(&x[..700]), Err(BatchError::ShapeMismatch { .. })));
+        let mut bad = x.clone();
+        bad[3] = f32::INFINITY;
+        assert_eq!(t.calibrate_batch_norm(&bad), Err(BatchError::NonFinite { index: 3 }));
     }
 }

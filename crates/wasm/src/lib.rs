@@ -243,6 +243,13 @@ impl Trainer {
         to_js(&Stats { loss: s.loss, accuracy: s.accuracy })
     }
 
+    /// Recomputes batch-norm running statistics over `images` (clean training digits, `n·784`
+    /// floats) before an evaluation; no effect on models without batch norm.
+    #[wasm_bindgen(js_name = calibrateBatchNorm)]
+    pub fn calibrate_batch_norm(&mut self, images: &[f32]) -> Result<(), JsError> {
+        self.inner.calibrate_batch_norm(images).map_err(|e| JsError::new(&e.to_string()))
+    }
+
     /// `{loss, accuracy}` over a whole set, without updating.
     pub fn evaluate(&mut self, images: &[f32], labels: &[u8]) -> Result<JsValue, JsError> {
         let s = self.inner.evaluate(images, labels).map_err(|e| JsError::new(&e.to_string()))?;

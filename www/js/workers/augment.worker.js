@@ -92,7 +92,11 @@ function onPortMessage(/** @type {MessageEvent} */ ev) {
         run = { id: m.runId, aug, seq: 0, bpe: aug.batchesPerEpoch(), credits: 0, free: [] };
         const testImages = data.test.imagesF32();
         const testLabels = data.test.labels();
-        port?.postMessage({ type: 'run-ready', runId: m.runId, batchesPerEpoch: run.bpe, trainCount: data.train.length, testImages, testLabels }, [testImages.buffer, testLabels.buffer]);
+        // The first 640 clean training digits, for batch-norm recalibration before evaluations.
+        const calib = data.train.slice(0, Math.min(640, data.train.length));
+        const calibImages = calib.imagesF32();
+        calib.free();
+        port?.postMessage({ type: 'run-ready', runId: m.runId, batchesPerEpoch: run.bpe, trainCount: data.train.length, testImages, testLabels, calibImages }, [testImages.buffer, testLabels.buffer, calibImages.buffer]);
       } catch (e) {
         port?.postMessage({ type: 'run-error', runId: m.runId, message: String(e.message ?? e) });
       }

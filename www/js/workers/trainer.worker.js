@@ -36,6 +36,7 @@ function onPortMessage(/** @type {MessageEvent} */ ev) {
       run.bpe = m.batchesPerEpoch;
       run.testImages = m.testImages;
       run.testLabels = m.testLabels;
+      run.calibImages = m.calibImages;
       self.postMessage({ type: 'started', seed: run.seed, params: trainer?.paramCount, modelName: trainer?.modelName, batchesPerEpoch: m.batchesPerEpoch, trainCount: m.trainCount, testCount: m.testLabels.length, memoryBytes: memoryBytes() });
       port?.postMessage({ type: 'need', runId, count: PREFETCH });
       loop();
@@ -75,6 +76,7 @@ function flushMetrics(now) {
 async function evaluateEpoch(epoch) {
   if (!trainer) return;
   const t0 = performance.now();
+  trainer.calibrateBatchNorm(run.calibImages);
   const s = trainer.evaluate(run.testImages, run.testLabels);
   self.postMessage({ type: 'epoch', epoch, testAccuracy: s.accuracy, testLoss: s.loss, evalMs: performance.now() - t0 });
 }

@@ -67,6 +67,7 @@ pub struct Tape {
     pub(crate) gemm: GemmScratch,
     pool: Vec<Vec<f32>>,
     pool_u32: Vec<Vec<u32>>,
+    pub(crate) bn_momentum: Option<f32>,
 }
 
 impl Tape {
@@ -183,6 +184,13 @@ impl Tape {
         let mut t = self.tensor_for_overwrite(shape);
         t.data_mut().copy_from_slice(data);
         self.input(t)
+    }
+
+    /// Overrides every batch norm's running-statistics momentum in [`Mode::Train`] (`None`:
+    /// each layer's own). Setting `1/(i+1)` for the `i`-th of several batches makes the running
+    /// statistics their exact average ("precise BN" recalibration).
+    pub fn set_bn_momentum(&mut self, momentum: Option<f32>) {
+        self.bn_momentum = momentum;
     }
 
     /// Records a constant input (no gradient is computed for it).

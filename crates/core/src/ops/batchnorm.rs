@@ -51,6 +51,7 @@ impl Tape {
         assert_eq!(params.value(p.gamma).len(), c, "batch_norm: gamma has the wrong length");
         let m = n * hw;
         let train = mode == Mode::Train;
+        let momentum = self.bn_momentum.unwrap_or(p.momentum);
         let mut y = self.tensor_for_overwrite(&shape);
         let mut xhat = self.buffer_for_overwrite(n * c * hw);
         let mut inv_std = self.buffer_for_overwrite(c);
@@ -69,7 +70,7 @@ impl Tape {
                 }
                 let var = s2 / m as f64;
                 let unbiased = if m > 1 { var * m as f64 / (m - 1) as f64 } else { var };
-                let mom = p.momentum;
+                let mom = momentum;
                 let rm = &mut params.buffer_mut(p.running_mean)[ch];
                 *rm = (1.0 - mom) * *rm + mom * mean as f32;
                 let rv = &mut params.buffer_mut(p.running_var)[ch];
