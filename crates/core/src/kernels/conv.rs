@@ -73,6 +73,12 @@ impl Conv2dParams {
         self.out_channels * self.patch_len()
     }
 
+    /// Depthwise: one group per input channel (any channel multiplier); computed directly by
+    /// [`super::depthwise`], not as `C` one-row GEMMs.
+    pub fn is_depthwise(&self) -> bool {
+        self.groups > 1 && self.groups == self.in_channels
+    }
+
     /// A 1×1, stride-1, unpadded convolution: the input already is its `col` matrix.
     pub fn is_pointwise(&self) -> bool {
         self.kernel == (1, 1) && self.stride == 1 && self.padding == 0

@@ -3,6 +3,7 @@
 
 pub mod activation;
 pub mod conv;
+pub mod depthwise;
 pub mod gemm;
 pub mod pool;
 pub mod softmax;

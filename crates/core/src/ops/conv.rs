@@ -8,6 +8,7 @@
 
 use crate::autograd::{Node, ParamId, ParamStore, Tape, Var};
 use crate::kernels::conv::{col2im_add, im2col, Conv2dParams};
+use crate::kernels::depthwise::{depthwise_backward_input, depthwise_backward_weight, depthwise_forward};
 use crate::kernels::gemm::{gemm, MatRef};
 use alloc::vec::Vec;
 
@@ -43,6 +44,9 @@ impl Tape {
             p.output_size(h, wd).unwrap_or_else(|| panic!("conv2d: kernel {:?} does not fit {h}x{wd}", p.kernel));
         let (k, rows, hw, o, g) = (p.patch_len(), p.col_rows(), oh * ow, p.out_channels, p.groups);
         let og = o / g;
+        if p.is_depthwise() {
+            return self.depthwise_conv2d(params, x, w, b, p, (n, h, wd), (oh, ow));
+        }
         let mut y = self.tensor_for_overwrite(&[n, o, oh, ow]);
         let pointwise = p.is_pointwise();
         let mut col = if pointwise { Vec::new() } else { self.buffer_for_overwrite(rows * hw) };
@@ -80,9 +84,74 @@ impl Tape {
     }
 }
 
+impl Tape {
+    /// The depthwise path of [`Tape::conv2d`]: a direct stencil per plane.
+    fn depthwise_conv2d(
+        &mut self,
+        params: &ParamStore,
+        x: Var,
+        w: ParamId,
+        b: Option<ParamId>,
+        p: Conv2dParams,
+        (n, h, wd): (usize, usize, usize),
+        (oh, ow): (usize, usize),
+    ) -> Var {
+        let (c, o, hw) = (p.in_channels, p.out_channels, oh * ow);
+        let mut y = self.tensor(&[n, o, oh, ow]);
+        if let Some(b) = b {
+            for img in y.data_mut().chunks_exact_mut(o * hw) {
+                for (plane, &bias) in img.chunks_exact_mut(hw).zip(params.value(b)) {
+                    plane.fill(bias);
+                }
+            }
+        }
+        let xv = self.values[x.0].data();
+        for i in 0..n {
+            let yi = &mut y.data_mut()[i * o * hw..(i + 1) * o * hw];
+            depthwise_forward(&xv[i * c * h * wd..(i + 1) * c * h * wd], h, wd, params.value(w), &p, yi);
+        }
+        let node = Conv2dNode { x, w, b, p, in_hw: (h, wd), out_hw: (oh, ow), batch: n };
+        self.push(y, Node::Conv2d(node), true)
+    }
+}
+
 impl Conv2dNode {
+    /// Depthwise backward: direct stencils for `dW` and `dx`.
+    fn backward_depthwise(&self, tape: &mut Tape, dy: &[f32], params: &mut ParamStore) {
+        let p = &self.p;
+        let (h, w) = self.in_hw;
+        let (c, o, hw) = (p.in_channels, p.out_channels, self.out_hw.0 * self.out_hw.1);
+        let need_dx = tape.needs_grad(self.x);
+        if need_dx {
+            tape.grad_mut(self.x);
+        }
+        let (wv, dw) = params.value_and_grad_mut(self.w);
+        let Tape { values, grads, .. } = &mut *tape;
+        let xv = values[self.x.0].data();
+        for i in 0..self.batch {
+            let dyi = &dy[i * o * hw..(i + 1) * o * hw];
+            depthwise_backward_weight(&xv[i * c * h * w..(i + 1) * c * h * w], dyi, h, w, p, dw);
+            if need_dx {
+                depthwise_backward_input(dyi, h, w, wv, p, &mut grads[self.x.0][i * c * h * w..(i + 1) * c * h * w]);
+            }
+        }
+    }
+
     /// Per image and group: `dW += dy·colᵀ`, `db += Σ_hw dy`, `dx += col2im(Wᵀ·dy)`.
     pub(crate) fn backward(&self, tape: &mut Tape, dy: &[f32], params: &mut ParamStore) {
+        if let Some(b) = self.b {
+            let o = self.p.out_channels;
+            let hw = self.out_hw.0 * self.out_hw.1;
+            let db = params.grad_mut(b);
+            for img in dy.chunks_exact(o * hw) {
+                for (gr, plane) in db.iter_mut().zip(img.chunks_exact(hw)) {
+                    *gr += plane.iter().sum::<f32>();
+                }
+            }
+        }
+        if self.p.is_depthwise() {
+            return self.backward_depthwise(tape, dy, params);
+        }
         let p = &self.p;
         let (h, w) = self.in_hw;
         let hw = self.out_hw.0 * self.out_hw.1;
@@ -94,14 +163,6 @@ impl Conv2dNode {
         let mut dcol = if pointwise || !need_dx { Vec::new() } else { tape.buffer_for_overwrite(rows * hw) };
         if need_dx {
             tape.grad_mut(self.x);
-        }
-        if let Some(b) = self.b {
-            let db = params.grad_mut(b);
-            for img in dy.chunks_exact(o * hw) {
-                for (gr, plane) in db.iter_mut().zip(img.chunks_exact(hw)) {
-                    *gr += plane.iter().sum::<f32>();
-                }
-            }
         }
         let (wv, dw) = params.value_and_grad_mut(self.w);
         let Tape { values, grads, gemm: scratch, .. } = &mut *tape;
