@@ -367,4 +367,32 @@ mod tests {
             }
         }
     }
+
+    /// Conv and linear with the ReLU fused into the epilogue (inputs kept off the kink).
+    #[wasm_bindgen_test(unsupported = test)]
+    fn fused_relu_epilogues() {
+        let mut rng = Rng::new(18);
+        let mut ps = ParamStore::new();
+        let p = Conv2dParams::square(2, 3, 3, 1, 1);
+        let w = rand_param(&mut ps, &mut rng, "c.w", &[3, 2, 3, 3]);
+        let b = rand_param(&mut ps, &mut rng, "c.b", &[3]);
+        let dw = rand_param(&mut ps, &mut rng, "d.w", &[4, 1, 3, 3]);
+        let fw = rand_param(&mut ps, &mut rng, "f.w", &[5, 7 * 16]);
+        let fb = rand_param(&mut ps, &mut rng, "f.b", &[5]);
+        let x = rand_tensor(&mut rng, &[2, 2, 4, 4]);
+        let cfg = GradCheck { eps: 2e-3, tol: 3e-2 };
+        check_gradients(
+            &mut ps,
+            &[x],
+            |t, pr, v| {
+                let h = t.conv2d_act(pr, v[0], w, Some(b), p, true);
+                let d = t.conv2d_act(pr, v[0], dw, None, Conv2dParams::square(2, 4, 3, 1, 1).with_groups(2), true);
+                let c = t.concat_channels(&[h, d]);
+                let f = t.flatten(c);
+                t.linear_act(pr, f, fw, Some(fb), true)
+            },
+            cfg,
+        )
+        .unwrap();
+    }
 }

@@ -243,8 +243,8 @@ impl Tape {
             let node = core::mem::replace(&mut self.nodes[i], Node::Leaf);
             match &node {
                 Node::Leaf => {}
-                Node::Linear(n) => n.backward(self, &dy, params),
-                Node::Conv2d(n) => n.backward(self, &dy, params),
+                Node::Linear(n) => n.backward(self, Var(i), &dy, params),
+                Node::Conv2d(n) => n.backward(self, Var(i), &dy, params),
                 Node::Pool(n) => n.backward(self, &dy),
                 Node::Act(n) => n.backward(self, Var(i), &dy),
                 Node::Reshape(n) => n.backward(self, &dy),

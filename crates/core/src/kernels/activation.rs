@@ -67,6 +67,27 @@ impl Activation {
     }
 }
 
+/// `y = max(y, 0)` in place (the fused epilogue of conv/linear).
+pub fn relu_in_place(y: &mut [f32]) {
+    let n4 = y.len() / F32x4::N * F32x4::N;
+    let z = F32x4::zero();
+    for c in y[..n4].chunks_exact_mut(F32x4::N) {
+        F32x4::load_slice(c).max(z).store_slice(c);
+    }
+    for v in &mut y[n4..] {
+        if *v < 0.0 {
+            *v = 0.0;
+        }
+    }
+}
+
+/// `out = dy` where the ReLU output `y` is positive, else 0 (the fused ReLU's backward).
+pub fn relu_mask(y: &[f32], dy: &[f32], out: &mut [f32]) {
+    for ((o, &yv), &d) in out.iter_mut().zip(y).zip(dy) {
+        *o = if yv > 0.0 { d } else { 0.0 };
+    }
+}
+
 /// ReLU on any lane type: `max(x, 0)` four at a time, scalar tail.
 pub fn relu_lanes<V: Lanes>(x: &[f32], y: &mut [f32]) {
     let n4 = x.len() / 4 * 4;

@@ -7,6 +7,7 @@
 //! convolution skips im2col: the input image already is its `col` matrix.
 
 use crate::autograd::{Node, ParamId, ParamStore, Tape, Var};
+use crate::kernels::activation::{relu_in_place, relu_mask};
 use crate::kernels::conv::{col2im_add, im2col, Conv2dParams};
 use crate::kernels::depthwise::{depthwise_backward_input, depthwise_backward_weight, depthwise_forward};
 use crate::kernels::gemm::{gemm, MatRef};
@@ -25,6 +26,8 @@ pub(crate) struct Conv2dNode {
     in_hw: (usize, usize),
     out_hw: (usize, usize),
     batch: usize,
+    /// ReLU fused into the epilogue: the output on the tape is post-activation.
+    relu: bool,
 }
 
 impl Tape {
@@ -34,6 +37,22 @@ impl Tape {
     /// If shapes disagree with `p`, `p` is invalid, or the kernel does not fit the padded input.
     #[track_caller]
     pub fn conv2d(&mut self, params: &ParamStore, x: Var, w: ParamId, b: Option<ParamId>, p: Conv2dParams) -> Var {
+        self.conv2d_act(params, x, w, b, p, false)
+    }
+
+    /// [`Tape::conv2d`] with an optional ReLU fused into the epilogue: each image's output is
+    /// clamped right after its GEMM (bias is already fused: the GEMM accumulates onto it),
+    /// saving a pass over the activations and a tensor on the tape.
+    #[track_caller]
+    pub fn conv2d_act(
+        &mut self,
+        params: &ParamStore,
+        x: Var,
+        w: ParamId,
+        b: Option<ParamId>,
+        p: Conv2dParams,
+        relu: bool,
+    ) -> Var {
         let [n, c, h, wd] = self.value(x).nchw("conv2d");
         if let Err(e) = p.check() {
             panic!("conv2d: {e} ({p:?})");
@@ -45,7 +64,7 @@ impl Tape {
         let (k, rows, hw, o, g) = (p.patch_len(), p.col_rows(), oh * ow, p.out_channels, p.groups);
         let og = o / g;
         if p.is_depthwise() {
-            return self.depthwise_conv2d(params, x, w, b, p, (n, h, wd), (oh, ow));
+            return self.depthwise_conv2d(params, x, w, b, p, (n, h, wd), (oh, ow), relu);
         }
         let mut y = self.tensor_for_overwrite(&[n, o, oh, ow]);
         let pointwise = p.is_pointwise();
@@ -77,9 +96,12 @@ impl Tape {
                 let bm = MatRef::row_major(&col[gi * k * hw..(gi + 1) * k * hw], hw);
                 gemm(og, hw, k, 1.0, a, bm, beta, &mut yi[gi * og * hw..], hw, &mut self.gemm);
             }
+            if relu {
+                relu_in_place(yi);
+            }
         }
         self.recycle(col);
-        let node = Conv2dNode { x, w, b, p, in_hw: (h, wd), out_hw: (oh, ow), batch: n };
+        let node = Conv2dNode { x, w, b, p, in_hw: (h, wd), out_hw: (oh, ow), batch: n, relu };
         self.push(y, Node::Conv2d(node), true)
     }
 }
@@ -95,6 +117,7 @@ impl Tape {
         p: Conv2dParams,
         (n, h, wd): (usize, usize, usize),
         (oh, ow): (usize, usize),
+        relu: bool,
     ) -> Var {
         let (c, o, hw) = (p.in_channels, p.out_channels, oh * ow);
         let mut y = self.tensor(&[n, o, oh, ow]);
@@ -109,8 +132,11 @@ impl Tape {
         for i in 0..n {
             let yi = &mut y.data_mut()[i * o * hw..(i + 1) * o * hw];
             depthwise_forward(&xv[i * c * h * wd..(i + 1) * c * h * wd], h, wd, params.value(w), &p, yi);
+            if relu {
+                relu_in_place(yi);
+            }
         }
-        let node = Conv2dNode { x, w, b, p, in_hw: (h, wd), out_hw: (oh, ow), batch: n };
+        let node = Conv2dNode { x, w, b, p, in_hw: (h, wd), out_hw: (oh, ow), batch: n, relu };
         self.push(y, Node::Conv2d(node), true)
     }
 }
@@ -138,7 +164,20 @@ impl Conv2dNode {
     }
 
     /// Per image and group: `dW += dy·colᵀ`, `db += Σ_hw dy`, `dx += col2im(Wᵀ·dy)`.
-    pub(crate) fn backward(&self, tape: &mut Tape, dy: &[f32], params: &mut ParamStore) {
+    pub(crate) fn backward(&self, tape: &mut Tape, me: Var, dy: &[f32], params: &mut ParamStore) {
+        if self.relu {
+            // The fused ReLU's backward: pass dy where the output is positive.
+            let mut masked = tape.buffer_for_overwrite(dy.len());
+            relu_mask(tape.values[me.0].data(), dy, &mut masked);
+            self.backward_linear_part(tape, &masked, params);
+            tape.recycle(masked);
+        } else {
+            self.backward_linear_part(tape, dy, params);
+        }
+    }
+
+    /// The convolution's own backward, for `dy` with respect to its (pre-activation) output.
+    fn backward_linear_part(&self, tape: &mut Tape, dy: &[f32], params: &mut ParamStore) {
         if let Some(b) = self.b {
             let o = self.p.out_channels;
             let hw = self.out_hw.0 * self.out_hw.1;

@@ -10,6 +10,8 @@ pub(crate) struct LinearNode {
     w: ParamId,
     b: Option<ParamId>,
     dims: (usize, usize, usize), // (batch B, in, out)
+    /// ReLU fused into the epilogue.
+    relu: bool,
 }
 
 impl Tape {
@@ -19,6 +21,13 @@ impl Tape {
     /// If `x` is not `[B, in]` or the parameter shapes disagree.
     #[track_caller]
     pub fn linear(&mut self, params: &ParamStore, x: Var, w: ParamId, b: Option<ParamId>) -> Var {
+        self.linear_act(params, x, w, b, false)
+    }
+
+    /// [`Tape::linear`] with an optional ReLU fused into the epilogue (bias is fused already:
+    /// the GEMM accumulates onto it).
+    #[track_caller]
+    pub fn linear_act(&mut self, params: &ParamStore, x: Var, w: ParamId, b: Option<ParamId>, relu: bool) -> Var {
         let [batch, fan_in] = self.value(x).matrix("linear");
         let ws = &params.entry(w).shape;
         assert!(ws.len() == 2 && ws[1] == fan_in, "linear: weight {ws:?} does not take {fan_in} inputs");
@@ -48,14 +57,28 @@ impl Tape {
             out,
             &mut self.gemm,
         );
+        if relu {
+            crate::kernels::activation::relu_in_place(y.data_mut());
+        }
         // Parameters always need gradients, so the output does too.
-        self.push(y, Node::Linear(LinearNode { x, w, b, dims: (batch, fan_in, out) }), true)
+        self.push(y, Node::Linear(LinearNode { x, w, b, dims: (batch, fan_in, out), relu }), true)
     }
 }
 
 impl LinearNode {
     /// `dW += dyᵀ·x`, `db += Σ_rows dy`, `dx += dy·W`.
-    pub(crate) fn backward(&self, tape: &mut Tape, dy: &[f32], params: &mut ParamStore) {
+    pub(crate) fn backward(&self, tape: &mut Tape, me: Var, dy: &[f32], params: &mut ParamStore) {
+        if self.relu {
+            let mut masked = tape.buffer_for_overwrite(dy.len());
+            crate::kernels::activation::relu_mask(tape.values[me.0].data(), dy, &mut masked);
+            self.backward_linear_part(tape, &masked, params);
+            tape.recycle(masked);
+        } else {
+            self.backward_linear_part(tape, dy, params);
+        }
+    }
+
+    fn backward_linear_part(&self, tape: &mut Tape, dy: &[f32], params: &mut ParamStore) {
         let (batch, fan_in, out) = self.dims;
         if tape.needs_grad(self.x) {
             tape.grad_mut(self.x);

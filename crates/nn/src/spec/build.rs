@@ -143,9 +143,22 @@ impl Builder<'_> {
         name: &str,
     ) -> Result<(Vec<Op>, Shape), SpecError> {
         let mut ops = Vec::with_capacity(layers.len());
+        let mut fused_relu = false;
         for (i, l) in layers.iter().enumerate() {
             let (p, n) = (format!("{path}[{i}]"), format!("{name}.{i}"));
-            let (op, s) = self.layer(l, shape, &p, &n, init_for(layers, i))?;
+            if fused_relu {
+                // This ReLU runs inside the previous conv/linear's epilogue; it keeps its row.
+                fused_relu = false;
+                self.row(&n, "relu", shape, 0, 0);
+                continue;
+            }
+            let (mut op, s) = self.layer(l, shape, &p, &n, init_for(layers, i))?;
+            if matches!(layers.get(i + 1), Some(LayerSpec::Relu)) {
+                if let Op::Conv { relu, .. } | Op::Linear { relu, .. } = &mut op {
+                    *relu = true;
+                    fused_relu = true;
+                }
+            }
             ops.push(op);
             shape = s;
         }
@@ -216,7 +229,7 @@ impl Builder<'_> {
         let bid = bias.then(|| self.params.add_zeros(&format!("{name}.bias"), &[out]));
         let s = Shape::Img(out, oh, ow);
         self.row(name, "conv", s, n_params, p.macs(h, w));
-        Ok((Op::Conv { p, w: wid, b: bid }, s))
+        Ok((Op::Conv { p, w: wid, b: bid, relu: false }, s))
     }
 
     fn bn(&mut self, shape: Shape, path: &str, name: &str, zero_gamma: bool) -> Result<(Op, Shape), SpecError> {
@@ -275,7 +288,7 @@ impl Builder<'_> {
         let w = self.params.add(&format!("{name}.weight"), &[out, fan_in], wv);
         let b = bias.then(|| self.params.add_zeros(&format!("{name}.bias"), &[out]));
         self.row(name, "linear", Shape::Flat(out), n_params, (fan_in * out) as u64);
-        Ok((Op::Linear { w, b }, Shape::Flat(out)))
+        Ok((Op::Linear { w, b, relu: false }, Shape::Flat(out)))
     }
 
     fn act(&mut self, shape: Shape, name: &str, a: Activation, kind: &'static str) -> (Op, Shape) {

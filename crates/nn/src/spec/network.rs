@@ -8,10 +8,12 @@ use depthlab_core::{Conv2dParams, Mode, ParamId, ParamStore, Pool2dParams, Rng, 
 /// One built op.
 #[derive(Clone, Debug)]
 pub(crate) enum Op {
+    /// `relu`: a ReLU that followed in the spec, fused into the epilogue.
     Conv {
         p: Conv2dParams,
         w: ParamId,
         b: Option<ParamId>,
+        relu: bool,
     },
     Bn(BatchNormParams),
     Act(Activation),
@@ -22,6 +24,7 @@ pub(crate) enum Op {
     Linear {
         w: ParamId,
         b: Option<ParamId>,
+        relu: bool,
     },
     Dropout(f32),
     /// `post(body(x) + shortcut(x))`.
@@ -108,16 +111,16 @@ impl Network {
 fn run(ops: &[Op], t: &mut Tape, p: &mut ParamStore, mut x: Var, mode: Mode, rng: &mut Rng, aux: &mut AuxSink) -> Var {
     for op in ops {
         x = match op {
-            Op::Conv { p: cp, w, b } => t.conv2d(p, x, *w, *b, *cp),
+            Op::Conv { p: cp, w, b, relu } => t.conv2d_act(p, x, *w, *b, *cp, *relu),
             Op::Bn(bp) => t.batch_norm(p, x, *bp, mode),
             Op::Act(a) => t.activation(x, *a),
             Op::MaxPool(pp) => t.max_pool2d(x, *pp),
             Op::AvgPool(pp) => t.avg_pool2d(x, *pp),
             Op::Gap => t.global_avg_pool(x),
             Op::Flatten => t.flatten(x),
-            Op::Linear { w, b } => {
+            Op::Linear { w, b, relu } => {
                 let x = if t.value(x).shape().len() == 2 { x } else { t.flatten(x) };
-                t.linear(p, x, *w, *b)
+                t.linear_act(p, x, *w, *b, *relu)
             }
             Op::Dropout(prob) => t.dropout(x, *prob, rng, mode),
             Op::Residual { body, shortcut, post } => {
