@@ -108,6 +108,7 @@ pub fn build(spec: &ModelSpec, params: &mut ParamStore, rng: &mut Rng) -> Result
         ));
     }
     let seed = b.rng.next_u32() as u64;
+    let ops = super::network::fuse_relu(ops);
     Ok((Network { ops, input: spec.input, rng: Rng::with_stream(seed, 0xd20) }, b.rows))
 }
 
@@ -143,22 +144,9 @@ impl Builder<'_> {
         name: &str,
     ) -> Result<(Vec<Op>, Shape), SpecError> {
         let mut ops = Vec::with_capacity(layers.len());
-        let mut fused_relu = false;
         for (i, l) in layers.iter().enumerate() {
             let (p, n) = (format!("{path}[{i}]"), format!("{name}.{i}"));
-            if fused_relu {
-                // This ReLU runs inside the previous conv/linear's epilogue; it keeps its row.
-                fused_relu = false;
-                self.row(&n, "relu", shape, 0, 0);
-                continue;
-            }
-            let (mut op, s) = self.layer(l, shape, &p, &n, init_for(layers, i))?;
-            if matches!(layers.get(i + 1), Some(LayerSpec::Relu)) {
-                if let Op::Conv { relu, .. } | Op::Linear { relu, .. } = &mut op {
-                    *relu = true;
-                    fused_relu = true;
-                }
-            }
+            let (op, s) = self.layer(l, shape, &p, &n, init_for(layers, i))?;
             ops.push(op);
             shape = s;
         }
@@ -242,7 +230,8 @@ impl Builder<'_> {
         let running_mean = self.params.add_buffer(&format!("{name}.running_mean"), &[c], vec![0.0; c]);
         let running_var = self.params.add_buffer(&format!("{name}.running_var"), &[c], vec![1.0; c]);
         self.row(name, "batch_norm", shape, 2 * c as u64, 0);
-        Ok((Op::Bn(BatchNormParams { gamma, beta, running_mean, running_var, momentum: 0.1, eps: 1e-5 }), shape))
+        let p = BatchNormParams { gamma, beta, running_mean, running_var, momentum: 0.1, eps: 1e-5 };
+        Ok((Op::Bn { p, relu: false }, shape))
     }
 
     fn pool(

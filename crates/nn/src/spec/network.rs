@@ -15,7 +15,11 @@ pub(crate) enum Op {
         b: Option<ParamId>,
         relu: bool,
     },
-    Bn(BatchNormParams),
+    /// `relu`: a ReLU that followed, fused into the normalising pass.
+    Bn {
+        p: BatchNormParams,
+        relu: bool,
+    },
     Act(Activation),
     MaxPool(Pool2dParams),
     AvgPool(Pool2dParams),
@@ -112,7 +116,7 @@ fn run(ops: &[Op], t: &mut Tape, p: &mut ParamStore, mut x: Var, mode: Mode, rng
     for op in ops {
         x = match op {
             Op::Conv { p: cp, w, b, relu } => t.conv2d_act(p, x, *w, *b, *cp, *relu),
-            Op::Bn(bp) => t.batch_norm(p, x, *bp, mode),
+            Op::Bn { p: bp, relu } => t.batch_norm_act(p, x, *bp, mode, *relu),
             Op::Act(a) => t.activation(x, *a),
             Op::MaxPool(pp) => t.max_pool2d(x, *pp),
             Op::AvgPool(pp) => t.avg_pool2d(x, *pp),
@@ -163,4 +167,39 @@ fn run(ops: &[Op], t: &mut Tape, p: &mut ParamStore, mut x: Var, mode: Mode, rng
         };
     }
     x
+}
+
+/// Peephole pass over a built op tree: a ReLU right after a conv, linear or batch norm is
+/// fused into that op's epilogue (one pass over the data and one tensor fewer per step).
+pub(crate) fn fuse_relu(ops: Vec<Op>) -> Vec<Op> {
+    let mut out: Vec<Op> = Vec::with_capacity(ops.len());
+    for op in ops {
+        let op = match op {
+            Op::Residual { body, shortcut, post } => {
+                let shortcut = match shortcut {
+                    Shortcut::Proj(p) => Shortcut::Proj(fuse_relu(p)),
+                    s => s,
+                };
+                Op::Residual { body: fuse_relu(body), shortcut, post: fuse_relu(post) }
+            }
+            Op::Highway { h, gate } => Op::Highway { h: fuse_relu(h), gate: fuse_relu(gate) },
+            Op::Branches(bs) => Op::Branches(bs.into_iter().map(fuse_relu).collect()),
+            Op::Aux(h) => Op::Aux(fuse_relu(h)),
+            Op::Act(Activation::Relu) => {
+                if let Some(
+                    Op::Conv { relu: r @ false, .. }
+                    | Op::Linear { relu: r @ false, .. }
+                    | Op::Bn { relu: r @ false, .. },
+                ) = out.last_mut()
+                {
+                    *r = true;
+                    continue;
+                }
+                Op::Act(Activation::Relu)
+            }
+            other => other,
+        };
+        out.push(op);
+    }
+    out
 }
