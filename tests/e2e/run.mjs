@@ -167,6 +167,17 @@ await test('switching between 20-layer models 10 times does not grow the trainer
   await page.close();
 });
 
+await test('ResNet-8 (batch norm, option-A shortcuts) trains one epoch in the page: ≥ 90% test accuracy', async () => {
+  const page = await openPage('?model=resnet&depth=8&epochs=1');
+  await page.click('#start');
+  await waitDone(page, 300_000);
+  const r = await page.evaluate(() => ({ acc: window.depthlab.testAccuracy, m: window.depthlab.lastMetrics, errors: window.depthlab.errors, name: window.depthlab.modelName }));
+  assert(r.errors.length === 0, r.errors.join(' | '));
+  console.log(`     ${r.name}: test accuracy ${(r.acc[0] * 100).toFixed(2)}% after one epoch; ${Math.round(r.m.samplesPerSec)} samples/s`);
+  assert(r.acc[0] >= 0.9, `test accuracy ${r.acc[0]}`);
+  await page.close();
+});
+
 if (process.env.DEPTHLAB_QUICK !== '1') {
   await test('LeNet-5, default settings, 10 epochs: ≥ 97% test accuracy, wasm memory flat over the last 1,100 steps', async () => {
     const page = await openPage();
