@@ -5,6 +5,7 @@ import { fromQuery, toQuery, trainerConfig, modelConfig, MODELS, DEPTHS } from '
 import { TrainingCharts } from './views/charts.js';
 import { BatchGrid } from './views/grid.js';
 import { DrawPad } from './views/draw.js';
+import { GradientView } from './views/grads.js';
 
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
 
@@ -98,6 +99,7 @@ writeControls();
 // ---------- views ----------
 const charts = new TrainingCharts($('lossChart'), $('accChart'));
 const grid = new BatchGrid($('batchGrid'));
+const grads = new GradientView($('gradChart'));
 let predictId = 0;
 const pad = new DrawPad($('pad'), $('probs'), (image) => trainerWorker.postMessage({ type: 'predict', id: ++predictId, image }, [image.buffer]));
 $('clearPad').addEventListener('click', () => pad.clear());
@@ -131,6 +133,8 @@ trainerWorker.onmessage = (/** @type {MessageEvent} */ ev) => {
       app.seed = m.seed;
       app.memoryBytes = m.memoryBytes;
       app.modelName = m.modelName;
+      app.probeNames = m.probeNames;
+      grads.reset(m.probeNames);
       $('params').textContent = m.params.toLocaleString();
       $('epochText').textContent = `0 / ${settings.epochs}`;
       $('rate').textContent = '…';
@@ -146,6 +150,10 @@ trainerWorker.onmessage = (/** @type {MessageEvent} */ ev) => {
       $('rate').textContent = Math.round(m.samplesPerSec).toLocaleString();
       $('wait').textContent = `${(m.waitFraction * 100).toFixed(1)}%`;
       if (m.preview) grid.update(m.preview);
+      if (m.gradNorms) {
+        app.gradNorms = Array.from(m.gradNorms);
+        grads.update(m.gradNorms);
+      }
       break;
     }
     case 'epoch':
@@ -256,6 +264,7 @@ $('reset').addEventListener('click', () => {
   trainerWorker.postMessage({ type: 'reset' });
   charts.reset();
   grid.reset();
+  grads.reset();
   pad.showProbs(null);
   app.losses = [];
   app.testAccuracy = [];

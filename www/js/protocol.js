@@ -8,8 +8,8 @@
  * augment → main:  ready · dataset {source, train, test} · dataset-error {message}
  * main → trainer:  init {module, port} · start {config} · pause · resume · reset
  *                  · predict {id, image}
- * trainer → main:  ready {simd} · started {seed, params, batchesPerEpoch}
- *                  · metrics {steps, losses, accs, …} (≤ 10 Hz) · epoch {epoch, testAccuracy,
+ * trainer → main:  ready {simd} · started {seed, params, modelName, probeNames, batchesPerEpoch}
+ *                  · metrics {steps, losses, accs, gradNorms, …} (≤ 10 Hz) · epoch {epoch, testAccuracy,
  *                  testLoss} · done · prediction {id, probs} · error {message}
  * trainer → augment (port): run {runId, seed, batchSize, augment} · need {runId, count}
  *                  · recycle {images, labels}

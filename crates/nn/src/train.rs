@@ -86,6 +86,11 @@ pub struct Trainer {
     steps: u64,
 }
 
+/// Conv (rank 4) and linear (rank 2) weights; biases and batch-norm scales are not probed.
+fn is_probed(name: &str, shape: &[usize]) -> bool {
+    name.ends_with(".weight") && shape.len() >= 2
+}
+
 fn check_batch(images: &[f32], labels: &[u8]) -> Result<(), BatchError> {
     if labels.is_empty() {
         return Err(BatchError::Empty);
@@ -147,6 +152,24 @@ impl Trainer {
     pub fn params(&self) -> &ParamStore {
         &self.params
     }
+    /// Names of the weight tensors [`Trainer::grad_norms`] reports, input side first: every
+    /// convolution and linear layer's `.weight` (what vanishing gradients show up in).
+    pub fn probe_names(&self) -> Vec<alloc::string::String> {
+        self.params.entries().iter().filter(|e| is_probed(&e.name, &e.shape)).map(|e| e.name.clone()).collect()
+    }
+
+    /// L2 norm of each probed weight's gradient from the last training step (order of
+    /// [`Trainer::probe_names`]), written into `out` (resized; reuse it to avoid allocating).
+    pub fn grad_norms(&self, out: &mut Vec<f32>) {
+        out.clear();
+        for (i, e) in self.params.entries().iter().enumerate() {
+            if is_probed(&e.name, &e.shape) {
+                let g = self.params.grad(depthlab_core::ParamId::from_index(i));
+                out.push(libm::sqrtf(g.iter().map(|v| v * v).sum::<f32>()));
+            }
+        }
+    }
+
     /// Sets the learning rate for the following steps (schedules).
     pub fn set_learning_rate(&mut self, lr: f32) {
         self.opt.set_lr(lr);
@@ -287,5 +310,23 @@ mod tests {
         let mut bad = x.clone();
         bad[3] = f32::INFINITY;
         assert_eq!(t.calibrate_batch_norm(&bad), Err(BatchError::NonFinite { index: 3 }));
+    }
+
+    /// The probe lists every conv and linear weight, input side first, with finite non-zero
+    /// gradient norms after a step.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn gradient_probe_covers_every_weight_layer() {
+        let mut t = Trainer::new(TrainConfig::default(), 2).unwrap();
+        let names = t.probe_names();
+        assert_eq!(
+            names,
+            ["layers.0.weight", "layers.3.weight", "layers.7.weight", "layers.9.weight", "layers.11.weight"]
+        );
+        let x: Vec<f32> = (0..8 * 784).map(|i| ((i * 13) % 101) as f32 / 101.0).collect();
+        t.train_step(&x, &[0, 1, 2, 3, 4, 5, 6, 7]).unwrap();
+        let mut norms = Vec::new();
+        t.grad_norms(&mut norms);
+        assert_eq!(norms.len(), names.len());
+        assert!(norms.iter().all(|n| n.is_finite() && *n > 0.0), "{norms:?}");
     }
 }

@@ -261,6 +261,20 @@ impl Trainer {
         self.inner.predict(image).map(|p| p.to_vec()).map_err(|e| JsError::new(&e.to_string()))
     }
 
+    /// Names of the probed weights (conv and linear), input side first.
+    #[wasm_bindgen(js_name = probeNames)]
+    pub fn probe_names(&self) -> Vec<String> {
+        self.inner.probe_names()
+    }
+
+    /// Gradient L2 norm of each probed weight after the last step (order of `probeNames`).
+    #[wasm_bindgen(js_name = gradNorms)]
+    pub fn grad_norms(&self) -> Vec<f32> {
+        let mut v = Vec::new();
+        self.inner.grad_norms(&mut v);
+        v
+    }
+
     /// All parameters, flat (one `Float32Array`).
     pub fn parameters(&self) -> Vec<f32> {
         self.inner.params().values().to_vec()

@@ -37,7 +37,7 @@ function onPortMessage(/** @type {MessageEvent} */ ev) {
       run.testImages = m.testImages;
       run.testLabels = m.testLabels;
       run.calibImages = m.calibImages;
-      self.postMessage({ type: 'started', seed: run.seed, params: trainer?.paramCount, modelName: trainer?.modelName, batchesPerEpoch: m.batchesPerEpoch, trainCount: m.trainCount, testCount: m.testLabels.length, memoryBytes: memoryBytes() });
+      self.postMessage({ type: 'started', seed: run.seed, params: trainer?.paramCount, modelName: trainer?.modelName, probeNames: trainer?.probeNames(), batchesPerEpoch: m.batchesPerEpoch, trainCount: m.trainCount, testCount: m.testLabels.length, memoryBytes: memoryBytes() });
       port?.postMessage({ type: 'need', runId, count: PREFETCH });
       loop();
       return;
@@ -68,6 +68,7 @@ function flushMetrics(now) {
     waitFraction: busy > 0 ? run.waitTime / busy : 0,
     elapsed, batchesReceived: run.batchesReceived, producedByAugmenter: run.producedByAugmenter, memoryBytes: memoryBytes(),
     preview: p.preview,
+    gradNorms: trainer?.gradNorms(),
   }, p.preview ? [p.preview.buffer] : []);
   run.pending = { steps: [], losses: [], accs: [], preview: null };
   run.lastFlush = now;

@@ -8,6 +8,13 @@ use alloc::vec::Vec;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ParamId(pub(crate) usize);
 
+impl ParamId {
+    /// The handle of the `i`-th entry of [`ParamStore::entries`].
+    pub fn from_index(i: usize) -> Self {
+        ParamId(i)
+    }
+}
+
 /// Name, shape and location of one parameter tensor.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParamEntry {
