@@ -180,18 +180,32 @@ pub fn gemm_with<V: Lanes>(
             let kc = KC.min(k - pc);
             // After the first k-block, C already holds the partial sum: accumulate.
             let beta_blk = if pc == 0 { beta } else { 1.0 };
-            pack_b(&b, pc, kc, jc, nc, nr_w, pb);
+            // With at most two row panels, each B panel is read at most twice: streaming it
+            // straight from a row-major B beats copying it into a packed buffer first.
+            let direct = b.cs == 1 && m <= 2 * MR;
+            if !direct {
+                pack_b(&b, pc, kc, jc, nc, nr_w, pb);
+            }
             for ic in (0..m).step_by(MC) {
                 let mc = MC.min(m - ic);
                 pack_a(&a, ic, mc, pc, kc, pa);
                 for jr in (0..nc).step_by(nr_w) {
                     let nr = nr_w.min(nc - jr);
-                    let bp = &pb[jr * kc..(jr + nr_w) * kc];
+                    let (bp, ldb) = if !direct {
+                        (&pb[jr * kc..(jr + nr_w) * kc], nr_w)
+                    } else if nr == nr_w {
+                        let start = pc * b.rs + jc + jr;
+                        (&b.data[start..start + (kc - 1) * b.rs + nr_w], b.rs)
+                    } else {
+                        // The ragged last tile: pack just it (zero-padded to the tile width).
+                        pack_b(&b, pc, kc, jc + jr, nr, nr_w, pb);
+                        (&pb[..kc * nr_w], nr_w)
+                    };
                     for ir in (0..mc).step_by(MR) {
                         let mr = MR.min(mc - ir);
                         let ap = &pa[ir * kc..(ir + MR) * kc];
                         let c0 = (ic + ir) * ldc + jc + jr;
-                        micro_kernel::<V>(kc, alpha, ap, bp, beta_blk, &mut c[c0..], ldc, mr, nr);
+                        micro_kernel::<V>(kc, alpha, ap, bp, ldb, beta_blk, &mut c[c0..], ldc, mr, nr);
                     }
                 }
             }
@@ -277,13 +291,16 @@ fn pack_a(a: &MatRef, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut [f32
     }
 }
 
-/// One `MR × 2·V::N` tile: `C[0..mr, 0..nr] = alpha * Ap·Bp + beta * C` over depth `kc`.
+/// One `MR × 2·V::N` tile: `C[0..mr, 0..nr] = alpha * Ap·Bp + beta * C` over depth `kc`; row
+/// `p` of the B tile starts at `bp[p·ldb]` (`ldb` = tile width when packed, B's row stride
+/// when read in place).
 #[inline(always)]
 fn micro_kernel<V: Lanes>(
     kc: usize,
     alpha: f32,
     ap: &[f32],
     bp: &[f32],
+    ldb: usize,
     beta: f32,
     c: &mut [f32],
     ldc: usize,
@@ -291,12 +308,13 @@ fn micro_kernel<V: Lanes>(
     nr: usize,
 ) {
     let (w, nr_w) = (V::N, 2 * V::N);
-    assert!(ap.len() >= kc * MR && bp.len() >= kc * nr_w && nr_w <= NR_MAX);
+    assert!(ap.len() >= kc * MR && bp.len() >= (kc - 1) * ldb + nr_w && ldb >= nr_w && nr_w <= NR_MAX);
     let mut acc = [[V::zero(); 2]; MR];
     let (a, b) = (ap.as_ptr(), bp.as_ptr());
     for p in 0..kc {
-        // SAFETY: p < kc and the asserts above give kc·nr_w readable b and kc·MR readable a.
-        let (b0, b1) = unsafe { (V::load(b.add(p * nr_w)), V::load(b.add(p * nr_w + w))) };
+        // SAFETY: p < kc, so p·ldb + nr_w ≤ (kc−1)·ldb + nr_w ≤ bp.len(), and kc·MR ≤ ap.len()
+        // (asserted above).
+        let (b0, b1) = unsafe { (V::load(b.add(p * ldb)), V::load(b.add(p * ldb + w))) };
         for (i, row) in acc.iter_mut().enumerate() {
             // SAFETY: p * MR + i < kc * MR (checked above).
             let ai = V::splat(unsafe { *a.add(p * MR + i) });
