@@ -75,6 +75,15 @@ await test('LeNet-5, default settings, 1 epoch: ≥ 90% test accuracy from augme
   const worst = Math.max(0, ...during.map((t) => t.duration));
   console.log(`     main-thread tasks over 50 ms while training: ${during.length} (longest ${worst} ms)`);
   assert(worst < 200, `the main thread froze for ${worst} ms while training`);
+  // Draw a "1" on the pad: the trained model answers with ten probabilities.
+  const box = await page.locator('#pad').boundingBox();
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.8, { steps: 12 });
+  await page.mouse.up();
+  await page.waitForFunction(() => document.querySelectorAll('#probs .bar').length === 10, null, { timeout: 10_000 });
+  const best = await page.textContent('#probs .bar.best span');
+  console.log(`     drawn vertical stroke read as ${best}`);
   await page.screenshot({ path: join(root, 'tests/e2e/artifacts/one-epoch.png'), fullPage: true }).catch(() => {});
   await page.close();
 });
