@@ -147,6 +147,25 @@ await test('malformed IDX files while training: each gets its own message, the r
   await page.close();
 });
 
+await test('weights export as safetensors and load back; a wrong file is refused without stopping', async () => {
+  const page = await openPage('?epochs=1');
+  await page.click('#start');
+  await waitDone(page);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
+  const path = await download.path();
+  const { readFileSync } = await import('node:fs');
+  const bytes = readFileSync(path);
+  const headerLen = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + headerLen).toString());
+  assert(header['layers.0.weight']?.shape.join() === '6,1,5,5' && header['layers.0.weight'].dtype === 'F32', JSON.stringify(header['layers.0.weight']));
+  await page.setInputFiles('#files', [{ name: 'lenet.safetensors', mimeType: 'application/octet-stream', buffer: bytes }]);
+  await page.waitForFunction(() => /Loaded weights/.test(document.getElementById('banner').textContent), null, { timeout: 10_000 });
+  await page.setInputFiles('#files', [{ name: 'broken.safetensors', mimeType: 'application/octet-stream', buffer: bytes.subarray(0, 100) }]);
+  await page.waitForFunction(() => /Could not load the weights: broken.safetensors: not a valid safetensors file/.test(document.getElementById('banner').textContent), null, { timeout: 10_000 });
+  console.log(`     exported ${bytes.length} bytes (${Object.keys(header).filter((k) => k !== '__metadata__').length} tensors), loaded back; truncated file refused`);
+  await page.close();
+});
+
 await test('a bad URL parameter gives a clear message and the default', async () => {
   const page = await openPage('?lr=banana&act=swish&bs=64');
   const r = await page.evaluate(() => ({ errors: window.depthlab.errors, s: window.depthlab.settings }));

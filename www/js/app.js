@@ -111,6 +111,7 @@ function setPhase(/** @type {string} */ phase) {
   $('pause').disabled = !(phase === 'running' || phase === 'paused');
   $('pause').textContent = phase === 'paused' ? 'Resume' : 'Pause';
   $('reset').disabled = phase === 'loading' || phase === 'idle';
+  $('export').disabled = !(phase === 'running' || phase === 'paused' || phase === 'done');
   document.body.dataset.phase = phase;
 }
 
@@ -173,6 +174,19 @@ trainerWorker.onmessage = (/** @type {MessageEvent} */ ev) => {
       break;
     case 'description':
       if (m.id === describeId) showDescription(m);
+      break;
+    case 'weights': {
+      const url = URL.createObjectURL(new Blob([m.bytes], { type: 'application/octet-stream' }));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = `${m.modelName.replace(/[^A-Za-z0-9-]+/g, '_')}.safetensors`;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      break;
+    }
+    case 'import-result':
+      if (m.ok) showInfo(m.message);
+      else showError(`Could not load the weights: ${m.message}`);
       break;
     case 'error':
       showError(m.message);
@@ -275,9 +289,13 @@ $('reset').addEventListener('click', () => {
 
 // ---------- your own files ----------
 async function loadFiles(/** @type {FileList | File[]} */ list) {
-  const files = await Promise.all(Array.from(list).map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
-  augmentWorker.postMessage({ type: 'load-files', files }, files.map((f) => f.bytes.buffer));
+  const all = await Promise.all(Array.from(list).map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+  // Weights go to the trainer; everything else is data for the augmentation worker.
+  for (const w of all.filter((f) => f.name.endsWith('.safetensors'))) trainerWorker.postMessage({ type: 'import', ...w }, [w.bytes.buffer]);
+  const files = all.filter((f) => !f.name.endsWith('.safetensors'));
+  if (files.length) augmentWorker.postMessage({ type: 'load-files', files }, files.map((f) => f.bytes.buffer));
 }
+$('export').addEventListener('click', () => trainerWorker.postMessage({ type: 'export' }));
 const drop = $('drop');
 drop.addEventListener('dragover', (/** @type {DragEvent} */ e) => { e.preventDefault(); drop.classList.add('over'); });
 drop.addEventListener('dragleave', () => drop.classList.remove('over'));

@@ -7,10 +7,11 @@
  *                  · set-augment {augment}
  * augment → main:  ready · dataset {source, train, test} · dataset-error {message}
  * main → trainer:  init {module, port} · start {config} · pause · resume · reset
- *                  · predict {id, image}
+ *                  · predict {id, image} · describe {id, model} · export · import {name, bytes}
  * trainer → main:  ready {simd} · started {seed, params, modelName, probeNames, batchesPerEpoch}
  *                  · metrics {steps, losses, accs, gradNorms, …} (≤ 10 Hz) · epoch {epoch, testAccuracy,
- *                  testLoss} · done · prediction {id, probs} · error {message}
+ *                  testLoss} · done · prediction {id, probs} · description {id, model | error}
+ *                  · weights {bytes, modelName} · import-result {ok, message} · error {message}
  * trainer → augment (port): run {runId, seed, batchSize, augment} · need {runId, count}
  *                  · recycle {images, labels}
  * augment → trainer (port): run-ready {runId, batchesPerEpoch, trainCount, testImages,

@@ -182,6 +182,12 @@ pub struct TrainArgs {
     /// Write per-step metrics here (`.csv`, or JSON lines for any other extension).
     #[arg(long)]
     pub metrics: Option<PathBuf>,
+    /// Save the trained weights here (safetensors, PyTorch-style names).
+    #[arg(long)]
+    pub save: Option<PathBuf>,
+    /// Start from these weights (a safetensors file saved from the same model).
+    #[arg(long)]
+    pub load: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

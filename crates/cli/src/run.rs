@@ -74,6 +74,10 @@ fn calibration_set(train: &Dataset) -> Vec<f32> {
 pub fn train(a: TrainArgs) -> Result<(), String> {
     let (train, test) = data::load(a.optim.data.as_deref())?;
     let mut trainer = trainer_for(&a.model, &a.optim)?;
+    if let Some(p) = &a.load {
+        let bytes = std::fs::read(p).map_err(|e| format!("cannot read weights {}: {e}", p.display()))?;
+        trainer.load_checkpoint(&bytes).map_err(|e| format!("{}: {e}", p.display()))?;
+    }
     let mut metrics = match &a.metrics {
         Some(p) => Some(Metrics::create(p)?),
         None => None,
@@ -122,6 +126,11 @@ pub fn train(a: TrainArgs) -> Result<(), String> {
         }
     }
     b.finish_and_clear();
+    if let Some(p) = &a.save {
+        let bytes = trainer.save_checkpoint().map_err(|e| e.to_string())?;
+        std::fs::write(p, bytes).map_err(|e| format!("cannot write weights to {}: {e}", p.display()))?;
+        println!("weights saved to {}", p.display());
+    }
     Ok(())
 }
 

@@ -8,6 +8,7 @@
 //! - [`data`]: the IDX reader (raw or gzip), the in-memory dataset, the seeded batcher.
 //! - [`augment`]: seeded random affine (bilinear) and Gaussian noise, pure functions.
 //! - [`train`]: [`train::Trainer`], built from a serde [`config::TrainConfig`].
+//! - [`checkpoint`]: safetensors save/load with PyTorch-style names.
 #![no_std]
 
 extern crate alloc;
@@ -15,6 +16,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod augment;
+pub mod checkpoint;
 pub mod config;
 pub mod data;
 pub mod init;

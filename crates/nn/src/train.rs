@@ -170,6 +170,30 @@ impl Trainer {
         }
     }
 
+    /// All parameters and batch-norm statistics as a safetensors file.
+    pub fn save_checkpoint(&self) -> Result<Vec<u8>, crate::checkpoint::CheckpointError> {
+        crate::checkpoint::save(&self.params)
+    }
+
+    /// Loads a safetensors checkpoint saved from the same model; on any error the model is
+    /// unchanged. The optimizer state is kept (training continues from the loaded weights).
+    pub fn load_checkpoint(&mut self, bytes: &[u8]) -> Result<(), crate::checkpoint::CheckpointError> {
+        crate::checkpoint::load(&mut self.params, bytes)
+    }
+
+    /// Replaces the parameter store by one with the same layout (tests, tools).
+    pub fn set_params(&mut self, params: ParamStore) -> Result<(), ConfigError> {
+        let same = params.entries() == self.params.entries() && params.buffer_entries() == self.params.buffer_entries();
+        if !same {
+            return Err(ConfigError {
+                field: "params".into(),
+                reason: "the parameter layout differs from this model's".into(),
+            });
+        }
+        self.params = params;
+        Ok(())
+    }
+
     /// Sets the learning rate for the following steps (schedules).
     pub fn set_learning_rate(&mut self, lr: f32) {
         self.opt.set_lr(lr);

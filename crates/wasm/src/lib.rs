@@ -275,6 +275,18 @@ impl Trainer {
         v
     }
 
+    /// Every parameter and batch-norm statistic as a safetensors file (PyTorch-style names).
+    #[wasm_bindgen(js_name = exportWeights)]
+    pub fn export_weights(&self) -> Result<Vec<u8>, JsError> {
+        self.inner.save_checkpoint().map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    /// Loads weights exported from the same model; throws (model unchanged) otherwise.
+    #[wasm_bindgen(js_name = importWeights)]
+    pub fn import_weights(&mut self, bytes: &[u8]) -> Result<(), JsError> {
+        self.inner.load_checkpoint(bytes).map_err(|e| JsError::new(&e.to_string()))
+    }
+
     /// All parameters, flat (one `Float32Array`).
     pub fn parameters(&self) -> Vec<f32> {
         self.inner.params().values().to_vec()

@@ -197,6 +197,28 @@ self.onmessage = async (/** @type {MessageEvent} */ ev) => {
         reset();
         self.postMessage({ type: 'reset-done', memoryBytes: memoryBytes() });
         return;
+      case 'export': {
+        if (!trainer) {
+          self.postMessage({ type: 'error', message: 'there are no weights to export yet: start a run first' });
+          return;
+        }
+        const bytes = trainer.exportWeights();
+        self.postMessage({ type: 'weights', bytes, modelName: trainer.modelName }, [bytes.buffer]);
+        return;
+      }
+      case 'import': {
+        if (!trainer) {
+          self.postMessage({ type: 'import-result', ok: false, message: `${m.name}: start (or pause) a run of the model these weights belong to, then drop them again` });
+          return;
+        }
+        try {
+          trainer.importWeights(m.bytes);
+          self.postMessage({ type: 'import-result', ok: true, message: `Loaded weights from ${m.name} into ${trainer.modelName}.` });
+        } catch (e) {
+          self.postMessage({ type: 'import-result', ok: false, message: `${m.name}: ${/** @type {any} */ (e).message ?? e}` });
+        }
+        return;
+      }
       case 'describe': {
         try {
           self.postMessage({ type: 'description', id: m.id, model: describeModel(m.model) });

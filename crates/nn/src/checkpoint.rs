@@ -1,0 +1,187 @@
+//! Checkpoints in the safetensors format: every parameter and batch-norm buffer as an F32
+//! tensor under its PyTorch-style name (`layers.3.conv1.weight`, `layers.1.running_mean`), so
+//! `safetensors.torch.load_file` reads them. Loading checks every name, dtype and shape against
+//! the model and changes nothing unless the whole file fits.
+
+use alloc::borrow::Cow;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+use depthlab_core::ParamStore;
+use safetensors::tensor::{Dtype, SafeTensors, View};
+
+/// Why a checkpoint could not be written or read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CheckpointError {
+    /// Not a readable safetensors file.
+    Format(String),
+    /// The model has a tensor the file lacks.
+    Missing(String),
+    /// A tensor whose shape differs from the model's.
+    Shape {
+        /// Tensor name.
+        name: String,
+        /// Shape in the file.
+        found: Vec<usize>,
+        /// Shape the model needs.
+        expected: Vec<usize>,
+    },
+    /// A tensor stored as something other than F32.
+    Dtype {
+        /// Tensor name.
+        name: String,
+        /// Its dtype.
+        found: String,
+    },
+}
+
+impl fmt::Display for CheckpointError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CheckpointError::Format(e) => write!(f, "not a valid safetensors file ({e})"),
+            CheckpointError::Missing(n) => write!(
+                f,
+                "the file has no tensor \"{n}\"; was it saved from this model (same preset, depth and options)?"
+            ),
+            CheckpointError::Shape { name, found, expected } => {
+                write!(f, "tensor \"{name}\" has shape {found:?} but this model needs {expected:?}; pick the model the weights were trained with")
+            }
+            CheckpointError::Dtype { name, found } => {
+                write!(f, "tensor \"{name}\" is {found}; only F32 weights are supported")
+            }
+        }
+    }
+}
+
+impl core::error::Error for CheckpointError {}
+
+struct F32View<'a> {
+    shape: &'a [usize],
+    data: &'a [f32],
+}
+
+impl View for F32View<'_> {
+    fn dtype(&self) -> Dtype {
+        Dtype::F32
+    }
+    fn shape(&self) -> &[usize] {
+        self.shape
+    }
+    fn data(&self) -> Cow<'_, [u8]> {
+        Cow::Owned(self.data.iter().flat_map(|v| v.to_le_bytes()).collect())
+    }
+    fn data_len(&self) -> usize {
+        self.data.len() * 4
+    }
+}
+
+/// Serialises every parameter and buffer of `params`.
+pub fn save(params: &ParamStore) -> Result<Vec<u8>, CheckpointError> {
+    let mut views: Vec<(String, F32View)> = Vec::new();
+    for e in params.entries() {
+        views.push((e.name.clone(), F32View { shape: &e.shape, data: &params.values()[e.offset..e.offset + e.len] }));
+    }
+    for e in params.buffer_entries() {
+        views.push((e.name.clone(), F32View { shape: &e.shape, data: &params.buffers()[e.offset..e.offset + e.len] }));
+    }
+    safetensors::serialize(views, None).map_err(|e| CheckpointError::Format(format!("{e:?}")))
+}
+
+/// Loads `bytes` into `params`: all or nothing.
+pub fn load(params: &mut ParamStore, bytes: &[u8]) -> Result<(), CheckpointError> {
+    let st = SafeTensors::deserialize(bytes).map_err(|e| CheckpointError::Format(format!("{e:?}")))?;
+    // Validate everything first, so a bad file leaves the model untouched.
+    let mut plan: Vec<(bool, usize, safetensors::tensor::TensorView<'_>)> = Vec::new();
+    let entries = params.entries().iter().map(|e| (false, e)).chain(params.buffer_entries().iter().map(|e| (true, e)));
+    for (is_buffer, e) in entries {
+        let t = st.tensor(&e.name).map_err(|_| CheckpointError::Missing(e.name.clone()))?;
+        if t.dtype() != Dtype::F32 {
+            return Err(CheckpointError::Dtype { name: e.name.clone(), found: format!("{:?}", t.dtype()) });
+        }
+        if t.shape() != e.shape.as_slice() {
+            return Err(CheckpointError::Shape {
+                name: e.name.clone(),
+                found: t.shape().to_vec(),
+                expected: e.shape.clone(),
+            });
+        }
+        plan.push((is_buffer, e.offset, t));
+    }
+    for (is_buffer, offset, t) in plan {
+        let dst = if is_buffer { &mut params.buffers_mut()[offset..] } else { &mut params.values_mut()[offset..] };
+        for (d, c) in dst.iter_mut().zip(t.data().chunks_exact(4)) {
+            *d = f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::Preset;
+    use crate::{TrainConfig, Trainer};
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn trainer(seed: u64, depth: usize) -> Trainer {
+        Trainer::new(TrainConfig { model: Preset::Resnet, depth: Some(depth), ..Default::default() }, seed).unwrap()
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn round_trip_restores_every_parameter_and_buffer() {
+        let a = trainer(1, 8);
+        let bytes = save(a.params()).unwrap();
+        let mut b = trainer(2, 8);
+        assert_ne!(a.params().values(), b.params().values());
+        let mut pb = b.params().clone();
+        load(&mut pb, &bytes).unwrap();
+        assert_eq!(a.params().values(), pb.values());
+        assert_eq!(a.params().buffers(), pb.buffers());
+        b.set_params(pb).unwrap();
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn malformed_files_are_refused_and_change_nothing() {
+        let good = save(trainer(1, 8).params()).unwrap();
+        let mut target = trainer(3, 8).params().clone();
+        let before = target.values().to_vec();
+        // Truncated, garbage, and an empty file.
+        assert!(matches!(load(&mut target, &good[..good.len() / 2]), Err(CheckpointError::Format(_))));
+        assert!(matches!(
+            load(&mut target, b"\xff\xff\xff\xff\xff\xff\xff\xffgarbage"),
+            Err(CheckpointError::Format(_))
+        ));
+        assert!(matches!(load(&mut target, &[]), Err(CheckpointError::Format(_))));
+        // A different model: missing tensors or other shapes.
+        let deeper = save(trainer(1, 14).params()).unwrap();
+        let e = load(&mut target, &deeper);
+        assert!(matches!(e, Err(CheckpointError::Shape { .. }) | Err(CheckpointError::Missing(_))), "{e:?}");
+        let lenet = save(Trainer::new(TrainConfig::default(), 1).unwrap().params()).unwrap();
+        assert!(matches!(
+            load(&mut target, &lenet),
+            Err(CheckpointError::Shape { .. }) | Err(CheckpointError::Missing(_))
+        ));
+        // F16 data where F32 is expected.
+        let shape = [2usize];
+        struct F16<'a>(&'a [usize]);
+        impl View for F16<'_> {
+            fn dtype(&self) -> Dtype {
+                Dtype::F16
+            }
+            fn shape(&self) -> &[usize] {
+                self.0
+            }
+            fn data(&self) -> Cow<'_, [u8]> {
+                Cow::Owned(alloc::vec![0; 4])
+            }
+            fn data_len(&self) -> usize {
+                4
+            }
+        }
+        let name = target.entries()[0].name.clone();
+        let f16 = safetensors::serialize([(name, F16(&shape))], None).unwrap();
+        assert!(matches!(load(&mut target, &f16), Err(CheckpointError::Dtype { .. })));
+        assert_eq!(target.values(), &before[..]);
+    }
+}
