@@ -199,7 +199,6 @@ augmentWorker.onmessage = (/** @type {MessageEvent} */ ev) => {
   const m = ev.data;
   switch (m.type) {
     case 'ready':
-      augmentReady = true;
       augmentWorker.postMessage({ type: 'load-bundled' });
       break;
     case 'dataset': {
@@ -216,7 +215,6 @@ augmentWorker.onmessage = (/** @type {MessageEvent} */ ev) => {
   }
 };
 
-let augmentReady = false;
 
 // ---------- model description (cost table) ----------
 let describeId = 0;

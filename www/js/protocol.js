@@ -27,6 +27,3 @@ export const METRICS_HZ = 10;
 
 /** Pixels of one 28×28 digit. */
 export const PIXELS = 784;
-
-/** URL of the wasm-bindgen glue, relative to a worker in www/js/workers/. */
-export const GLUE_FROM_WORKER = '../../../depthlab-wasm.js';
