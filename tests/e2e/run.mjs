@@ -173,6 +173,12 @@ await test('a bad URL parameter gives a clear message and the default', async ()
   assert(r.errors.some((e) => e.includes('act="swish"')), r.errors.join(' | '));
   assert(r.s.lr === 0.001 && r.s.activation === 'relu', JSON.stringify(r.s));
   await page.close();
+  // Valid parameters that make an impossible model: the reason is shown and Start stays off.
+  const p2 = await openPage('?model=resnext&card=32&width=64');
+  await p2.waitForFunction(() => window.depthlab.description === null, null, { timeout: 10_000 });
+  const summary = await p2.textContent('#costSummary');
+  assert(/cannot be built: invalid cardinality/.test(summary) && (await p2.isDisabled('#start')), summary);
+  await p2.close();
 });
 
 await test('switching between 20-layer models 10 times does not grow the trainer\'s wasm memory by more than 10%', async () => {

@@ -107,7 +107,7 @@ $('clearPad').addEventListener('click', () => pad.clear());
 function setPhase(/** @type {string} */ phase) {
   app.phase = phase;
   $('state').textContent = phase;
-  $('start').disabled = !(phase === 'idle' || phase === 'done') || !app.dataset;
+  $('start').disabled = !(phase === 'idle' || phase === 'done') || !app.dataset || app.description === null;
   $('pause').disabled = !(phase === 'running' || phase === 'paused');
   $('pause').textContent = phase === 'paused' ? 'Resume' : 'Pause';
   $('reset').disabled = phase === 'loading' || phase === 'idle';
@@ -227,10 +227,12 @@ function showDescription(/** @type {any} */ m) {
     app.description = null;
     $('costSummary').textContent = `This model cannot be built: ${m.error}`;
     $('costTable').innerHTML = '';
+    setPhase(app.phase);
     return;
   }
   const d = m.model;
   app.description = d;
+  setPhase(app.phase);
   $('costSummary').innerHTML = `<b>${d.name}</b>: <b>${d.params.toLocaleString()}</b> parameters, <b>${fmt(d.macs)}</b> multiply-accumulates per digit`;
   const rows = d.rows.filter((/** @type {any} */ r) => r.params > 0 || r.macs > 0 || r.kind !== 'relu');
   $('costTable').innerHTML = `<thead><tr><th>layer</th><th>kind</th><th>output</th><th>params</th><th>MACs</th></tr></thead><tbody>${rows
