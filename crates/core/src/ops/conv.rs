@@ -71,12 +71,7 @@ impl Tape {
         let mut col = if pointwise { Vec::new() } else { self.buffer_for_overwrite(rows * hw) };
         let wv = params.value(w);
         let beta = if let Some(b) = b {
-            let bv = params.value(b);
-            for img in y.data_mut().chunks_exact_mut(o * hw) {
-                for (plane, &bias) in img.chunks_exact_mut(hw).zip(bv) {
-                    plane.fill(bias);
-                }
-            }
+            fill_bias(y.data_mut(), params.value(b), hw);
             1.0
         } else {
             0.0
@@ -106,6 +101,16 @@ impl Tape {
     }
 }
 
+/// Sets every output plane of `y: [N, O, hw]` to its channel's bias (the GEMM then accumulates
+/// onto it with `beta = 1`: the bias add is fused).
+fn fill_bias(y: &mut [f32], bias: &[f32], hw: usize) {
+    for img in y.chunks_exact_mut(bias.len() * hw) {
+        for (plane, &b) in img.chunks_exact_mut(hw).zip(bias) {
+            plane.fill(b);
+        }
+    }
+}
+
 impl Tape {
     /// The depthwise path of [`Tape::conv2d`]: a direct stencil per plane.
     fn depthwise_conv2d(
@@ -122,11 +127,7 @@ impl Tape {
         let (c, o, hw) = (p.in_channels, p.out_channels, oh * ow);
         let mut y = self.tensor(&[n, o, oh, ow]);
         if let Some(b) = b {
-            for img in y.data_mut().chunks_exact_mut(o * hw) {
-                for (plane, &bias) in img.chunks_exact_mut(hw).zip(params.value(b)) {
-                    plane.fill(bias);
-                }
-            }
+            fill_bias(y.data_mut(), params.value(b), hw);
         }
         let xv = self.values[x.0].data();
         for i in 0..n {
