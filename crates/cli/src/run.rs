@@ -1,10 +1,10 @@
 //! The subcommands: train, inspect, sweep.
 
-use crate::args::{read_spec, ModelArgs, OptimArgs, PresetArg, SweepArgs, TrainArgs};
+use crate::args::{read_spec, with_spec, InspectArgs, SweepArgs, TrainArgs};
 use crate::data;
-use clap::ValueEnum;
-use depthlab_nn::augment::{AugmentConfig, Augmenter};
+use depthlab_nn::augment::Augmenter;
 use depthlab_nn::data::Dataset;
+use depthlab_nn::train::{CALIBRATION_DIGITS, PIXELS};
 use depthlab_nn::{TrainConfig, Trainer};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write;
@@ -29,14 +29,21 @@ fn say(b: &ProgressBar, line: String) {
     }
 }
 
-fn trainer_for(model: &ModelArgs, optim: &OptimArgs) -> Result<Trainer, String> {
-    let mut c = TrainConfig::default();
-    model.apply(&mut c)?;
-    optim.apply(&mut c);
-    Trainer::new(c, optim.seed).map_err(|e| e.to_string())
+/// The seed a configuration names, or one drawn from the clock for `--seed random`.
+fn seed_of(c: &TrainConfig) -> u64 {
+    c.seed.unwrap_or_else(|| {
+        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let s = (t.as_nanos() as u64 ^ (t.as_secs() << 20)) & u32::MAX as u64;
+        println!("seed: {s}");
+        s
+    })
 }
 
-/// Fills and trains batches `from..to` (global step numbers), following the lr schedule.
+fn trainer_for(c: &TrainConfig, seed: u64) -> Result<Trainer, String> {
+    Trainer::new(c.clone(), seed).map_err(|e| e.to_string())
+}
+
+/// Fills and trains batches by global step number; the trainer follows the lr schedule.
 struct Session {
     aug: Augmenter,
     imgs: Vec<f32>,
@@ -44,36 +51,30 @@ struct Session {
 }
 
 impl Session {
-    fn new(train: Dataset, optim: &OptimArgs) -> Self {
-        let bs = optim.batch_size.max(1);
-        let cfg = AugmentConfig { enabled: !optim.no_augment, ..Default::default() };
-        Session { aug: Augmenter::new(train, bs, optim.seed, cfg), imgs: vec![0.0; bs * 784], lbls: vec![0; bs] }
+    fn new(train: Dataset, c: &TrainConfig, seed: u64) -> Self {
+        let bs = c.batch_size;
+        Session { aug: Augmenter::new(train, bs, seed, c.augment), imgs: vec![0.0; bs * PIXELS], lbls: vec![0; bs] }
     }
 
-    fn step(
-        &mut self,
-        t: &mut Trainer,
-        global: u64,
-        total: u64,
-        optim: &OptimArgs,
-    ) -> Result<depthlab_nn::StepStats, String> {
+    fn step(&mut self, t: &mut Trainer, global: u64) -> Result<depthlab_nn::StepStats, String> {
         let bpe = self.aug.batches_per_epoch() as u64;
         let n = self.aug.fill_batch(global / bpe, (global % bpe) as usize, &mut self.imgs, &mut self.lbls);
-        t.set_learning_rate(optim.lr_at(global, total));
-        t.train_step(&self.imgs[..n * 784], &self.lbls[..n]).map_err(|e| e.to_string())
+        t.train_step(&self.imgs[..n * PIXELS], &self.lbls[..n]).map_err(|e| e.to_string())
     }
 }
 
-/// Digits for batch-norm recalibration before each evaluation: the first 640 clean training
+/// Digits for batch-norm recalibration before each evaluation: the first clean training
 /// digits (the page uses the same set).
 fn calibration_set(train: &Dataset) -> Vec<f32> {
-    let n = train.len().min(640);
-    train.images_f32()[..n * 784].to_vec()
+    let n = train.len().min(CALIBRATION_DIGITS);
+    train.images_f32()[..n * PIXELS].to_vec()
 }
 
 pub fn train(a: TrainArgs) -> Result<(), String> {
-    let (train, test) = data::load(a.optim.data.as_deref())?;
-    let mut trainer = trainer_for(&a.model, &a.optim)?;
+    let (train, test) = data::load(a.data.data.as_deref())?;
+    let config = with_spec(&a.settings, a.spec.as_deref())?;
+    let seed = seed_of(&config);
+    let mut trainer = trainer_for(&config, seed)?;
     if let Some(p) = &a.load {
         let bytes = std::fs::read(p).map_err(|e| format!("cannot read weights {}: {e}", p.display()))?;
         trainer.load_checkpoint(&bytes).map_err(|e| format!("{}: {e}", p.display()))?;
@@ -85,9 +86,10 @@ pub fn train(a: TrainArgs) -> Result<(), String> {
     let (test_x, test_y) = (test.images_f32(), test.labels().to_vec());
     let calib = calibration_set(&train);
     let n_train = train.len();
-    let mut s = Session::new(train, &a.optim);
+    let mut s = Session::new(train, &config, seed);
     let bpe = s.aug.batches_per_epoch() as u64;
-    let total = bpe * a.epochs as u64;
+    let total = bpe * config.epochs as u64;
+    trainer.set_step_budget(total);
     println!(
         "{}: {} parameters; {n_train} train / {} test digits; {bpe} steps per epoch",
         trainer.spec().name,
@@ -98,8 +100,8 @@ pub fn train(a: TrainArgs) -> Result<(), String> {
     let start = Instant::now();
     let mut samples = 0u64;
     for step in 0..total {
-        let st = s.step(&mut trainer, step, total, &a.optim)?;
-        samples += a.optim.batch_size as u64;
+        let st = s.step(&mut trainer, step)?;
+        samples += config.batch_size as u64;
         if let Some(m) = metrics.as_mut() {
             m.row(step + 1, step / bpe, st.loss, st.accuracy)?;
         }
@@ -134,8 +136,9 @@ pub fn train(a: TrainArgs) -> Result<(), String> {
     Ok(())
 }
 
-pub fn inspect(m: ModelArgs) -> Result<(), String> {
-    let t = trainer_for(&m, &OptimArgs::parse_default())?;
+pub fn inspect(a: InspectArgs) -> Result<(), String> {
+    let config = with_spec(&a.settings, a.spec.as_deref())?;
+    let t = trainer_for(&config, 0)?;
     println!("{}", t.spec().name);
     println!("{:<34} {:<16} {:>16} {:>10} {:>14}", "layer", "kind", "output", "params", "MACs");
     for r in t.costs() {
@@ -146,64 +149,37 @@ pub fn inspect(m: ModelArgs) -> Result<(), String> {
     Ok(())
 }
 
-impl OptimArgs {
-    fn parse_default() -> Self {
-        use clap::FromArgMatches;
-        let cmd = <OptimArgs as clap::Args>::augment_args(clap::Command::new("x"));
-        OptimArgs::from_arg_matches(&cmd.get_matches_from(["x"])).expect("defaults parse")
-    }
-}
-
-/// `preset[:depth][:no-shortcuts]` or `@spec.json` → model arguments and a label.
-fn parse_entry(entry: &str) -> Result<ModelArgs, String> {
-    let mut m = ModelArgs {
-        model: PresetArg::Lenet5,
-        depth: None,
-        activation: crate::args::Act::Relu,
-        shortcut: None,
-        unit: None,
-        cardinality: 4,
-        width: 4,
-        no_aux_heads: false,
-        remove_shortcuts: false,
-        zero_init_last_bn: false,
-        spec: None,
-    };
+/// `preset[:depth][:no-shortcuts]` or `@spec.json` → the configuration `base` with that model.
+fn parse_entry(entry: &str, base: &TrainConfig) -> Result<TrainConfig, String> {
+    let mut c = base.clone();
     if let Some(path) = entry.strip_prefix('@') {
-        read_spec(Path::new(path))?;
-        m.spec = Some(path.into());
-        return Ok(m);
+        c.model.spec = Some(read_spec(Path::new(path))?);
+        return Ok(c);
     }
     let mut parts = entry.split(':');
     let name = parts.next().unwrap_or_default();
-    m.model = PresetArg::from_str(name, true).map_err(|_| {
-        let names: Vec<String> = PresetArg::value_variants()
-            .iter()
-            .filter_map(|v| v.to_possible_value())
-            .map(|v| v.get_name().to_string())
-            .collect();
-        format!("sweep entry {entry:?}: unknown model {name:?}; choose one of {}", names.join(", "))
-    })?;
+    c.set("model", name).map_err(|e| format!("sweep entry {entry:?}: {}", e.reason))?;
     for p in parts {
         if p == "no-shortcuts" {
-            m.remove_shortcuts = true;
+            c.model.remove_shortcuts = true;
+        } else if p.parse::<u64>().is_ok() {
+            c.set("depth", p).map_err(|e| format!("sweep entry {entry:?}: {}", e.reason))?;
         } else {
-            m.depth = Some(
-                p.parse().map_err(|_| format!("sweep entry {entry:?}: {p:?} is neither a depth nor `no-shortcuts`"))?,
-            );
+            return Err(format!("sweep entry {entry:?}: {p:?} is neither a depth nor `no-shortcuts`"));
         }
     }
-    Ok(m)
+    Ok(c)
 }
 
 pub fn sweep(a: SweepArgs) -> Result<(), String> {
-    let entries: Vec<(String, ModelArgs)> =
-        a.models.iter().map(|e| parse_entry(e).map(|m| (e.clone(), m))).collect::<Result<_, _>>()?;
+    let seed = seed_of(&a.settings.0);
+    let entries: Vec<(String, TrainConfig)> =
+        a.models.iter().map(|e| parse_entry(e, &a.settings.0).map(|m| (e.clone(), m))).collect::<Result<_, _>>()?;
     // Build every model first so a bad entry fails before hours of training.
-    for (e, m) in &entries {
-        trainer_for(m, &a.optim).map_err(|err| format!("{e}: {err}"))?;
+    for (e, c) in &entries {
+        trainer_for(c, seed).map_err(|err| format!("{e}: {err}"))?;
     }
-    let (train, test) = data::load(a.optim.data.as_deref())?;
+    let (train, test) = data::load(a.data.data.as_deref())?;
     let (test_x, test_y) = (test.images_f32(), test.labels().to_vec());
     let calib = calibration_set(&train);
     let mut out = match &a.out {
@@ -219,16 +195,17 @@ pub fn sweep(a: SweepArgs) -> Result<(), String> {
         "{:<26} {:>10} {:>8} {:>12} {:>10} {:>10} {:>8}",
         "model", "params", "steps", "train loss", "train acc", "test acc", "seconds"
     );
-    for (entry, m) in &entries {
-        let mut t = trainer_for(m, &a.optim)?;
-        let mut s = Session::new(train.clone(), &a.optim);
+    for (entry, c) in &entries {
+        let mut t = trainer_for(c, seed)?;
+        t.set_step_budget(a.steps);
+        let mut s = Session::new(train.clone(), c, seed);
         let b = bar(a.steps)?;
         let start = Instant::now();
         // Final training loss/accuracy: mean over the last 10% of steps (at least 1).
         let tail = (a.steps / 10).max(1);
         let (mut loss_sum, mut acc_sum) = (0.0f64, 0.0f64);
         for step in 0..a.steps {
-            let st = s.step(&mut t, step, a.steps, &a.optim)?;
+            let st = s.step(&mut t, step)?;
             if step >= a.steps - tail {
                 loss_sum += st.loss as f64;
                 acc_sum += st.accuracy as f64;

@@ -4,7 +4,7 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use depthlab_nn::data::Dataset;
 use depthlab_nn::models::Preset;
-use depthlab_nn::{TrainConfig, Trainer};
+use depthlab_nn::{ModelConfig, TrainConfig, Trainer};
 
 fn digits() -> (Vec<f32>, Vec<u8>) {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../www/data");
@@ -24,7 +24,8 @@ fn bench(c: &mut Criterion) {
         ("resnet20", Preset::Resnet, Some(20)),
         ("resnext11", Preset::Resnext, Some(11)),
     ] {
-        let cfg = TrainConfig { model, depth, ..Default::default() };
+        let model = ModelConfig { preset: model, depth: depth.unwrap_or(20), ..Default::default() };
+        let cfg = TrainConfig { model, ..Default::default() };
         let mut t = Trainer::new(cfg, 1).unwrap();
         t.train_step(&x, &y).unwrap();
         g.bench_function(name, |b| b.iter(|| t.train_step(&x, &y).unwrap()));

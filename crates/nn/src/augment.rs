@@ -9,6 +9,11 @@ use serde::{Deserialize, Serialize};
 const SIDE: usize = 28;
 const PIXELS: usize = SIDE * SIDE;
 
+/// Largest augmentation strength (2 = twice the default ranges).
+pub const STRENGTH_MAX: f32 = 2.0;
+/// Largest standard deviation of the pixel noise.
+pub const NOISE_MAX: f32 = 0.5;
+
 /// Augmentation settings (JSON via serde).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -42,17 +47,20 @@ impl Default for AugmentConfig {
 
 impl AugmentConfig {
     /// Checks every field is finite and in range; the message names the field.
-    pub fn validate(&self) -> Result<(), alloc::string::String> {
+    pub fn validate(&self) -> Result<(), crate::error::ConfigError> {
         let fields = [
-            ("strength", self.strength, 0.0, 2.0),
+            ("strength", self.strength, 0.0, STRENGTH_MAX),
             ("max_rotation_deg", self.max_rotation_deg, 0.0, 90.0),
             ("max_scale", self.max_scale, 0.0, 0.5),
             ("max_shift_px", self.max_shift_px, 0.0, 8.0),
-            ("noise_std", self.noise_std, 0.0, 1.0),
+            ("noise_std", self.noise_std, 0.0, NOISE_MAX),
         ];
         for (name, v, lo, hi) in fields {
             if !(v.is_finite() && v >= lo && v <= hi) {
-                return Err(alloc::format!("augment.{name} = {v} is outside {lo}..={hi}"));
+                return Err(crate::error::ConfigError::new(
+                    alloc::format!("augment.{name}"),
+                    alloc::format!("{v} is outside {lo}..={hi}"),
+                ));
             }
         }
         Ok(())
@@ -231,7 +239,7 @@ mod tests {
         assert!(img.iter().all(|v| (0.0..=1.0).contains(v)));
         assert!(AugmentConfig::default().validate().is_ok());
         let bad = AugmentConfig { strength: f32::NAN, ..Default::default() };
-        assert!(bad.validate().unwrap_err().contains("strength"));
+        assert!(bad.validate().unwrap_err().path.contains("strength"));
     }
 
     #[wasm_bindgen_test(unsupported = test)]

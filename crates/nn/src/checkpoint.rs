@@ -125,7 +125,8 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test;
 
     fn trainer(seed: u64, depth: usize) -> Trainer {
-        Trainer::new(TrainConfig { model: Preset::Resnet, depth: Some(depth), ..Default::default() }, seed).unwrap()
+        let model = crate::ModelConfig { preset: Preset::Resnet, depth, ..Default::default() };
+        Trainer::new(TrainConfig { model, ..Default::default() }, seed).unwrap()
     }
 
     #[wasm_bindgen_test(unsupported = test)]

@@ -1,31 +1,44 @@
-//! The training configuration a user (or the page) gives as JSON, and its validation.
+//! The configuration of a run as JSON, its defaults and its validation — all read from the
+//! [`crate::catalog`], which declares every setting once.
 //!
 //! ```json
-//! {"model": "resnet", "depth": 20, "shortcut": "A", "optimizer": {"kind": "adam", "lr": 0.001},
-//!  "batch_size": 64, "seed": 42}
+//! {"model": {"preset": "resnet", "depth": 20, "shortcut": "A"}, "optimizer": "sgd", "lr": 0.1,
+//!  "schedule": "cosine", "batch_size": 64, "epochs": 10, "seed": 42}
 //! ```
 //!
-//! `model` names a preset; `spec` (a full [`ModelSpec`]) overrides it.
+//! `model.spec` (a full [`ModelSpec`]) overrides the preset and its options.
 
-use crate::models::{preset_spec, Preset, PresetOptions};
+use crate::augment::AugmentConfig;
+use crate::catalog::{named_enum, setting, Kind, Setting, SETTINGS};
+use crate::error::ConfigError;
+use crate::models::{preset_spec, Preset};
 use crate::optim::OptimizerConfig;
+pub use crate::optim::{OptimizerKind, Schedule};
 use crate::spec::{ModelSpec, ShortcutKind, Unit};
-use alloc::string::String;
-use core::fmt;
+use alloc::format;
+use alloc::string::{String, ToString};
 use depthlab_core::kernels::activation::Activation;
 use serde::{Deserialize, Serialize};
 
-/// Activation as named in JSON.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum ActivationName {
-    /// ReLU.
-    #[default]
-    Relu,
-    /// tanh.
-    Tanh,
-    /// Logistic sigmoid.
-    Sigmoid,
+/// Largest batch accepted (memory for the activations grows with it).
+pub const MAX_BATCH: usize = 1024;
+/// Largest depth a preset may be built with.
+pub const MAX_DEPTH: usize = 200;
+/// Most epochs of one run.
+pub const MAX_EPOCHS: u32 = 200;
+
+named_enum! {
+    /// A hidden nonlinearity (the `activation` setting).
+    #[derive(Default)]
+    pub enum ActivationName ("activation") {
+        /// ReLU.
+        #[default]
+        Relu = "relu",
+        /// tanh.
+        Tanh = "tanh",
+        /// Logistic sigmoid.
+        Sigmoid = "sigmoid",
+    }
 }
 
 impl From<ActivationName> for Activation {
@@ -38,23 +51,24 @@ impl From<ActivationName> for Activation {
     }
 }
 
-/// Everything needed to build a [`crate::Trainer`].
+/// Which model: a preset and its options, or a full spec. Each preset reads only the options
+/// its catalogue entry lists ([`crate::catalog::PresetInfo::options`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct TrainConfig {
-    /// Preset architecture.
-    pub model: Preset,
-    /// Depth for plain/ResNet/Highway (6n+2) and bottleneck/ResNeXt (9n+2) presets.
-    pub depth: Option<usize>,
-    /// Hidden-layer nonlinearity (LeNet-5).
+pub struct ModelConfig {
+    /// The preset.
+    pub preset: Preset,
+    /// Weighted layers (plain/ResNet/Highway: 6n+2; bottleneck/ResNeXt: 9n+2).
+    pub depth: usize,
+    /// Hidden nonlinearity (LeNet-5).
     pub activation: ActivationName,
-    /// ResNet shortcut option (A, B, C).
-    pub shortcut: Option<ShortcutKind>,
-    /// Residual unit variant (a–e).
-    pub unit: Option<Unit>,
-    /// ResNeXt cardinality.
+    /// Residual shortcut option (A, B, C).
+    pub shortcut: ShortcutKind,
+    /// Residual unit arrangement (ResNet v2: a–e).
+    pub unit: Unit,
+    /// ResNeXt groups C.
     pub cardinality: usize,
-    /// ResNeXt group width (first stage).
+    /// ResNeXt width d of each group (first stage).
     pub width: usize,
     /// Inception auxiliary heads.
     pub aux_heads: bool,
@@ -62,122 +76,244 @@ pub struct TrainConfig {
     pub zero_init_last_bn: bool,
     /// Ablation: build every residual block without its shortcut.
     pub remove_shortcuts: bool,
-    /// A full model spec; overrides `model` and its options.
+    /// A full model spec; overrides the preset and its options.
     pub spec: Option<ModelSpec>,
-    /// Optimizer and its hyper-parameters.
-    pub optimizer: OptimizerConfig,
+}
+
+impl Default for ModelConfig {
+    fn default() -> Self {
+        TrainConfig::default().model
+    }
+}
+
+/// Everything needed to build and train a [`crate::Trainer`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainConfig {
+    /// The model.
+    pub model: ModelConfig,
+    /// Optimizer.
+    pub optimizer: OptimizerKind,
+    /// Peak learning rate.
+    pub lr: f32,
+    /// SGD momentum.
+    pub momentum: f32,
+    /// L2 weight decay.
+    pub weight_decay: f32,
+    /// Learning-rate schedule over the run.
+    pub schedule: Schedule,
+    /// Linear learning-rate warm-up over this many first steps.
+    pub warmup: u64,
     /// Samples per step.
     pub batch_size: usize,
-    /// Seed for initialisation (and, in the page, data order); `None` = pick one at random.
+    /// Passes over the training set.
+    pub epochs: u32,
+    /// Seed for initialisation, data order and augmentation; `None` = pick one at random.
     pub seed: Option<u64>,
+    /// Data augmentation.
+    pub augment: AugmentConfig,
 }
 
 impl Default for TrainConfig {
+    /// Every setting at its catalogue default.
     fn default() -> Self {
-        TrainConfig {
-            model: Preset::Lenet5,
-            depth: None,
-            activation: ActivationName::Relu,
-            shortcut: None,
-            unit: None,
-            cardinality: 4,
-            width: 4,
-            aux_heads: true,
-            zero_init_last_bn: false,
-            remove_shortcuts: false,
-            spec: None,
-            optimizer: OptimizerConfig::adam(1e-3),
-            batch_size: 64,
-            seed: None,
+        let mut c = TrainConfig::unset();
+        for s in SETTINGS {
+            let d = default_text(s);
+            // The catalogue's defaults are valid by construction (a test checks each one).
+            if let Err(e) = c.set(s.key, &d) {
+                panic!("catalogue default of {} is invalid: {e}", s.key);
+            }
         }
+        c
     }
 }
 
-/// A configuration field that is out of range; the message names the field and the range.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ConfigError {
-    /// Dotted path of the field, e.g. `optimizer.lr` or `spec.layers[3].groups`.
-    pub field: String,
-    /// What is wrong with it.
-    pub reason: String,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid {}: {}", self.field, self.reason)
+/// A setting's default as the text `TrainConfig::set` takes.
+pub fn default_text(s: &Setting) -> String {
+    match s.kind {
+        Kind::Choice { default, .. } => default.into(),
+        Kind::Int { default, .. } => default.to_string(),
+        Kind::Float { default, .. } => (default as f32).to_string(),
+        Kind::Bool { default } => default.to_string(),
     }
 }
 
-impl core::error::Error for ConfigError {}
-
-/// Largest batch accepted (memory for im2col grows with it).
-pub const MAX_BATCH: usize = 1024;
-
-fn range(field: &'static str, v: f32, lo: f32, hi: f32, lo_open: bool) -> Result<(), ConfigError> {
-    let ok = v.is_finite() && (if lo_open { v > lo } else { v >= lo }) && v <= hi;
-    if ok {
-        Ok(())
-    } else {
-        let open = if lo_open { "(" } else { "[" };
-        Err(ConfigError { field: field.into(), reason: alloc::format!("{v} is outside {open}{lo}, {hi}]") })
+/// Checks `value` against a setting's kind; returns the reason it is refused.
+fn check(s: &Setting, value: &str) -> Result<(), String> {
+    match s.kind {
+        Kind::Choice { values, .. } if !values.contains(&value) => {
+            Err(format!("{value:?} is not one of {}", values.join(", ")))
+        }
+        Kind::Choice { .. } => Ok(()),
+        Kind::Int { random: true, .. } if value == "random" => Ok(()),
+        Kind::Int { min, max, .. } => match value.parse::<u64>() {
+            Ok(v) if (min..=max).contains(&v) => Ok(()),
+            _ => Err(format!("{value:?} is not a whole number from {min} to {max}")),
+        },
+        Kind::Float { min, max, .. } => match value.parse::<f32>() {
+            Ok(v) if v.is_finite() && v >= min as f32 && v <= max as f32 => Ok(()),
+            _ => Err(format!("{value:?} is not a number from {min} to {max}")),
+        },
+        Kind::Bool { .. } => match value {
+            "true" | "false" | "1" | "0" => Ok(()),
+            _ => Err(format!("{value:?} is not true or false")),
+        },
     }
+}
+
+fn parse<T: core::str::FromStr>(v: &str) -> Result<T, String>
+where
+    T::Err: core::fmt::Display,
+{
+    v.parse().map_err(|e: T::Err| e.to_string())
 }
 
 impl TrainConfig {
-    /// The model spec this configuration describes (the explicit `spec`, or the preset's).
-    pub fn model_spec(&self) -> Result<ModelSpec, ConfigError> {
-        let mut spec = match &self.spec {
-            Some(s) => s.clone(),
-            None => {
-                let opts = PresetOptions {
-                    depth: self.depth,
-                    activation: self.activation.into(),
-                    shortcut: self.shortcut,
-                    unit: self.unit,
-                    cardinality: self.cardinality,
-                    width: self.width,
-                    aux_heads: self.aux_heads,
-                    zero_init_last_bn: self.zero_init_last_bn,
-                };
-                preset_spec(self.model, &opts).map_err(|e| ConfigError { field: e.path, reason: e.reason })?
+    /// A configuration whose every field [`Default`] then sets from the catalogue.
+    fn unset() -> Self {
+        TrainConfig {
+            model: ModelConfig {
+                preset: Preset::Lenet5,
+                depth: 0,
+                activation: ActivationName::Relu,
+                shortcut: ShortcutKind::A,
+                unit: Unit::A,
+                cardinality: 0,
+                width: 0,
+                aux_heads: false,
+                zero_init_last_bn: false,
+                remove_shortcuts: false,
+                spec: None,
+            },
+            optimizer: OptimizerKind::Adam,
+            lr: 0.0,
+            momentum: 0.0,
+            weight_decay: 0.0,
+            schedule: Schedule::Constant,
+            warmup: 0,
+            batch_size: 0,
+            epochs: 0,
+            seed: None,
+            augment: AugmentConfig::default(),
+        }
+    }
+
+    /// Sets the setting `key` (a [`crate::catalog::SETTINGS`] key) from text, as given in a
+    /// URL or on the command line; refused (and nothing changed) if `value` is not allowed.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
+        let s = setting(key).ok_or_else(|| {
+            let keys: alloc::vec::Vec<&str> = SETTINGS.iter().map(|s| s.key).collect();
+            ConfigError::new(key, format!("is not a setting; the settings are {}", keys.join(", ")))
+        })?;
+        check(s, value).map_err(|r| ConfigError::new(s.path, r))?;
+        self.assign(s.key, value).map_err(|r| ConfigError::new(s.path, r))
+    }
+
+    /// The setting `key` as text (`None` for an unknown key).
+    pub fn get(&self, key: &str) -> Option<String> {
+        let (m, a) = (&self.model, &self.augment);
+        Some(match key {
+            "model" => m.preset.to_string(),
+            "depth" => m.depth.to_string(),
+            "activation" => m.activation.to_string(),
+            "shortcut" => m.shortcut.to_string(),
+            "unit" => m.unit.to_string(),
+            "cardinality" => m.cardinality.to_string(),
+            "width" => m.width.to_string(),
+            "aux_heads" => m.aux_heads.to_string(),
+            "zero_init_last_bn" => m.zero_init_last_bn.to_string(),
+            "remove_shortcuts" => m.remove_shortcuts.to_string(),
+            "optimizer" => self.optimizer.to_string(),
+            "lr" => self.lr.to_string(),
+            "momentum" => self.momentum.to_string(),
+            "weight_decay" => self.weight_decay.to_string(),
+            "schedule" => self.schedule.to_string(),
+            "warmup" => self.warmup.to_string(),
+            "batch_size" => self.batch_size.to_string(),
+            "epochs" => self.epochs.to_string(),
+            "seed" => self.seed.map_or_else(|| "random".into(), |s| s.to_string()),
+            "augment" => a.enabled.to_string(),
+            "strength" => a.strength.to_string(),
+            "noise" => a.noise_std.to_string(),
+            _ => return None,
+        })
+    }
+
+    /// Writes an already checked value into its field.
+    fn assign(&mut self, key: &str, v: &str) -> Result<(), String> {
+        let flag = |v: &str| v == "true" || v == "1";
+        let (m, a) = (&mut self.model, &mut self.augment);
+        match key {
+            "model" => m.preset = parse(v)?,
+            "depth" => m.depth = parse(v)?,
+            "activation" => m.activation = parse(v)?,
+            "shortcut" => m.shortcut = parse(v)?,
+            "unit" => m.unit = parse(v)?,
+            "cardinality" => m.cardinality = parse(v)?,
+            "width" => m.width = parse(v)?,
+            "aux_heads" => m.aux_heads = flag(v),
+            "zero_init_last_bn" => m.zero_init_last_bn = flag(v),
+            "remove_shortcuts" => m.remove_shortcuts = flag(v),
+            "optimizer" => self.optimizer = parse(v)?,
+            "lr" => self.lr = parse(v)?,
+            "momentum" => self.momentum = parse(v)?,
+            "weight_decay" => self.weight_decay = parse(v)?,
+            "schedule" => self.schedule = parse(v)?,
+            "warmup" => self.warmup = parse(v)?,
+            "batch_size" => self.batch_size = parse(v)?,
+            "epochs" => self.epochs = parse(v)?,
+            "seed" => self.seed = if v == "random" { None } else { Some(parse(v)?) },
+            "augment" => a.enabled = flag(v),
+            "strength" => a.strength = parse(v)?,
+            "noise" => a.noise_std = parse(v)?,
+            _ => return Err(format!("the catalogue lists {key} but TrainConfig has no field for it")),
+        }
+        Ok(())
+    }
+
+    /// Checks every setting against the catalogue, then the augmentation's own fields; the
+    /// first problem is returned.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        for s in SETTINGS {
+            let v = self.get(s.key).ok_or_else(|| ConfigError::new(s.path, "has no field"))?;
+            check(s, &v).map_err(|r| ConfigError::new(s.path, r))?;
+        }
+        self.augment.validate()
+    }
+
+    /// The optimizer this configuration describes.
+    pub fn optimizer_config(&self) -> OptimizerConfig {
+        match self.optimizer {
+            OptimizerKind::Adam => OptimizerConfig::adam(self.lr, self.weight_decay),
+            OptimizerKind::Sgd => {
+                OptimizerConfig::Sgd { lr: self.lr, momentum: self.momentum, weight_decay: self.weight_decay }
             }
+        }
+    }
+
+    /// The learning rate at `step` (0-based) of a run of `total` steps.
+    pub fn lr_at(&self, step: u64, total: u64) -> f32 {
+        self.schedule.lr_at(self.lr, self.warmup, step, total)
+    }
+
+    /// The model spec this configuration describes (the explicit `model.spec`, or the preset's).
+    pub fn model_spec(&self) -> Result<ModelSpec, ConfigError> {
+        let mut spec = match &self.model.spec {
+            Some(s) => s.clone(),
+            None => preset_spec(&self.model).map_err(|e| e.within("model"))?,
         };
-        if self.remove_shortcuts && !spec.remove_shortcuts {
+        if self.model.remove_shortcuts && !spec.remove_shortcuts {
             spec.remove_shortcuts = true;
             spec.name.push_str(" without shortcuts");
         }
         if spec.input != [1, 28, 28] {
-            return Err(ConfigError {
-                field: "spec.input".into(),
-                reason: alloc::format!("{:?}: the trainer takes 1×28×28 digits", spec.input),
-            });
+            return Err(ConfigError::new(
+                "model.spec.input",
+                format!("{:?}: the trainer takes 1×28×28 digits", spec.input),
+            ));
         }
         Ok(spec)
-    }
-
-    /// Checks every numeric field; the first problem is returned.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.batch_size == 0 || self.batch_size > MAX_BATCH {
-            return Err(ConfigError {
-                field: "batch_size".into(),
-                reason: alloc::format!("{} is outside 1..={MAX_BATCH}", self.batch_size),
-            });
-        }
-        match self.optimizer {
-            OptimizerConfig::Sgd { lr, momentum, weight_decay } => {
-                range("optimizer.lr", lr, 0.0, 10.0, true)?;
-                range("optimizer.momentum", momentum, 0.0, 0.999, false)?;
-                range("optimizer.weight_decay", weight_decay, 0.0, 1.0, false)?;
-            }
-            OptimizerConfig::Adam { lr, beta1, beta2, eps, weight_decay } => {
-                range("optimizer.lr", lr, 0.0, 1.0, true)?;
-                range("optimizer.beta1", beta1, 0.0, 0.9999, false)?;
-                range("optimizer.beta2", beta2, 0.0, 0.99999, false)?;
-                range("optimizer.eps", eps, 0.0, 1.0, true)?;
-                range("optimizer.weight_decay", weight_decay, 0.0, 1.0, false)?;
-            }
-        }
-        Ok(())
     }
 }
 
@@ -190,17 +326,58 @@ mod tests {
     fn out_of_range_fields_are_named() {
         assert!(TrainConfig::default().validate().is_ok());
         let c = TrainConfig { batch_size: 0, ..Default::default() };
-        assert_eq!(c.validate().unwrap_err().field, "batch_size");
-        let c = TrainConfig { optimizer: OptimizerConfig::adam(-1.0), ..Default::default() };
-        assert_eq!(c.validate().unwrap_err().field, "optimizer.lr");
-        let c = TrainConfig {
-            optimizer: OptimizerConfig::Sgd { lr: 0.1, momentum: 1.5, weight_decay: 0.0 },
-            ..Default::default()
-        };
+        assert_eq!(c.validate().unwrap_err().path, "batch_size");
+        let c = TrainConfig { lr: -1.0, ..Default::default() };
+        assert_eq!(c.validate().unwrap_err().path, "lr");
+        let c = TrainConfig { momentum: 1.5, ..Default::default() };
         let e = c.validate().unwrap_err();
-        assert_eq!(e.field, "optimizer.momentum");
-        assert!(alloc::string::ToString::to_string(&e).contains("1.5"));
-        let c = TrainConfig { optimizer: OptimizerConfig::adam(f32::NAN), ..Default::default() };
+        assert_eq!(e.path, "momentum");
+        assert!(e.to_string().contains("1.5"), "{e}");
+        let c = TrainConfig { lr: f32::NAN, ..Default::default() };
         assert!(c.validate().is_err());
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn set_parses_checks_and_leaves_the_config_alone_when_refused() {
+        let mut c = TrainConfig::default();
+        c.set("model", "resnet").unwrap();
+        c.set("depth", "32").unwrap();
+        c.set("schedule", "cosine").unwrap();
+        c.set("seed", "random").unwrap();
+        assert_eq!((c.model.preset, c.model.depth, c.schedule, c.seed), (Preset::Resnet, 32, Schedule::Cosine, None));
+        let before = c.clone();
+        for (k, v) in
+            [("depth", "201"), ("lr", "2"), ("lr", "NaN"), ("model", "resnet-9"), ("bogus", "1"), ("aux_heads", "yes")]
+        {
+            let e = c.set(k, v).unwrap_err();
+            assert!(!e.reason.is_empty(), "{k}={v}");
+        }
+        assert_eq!(c, before);
+        let e = c.set("shortcut", "none").unwrap_err();
+        assert_eq!(e.path, "model.shortcut");
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn get_round_trips_every_setting() {
+        let c = TrainConfig::default();
+        for s in SETTINGS {
+            let v = c.get(s.key).unwrap();
+            let mut d = TrainConfig::unset();
+            d.set(s.key, &v).unwrap();
+            assert_eq!(d.get(s.key).unwrap(), v, "{}", s.key);
+            assert_eq!(v, default_text(s), "{}: default differs", s.key);
+        }
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn nested_json_parses() {
+        let c: TrainConfig = serde_json::from_str(
+            r#"{"model": {"preset": "resnet_v2", "depth": 14, "unit": "d"}, "optimizer": "sgd", "lr": 0.1, "seed": 7}"#,
+        )
+        .unwrap();
+        assert_eq!((c.model.preset, c.model.depth, c.model.unit), (Preset::ResnetV2, 14, Unit::D));
+        assert_eq!(c.optimizer_config(), OptimizerConfig::Sgd { lr: 0.1, momentum: 0.9, weight_decay: 0.0 });
+        let e = serde_json::from_str::<TrainConfig>(r#"{"model": {"preset": "resnet50"}}"#).unwrap_err();
+        assert!(e.to_string().contains("choose one of lenet5"), "{e}");
     }
 }

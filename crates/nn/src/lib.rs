@@ -7,7 +7,9 @@
 //! - [`optim`]: SGD with momentum and Adam, both with L2 weight decay.
 //! - [`data`]: the IDX reader (raw or gzip), the in-memory dataset, the seeded batcher.
 //! - [`augment`]: seeded random affine (bilinear) and Gaussian noise, pure functions.
-//! - [`train`]: [`train::Trainer`], built from a serde [`config::TrainConfig`].
+//! - [`catalog`]: every preset and setting with defaults and ranges, read by the CLI and the page.
+//! - [`config`]: [`TrainConfig`] (JSON), its defaults and validation from the catalogue.
+//! - [`train`]: [`train::Trainer`], built from a [`TrainConfig`].
 //! - [`checkpoint`]: safetensors save/load with PyTorch-style names.
 #![no_std]
 
@@ -16,14 +18,17 @@ extern crate alloc;
 extern crate std;
 
 pub mod augment;
+pub mod catalog;
 pub mod checkpoint;
 pub mod config;
 pub mod data;
+pub mod error;
 pub mod init;
 pub mod models;
 pub mod optim;
 pub mod spec;
 pub mod train;
 
-pub use config::{ConfigError, TrainConfig};
+pub use config::{ModelConfig, TrainConfig};
+pub use error::ConfigError;
 pub use train::{StepStats, Trainer};

@@ -1,24 +1,66 @@
 //! Optimizers over the flat parameter arena: SGD with (heavy-ball) momentum and Adam, both
-//! with classic L2 weight decay (`g ← g + λ·w`, as PyTorch's `weight_decay`).
+//! with classic L2 weight decay (`g ← g + λ·w`, as PyTorch's `weight_decay`), and the
+//! learning-rate schedules.
 
+use crate::catalog::named_enum;
 use alloc::vec;
 use alloc::vec::Vec;
 use depthlab_core::ParamStore;
-use serde::{Deserialize, Serialize};
 
-/// Which optimizer and its hyper-parameters (JSON: `{"kind": "adam", "lr": 0.001, …}`).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+named_enum! {
+    /// Which optimizer (the `optimizer` setting).
+    pub enum OptimizerKind ("optimizer") {
+        /// Kingma & Ba 2015.
+        Adam = "adam",
+        /// SGD with heavy-ball momentum.
+        Sgd = "sgd",
+    }
+}
+
+named_enum! {
+    /// The learning rate over a run of `total` steps (the `schedule` setting).
+    pub enum Schedule ("learning-rate schedule") {
+        /// The same rate throughout.
+        Constant = "constant",
+        /// Cosine decay to zero.
+        Cosine = "cosine",
+        /// ×0.1 at 50% and again at 75% of the steps (as in the ResNet paper).
+        Step = "step",
+    }
+}
+
+impl Schedule {
+    /// The learning rate at `step` (0-based) of `total`, for peak rate `lr`, after a linear
+    /// warm-up over the first `warmup` steps.
+    pub fn lr_at(self, lr: f32, warmup: u64, step: u64, total: u64) -> f32 {
+        let f = step as f32 / total.max(1) as f32;
+        let ramp = if step < warmup { (step + 1) as f32 / warmup as f32 } else { 1.0 };
+        ramp * match self {
+            Schedule::Constant => lr,
+            Schedule::Cosine => lr * 0.5 * (1.0 + libm::cosf(core::f32::consts::PI * f)),
+            Schedule::Step => {
+                lr * if f < 0.5 {
+                    1.0
+                } else if f < 0.75 {
+                    0.1
+                } else {
+                    0.01
+                }
+            }
+        }
+    }
+}
+
+/// An optimizer and its hyper-parameters.
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum OptimizerConfig {
     /// `v ← μ·v + g; w ← w − lr·v`.
     Sgd {
         /// Learning rate.
         lr: f32,
         /// Momentum μ in [0, 1).
-        #[serde(default)]
         momentum: f32,
         /// L2 weight decay λ.
-        #[serde(default)]
         weight_decay: f32,
     },
     /// Kingma & Ba 2015, with bias correction.
@@ -26,40 +68,20 @@ pub enum OptimizerConfig {
         /// Learning rate.
         lr: f32,
         /// First-moment decay.
-        #[serde(default = "beta1")]
         beta1: f32,
         /// Second-moment decay.
-        #[serde(default = "beta2")]
         beta2: f32,
         /// Denominator guard.
-        #[serde(default = "adam_eps")]
         eps: f32,
         /// L2 weight decay λ.
-        #[serde(default)]
         weight_decay: f32,
     },
 }
 
-fn beta1() -> f32 {
-    0.9
-}
-fn beta2() -> f32 {
-    0.999
-}
-fn adam_eps() -> f32 {
-    1e-8
-}
-
 impl OptimizerConfig {
-    /// Adam with the usual defaults and learning rate `lr`.
-    pub fn adam(lr: f32) -> Self {
-        OptimizerConfig::Adam { lr, beta1: beta1(), beta2: beta2(), eps: adam_eps(), weight_decay: 0.0 }
-    }
-    /// The learning rate.
-    pub fn lr(&self) -> f32 {
-        match *self {
-            OptimizerConfig::Sgd { lr, .. } | OptimizerConfig::Adam { lr, .. } => lr,
-        }
+    /// Adam with the usual β₁ = 0.9, β₂ = 0.999, ε = 1e-8.
+    pub fn adam(lr: f32, weight_decay: f32) -> Self {
+        OptimizerConfig::Adam { lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay }
     }
 }
 
@@ -128,7 +150,9 @@ mod tests {
     /// Minimising f(w) = (w − 3)² from w = 0: both optimizers get close to 3.
     #[wasm_bindgen_test(unsupported = test)]
     fn both_minimise_a_quadratic() {
-        for cfg in [OptimizerConfig::Sgd { lr: 0.05, momentum: 0.9, weight_decay: 0.0 }, OptimizerConfig::adam(0.1)] {
+        for cfg in
+            [OptimizerConfig::Sgd { lr: 0.05, momentum: 0.9, weight_decay: 0.0 }, OptimizerConfig::adam(0.1, 0.0)]
+        {
             let mut ps = ParamStore::new();
             let id = ps.add("w", &[1], vec![0.0]);
             let mut opt = Optimizer::new(cfg, 1);
@@ -147,7 +171,7 @@ mod tests {
         let mut ps = ParamStore::new();
         let id = ps.add("w", &[2], vec![1.0, 1.0]);
         ps.grad_mut(id).copy_from_slice(&[5.0, -0.01]);
-        Optimizer::new(OptimizerConfig::adam(0.01), 2).step(&mut ps);
+        Optimizer::new(OptimizerConfig::adam(0.01, 0.0), 2).step(&mut ps);
         let w = ps.value(id);
         assert!((w[0] - 0.99).abs() < 1e-5 && (w[1] - 1.01).abs() < 1e-4, "{w:?}");
     }

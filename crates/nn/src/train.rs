@@ -1,7 +1,8 @@
 //! The training step: a model, its parameters, an optimizer and a reusable tape.
 //! Batches come in as flat `[n·784]` pixels in `[0, 1]` and `[n]` labels.
 
-use crate::config::{ConfigError, TrainConfig};
+use crate::config::TrainConfig;
+use crate::error::ConfigError;
 use crate::optim::Optimizer;
 use crate::spec::{build, CostRow, ModelSpec, Network};
 use alloc::vec::Vec;
@@ -14,6 +15,9 @@ pub const PIXELS: usize = 28 * 28;
 pub const CLASSES: usize = 10;
 /// Images per forward pass in [`Trainer::evaluate`] (bounds the tape's memory: every activation of a chunk is kept).
 pub const EVAL_CHUNK: usize = 64;
+/// Clean training digits over which batch-norm statistics are recomputed before every
+/// evaluation ([`Trainer::calibrate_batch_norm`]; the CLI and the page use the same number).
+pub const CALIBRATION_DIGITS: usize = 640;
 /// Weight of each auxiliary classifier's loss in training (GoogLeNet's 0.3).
 pub const AUX_WEIGHT: f32 = 0.3;
 
@@ -84,6 +88,8 @@ pub struct Trainer {
     tape: Tape,
     labels: Vec<u32>,
     steps: u64,
+    /// Steps of the whole run, for the learning-rate schedule.
+    budget: Option<u64>,
 }
 
 /// Conv (rank 4) and linear (rank 2) weights; biases and batch-norm scales are not probed.
@@ -126,10 +132,10 @@ impl Trainer {
         let spec = config.model_spec()?;
         let mut params = ParamStore::new();
         let mut rng = Rng::new(seed);
-        let (net, costs) = build(&spec, &mut params, &mut rng)
-            .map_err(|e| ConfigError { field: alloc::format!("spec.{}", e.path), reason: e.reason })?;
-        let opt = Optimizer::new(config.optimizer, params.len());
-        Ok(Trainer { config, seed, spec, costs, net, params, opt, tape: Tape::new(), labels: Vec::new(), steps: 0 })
+        let (net, costs) = build(&spec, &mut params, &mut rng).map_err(|e| e.within("model.spec"))?;
+        let opt = Optimizer::new(config.optimizer_config(), params.len());
+        let tape = Tape::new();
+        Ok(Trainer { config, seed, spec, costs, net, params, opt, tape, labels: Vec::new(), steps: 0, budget: None })
     }
 
     /// The configuration.
@@ -186,7 +192,7 @@ impl Trainer {
         let same = params.entries() == self.params.entries() && params.buffer_entries() == self.params.buffer_entries();
         if !same {
             return Err(ConfigError {
-                field: "params".into(),
+                path: "params".into(),
                 reason: "the parameter layout differs from this model's".into(),
             });
         }
@@ -194,9 +200,11 @@ impl Trainer {
         Ok(())
     }
 
-    /// Sets the learning rate for the following steps (schedules).
-    pub fn set_learning_rate(&mut self, lr: f32) {
-        self.opt.set_lr(lr);
+    /// Sets the run's length in steps: from now on every step takes its learning rate from
+    /// the configuration's schedule and warm-up ([`TrainConfig::lr_at`]). Without a budget the
+    /// peak rate is used throughout.
+    pub fn set_step_budget(&mut self, total: u64) {
+        self.budget = Some(total);
     }
 
     /// Optimizer steps taken.
@@ -213,6 +221,9 @@ impl Trainer {
     /// One optimizer step on a batch; returns the loss and accuracy before the update.
     pub fn train_step(&mut self, images: &[f32], labels: &[u8]) -> Result<StepStats, BatchError> {
         check_batch(images, labels)?;
+        if let Some(total) = self.budget {
+            self.opt.set_lr(self.config.lr_at(self.steps, total));
+        }
         let n = labels.len();
         self.labels.clear();
         self.labels.extend(labels.iter().map(|&l| l as u32));
@@ -320,7 +331,8 @@ mod tests {
     /// twice in a row gives the same bits whatever they were before; bad input is refused.
     #[wasm_bindgen_test(unsupported = test)]
     fn batch_norm_calibration_is_an_exact_average() {
-        let cfg = TrainConfig { model: crate::models::Preset::Resnet, depth: Some(8), ..Default::default() };
+        let model = crate::ModelConfig { preset: crate::models::Preset::Resnet, depth: 8, ..Default::default() };
+        let cfg = TrainConfig { model, ..Default::default() };
         let mut t = Trainer::new(cfg, 1).unwrap();
         let x: Vec<f32> = (0..80 * 784).map(|i| ((i * 31) % 97) as f32 / 97.0).collect();
         let before = t.params().buffers().to_vec();

@@ -3,7 +3,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use depthlab_nn::models::Preset;
-use depthlab_nn::{TrainConfig, Trainer};
+use depthlab_nn::{ModelConfig, TrainConfig, Trainer};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -38,7 +38,8 @@ unsafe impl GlobalAlloc for Counting {
 static GLOBAL: Counting = Counting;
 
 fn allocations_per_step(model: Preset, depth: Option<usize>) -> usize {
-    let cfg = TrainConfig { model, depth, batch_size: 16, ..Default::default() };
+    let model = ModelConfig { preset: model, depth: depth.unwrap_or(20), ..Default::default() };
+    let cfg = TrainConfig { model, batch_size: 16, ..Default::default() };
     let mut t = Trainer::new(cfg, 3).unwrap();
     let x: Vec<f32> = (0..16 * 784).map(|i| ((i * 7919) % 255) as f32 / 255.0).collect();
     let y: Vec<u8> = (0..16).map(|i| (i % 10) as u8).collect();

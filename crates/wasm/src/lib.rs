@@ -5,12 +5,14 @@
 //! - [`DigitSet`]: a validated MNIST set parsed from IDX bytes (raw or gzip).
 //! - [`Augmenter`]: shuffled, augmented batches of a [`DigitSet`] (the augmentation worker).
 //! - [`Trainer`]: a model built from a JSON-like config object (the trainer worker).
+//! - [`catalog`]: every preset and setting with defaults and ranges (the page's controls).
 //!
 //! Every fallible method returns `Result<_, JsError>`; the error message is written for the
 //! person using the page. The panic hook is installed once, when the module starts.
 
 use depthlab_nn::augment::AugmentConfig;
 use depthlab_nn::data::Dataset;
+use depthlab_nn::train::{CALIBRATION_DIGITS, PIXELS};
 use depthlab_nn::TrainConfig;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -32,6 +34,29 @@ pub fn random_seed() -> Result<u32, JsError> {
     let mut b = [0u8; 4];
     getrandom::fill(&mut b).map_err(|e| JsError::new(&format!("no entropy source available: {e}")))?;
     Ok(u32::from_le_bytes(b))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PageCatalog {
+    #[serde(flatten)]
+    catalog: depthlab_nn::catalog::Catalog,
+    pixels: usize,
+    calibration_digits: usize,
+}
+
+/// Every preset (`{preset, label, paper, year, options, depth: {a, offered} | null}`) and every
+/// setting (`{key, path, group, label, help, kind: {type, …}, when}`), plus the constants the
+/// page shares with Rust (`pixels`, `calibrationDigits`). The page builds its controls, its
+/// defaults and its URL checks from this; see `depthlab_nn::catalog`.
+#[wasm_bindgen]
+pub fn catalog() -> Result<JsValue, JsError> {
+    let c = PageCatalog {
+        catalog: depthlab_nn::catalog::catalog(),
+        pixels: PIXELS,
+        calibration_digits: CALIBRATION_DIGITS,
+    };
+    to_js(&c)
 }
 
 /// The trainer configuration from a JS object (`undefined` = defaults).
@@ -56,15 +81,15 @@ struct Description<'a> {
 #[wasm_bindgen(js_name = describeModel)]
 pub fn describe_model(config: JsValue) -> Result<JsValue, JsError> {
     let cfg = train_config(config)?;
-    cfg.validate().map_err(|e| JsError::new(&e.to_string()))?;
-    let spec = cfg.model_spec().map_err(|e| JsError::new(&e.to_string()))?;
-    let rows = depthlab_nn::spec::cost_table(&spec).map_err(|e| JsError::new(&format!("spec.{e}")))?;
+    cfg.validate()?;
+    let spec = cfg.model_spec()?;
+    let rows = depthlab_nn::spec::cost_table(&spec).map_err(|e| JsError::from(e.within("model.spec")))?;
     let (params, macs) = rows.iter().fold((0, 0), |(p, m), r| (p + r.params, m + r.macs));
     to_js(&Description { name: &spec.name, params, macs, rows: &rows })
 }
 
 fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
-    serde_wasm_bindgen::to_value(v).map_err(|e| JsError::new(&e.to_string()))
+    serde_wasm_bindgen::to_value(v).map_err(JsError::from)
 }
 
 /// A validated set of 28×28 digits and labels.
@@ -80,7 +105,7 @@ impl DigitSet {
     /// Throws with a message naming the problem (bad magic, truncated, count mismatch, …).
     #[wasm_bindgen(js_name = fromIdx)]
     pub fn from_idx(images: &[u8], labels: &[u8]) -> Result<DigitSet, JsError> {
-        Dataset::from_idx(images, labels).map(|inner| DigitSet { inner }).map_err(|e| JsError::new(&e.to_string()))
+        Ok(DigitSet { inner: Dataset::from_idx(images, labels)? })
     }
 
     /// Number of digits.
@@ -95,12 +120,6 @@ impl DigitSet {
         self.inner.images_f32()
     }
 
-    /// All image bytes (`length·784`).
-    #[wasm_bindgen(js_name = imageBytes)]
-    pub fn image_bytes(&self) -> Vec<u8> {
-        self.inner.image_bytes().to_vec()
-    }
-
     /// All labels.
     pub fn labels(&self) -> Vec<u8> {
         self.inner.labels().to_vec()
@@ -112,9 +131,9 @@ impl DigitSet {
         if start >= end || end > n {
             return Err(JsError::new(&format!("slice {start}..{end} is not inside 0..{n}")));
         }
-        let imgs = self.inner.image_bytes()[start * 784..end * 784].to_vec();
+        let imgs = self.inner.image_bytes()[start * PIXELS..end * PIXELS].to_vec();
         let lbls = self.inner.labels()[start..end].to_vec();
-        Dataset::from_raw(imgs, lbls).map(|inner| DigitSet { inner }).map_err(|e| JsError::new(&e.to_string()))
+        Ok(DigitSet { inner: Dataset::from_raw(imgs, lbls)? })
     }
 }
 
@@ -131,7 +150,7 @@ fn augment_config(v: JsValue) -> Result<AugmentConfig, JsError> {
     } else {
         serde_wasm_bindgen::from_value(v).map_err(|e| JsError::new(&format!("augmentation settings: {e}")))?
     };
-    c.validate().map_err(|e| JsError::new(&e))?;
+    c.validate()?;
     Ok(c)
 }
 
@@ -175,7 +194,7 @@ impl Augmenter {
         images: &mut [f32],
         labels: &mut [u8],
     ) -> Result<usize, JsError> {
-        let need = labels.len().min(images.len() / 784);
+        let need = labels.len().min(images.len() / PIXELS);
         let size = self.batch_size();
         if need < size {
             return Err(JsError::new(&format!("batch buffers hold {need} samples, need {size}")));
@@ -205,8 +224,8 @@ struct Stats {
 
 #[wasm_bindgen]
 impl Trainer {
-    /// Builds a trainer from `{model, activation, optimizer: {kind, lr, …}, batch_size, seed}`
-    /// (any subset; defaults: LeNet-5, relu, Adam 1e-3, 64). Without a seed one is drawn at
+    /// Builds a trainer from a `TrainConfig` object (`{model: {preset, depth, …}, optimizer,
+    /// lr, …}`, any subset; the defaults are the catalogue's). Without a seed one is drawn at
     /// random; read it back with [`Trainer::seed`].
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsValue) -> Result<Trainer, JsError> {
@@ -215,7 +234,14 @@ impl Trainer {
             Some(s) => s,
             None => random_seed()? as u64,
         };
-        depthlab_nn::Trainer::new(cfg, seed).map(|inner| Trainer { inner }).map_err(|e| JsError::new(&e.to_string()))
+        Ok(Trainer { inner: depthlab_nn::Trainer::new(cfg, seed)? })
+    }
+
+    /// The run's length in steps; from then on the learning rate follows the configured
+    /// schedule and warm-up.
+    #[wasm_bindgen(js_name = setStepBudget)]
+    pub fn set_step_budget(&mut self, total: f64) {
+        self.inner.set_step_budget(total.max(0.0) as u64);
     }
 
     /// The seed the weights were drawn from.
@@ -239,7 +265,7 @@ impl Trainer {
     /// One optimizer step; returns `{loss, accuracy}` measured before the update.
     #[wasm_bindgen(js_name = trainStep)]
     pub fn train_step(&mut self, images: &[f32], labels: &[u8]) -> Result<JsValue, JsError> {
-        let s = self.inner.train_step(images, labels).map_err(|e| JsError::new(&e.to_string()))?;
+        let s = self.inner.train_step(images, labels)?;
         to_js(&Stats { loss: s.loss, accuracy: s.accuracy })
     }
 
@@ -247,18 +273,18 @@ impl Trainer {
     /// floats) before an evaluation; no effect on models without batch norm.
     #[wasm_bindgen(js_name = calibrateBatchNorm)]
     pub fn calibrate_batch_norm(&mut self, images: &[f32]) -> Result<(), JsError> {
-        self.inner.calibrate_batch_norm(images).map_err(|e| JsError::new(&e.to_string()))
+        Ok(self.inner.calibrate_batch_norm(images)?)
     }
 
     /// `{loss, accuracy}` over a whole set, without updating.
     pub fn evaluate(&mut self, images: &[f32], labels: &[u8]) -> Result<JsValue, JsError> {
-        let s = self.inner.evaluate(images, labels).map_err(|e| JsError::new(&e.to_string()))?;
+        let s = self.inner.evaluate(images, labels)?;
         to_js(&Stats { loss: s.loss, accuracy: s.accuracy })
     }
 
     /// Ten class probabilities for one 28×28 image (784 floats in `[0, 1]`).
     pub fn predict(&mut self, image: &[f32]) -> Result<Vec<f32>, JsError> {
-        self.inner.predict(image).map(|p| p.to_vec()).map_err(|e| JsError::new(&e.to_string()))
+        Ok(self.inner.predict(image)?.to_vec())
     }
 
     /// Names of the probed weights (conv and linear), input side first.
@@ -278,13 +304,13 @@ impl Trainer {
     /// Every parameter and batch-norm statistic as a safetensors file (PyTorch-style names).
     #[wasm_bindgen(js_name = exportWeights)]
     pub fn export_weights(&self) -> Result<Vec<u8>, JsError> {
-        self.inner.save_checkpoint().map_err(|e| JsError::new(&e.to_string()))
+        Ok(self.inner.save_checkpoint()?)
     }
 
     /// Loads weights exported from the same model; throws (model unchanged) otherwise.
     #[wasm_bindgen(js_name = importWeights)]
     pub fn import_weights(&mut self, bytes: &[u8]) -> Result<(), JsError> {
-        self.inner.load_checkpoint(bytes).map_err(|e| JsError::new(&e.to_string()))
+        Ok(self.inner.load_checkpoint(bytes)?)
     }
 
     /// All parameters, flat (one `Float32Array`).

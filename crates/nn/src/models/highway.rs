@@ -16,12 +16,13 @@
 //! | global average pool, linear 64→10 | 10 |
 
 use super::blocks_per_stage;
-use crate::spec::{LayerSpec as L, ModelSpec, SpecError};
+use crate::error::ConfigError;
+use crate::spec::{LayerSpec as L, ModelSpec};
 use alloc::format;
 use alloc::vec;
 
 /// Highway-N.
-pub fn highway(depth: usize) -> Result<ModelSpec, SpecError> {
+pub fn highway(depth: usize) -> Result<ModelSpec, ConfigError> {
     let n = blocks_per_stage(depth, 6, "Highway-N")?;
     let mut l =
         vec![L::Conv { out: 16, kernel: 3, stride: 1, padding: None, groups: 1, bias: false }, L::BatchNorm, L::Relu];

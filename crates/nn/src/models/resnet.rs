@@ -20,7 +20,8 @@
 //! 64/128/256 channels (expansion 4).
 
 use super::blocks_per_stage;
-use crate::spec::{LayerSpec as L, ModelSpec, ShortcutKind, SpecError, Unit};
+use crate::error::ConfigError;
+use crate::spec::{LayerSpec as L, ModelSpec, ShortcutKind, Unit};
 use alloc::format;
 use alloc::string::String;
 use alloc::vec;
@@ -74,7 +75,7 @@ fn spec(name: String, layers: Vec<L>) -> ModelSpec {
 }
 
 /// plain-N: ResNet-N's layers without shortcuts (He et al. 2016, Fig. 6 left).
-pub fn plain(depth: usize) -> Result<ModelSpec, SpecError> {
+pub fn plain(depth: usize) -> Result<ModelSpec, ConfigError> {
     let n = blocks_per_stage(depth, 6, "plain-N")?;
     let mut l = stem(16, true);
     l.extend(stages(n, [16, 32, 64], ShortcutKind::None, Unit::A, None, false));
@@ -88,7 +89,7 @@ pub fn resnet(
     shortcut: ShortcutKind,
     unit: Unit,
     zero_init_last_bn: bool,
-) -> Result<ModelSpec, SpecError> {
+) -> Result<ModelSpec, ConfigError> {
     let n = blocks_per_stage(depth, 6, "ResNet-N")?;
     let mut l = stem(16, true);
     l.extend(stages(n, [16, 32, 64], shortcut, unit, None, zero_init_last_bn));
@@ -103,7 +104,7 @@ pub fn resnet(
 }
 
 /// Pre-activation ResNet-N with residual unit `unit` (b–e; e is "full pre-activation").
-pub fn resnet_v2(depth: usize, unit: Unit, shortcut: ShortcutKind) -> Result<ModelSpec, SpecError> {
+pub fn resnet_v2(depth: usize, unit: Unit, shortcut: ShortcutKind) -> Result<ModelSpec, ConfigError> {
     let n = blocks_per_stage(depth, 6, "ResNet-N v2")?;
     let pre = matches!(unit, Unit::D | Unit::E);
     let mut l = stem(16, !pre);
@@ -113,7 +114,7 @@ pub fn resnet_v2(depth: usize, unit: Unit, shortcut: ShortcutKind) -> Result<Mod
 }
 
 /// Bottleneck ResNet-N (depth 9n + 2), option B shortcuts.
-pub fn bottleneck_resnet(depth: usize) -> Result<ModelSpec, SpecError> {
+pub fn bottleneck_resnet(depth: usize) -> Result<ModelSpec, ConfigError> {
     let n = blocks_per_stage(depth, 9, "bottleneck ResNet")?;
     let mut l = stem(16, true);
     l.extend(stages(n, [64, 128, 256], ShortcutKind::B, Unit::A, Some([16, 32, 64]), false));

@@ -15,15 +15,16 @@
 //! | global average pool, linear 256→10 | 10 | |
 
 use super::blocks_per_stage;
-use crate::spec::{LayerSpec as L, ModelSpec, SpecError};
+use crate::error::ConfigError;
+use crate::spec::{LayerSpec as L, ModelSpec};
 use alloc::format;
 use alloc::vec;
 
 /// ResNeXt-N with `cardinality` groups of `width` channels in the first stage.
-pub fn resnext(depth: usize, cardinality: usize, width: usize) -> Result<ModelSpec, SpecError> {
+pub fn resnext(depth: usize, cardinality: usize, width: usize) -> Result<ModelSpec, ConfigError> {
     let n = blocks_per_stage(depth, 9, "ResNeXt")?;
     if cardinality == 0 || width == 0 || cardinality * width > 512 {
-        return Err(SpecError {
+        return Err(ConfigError {
             path: "cardinality".into(),
             reason: format!("cardinality {cardinality} × width {width} must be between 1 and 512"),
         });

@@ -1,6 +1,8 @@
 //! Preset and spec tests: shapes, parameter counts, costs, error messages, ResNeXt equivalence.
 
 use super::*;
+use crate::catalog::Named;
+use crate::spec::ShortcutKind;
 use crate::spec::{build, cost_table, LayerSpec, ModelSpec};
 use alloc::string::ToString;
 use alloc::vec;
@@ -13,7 +15,10 @@ fn total_params(spec: &ModelSpec) -> u64 {
 }
 
 fn all_presets() -> Vec<(Preset, ModelSpec)> {
-    Preset::ALL.iter().map(|&p| (p, preset_spec(p, &PresetOptions::default()).unwrap())).collect()
+    Preset::ALL
+        .iter()
+        .map(|&preset| (preset, preset_spec(&ModelConfig { preset, ..Default::default() }).unwrap()))
+        .collect()
 }
 
 #[wasm_bindgen_test(unsupported = test)]
@@ -150,10 +155,10 @@ fn shape_shrinking_below_1x1() {
 
 #[wasm_bindgen_test(unsupported = test)]
 fn depth_not_6n_plus_2() {
-    let e = preset_spec(Preset::Resnet, &PresetOptions { depth: Some(18), ..Default::default() }).unwrap_err();
+    let e = preset_spec(&ModelConfig { preset: Preset::Resnet, depth: 18, ..Default::default() }).unwrap_err();
     assert_eq!(e.path, "depth");
     assert!(e.reason.contains("6n+2") && e.reason.contains("18"), "{}", e.reason);
-    let e = preset_spec(Preset::Resnext, &PresetOptions { depth: Some(20 + 1), ..Default::default() }).unwrap_err();
+    let e = preset_spec(&ModelConfig { preset: Preset::Resnext, depth: 20 + 1, ..Default::default() }).unwrap_err();
     assert!(e.reason.contains("9n+2"));
 }
 

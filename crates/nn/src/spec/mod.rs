@@ -13,9 +13,10 @@
 mod build;
 mod network;
 
-pub use build::{build, cost_table, CostRow, SpecError};
+pub use build::{build, cost_table, CostRow, CLASSES, MAX_PARAMS};
 pub use network::{Network, NetworkOutput, MAX_AUX};
 
+use crate::catalog::named_enum;
 use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
@@ -56,37 +57,39 @@ fn half() -> f32 {
     0.5
 }
 
-/// How a residual block's shortcut maps its input to the output shape (He et al. 2016, §4.2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub enum ShortcutKind {
-    /// Identity; where the shape changes, subsample and zero-pad the channels (no parameters).
-    A,
-    /// Identity; a 1×1 projection (+BN) only where the shape changes.
-    #[default]
-    B,
-    /// A 1×1 projection (+BN) on every block.
-    C,
-    /// No shortcut at all: a plain block.
-    #[serde(rename = "none")]
-    None,
+named_enum! {
+    /// How a residual block's shortcut maps its input to the output shape (He et al. 2016, §4.2).
+    #[derive(Default)]
+    pub enum ShortcutKind ("shortcut option") {
+        /// Identity; where the shape changes, subsample and zero-pad the channels (no parameters).
+        A = "A",
+        /// Identity; a 1×1 projection (+BN) only where the shape changes.
+        #[default]
+        B = "B",
+        /// A 1×1 projection (+BN) on every block.
+        C = "C",
+        /// No shortcut at all: a plain block.
+        None = "none",
+    }
 }
 
-/// Residual-unit arrangement (He et al., "Identity Mappings in Deep Residual Networks", 2016,
-/// Fig. 4): `a` original (post-activation, v1) … `e` full pre-activation (v2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Unit {
-    /// conv-BN-ReLU-conv-BN, add, ReLU.
-    #[default]
-    A,
-    /// conv-BN-ReLU-conv, add, BN, ReLU.
-    B,
-    /// conv-BN-ReLU-conv-BN-ReLU, add.
-    C,
-    /// ReLU-conv-BN-ReLU-conv-BN, add.
-    D,
-    /// BN-ReLU-conv-BN-ReLU-conv, add.
-    E,
+named_enum! {
+    /// Residual-unit arrangement (He et al., "Identity Mappings in Deep Residual Networks", 2016,
+    /// Fig. 4): `a` original (post-activation, v1) … `e` full pre-activation (v2).
+    #[derive(Default)]
+    pub enum Unit ("residual unit") {
+        /// conv-BN-ReLU-conv-BN, add, ReLU.
+        #[default]
+        A = "a",
+        /// conv-BN-ReLU-conv, add, BN, ReLU.
+        B = "b",
+        /// conv-BN-ReLU-conv-BN-ReLU, add.
+        C = "c",
+        /// ReLU-conv-BN-ReLU-conv-BN, add.
+        D = "d",
+        /// BN-ReLU-conv-BN-ReLU-conv, add.
+        E = "e",
+    }
 }
 
 /// One layer or block of a [`ModelSpec`].

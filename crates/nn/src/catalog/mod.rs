@@ -1,0 +1,31 @@
+//! The catalogue: the one place that names every preset and every setting, with defaults,
+//! ranges and when each applies. The CLI builds its flags from it, the wasm layer exports it
+//! as JSON ([`catalog`]) and the page builds its controls, defaults and URL checks from that.
+
+mod names;
+mod presets;
+mod settings;
+
+pub(crate) use names::named_enum;
+pub use names::{Named, UnknownName};
+pub use presets::{preset_info, DepthRule, PresetInfo, PRESETS};
+pub use settings::{setting, Group, Kind, Setting, When, SETTINGS};
+
+use serde::Serialize;
+
+/// Everything the page needs to build its controls (serialised to JSON by the wasm layer).
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Catalog {
+    /// Every preset.
+    pub presets: &'static [PresetInfo],
+    /// Every setting.
+    pub settings: &'static [Setting],
+}
+
+/// The catalogue.
+pub fn catalog() -> Catalog {
+    Catalog { presets: PRESETS, settings: SETTINGS }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,131 @@
+//! Spec → network. [`build`] walks the layers once: [`shape`] validates each layer's fields
+//! against the shape flowing in and infers the shape flowing out, [`layers`] registers the
+//! parameters of the primitive layers (initialised from the RNG, PyTorch-style names) and
+//! [`cost`] records one [`CostRow`] per layer. Each block family has its module: [`residual`]
+//! (basic, bottleneck and every unit a–e), [`resnext`], [`highway`], [`inception`],
+//! [`aux_head`]. Never panics on a spec: every problem is a [`ConfigError`] naming the field.
+
+mod aux_head;
+mod cost;
+mod highway;
+mod inception;
+mod layers;
+mod residual;
+mod resnext;
+mod shape;
+
+pub use cost::{CostRow, MAX_PARAMS};
+pub use shape::CLASSES;
+
+use super::network::{Network, Op};
+use super::{LayerSpec, ModelSpec};
+use crate::error::ConfigError;
+use alloc::format;
+use alloc::vec::Vec;
+use depthlab_core::kernels::activation::Activation;
+use depthlab_core::{ParamStore, Rng};
+use layers::{ConvLayer, PoolLayer};
+use shape::{err, init_for, Shape};
+
+/// Where a layer is: `path` names it in error messages (`layers[3].residual`), `name` is its
+/// parameter prefix (`layers.3`).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct At<'a> {
+    pub path: &'a str,
+    pub name: &'a str,
+}
+
+/// State while building: the parameter store, the RNG, the cost rows so far.
+pub(super) struct Builder<'a> {
+    params: &'a mut ParamStore,
+    rng: &'a mut Rng,
+    rows: Vec<CostRow>,
+    no_shortcuts: bool,
+    total_params: u64,
+    aux_heads: usize,
+}
+
+/// Builds `spec`, registering its parameters in `params` (initialised from `rng`).
+pub fn build(spec: &ModelSpec, params: &mut ParamStore, rng: &mut Rng) -> Result<(Network, Vec<CostRow>), ConfigError> {
+    let input = shape::check_input(spec)?;
+    let mut b =
+        Builder { params, rng, rows: Vec::new(), no_shortcuts: spec.remove_shortcuts, total_params: 0, aux_heads: 0 };
+    let (ops, out) = b.sequence(&spec.layers, input, At { path: "layers", name: "layers" })?;
+    shape::check_output(out)?;
+    let seed = b.rng.next_u32() as u64;
+    let ops = super::network::fuse_relu(ops);
+    Ok((Network { ops, input: spec.input, rng: Rng::with_stream(seed, 0xd20) }, b.rows))
+}
+
+/// The cost table of `spec` alone (builds into a scratch parameter store).
+pub fn cost_table(spec: &ModelSpec) -> Result<Vec<CostRow>, ConfigError> {
+    build(spec, &mut ParamStore::new(), &mut Rng::new(0)).map(|(_, rows)| rows)
+}
+
+impl Builder<'_> {
+    fn sequence(&mut self, layers: &[LayerSpec], mut shape: Shape, at: At) -> Result<(Vec<Op>, Shape), ConfigError> {
+        let mut ops = Vec::with_capacity(layers.len());
+        for (i, l) in layers.iter().enumerate() {
+            let (path, name) = (format!("{}[{i}]", at.path), format!("{}.{i}", at.name));
+            let (op, s) = self.layer(l, shape, At { path: &path, name: &name }, init_for(layers, i))?;
+            ops.push(op);
+            shape = s;
+        }
+        Ok((ops, shape))
+    }
+
+    fn layer(
+        &mut self,
+        l: &LayerSpec,
+        shape: Shape,
+        at: At,
+        init: crate::init::Init,
+    ) -> Result<(Op, Shape), ConfigError> {
+        match *l {
+            LayerSpec::Conv { out, kernel, stride, padding, groups, bias } => {
+                let c = ConvLayer { out, kernel, stride, padding: padding.unwrap_or(kernel / 2), groups, bias, init };
+                self.conv(shape, at, c)
+            }
+            LayerSpec::BatchNorm => self.bn(shape, at, false),
+            LayerSpec::Relu => Ok(self.act(shape, at.name, Activation::Relu)),
+            LayerSpec::Tanh => Ok(self.act(shape, at.name, Activation::Tanh)),
+            LayerSpec::Sigmoid => Ok(self.act(shape, at.name, Activation::Sigmoid)),
+            LayerSpec::MaxPool { kernel, stride, padding } => {
+                self.pool(shape, at, PoolLayer { max: true, kernel, stride: stride.unwrap_or(kernel), padding })
+            }
+            LayerSpec::AvgPool { kernel, stride, padding } => {
+                self.pool(shape, at, PoolLayer { max: false, kernel, stride: stride.unwrap_or(kernel), padding })
+            }
+            LayerSpec::GlobalAvgPool => {
+                let (c, ..) = shape::img(shape, at.path, "global_avg_pool")?;
+                self.row(at.name, "global_avg_pool", Shape::Flat(c), 0, 0);
+                Ok((Op::Gap, Shape::Flat(c)))
+            }
+            LayerSpec::Flatten => {
+                let s = Shape::Flat(shape.numel());
+                self.row(at.name, "flatten", s, 0, 0);
+                Ok((Op::Flatten, s))
+            }
+            LayerSpec::Linear { out, bias } => self.linear(shape, at, out, bias, init),
+            LayerSpec::Dropout { p } => {
+                if !(0.0..1.0).contains(&p) {
+                    return Err(err(&format!("{}.p", at.path), format!("drop probability {p} is not in [0, 1)")));
+                }
+                self.row(at.name, "dropout", shape, 0, 0);
+                Ok((Op::Dropout(p), shape))
+            }
+            LayerSpec::Residual { out, stride, shortcut, unit, bottleneck, zero_init_last_bn } => {
+                let body = residual::body(at, out, stride, bottleneck)?;
+                self.residual(shape, at, &body, residual::Arrangement { shortcut, unit, zero_init_last_bn })
+            }
+            LayerSpec::Resnext { out, cardinality, width, stride } => {
+                self.resnext(shape, at, resnext::ResnextBlock { out, cardinality, width, stride })
+            }
+            LayerSpec::Highway { gate_bias } => self.highway(shape, at, gate_bias),
+            LayerSpec::Inception { b1, b3, b5, pool_proj } => {
+                self.inception(shape, at, inception::Widths { b1, b3, b5, pool_proj })
+            }
+            LayerSpec::AuxHead { channels } => self.aux_head(shape, at, channels),
+        }
+    }
+}
