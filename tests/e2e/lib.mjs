@@ -28,7 +28,7 @@ export function serve(root, port = 0) {
     }
   });
   return new Promise((resolve) => server.listen(port, '127.0.0.1', () => {
-    resolve({ url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((r) => server.close(r)) });
+    resolve({ url: `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}/`, close: () => new Promise((r) => server.close(r)) });
   }));
 }
 

@@ -7,8 +7,13 @@
 // 3. Malformed IDX files dropped while training: each shows its own error, training goes on.
 // 4. A bad URL parameter: a clear message, defaults used.
 // 5. Ten switches between 20-layer models: the trainer's wasm memory grows ≤ 10%.
-// 6. 10 epochs: test accuracy ≥ 97% (skipped with DEPTHLAB_QUICK=1).
+// 6. The settings the catalogue adds (schedule, warm-up, weight decay, SGD): the page's loss
+//    curve equals the CLI's, value for value, for the same URL parameters and flags.
+// 7. 10 epochs: test accuracy ≥ 97% (skipped with DEPTHLAB_QUICK=1).
 import { serve, launch, fail } from './lib.mjs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -123,6 +128,7 @@ await test('malformed IDX files while training: each gets its own message, the r
   await page.click('#start');
   await page.waitForFunction(() => window.depthlab.losses.length >= 10, null, { timeout: 60_000 });
   const goodLabels = idx(1, [2], [1, 2]);
+  /** @type {[string, {name: string, buffer: Buffer}[], RegExp][]} */
   const cases = [
     ['bad magic', [{ name: 'train-images-idx3-ubyte', buffer: Buffer.from('PK\x03\x04 this is a zip file, not IDX') }, { name: 'train-labels-idx1-ubyte', buffer: goodLabels }], /not an IDX file/],
     ['truncated', [{ name: 'train-images-idx3-ubyte', buffer: idx(3, [2, 28, 28], new Uint8Array(700)) }, { name: 'train-labels-idx1-ubyte', buffer: goodLabels }], /truncated/],
@@ -167,17 +173,18 @@ await test('weights export as safetensors and load back; a wrong file is refused
 });
 
 await test('a bad URL parameter gives a clear message and the default', async () => {
-  const page = await openPage('?lr=banana&act=swish&bs=64');
+  const page = await openPage('?lr=banana&activation=swish&batch_size=64&act=relu');
   const r = await page.evaluate(() => ({ errors: window.depthlab.errors, s: window.depthlab.settings }));
   assert(r.errors.some((e) => e.includes('lr="banana"') && e.includes('must be a number')), r.errors.join(' | '));
-  assert(r.errors.some((e) => e.includes('act="swish"')), r.errors.join(' | '));
+  assert(r.errors.some((e) => e.includes('activation="swish"') && e.includes('must be one of relu, tanh, sigmoid')), r.errors.join(' | '));
+  assert(r.errors.some((e) => e.includes('"act" is not a setting')), r.errors.join(' | '));
   assert(r.s.lr === 0.001 && r.s.activation === 'relu', JSON.stringify(r.s));
   await page.close();
   // Valid parameters that make an impossible model: the reason is shown and Start stays off.
-  const p2 = await openPage('?model=resnext&card=32&width=64');
+  const p2 = await openPage('?model=resnext&cardinality=32&width=64');
   await p2.waitForFunction(() => window.depthlab.description === null, null, { timeout: 10_000 });
   const summary = await p2.textContent('#costSummary');
-  assert(/cannot be built: invalid cardinality/.test(summary) && (await p2.isDisabled('#start')), summary);
+  assert(/cannot be built: model\.cardinality/.test(summary) && (await p2.isDisabled('#start')), summary);
   await p2.close();
 });
 
@@ -209,6 +216,25 @@ await test('ResNet-8 (batch norm, option-A shortcuts) trains one epoch in the pa
   assert(r.errors.length === 0, r.errors.join(' | '));
   console.log(`     ${r.name}: test accuracy ${(r.acc[0] * 100).toFixed(2)}% after one epoch; ${Math.round(r.m.samplesPerSec)} samples/s`);
   assert(r.acc[0] >= 0.9, `test accuracy ${r.acc[0]}`);
+  await page.close();
+});
+
+await test('schedule, warm-up, weight decay and SGD from the URL: the page trains the very curve the CLI trains', async () => {
+  // One list of settings: the same keys are URL parameters and CLI flags (`_` → `-`).
+  const settings = { model: 'lenet5', optimizer: 'sgd', lr: '0.05', momentum: '0.8', schedule: 'cosine', warmup: '30', weight_decay: '0.0005', epochs: '1', seed: '11', noise: '0.1' };
+  const csv = join(mkdtempSync(join(tmpdir(), 'depthlab-cli-')), 'run.csv');
+  const flags = Object.entries(settings).flatMap(([k, v]) => [`--${k.replaceAll('_', '-')}`, v]);
+  execFileSync('cargo', ['run', '-q', '--release', '-p', 'depthlab', '--', 'train', ...flags, '--metrics', csv], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const cli = readFileSync(csv, 'utf8').trim().split('\n').slice(1).map((l) => Math.fround(Number(l.split(',')[2])));
+  const page = await openPage(`?${new URLSearchParams(settings)}`);
+  await page.click('#start');
+  await waitDone(page, 120_000);
+  const r = await page.evaluate(() => ({ losses: window.depthlab.losses, errors: window.depthlab.errors }));
+  assert(r.errors.length === 0, r.errors.join(' | '));
+  assert(cli.length === 125 && r.losses.length === cli.length, `${r.losses.length} page steps vs ${cli.length} CLI steps`);
+  const firstDiff = cli.findIndex((l, i) => !Object.is(l, r.losses[i]));
+  assert(firstDiff === -1, `step ${firstDiff + 1}: page ${r.losses[firstDiff]} vs CLI ${cli[firstDiff]}`);
+  console.log(`     125 losses identical to the CLI's; first ${cli[0]}, last ${cli[124]}`);
   await page.close();
 });
 

@@ -1,7 +1,10 @@
 // @ts-check
 // Wiring: settings ↔ controls ↔ URL, the two workers and their MessageChannel, and the views.
-// The main thread never trains or augments; it only routes messages and draws.
-import { fromQuery, toQuery, trainerConfig, modelConfig, MODELS, DEPTHS } from './state.js';
+// The main thread never trains or augments; it only routes messages and draws. It does
+// instantiate the wasm module once, to read the catalogue of presets and settings.
+import initWasm, { catalog } from '../../depthlab-wasm.js';
+import { SettingsModel } from './state.js';
+import { SettingsForm } from './views/settings.js';
 import { TrainingCharts } from './views/charts.js';
 import { BatchGrid } from './views/grid.js';
 import { DrawPad } from './views/draw.js';
@@ -9,10 +12,9 @@ import { GradientView } from './views/grads.js';
 
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
 
-const { settings, errors: urlErrors } = fromQuery(location.search);
 /** Test and embedding hooks: read-only views of what the page shows. */
 const app = {
-  settings,
+  settings: /** @type {import('./state.js').Settings} */ ({}),
   phase: 'loading', // loading | idle | running | paused | done
   losses: /** @type {number[]} */ ([]),
   testAccuracy: /** @type {number[]} */ ([]),
@@ -20,6 +22,13 @@ const app = {
   dataset: /** @type {any} */ (null),
   errors: /** @type {string[]} */ ([]),
   seed: /** @type {number | null} */ (null),
+  simd: /** @type {string | undefined} */ (undefined),
+  memoryBytes: 0,
+  modelName: '',
+  probeNames: /** @type {string[]} */ ([]),
+  gradNorms: /** @type {number[]} */ ([]),
+  description: /** @type {any} */ (undefined),
+  catalog: /** @type {import('./state.js').Catalog | null} */ (null),
 };
 /** @type {any} */ (window).depthlab = app;
 
@@ -37,71 +46,48 @@ function showInfo(/** @type {string} */ msg) {
   b.className = 'info';
   b.textContent = msg;
 }
+
+// ---------- the wasm module and the catalogue ----------
+/** @type {WebAssembly.Module} */ let wasmModule;
+try {
+  wasmModule = await WebAssembly.compileStreaming(fetch(new URL('../../depthlab-wasm_bg.wasm', import.meta.url)));
+  await initWasm({ module_or_path: wasmModule });
+} catch (e) {
+  showError(`Could not load the WebAssembly module: ${/** @type {Error} */ (e).message}. Depthlab needs a browser with WebAssembly SIMD (Chrome 91+, Firefox 89+, Safari 16.4+).`);
+  throw e;
+}
+const model = new SettingsModel(catalog());
+app.catalog = model.catalog;
+const { settings, errors: urlErrors } = model.fromQuery(location.search);
+app.settings = settings;
 if (urlErrors.length) showError(urlErrors.join(' · '));
 
 // ---------- controls ----------
-const inputs = ['model', 'depth', 'activation', 'shortcut', 'unit', 'cardinality', 'width', 'aux', 'noShortcuts',
-  'optimizer', 'lr', 'momentum', 'batchSize', 'epochs', 'seed', 'augment', 'strength', 'noise'];
-$('model').innerHTML = Object.entries(MODELS).map(([k, m]) => `<option value="${k}">${m.label}</option>`).join('');
-function writeControls() {
-  const family = MODELS[settings.model].depths;
-  $('depth').innerHTML = (family ? DEPTHS[family] : []).map((d) => `<option value="${d}">${d}</option>`).join('');
-  const opts = MODELS[settings.model].options;
-  document.querySelectorAll('[data-opt]').forEach((e) => ((/** @type {HTMLElement} */ (e)).hidden = !opts.includes(/** @type {HTMLElement} */ (e).dataset.opt ?? '')));
-  for (const k of inputs) {
-    const el = $(k);
-    const v = /** @type {any} */ (settings)[k];
-    if (el.type === 'checkbox') el.checked = v;
-    else el.value = v === null ? '' : String(v);
-  }
-  $('strengthOut').textContent = Number(settings.strength).toFixed(1);
-  $('noiseOut').textContent = Number(settings.noise).toFixed(2);
-  document.querySelectorAll('.sgd-only').forEach((e) => ((/** @type {HTMLElement} */ (e)).hidden = settings.optimizer !== 'sgd'));
-}
+const AUGMENT_KEYS = model.catalog.settings.filter((s) => s.group === 'augment').map((s) => s.key);
+const form = new SettingsForm(model, { model: $('settings-model'), training: $('settings-training'), augment: $('settings-augment') }, (key) => {
+  if (!readControls()) return;
+  form.write(settings);
+  describe();
+  if (AUGMENT_KEYS.includes(key)) toAugment({ type: 'set-augment', augment: model.trainerConfig(settings).augment });
+});
 function readControls() {
-  const q = new URLSearchParams();
-  const keyOf = { activation: 'act', optimizer: 'opt', momentum: 'mom', batchSize: 'bs', augment: 'aug', shortcut: 'sc', cardinality: 'card', noShortcuts: 'nosc' };
-  for (const k of inputs) {
-    const el = $(k);
-    // An option the model does not take (e.g. depth for LeNet-5) keeps its current value.
-    const v = el.type === 'checkbox' ? (el.checked ? '1' : '0') : el.value.trim() || (k === 'seed' ? '' : String(/** @type {any} */ (settings)[k]));
-    q.set(/** @type {any} */ (keyOf)[k] ?? k, k === 'seed' && v === '' ? 'random' : v);
-  }
-  // A model change keeps the depth only if the new family has it.
-  const family = MODELS[q.get('model') ?? settings.model]?.depths;
-  if (family && !DEPTHS[family].includes(Number(q.get('depth')))) q.set('depth', '20');
-  const { settings: next, errors } = fromQuery(`?${q}`);
+  const { settings: next, errors } = form.read(settings);
   if (errors.length) {
-    showError(errors.map((e) => e.replace('URL parameter ', 'Setting ')).join(' · '));
+    showError(errors.join(' · '));
     return false;
   }
   Object.assign(settings, next);
-  history.replaceState(null, '', `${location.pathname}${toQuery(settings)}`);
+  history.replaceState(null, '', `${location.pathname}${model.toQuery(settings)}`);
   return true;
 }
-for (const k of inputs) {
-  $(k).addEventListener('change', () => {
-    if (readControls()) {
-      writeControls();
-      describe();
-      if (['augment', 'strength', 'noise'].includes(k)) augmentWorker.postMessage({ type: 'set-augment', augment: trainerConfig(settings, 0).augment });
-    }
-  });
-}
-$('strength').addEventListener('input', () => ($('strengthOut').textContent = Number($('strength').value).toFixed(1)));
-$('noise').addEventListener('input', () => ($('noiseOut').textContent = Number($('noise').value).toFixed(2)));
-$('dice').addEventListener('click', () => {
-  $('seed').value = String(Math.floor(Math.random() * 2 ** 31));
-  $('seed').dispatchEvent(new Event('change'));
-});
-writeControls();
+form.write(settings);
 
 // ---------- views ----------
 const charts = new TrainingCharts($('lossChart'), $('accChart'));
 const grid = new BatchGrid($('batchGrid'));
 const grads = new GradientView($('gradChart'));
 let predictId = 0;
-const pad = new DrawPad($('pad'), $('probs'), (image) => trainerWorker.postMessage({ type: 'predict', id: ++predictId, image }, [image.buffer]));
+const pad = new DrawPad($('pad'), $('probs'), (image) => toTrainer({ type: 'predict', id: ++predictId, image }, [image.buffer]));
 $('clearPad').addEventListener('click', () => pad.clear());
 
 function setPhase(/** @type {string} */ phase) {
@@ -118,10 +104,14 @@ function setPhase(/** @type {string} */ phase) {
 // ---------- workers ----------
 const trainerWorker = new Worker(new URL('./workers/trainer.worker.js', import.meta.url), { type: 'module' });
 const augmentWorker = new Worker(new URL('./workers/augment.worker.js', import.meta.url), { type: 'module' });
+/** @typedef {import('./protocol.js').MainToTrainer} MainToTrainer */
+/** @typedef {import('./protocol.js').MainToAugment} MainToAugment */
+const toTrainer = (/** @type {MainToTrainer} */ m, /** @type {Transferable[]} */ t = []) => trainerWorker.postMessage(m, t);
+const toAugment = (/** @type {MainToAugment} */ m, /** @type {Transferable[]} */ t = []) => augmentWorker.postMessage(m, t);
 trainerWorker.onerror = (e) => showError(`trainer worker failed: ${e.message}`);
 augmentWorker.onerror = (e) => showError(`augmentation worker failed: ${e.message}`);
 
-trainerWorker.onmessage = (/** @type {MessageEvent} */ ev) => {
+trainerWorker.onmessage = (/** @type {MessageEvent<import('./protocol.js').TrainerToMain>} */ ev) => {
   const m = ev.data;
   switch (m.type) {
     case 'ready':
@@ -137,7 +127,7 @@ trainerWorker.onmessage = (/** @type {MessageEvent} */ ev) => {
       app.probeNames = m.probeNames;
       grads.reset(m.probeNames);
       $('params').textContent = m.params.toLocaleString();
-      $('epochText').textContent = `0 / ${settings.epochs}`;
+      $('epochText').textContent = `0 / ${m.epochs}`;
       $('rate').textContent = '…';
       break;
     case 'metrics': {
@@ -164,7 +154,7 @@ trainerWorker.onmessage = (/** @type {MessageEvent} */ ev) => {
       break;
     case 'done':
       setPhase('done');
-      $('epochText').textContent = `${settings.epochs} / ${settings.epochs} · finished`;
+      $('epochText').textContent = `${app.lastMetrics?.epochs ?? ''} / ${app.lastMetrics?.epochs ?? ''} · finished`;
       break;
     case 'prediction':
       if (m.id === predictId) pad.showProbs(m.probs);
@@ -195,11 +185,11 @@ trainerWorker.onmessage = (/** @type {MessageEvent} */ ev) => {
   }
 };
 
-augmentWorker.onmessage = (/** @type {MessageEvent} */ ev) => {
+augmentWorker.onmessage = (/** @type {MessageEvent<import('./protocol.js').AugmentToMain>} */ ev) => {
   const m = ev.data;
   switch (m.type) {
     case 'ready':
-      augmentWorker.postMessage({ type: 'load-bundled' });
+      toAugment({ type: 'load-bundled' });
       break;
     case 'dataset': {
       const first = !app.dataset;
@@ -219,7 +209,7 @@ augmentWorker.onmessage = (/** @type {MessageEvent} */ ev) => {
 // ---------- model description (cost table) ----------
 let describeId = 0;
 function describe() {
-  trainerWorker.postMessage({ type: 'describe', id: ++describeId, model: modelConfig(settings) });
+  toTrainer({ type: 'describe', id: ++describeId, config: model.trainerConfig(settings, 0) });
 }
 const fmt = (/** @type {number} */ n) => (n >= 1e9 ? `${(n / 1e9).toFixed(2)} G` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)} k` : String(n));
 function showDescription(/** @type {any} */ m) {
@@ -244,13 +234,9 @@ function maybeReady() {
 }
 
 const { port1, port2 } = new MessageChannel();
-WebAssembly.compileStreaming(fetch(new URL('../../depthlab-wasm_bg.wasm', import.meta.url)))
-  .then((module) => {
-    // One compile, shared: both workers instantiate the same module.
-    trainerWorker.postMessage({ type: 'init', module, port: port1 }, [port1]);
-    augmentWorker.postMessage({ type: 'init', module, port: port2 }, [port2]);
-  })
-  .catch((e) => showError(`Could not load the WebAssembly module: ${e.message}. Depthlab needs a browser with WebAssembly SIMD (Chrome 91+, Firefox 89+, Safari 16.4+).`));
+// One compile, shared: both workers instantiate the same module.
+toTrainer({ type: 'init', module: wasmModule, port: port1 }, [port1]);
+toAugment({ type: 'init', module: wasmModule, port: port2 }, [port2]);
 
 // ---------- buttons ----------
 $('start').addEventListener('click', () => {
@@ -263,19 +249,19 @@ $('start').addEventListener('click', () => {
   $('testAcc').textContent = '–';
   $('progress').value = 0;
   setPhase('running');
-  trainerWorker.postMessage({ type: 'start', config: trainerConfig(settings, settings.seed ?? Number.NaN) });
+  toTrainer({ type: 'start', config: model.trainerConfig(settings) });
 });
 $('pause').addEventListener('click', () => {
   if (app.phase === 'running') {
-    trainerWorker.postMessage({ type: 'pause' });
+    toTrainer({ type: 'pause' });
     setPhase('paused');
   } else if (app.phase === 'paused') {
-    trainerWorker.postMessage({ type: 'resume' });
+    toTrainer({ type: 'resume' });
     setPhase('running');
   }
 });
 $('reset').addEventListener('click', () => {
-  trainerWorker.postMessage({ type: 'reset' });
+  toTrainer({ type: 'reset' });
   charts.reset();
   grid.reset();
   grads.reset();
@@ -291,11 +277,11 @@ $('reset').addEventListener('click', () => {
 async function loadFiles(/** @type {FileList | File[]} */ list) {
   const all = await Promise.all(Array.from(list).map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
   // Weights go to the trainer; everything else is data for the augmentation worker.
-  for (const w of all.filter((f) => f.name.endsWith('.safetensors'))) trainerWorker.postMessage({ type: 'import', ...w }, [w.bytes.buffer]);
+  for (const w of all.filter((f) => f.name.endsWith('.safetensors'))) toTrainer({ type: 'import', ...w }, [w.bytes.buffer]);
   const files = all.filter((f) => !f.name.endsWith('.safetensors'));
-  if (files.length) augmentWorker.postMessage({ type: 'load-files', files }, files.map((f) => f.bytes.buffer));
+  if (files.length) toAugment({ type: 'load-files', files }, files.map((f) => f.bytes.buffer));
 }
-$('export').addEventListener('click', () => trainerWorker.postMessage({ type: 'export' }));
+$('export').addEventListener('click', () => toTrainer({ type: 'export' }));
 const drop = $('drop');
 drop.addEventListener('dragover', (/** @type {DragEvent} */ e) => { e.preventDefault(); drop.classList.add('over'); });
 drop.addEventListener('dragleave', () => drop.classList.remove('over'));

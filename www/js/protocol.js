@@ -1,23 +1,8 @@
 // @ts-check
-/**
- * Messages between the main thread and the two workers, and between the workers over their
- * MessageChannel. Every message is a plain object tagged by `type`.
- *
- * main → augment:  init {module, port} · load-bundled · load-files {files: [{name, bytes}]}
- *                  · set-augment {augment}
- * augment → main:  ready · dataset {source, train, test} · dataset-error {message}
- * main → trainer:  init {module, port} · start {config} · pause · resume · reset
- *                  · predict {id, image} · describe {id, model} · export · import {name, bytes}
- * trainer → main:  ready {simd} · started {seed, params, modelName, probeNames, batchesPerEpoch}
- *                  · metrics {steps, losses, accs, gradNorms, …} (≤ 10 Hz) · epoch {epoch, testAccuracy,
- *                  testLoss} · done · prediction {id, probs} · description {id, model | error}
- *                  · weights {bytes, modelName} · import-result {ok, message} · error {message}
- * trainer → augment (port): run {runId, seed, batchSize, augment} · need {runId, count}
- *                  · recycle {images, labels}
- * augment → trainer (port): run-ready {runId, batchesPerEpoch, trainCount, testImages,
- *                  testLabels, calibImages} · batch {runId, seq, epoch, index, n, images, labels}
- *                  · run-error {runId, message}
- */
+// Every message between the main thread and the two workers, and between the workers over
+// their MessageChannel: plain objects tagged by `type`, declared once here. Each sender posts
+// through a function typed with its channel's union and each receiver switches on `type`, so
+// `cargo xtask check` (TypeScript, checkJs) refuses a wrong or missing field.
 
 /** Batches the trainer keeps requested ahead of the one it is training on. */
 export const PREFETCH = 3;
@@ -25,5 +10,78 @@ export const PREFETCH = 3;
 /** Most metrics messages per second from the trainer. */
 export const METRICS_HZ = 10;
 
-/** Pixels of one 28×28 digit. */
-export const PIXELS = 784;
+/**
+ * The trainer's config: depthlab_nn::TrainConfig as JSON (built by state.js from the catalogue).
+ * @typedef {{model: Record<string, unknown>, batch_size: number, epochs: number, seed: number | null,
+ *   augment: AugmentSettings, [key: string]: unknown}} TrainConfigJson
+ * @typedef {{enabled: boolean, strength: number, noise_std: number}} AugmentSettings
+ * @typedef {{name: string, bytes: Uint8Array}} NamedBytes
+ * @typedef {{name: string, kind: string, output: number[], params: number, macs: number}} CostRow
+ * @typedef {{name: string, params: number, macs: number, rows: CostRow[]}} ModelDescription
+ */
+
+/**
+ * main → augmentation worker
+ * @typedef {{type: 'init', module: WebAssembly.Module, port: MessagePort}
+ *   | {type: 'load-bundled'}
+ *   | {type: 'load-files', files: NamedBytes[]}
+ *   | {type: 'set-augment', augment: AugmentSettings}} MainToAugment
+ */
+
+/**
+ * augmentation worker → main
+ * @typedef {{type: 'ready'}
+ *   | {type: 'dataset', source: string, train: number, test: number}
+ *   | {type: 'dataset-error', message: string}} AugmentToMain
+ */
+
+/**
+ * main → trainer worker
+ * @typedef {{type: 'init', module: WebAssembly.Module, port: MessagePort}
+ *   | {type: 'start', config: TrainConfigJson}
+ *   | {type: 'pause'} | {type: 'resume'} | {type: 'reset'}
+ *   | {type: 'predict', id: number, image: Float32Array}
+ *   | {type: 'describe', id: number, config: TrainConfigJson}
+ *   | {type: 'export'}
+ *   | {type: 'import', name: string, bytes: Uint8Array}} MainToTrainer
+ */
+
+/**
+ * trainer worker → main
+ * @typedef {{type: 'metrics', steps: number[], losses: number[], accs: number[], step: number, epoch: number,
+ *   batchInEpoch: number, batchesPerEpoch: number, epochs: number, samplesPerSec: number, waitFraction: number,
+ *   elapsed: number, batchesReceived: number, producedByAugmenter: number, memoryBytes: number,
+ *   preview: Uint8Array | null, gradNorms: Float32Array | undefined}} MetricsMessage
+ * @typedef {{type: 'ready', simd: string, memoryBytes: number}
+ *   | {type: 'started', epochs: number, seed: number, params: number, modelName: string, probeNames: string[],
+ *      batchesPerEpoch: number, trainCount: number, testCount: number, memoryBytes: number}
+ *   | MetricsMessage
+ *   | {type: 'epoch', epoch: number, testAccuracy: number, testLoss: number, evalMs: number}
+ *   | {type: 'done', step: number}
+ *   | {type: 'prediction', id: number, probs: Float32Array | null}
+ *   | {type: 'description', id: number, model?: ModelDescription, error?: string}
+ *   | {type: 'weights', bytes: Uint8Array<ArrayBuffer>, modelName: string}
+ *   | {type: 'import-result', ok: boolean, message: string}
+ *   | {type: 'reset-done', memoryBytes: number}
+ *   | {type: 'error', message: string}} TrainerToMain
+ */
+
+/**
+ * trainer → augmentation worker (MessagePort)
+ * @typedef {{type: 'run', runId: number, seed: number, batchSize: number, augment: AugmentSettings}
+ *   | {type: 'need', runId: number, count: number}
+ *   | {type: 'recycle', images: Float32Array, labels: Uint8Array}
+ *   | {type: 'stop'}} TrainerToAugment
+ */
+
+/**
+ * augmentation → trainer worker (MessagePort)
+ * @typedef {{type: 'batch', runId: number, seq: number, epoch: number, index: number, n: number,
+ *   images: Float32Array, labels: Uint8Array, produced: number}} BatchMessage
+ * @typedef {{type: 'run-ready', runId: number, batchesPerEpoch: number, trainCount: number,
+ *   testImages: Float32Array, testLabels: Uint8Array, calibImages: Float32Array}
+ *   | BatchMessage
+ *   | {type: 'run-error', runId: number, message: string}} AugmentToTrainer
+ */
+
+export {};

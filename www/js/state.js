@@ -1,139 +1,144 @@
 // @ts-check
-// All settings in one serialisable object, mirrored to the URL query so a configuration can
-// be shared or embedded (?act=tanh&lr=0.01&epochs=3…). Parsing never throws: bad parameters
-// are reported and replaced by defaults.
-
-/** @typedef {{model: string, depth: number, shortcut: string, unit: string, cardinality: number,
- *   width: number, aux: boolean, noShortcuts: boolean, activation: string, optimizer: string,
- *   lr: number, momentum: number, batchSize: number, epochs: number, seed: number | null,
- *   augment: boolean, strength: number, noise: number}} Settings */
-
-/** Every preset, its label, and which options apply to it. */
-export const MODELS = Object.freeze({
-  lenet5: { label: 'LeNet-5 (1998)', options: ['activation'] },
-  alexnet_mini: { label: 'AlexNet-mini (2012)', options: [] },
-  vgg_mini: { label: 'VGG-mini (2014)', options: [] },
-  plain: { label: 'plain-N (no shortcuts)', options: ['depth'], depths: 'six' },
-  resnet: { label: 'ResNet-N v1 (2015)', options: ['depth', 'shortcut', 'noShortcuts'], depths: 'six' },
-  resnet_v2: { label: 'ResNet-N v2, pre-activation (2016)', options: ['depth', 'shortcut', 'unit', 'noShortcuts'], depths: 'six' },
-  bottleneck_resnet: { label: 'Bottleneck ResNet-N', options: ['depth', 'noShortcuts'], depths: 'nine' },
-  highway: { label: 'Highway-N (2015)', options: ['depth'], depths: 'six' },
-  resnext: { label: 'ResNeXt-N (2017)', options: ['depth', 'cardinality', 'width', 'noShortcuts'], depths: 'nine' },
-  inception: { label: 'Inception (2014)', options: ['aux'] },
-});
-
-/** Depths a preset accepts: 6n+2 (plain, ResNet, Highway) or 9n+2 (bottleneck, ResNeXt). */
-export const DEPTHS = Object.freeze({ six: [8, 14, 20, 32, 44, 56], nine: [11, 20, 29] });
-
-/** @type {Settings} */
-export const DEFAULTS = Object.freeze({
-  model: 'lenet5', depth: 20, shortcut: 'A', unit: 'e', cardinality: 4, width: 4, aux: true, noShortcuts: false,
-  activation: 'relu', optimizer: 'adam', lr: 0.001, momentum: 0.9,
-  batchSize: 64, epochs: 10, seed: 42, augment: true, strength: 1, noise: 0,
-});
-
-/** URL key, settings key, parser. Each parser returns a value or throws with the reason. */
-const FIELDS = [
-  ['model', 'model', oneOf(Object.keys(MODELS))],
-  ['depth', 'depth', int(8, 56)],
-  ['sc', 'shortcut', oneOf(['A', 'B', 'C'])],
-  ['unit', 'unit', oneOf(['a', 'b', 'c', 'd', 'e'])],
-  ['card', 'cardinality', int(1, 32)],
-  ['width', 'width', int(1, 64)],
-  ['aux', 'aux', oneOf(['0', '1'], (v) => v === '1')],
-  ['nosc', 'noShortcuts', oneOf(['0', '1'], (v) => v === '1')],
-  ['act', 'activation', oneOf(['relu', 'tanh', 'sigmoid'])],
-  ['opt', 'optimizer', oneOf(['adam', 'sgd'])],
-  ['lr', 'lr', num(1e-6, 1)],
-  ['mom', 'momentum', num(0, 0.999)],
-  ['bs', 'batchSize', int(1, 1024)],
-  ['epochs', 'epochs', int(1, 200)],
-  ['seed', 'seed', (s) => (s === 'random' ? null : int(0, 2 ** 32 - 1)(s))],
-  ['aug', 'augment', oneOf(['0', '1'], (v) => v === '1')],
-  ['strength', 'strength', num(0, 2)],
-  ['noise', 'noise', num(0, 0.5)],
-];
-
-function oneOf(values, map = (v) => v) {
-  return (s) => {
-    if (!values.includes(s)) throw new Error(`must be one of ${values.join(', ')}`);
-    return map(s);
-  };
-}
-function num(lo, hi) {
-  return (s) => {
-    const v = Number(s);
-    if (s.trim() === '' || !Number.isFinite(v) || v < lo || v > hi) throw new Error(`must be a number from ${lo} to ${hi}`);
-    return v;
-  };
-}
-function int(lo, hi) {
-  return (s) => {
-    const v = Number(s);
-    if (!/^\d+$/.test(s.trim()) || v < lo || v > hi) throw new Error(`must be a whole number from ${lo} to ${hi}`);
-    return v;
-  };
-}
+// The settings of the page as one serialisable object, mirrored to the URL query so a
+// configuration can be shared or embedded (?model=resnet&depth=32&lr=0.01…). Which settings
+// exist, their defaults, ranges and when they apply all come from depthlab-nn's catalogue
+// (exported by the wasm module as `catalog()`); this file keeps only the mapping between the
+// URL, the settings object and the trainer's config. Parsing never throws: bad parameters are
+// reported and replaced by defaults.
 
 /**
- * Settings from a query string; unknown or invalid parameters become messages.
- * @param {string} search e.g. location.search
- * @returns {{settings: Settings, errors: string[]}}
+ * @typedef {{type: 'choice', values: string[], default: string}
+ *   | {type: 'int', min: number, max: number, default: number, random: boolean}
+ *   | {type: 'float', min: number, max: number, default: number, step: number, slider: boolean}
+ *   | {type: 'bool', default: boolean}} Kind
+ * @typedef {{key: string, path: string, group: 'model' | 'training' | 'augment', label: string, help: string,
+ *   kind: Kind, when: {key: string, values: string[]} | null}} Setting
+ * @typedef {{preset: string, label: string, paper: string, year: number, options: string[],
+ *   depth: {a: number, offered: number[]} | null}} PresetInfo
+ * @typedef {{presets: PresetInfo[], settings: Setting[], pixels: number, calibrationDigits: number}} Catalog
+ * @typedef {Record<string, string | number | boolean | null>} Settings  keyed by setting key; `null` = random seed
  */
-export function fromQuery(search) {
-  const q = new URLSearchParams(search);
-  /** @type {any} */ const settings = { ...DEFAULTS };
-  const errors = [];
-  const known = new Set(FIELDS.map((f) => f[0]));
-  for (const key of q.keys()) if (!known.has(key)) errors.push(`URL parameter "${key}" is not known (known: ${[...known].join(', ')}); ignored`);
-  for (const [key, field, parse] of FIELDS) {
-    const raw = q.get(key);
-    if (raw === null) continue;
-    try {
-      settings[field] = parse(raw);
-    } catch (e) {
-      errors.push(`URL parameter ${key}=${JSON.stringify(raw)} ${e.message}; using ${JSON.stringify(DEFAULTS[field])}`);
+
+/** The text form of a value, as the catalogue and the URL write it. */
+export function text(/** @type {string | number | boolean | null} */ v) {
+  return v === null ? 'random' : String(v);
+}
+
+/** Settings, URL and trainer-config conversions for one catalogue. */
+export class SettingsModel {
+  /** @param {Catalog} catalog */
+  constructor(catalog) {
+    this.catalog = catalog;
+    /** @type {Map<string, Setting>} */
+    this.byKey = new Map(catalog.settings.map((s) => [s.key, s]));
+    /** @type {Map<string, PresetInfo>} */
+    this.presets = new Map(catalog.presets.map((p) => [p.preset, p]));
+  }
+
+  /** @returns {Settings} every setting at its default */
+  defaults() {
+    /** @type {Settings} */ const s = {};
+    for (const st of this.catalog.settings) s[st.key] = st.kind.default;
+    return s;
+  }
+
+  /**
+   * Parses `raw` for setting `s`; throws with the reason.
+   * @param {Setting} s @param {string} raw
+   */
+  parse(s, raw) {
+    const k = s.kind;
+    const v = raw.trim();
+    switch (k.type) {
+      case 'choice':
+        if (!k.values.includes(v)) throw new Error(`must be one of ${k.values.join(', ')}`);
+        return v;
+      case 'bool':
+        if (!['true', 'false', '1', '0'].includes(v)) throw new Error('must be true or false');
+        return v === 'true' || v === '1';
+      case 'int': {
+        if (k.random && v === 'random') return null;
+        const n = Number(v);
+        if (!/^\d+$/.test(v) || n < k.min || n > k.max) throw new Error(`must be a whole number from ${k.min} to ${k.max}${k.random ? ' or random' : ''}`);
+        return n;
+      }
+      case 'float': {
+        const n = Number(v);
+        // Compared as the trainer will (f32), so the page never accepts what Rust refuses.
+        const f = Math.fround(n);
+        if (v === '' || !Number.isFinite(n) || f < Math.fround(k.min) || f > Math.fround(k.max)) throw new Error(`must be a number from ${k.min} to ${k.max}`);
+        return n;
+      }
     }
   }
-  const family = MODELS[settings.model].depths;
-  if (family && !DEPTHS[family].includes(settings.depth)) {
-    errors.push(`depth ${settings.depth} does not fit ${MODELS[settings.model].label}: choose one of ${DEPTHS[family].join(', ')}; using 20`);
-    settings.depth = 20;
+
+  /** Whether setting `s` applies under `settings` (the preset takes it; its condition holds). */
+  applies(/** @type {Setting} */ s, /** @type {Settings} */ settings) {
+    if (s.group === 'model' && s.key !== 'model') return this.presets.get(String(settings.model))?.options.includes(s.key) ?? false;
+    return !s.when || s.when.values.includes(text(settings[s.when.key]));
   }
-  return { settings, errors };
-}
 
-/** The query string for `s`, listing only what differs from the defaults. */
-export function toQuery(/** @type {Settings} */ s) {
-  const q = new URLSearchParams();
-  for (const [key, field] of FIELDS) {
-    const v = s[field];
-    if (v === DEFAULTS[field]) continue;
-    q.set(key, typeof v === 'boolean' ? (v ? '1' : '0') : v === null ? 'random' : String(v));
+  /** Depths offered for the current preset (empty when it has no depth). */
+  depths(/** @type {Settings} */ settings) {
+    return this.presets.get(String(settings.model))?.depth?.offered ?? [];
   }
-  const str = q.toString();
-  return str ? `?${str}` : '';
-}
 
-/** The trainer's config object for `s` (see the wasm Trainer constructor). */
-export function trainerConfig(/** @type {Settings} */ s, /** @type {number} */ seed) {
-  const optimizer = s.optimizer === 'sgd' ? { kind: 'sgd', lr: s.lr, momentum: s.momentum } : { kind: 'adam', lr: s.lr };
-  return {
-    model: modelConfig(s), optimizer, batchSize: s.batchSize, epochs: s.epochs, seed,
-    augment: { enabled: s.augment, strength: s.strength, noise_std: s.noise },
-  };
-}
+  /**
+   * Settings from a query string; unknown or invalid parameters become messages and keep
+   * their defaults.
+   * @param {string} search e.g. location.search
+   * @returns {{settings: Settings, errors: string[]}}
+   */
+  fromQuery(search) {
+    const q = new URLSearchParams(search);
+    const settings = this.defaults();
+    const errors = [];
+    for (const key of new Set(q.keys())) {
+      if (!this.byKey.has(key)) errors.push(`URL parameter "${key}" is not a setting (settings: ${[...this.byKey.keys()].join(', ')}); ignored`);
+    }
+    for (const s of this.catalog.settings) {
+      const raw = q.get(s.key);
+      if (raw === null) continue;
+      try {
+        settings[s.key] = this.parse(s, raw);
+      } catch (e) {
+        errors.push(`URL parameter ${s.key}=${JSON.stringify(raw)} ${/** @type {Error} */ (e).message}; using ${text(s.kind.default)}`);
+      }
+    }
+    const offered = this.depths(settings);
+    if (offered.length && !offered.includes(Number(settings.depth))) {
+      const d = Number(this.byKey.get('depth')?.kind.default);
+      const fallback = offered.includes(d) ? d : offered[0];
+      errors.push(`depth ${settings.depth} is not offered for ${this.presets.get(String(settings.model))?.label}: choose one of ${offered.join(', ')}; using ${fallback}`);
+      settings.depth = fallback;
+    }
+    return { settings, errors };
+  }
 
-/** The model part of the wasm Trainer's config (see depthlab_nn::TrainConfig). */
-export function modelConfig(/** @type {Settings} */ s) {
-  const opts = MODELS[s.model].options;
-  /** @type {Record<string, unknown>} */ const m = { model: s.model };
-  if (opts.includes('depth')) m.depth = s.depth;
-  if (opts.includes('activation')) m.activation = s.activation;
-  if (opts.includes('shortcut')) m.shortcut = s.shortcut;
-  if (opts.includes('unit')) m.unit = s.unit;
-  if (opts.includes('cardinality')) Object.assign(m, { cardinality: s.cardinality, width: s.width });
-  if (opts.includes('aux')) m.aux_heads = s.aux;
-  if (opts.includes('noShortcuts')) m.remove_shortcuts = s.noShortcuts;
-  return m;
+  /** The query string for `settings`, listing only what differs from the defaults. */
+  toQuery(/** @type {Settings} */ settings) {
+    const q = new URLSearchParams();
+    for (const s of this.catalog.settings) {
+      if (settings[s.key] !== s.kind.default) q.set(s.key, text(settings[s.key]));
+    }
+    const str = q.toString();
+    return str ? `?${str}` : '';
+  }
+
+  /**
+   * The trainer's config (depthlab_nn::TrainConfig as JSON): every setting written at its
+   * catalogue path (`model.depth`, `augment.noise_std`, …).
+   * @param {Settings} settings @param {number | null} seed the seed to use (`null`: random)
+   * @returns {import('./protocol.js').TrainConfigJson}
+   */
+  trainerConfig(settings, seed = /** @type {number | null} */ (settings.seed ?? null)) {
+    /** @type {Record<string, any>} */ const config = {};
+    for (const s of this.catalog.settings) {
+      const parts = s.path.split('.');
+      let obj = config;
+      for (const p of parts.slice(0, -1)) obj = obj[p] ??= {};
+      obj[parts[parts.length - 1]] = s.key === 'seed' ? seed : settings[s.key];
+    }
+    return /** @type {import('./protocol.js').TrainConfigJson} */ (config);
+  }
 }

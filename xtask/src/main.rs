@@ -5,7 +5,7 @@
 //! - `test`      every check: fmt, clippy, native tests, docs, no_std build, wasm tests in
 //!   Node and in headless Chromium, the release page build, its SIMD check, the end-to-end tests
 //! - `bench-web` build the release page and print the in-browser benchmark as one JSON line
-//! - `check`     the quick subset: fmt and clippy
+//! - `check`     the quick subset: fmt, clippy, and TypeScript (checkJs) over www/ and tests/e2e
 //!
 //! Never exports `RUSTFLAGS` (it would replace `+simd128` from `.cargo/config.toml`).
 
@@ -13,7 +13,7 @@ mod tools;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use tools::{ensure_browser, ensure_tools, root, run, run_capture, Env};
+use tools::{ensure_browser, ensure_tools, root, run, run_capture, Env, NO_STD_TARGET};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -21,7 +21,7 @@ fn main() -> ExitCode {
         Some("serve") => serve(),
         Some("test") => test(),
         Some("bench-web") => bench_web(&args[1..]),
-        Some("check") => check(&Env::new()),
+        Some("check") => ensure_tools().and_then(|env| check(&env)),
         _ => {
             eprintln!("usage: cargo xtask <serve | test | bench-web | check>");
             return ExitCode::from(2);
@@ -71,7 +71,37 @@ fn check(env: &Env) -> Result {
             "warnings",
         ]),
         "clippy wasm32",
-    )
+    )?;
+    typecheck(env)
+}
+
+/// TypeScript over the page's JavaScript (JSDoc types, checkJs, no emit): the page, the
+/// workers and the end-to-end tests, each with its own libraries. The wasm module's types are
+/// generated first (a debug build and wasm-bindgen into target/ts-types, where tsconfig.json's
+/// rootDirs finds them).
+fn typecheck(env: &Env) -> Result {
+    step("TypeScript checkJs (www/, tests/e2e)");
+    run(
+        env.cmd("cargo").args(["build", "--target", "wasm32-unknown-unknown", "-p", "depthlab-wasm"]),
+        "wasm build for the type declarations",
+    )?;
+    run(
+        env.cmd("wasm-bindgen").args([
+            "--target",
+            "web",
+            "--out-dir",
+            "target/ts-types",
+            "--out-name",
+            "depthlab-wasm",
+            "target/wasm32-unknown-unknown/debug/depthlab_wasm.wasm",
+        ]),
+        "wasm-bindgen (type declarations)",
+    )?;
+    for project in ["tsconfig.json", "www/js/workers/tsconfig.json", "tests/e2e/tsconfig.json"] {
+        run(env.cmd("tsc").args(["-p", project]), &format!("TypeScript check of {project}"))?;
+        println!("{project}: no type errors");
+    }
+    Ok(())
 }
 
 fn test() -> Result {
@@ -87,17 +117,9 @@ fn test() -> Result {
             .env("RUSTDOCFLAGS", "-D warnings"),
         "cargo doc",
     )?;
-    step("no_std build of core and nn for a bare target (wasm32-unknown-unknown)");
+    step(&format!("no_std build of core and nn for a target without std ({NO_STD_TARGET})"));
     run(
-        env.cmd("cargo").args([
-            "build",
-            "--target",
-            "wasm32-unknown-unknown",
-            "-p",
-            "depthlab-core",
-            "-p",
-            "depthlab-nn",
-        ]),
+        env.cmd("cargo").args(["build", "--target", NO_STD_TARGET, "-p", "depthlab-core", "-p", "depthlab-nn"]),
         "no_std build",
     )?;
     step("wasm tests in Node");

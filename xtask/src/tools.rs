@@ -7,6 +7,8 @@ use std::process::{Command, Stdio};
 
 /// Exact versions; Trunk.toml and the wasm crate pin the same.
 pub const WASM_BINDGEN: &str = "0.2.130";
+/// A target without std (only core and alloc) for the no_std build of core and nn.
+pub const NO_STD_TARGET: &str = "wasm32v1-none";
 /// Trunk 0.22 needs a newer rustc than this machine has.
 pub const TRUNK: &str = "0.21.14";
 
@@ -84,9 +86,12 @@ pub fn ensure_tools() -> Result<Env, String> {
     let env = Env::new();
     let targets =
         env.cmd("rustup").args(["target", "list", "--installed"]).output().map_err(|e| format!("rustup: {e}"))?;
-    if !String::from_utf8_lossy(&targets.stdout).contains("wasm32-unknown-unknown") {
-        println!("==> installing the wasm32-unknown-unknown target");
-        run(env.cmd("rustup").args(["target", "add", "wasm32-unknown-unknown"]), "rustup target add")?;
+    // wasm32v1-none has no std at all: building core and nn for it proves they are no_std.
+    for target in ["wasm32-unknown-unknown", NO_STD_TARGET] {
+        if !String::from_utf8_lossy(&targets.stdout).lines().any(|l| l.trim() == target) {
+            println!("==> installing the {target} target");
+            run(env.cmd("rustup").args(["target", "add", target]), "rustup target add")?;
+        }
     }
     // Cargo installs are CPU-bound: one after another.
     if !env.version_of("wasm-bindgen").is_some_and(|v| v.ends_with(WASM_BINDGEN)) {
@@ -104,12 +109,17 @@ pub fn ensure_tools() -> Result<Env, String> {
             "installing trunk",
         )?;
     }
-    let npm_ok =
-        ["node_modules/.bin/wasm-opt", "node_modules/playwright-core", "node_modules/@tensorflow/tfjs-backend-wasm"]
-            .iter()
-            .all(|p| root().join(p).exists());
+    let npm_ok = [
+        "node_modules/.bin/wasm-opt",
+        "node_modules/playwright-core",
+        "node_modules/@tensorflow/tfjs-backend-wasm",
+        "node_modules/.bin/tsc",
+        "node_modules/@types/node",
+    ]
+    .iter()
+    .all(|p| root().join(p).exists());
     if !npm_ok {
-        println!("==> npm ci (binaryen 132 for wasm-opt, playwright-core, uplot, mnist, TensorFlow.js 4.22 for the comparison)");
+        println!("==> npm ci (binaryen 132 for wasm-opt, playwright-core, TypeScript for checkJs, uplot, mnist, TensorFlow.js 4.22 for the comparison)");
         if env.version_of("npm").is_none() {
             apt_install(&["nodejs", "npm"])?;
         }

@@ -6,8 +6,7 @@ use crate::data::{Batcher, Dataset};
 use depthlab_core::Rng;
 use serde::{Deserialize, Serialize};
 
-const SIDE: usize = 28;
-const PIXELS: usize = SIDE * SIDE;
+use crate::data::{PIXELS, SIDE};
 
 /// Largest augmentation strength (2 = twice the default ranges).
 pub const STRENGTH_MAX: f32 = 2.0;

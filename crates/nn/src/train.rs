@@ -9,8 +9,7 @@ use alloc::vec::Vec;
 use core::fmt;
 use depthlab_core::{Mode, ParamStore, Rng, Tape};
 
-/// Pixels per digit.
-pub const PIXELS: usize = 28 * 28;
+pub use crate::data::PIXELS;
 /// Number of classes.
 pub const CLASSES: usize = 10;
 /// Images per forward pass in [`Trainer::evaluate`] (bounds the tape's memory: every activation of a chunk is kept).
@@ -61,7 +60,7 @@ impl fmt::Display for BatchError {
         match self {
             BatchError::Empty => write!(f, "the batch is empty; send at least one 28×28 image"),
             BatchError::ShapeMismatch { pixels, labels } => {
-                write!(f, "got {pixels} pixels for {labels} labels; each label needs exactly 784 pixels (28×28)")
+                write!(f, "got {pixels} pixels for {labels} labels; each label needs exactly {PIXELS} pixels (28×28)")
             }
             BatchError::LabelOutOfRange { index, value } => {
                 write!(f, "label {value} at position {index} is not a digit 0–9")

@@ -39,8 +39,8 @@ pub fn random_seed() -> Result<u32, JsError> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct PageCatalog {
-    #[serde(flatten)]
-    catalog: depthlab_nn::catalog::Catalog,
+    presets: &'static [depthlab_nn::catalog::PresetInfo],
+    settings: &'static [depthlab_nn::catalog::Setting],
     pixels: usize,
     calibration_digits: usize,
 }
@@ -51,8 +51,10 @@ struct PageCatalog {
 /// defaults and its URL checks from this; see `depthlab_nn::catalog`.
 #[wasm_bindgen]
 pub fn catalog() -> Result<JsValue, JsError> {
+    let c = depthlab_nn::catalog::catalog();
     let c = PageCatalog {
-        catalog: depthlab_nn::catalog::catalog(),
+        presets: c.presets,
+        settings: c.settings,
         pixels: PIXELS,
         calibration_digits: CALIBRATION_DIGITS,
     };

@@ -13,13 +13,19 @@ export class TrainingCharts {
     this.lossEl = lossEl;
     this.accEl = accEl;
     this.dirty = false;
+    /** @type {number[][]} */ this.loss = [[], [], []]; // step, raw, smoothed
+    /** @type {(number | null)[][]} */ this.acc = [[], [], []]; // step, train (smoothed), test
+    this.emaLoss = 0;
+    this.emaAcc = 0;
+    this.n = 0;
+    this.steps = 0;
     this.reset();
     new ResizeObserver(() => this.resize()).observe(lossEl);
   }
 
   reset() {
-    /** @type {number[][]} */ this.loss = [[], [], []]; // step, raw, smoothed
-    /** @type {(number | null)[][]} */ this.acc = [[], [], []]; // step, train (smoothed), test
+    this.loss = [[], [], []];
+    this.acc = [[], [], []];
     this.emaLoss = 0;
     this.emaAcc = 0;
     this.n = 0;

@@ -2,8 +2,16 @@
 // The augmentation worker: holds the dataset, turns it into shuffled, augmented batches (in
 // wasm) and sends them straight to the trainer over a MessagePort, as transferable buffers,
 // only when the trainer asks (credit-based backpressure). A message loop, nothing more.
-import init, { DigitSet, Augmenter } from '../../../depthlab-wasm.js';
-import { PIXELS } from '../protocol.js';
+import init, { DigitSet, Augmenter, catalog } from '../../../depthlab-wasm.js';
+
+/** @typedef {import('../protocol.js').AugmentToMain} AugmentToMain */
+/** @typedef {import('../protocol.js').AugmentToTrainer} AugmentToTrainer */
+const toMain = (/** @type {AugmentToMain} */ m) => self.postMessage(m);
+const toTrainer = (/** @type {AugmentToTrainer} */ m, /** @type {Transferable[]} */ t = []) => port?.postMessage(m, t);
+
+/** Pixels per digit and batch-norm calibration digits, from the catalogue once loaded. */
+let PIXELS = 0;
+let CALIBRATION_DIGITS = 0;
 
 const BUNDLED = {
   trainImages: '../../data/train-images-idx3-ubyte.gz',
@@ -44,7 +52,7 @@ function parseFiles(files) {
     try {
       return DigitSet.fromIdx(img.bytes, lbl.bytes);
     } catch (e) {
-      throw new Error(`${img.name} + ${lbl.name}: ${e.message ?? e}`);
+      throw new Error(`${img.name} + ${lbl.name}: ${/** @type {any} */ (e).message ?? e}`);
     }
   };
   if (files.length === 2) {
@@ -71,20 +79,20 @@ function pump() {
     const epoch = Math.floor(run.seq / run.bpe);
     const index = run.seq % run.bpe;
     const n = run.aug.fillBatch(epoch, index, buf.images, buf.labels);
-    port.postMessage({ type: 'batch', runId: run.id, seq: run.seq, epoch, index, n, images: buf.images, labels: buf.labels, produced: ++produced }, [buf.images.buffer, buf.labels.buffer]);
+    toTrainer({ type: 'batch', runId: run.id, seq: run.seq, epoch, index, n, images: buf.images, labels: buf.labels, produced: ++produced }, [buf.images.buffer, buf.labels.buffer]);
     run.seq += 1;
     run.credits -= 1;
   }
 }
 
-function onPortMessage(/** @type {MessageEvent} */ ev) {
+function onPortMessage(/** @type {MessageEvent<import('../protocol.js').TrainerToAugment>} */ ev) {
   const m = ev.data;
   switch (m.type) {
     case 'run': {
       run?.aug.free();
       run = null;
       if (!data) {
-        port?.postMessage({ type: 'run-error', runId: m.runId, message: 'no dataset is loaded yet' });
+        toTrainer({ type: 'run-error', runId: m.runId, message: 'no dataset is loaded yet' });
         return;
       }
       try {
@@ -92,13 +100,13 @@ function onPortMessage(/** @type {MessageEvent} */ ev) {
         run = { id: m.runId, aug, seq: 0, bpe: aug.batchesPerEpoch(), credits: 0, free: [] };
         const testImages = data.test.imagesF32();
         const testLabels = data.test.labels();
-        // The first 640 clean training digits, for batch-norm recalibration before evaluations.
-        const calib = data.train.slice(0, Math.min(640, data.train.length));
+        // The first clean training digits, for batch-norm recalibration before evaluations.
+        const calib = data.train.slice(0, Math.min(CALIBRATION_DIGITS, data.train.length));
         const calibImages = calib.imagesF32();
         calib.free();
-        port?.postMessage({ type: 'run-ready', runId: m.runId, batchesPerEpoch: run.bpe, trainCount: data.train.length, testImages, testLabels, calibImages }, [testImages.buffer, testLabels.buffer, calibImages.buffer]);
+        toTrainer({ type: 'run-ready', runId: m.runId, batchesPerEpoch: run.bpe, trainCount: data.train.length, testImages, testLabels, calibImages }, [testImages.buffer, testLabels.buffer, calibImages.buffer]);
       } catch (e) {
-        port?.postMessage({ type: 'run-error', runId: m.runId, message: String(e.message ?? e) });
+        toTrainer({ type: 'run-error', runId: m.runId, message: String(/** @type {any} */ (e).message ?? e) });
       }
       return;
     }
@@ -118,20 +126,21 @@ function onPortMessage(/** @type {MessageEvent} */ ev) {
   }
 }
 
-self.onmessage = async (/** @type {MessageEvent} */ ev) => {
+self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToAugment>} */ ev) => {
   const m = ev.data;
   try {
     switch (m.type) {
       case 'init':
         await init({ module_or_path: m.module });
+        ({ pixels: PIXELS, calibrationDigits: CALIBRATION_DIGITS } = catalog());
         port = m.port;
         port.onmessage = onPortMessage;
-        self.postMessage({ type: 'ready' });
+        toMain({ type: 'ready' });
         return;
       case 'load-bundled': {
         const [ti, tl, vi, vl] = await Promise.all([BUNDLED.trainImages, BUNDLED.trainLabels, BUNDLED.testImages, BUNDLED.testLabels].map(fetchBytes));
         data = { train: DigitSet.fromIdx(ti, tl), test: DigitSet.fromIdx(vi, vl), source: 'bundled MNIST subset' };
-        self.postMessage(describe({}));
+        toMain(describe({}));
         return;
       }
       case 'load-files': {
@@ -139,7 +148,7 @@ self.onmessage = async (/** @type {MessageEvent} */ ev) => {
         data?.train.free();
         data?.test.free();
         data = parsed;
-        self.postMessage(describe({}));
+        toMain(describe({}));
         return;
       }
       case 'set-augment':
@@ -147,6 +156,6 @@ self.onmessage = async (/** @type {MessageEvent} */ ev) => {
         return;
     }
   } catch (e) {
-    self.postMessage({ type: 'dataset-error', message: String(e.message ?? e) });
+    toMain({ type: 'dataset-error', message: String(/** @type {any} */ (e).message ?? e) });
   }
 };

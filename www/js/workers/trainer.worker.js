@@ -2,8 +2,16 @@
 // The trainer worker: owns the wasm Trainer, pulls batches from the augmentation worker over
 // its MessagePort (keeping PREFETCH requested ahead), trains, and reports metrics to the main
 // thread at most METRICS_HZ times a second. A message loop, nothing more.
-import init, { Trainer, simdBackend, randomSeed, describeModel } from '../../../depthlab-wasm.js';
-import { PREFETCH, METRICS_HZ, PIXELS } from '../protocol.js';
+import init, { Trainer, simdBackend, randomSeed, describeModel, catalog } from '../../../depthlab-wasm.js';
+import { PREFETCH, METRICS_HZ } from '../protocol.js';
+
+/** @typedef {import('../protocol.js').TrainerToMain} TrainerToMain */
+/** @typedef {import('../protocol.js').TrainerToAugment} TrainerToAugment */
+const toMain = (/** @type {TrainerToMain} */ m, /** @type {Transferable[]} */ t = []) => self.postMessage(m, t);
+const toAugment = (/** @type {TrainerToAugment} */ m, /** @type {Transferable[]} */ t = []) => port?.postMessage(m, t);
+
+/** Pixels per digit, from the catalogue once the module is loaded. */
+let PIXELS = 0;
 
 /** @type {MessagePort | null} */ let port = null;
 /** @type {any} */ let wasm = null;
@@ -19,7 +27,7 @@ let run = /** @type {any} */ (null);
 
 // A zero-delay yield (setTimeout(0) is clamped to 4 ms when nested).
 const tick = new MessageChannel();
-/** @type {(() => void)[]} */ const tickWaiters = [];
+/** @type {((v?: unknown) => void)[]} */ const tickWaiters = [];
 tick.port1.onmessage = () => tickWaiters.shift()?.();
 const yieldNow = () => new Promise((r) => { tickWaiters.push(r); tick.port2.postMessage(0); });
 
@@ -28,21 +36,23 @@ function nextBatch() {
   return new Promise((r) => (waiter = r));
 }
 
-function onPortMessage(/** @type {MessageEvent} */ ev) {
+function onPortMessage(/** @type {MessageEvent<import('../protocol.js').AugmentToTrainer>} */ ev) {
   const m = ev.data;
   if (m.runId !== runId) return; // a batch of an earlier run
   switch (m.type) {
     case 'run-ready':
       run.bpe = m.batchesPerEpoch;
+      trainer?.setStepBudget(run.bpe * run.epochs);
       run.testImages = m.testImages;
       run.testLabels = m.testLabels;
       run.calibImages = m.calibImages;
-      self.postMessage({ type: 'started', seed: run.seed, params: trainer?.paramCount, modelName: trainer?.modelName, probeNames: trainer?.probeNames(), batchesPerEpoch: m.batchesPerEpoch, trainCount: m.trainCount, testCount: m.testLabels.length, memoryBytes: memoryBytes() });
-      port?.postMessage({ type: 'need', runId, count: PREFETCH });
+      if (!trainer) return;
+      toMain({ type: 'started', epochs: run.epochs, seed: run.seed, params: trainer.paramCount, modelName: trainer.modelName, probeNames: trainer.probeNames(), batchesPerEpoch: m.batchesPerEpoch, trainCount: m.trainCount, testCount: m.testLabels.length, memoryBytes: memoryBytes() });
+      toAugment({ type: 'need', runId, count: PREFETCH });
       loop();
       return;
     case 'run-error':
-      self.postMessage({ type: 'error', message: `could not start: ${m.message}` });
+      toMain({ type: 'error', message: `could not start: ${m.message}` });
       return;
     case 'batch':
       run.batchesReceived += 1;
@@ -60,7 +70,7 @@ function flushMetrics(now) {
   const p = run.pending;
   const elapsed = (now - run.startTime - run.pausedTime) / 1000;
   const busy = run.trainTime + run.waitTime;
-  self.postMessage({
+  toMain({
     type: 'metrics',
     steps: p.steps, losses: p.losses, accs: p.accs,
     step: run.step, epoch: run.epoch, batchInEpoch: run.step % run.bpe, batchesPerEpoch: run.bpe, epochs: run.epochs,
@@ -79,7 +89,7 @@ async function evaluateEpoch(epoch) {
   const t0 = performance.now();
   trainer.calibrateBatchNorm(run.calibImages);
   const s = trainer.evaluate(run.testImages, run.testLabels);
-  self.postMessage({ type: 'epoch', epoch, testAccuracy: s.accuracy, testLoss: s.loss, evalMs: performance.now() - t0 });
+  toMain({ type: 'epoch', epoch, testAccuracy: s.accuracy, testLoss: s.loss, evalMs: performance.now() - t0 });
 }
 
 async function loop() {
@@ -97,7 +107,7 @@ async function loop() {
       }
       const t0 = performance.now();
       run.waitTime += t0 - w0;
-      port?.postMessage({ type: 'need', runId, count: 1 });
+      toAugment({ type: 'need', runId, count: 1 });
       const images = b.images.subarray(0, b.n * PIXELS);
       const labels = b.labels.subarray(0, b.n);
       const s = trainer.trainStep(images, labels);
@@ -115,7 +125,7 @@ async function loop() {
         for (let i = 0; i < k * PIXELS; i++) p.preview[i] = images[i] * 255;
         run.lastPreview = t1;
       }
-      port?.postMessage({ type: 'recycle', images: b.images, labels: b.labels }, [b.images.buffer, b.labels.buffer]);
+      toAugment({ type: 'recycle', images: b.images, labels: b.labels }, [b.images.buffer, b.labels.buffer]);
       if (t1 - run.lastFlush > 1000 / METRICS_HZ) flushMetrics(t1);
       if (run.step % run.bpe === 0) {
         flushMetrics(performance.now());
@@ -124,7 +134,7 @@ async function loop() {
       }
       if (!Number.isFinite(s.loss)) {
         flushMetrics(performance.now());
-        self.postMessage({ type: 'error', message: 'training diverged (the loss is no longer a number); lower the learning rate and press Reset' });
+        toMain({ type: 'error', message: 'training diverged (the loss is no longer a number); lower the learning rate and press Reset' });
         running = false;
         break;
       }
@@ -133,11 +143,11 @@ async function loop() {
     if (run && myRun === runId && run.step >= run.totalSteps) {
       flushMetrics(performance.now());
       running = false;
-      self.postMessage({ type: 'done', step: run.step });
+      toMain({ type: 'done', step: run.step });
     }
   } catch (e) {
     running = false;
-    self.postMessage({ type: 'error', message: String(/** @type {any} */ (e).message ?? e) });
+    toMain({ type: 'error', message: String(/** @type {any} */ (e).message ?? e) });
   } finally {
     looping = false;
   }
@@ -151,24 +161,25 @@ function reset() {
   trainer?.free();
   trainer = null;
   run = null;
-  port?.postMessage({ type: 'stop' });
+  toAugment({ type: 'stop' });
 }
 
-self.onmessage = async (/** @type {MessageEvent} */ ev) => {
+self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToTrainer>} */ ev) => {
   const m = ev.data;
   try {
     switch (m.type) {
       case 'init':
         wasm = await init({ module_or_path: m.module });
+        PIXELS = catalog().pixels;
         port = m.port;
         port.onmessage = onPortMessage;
-        self.postMessage({ type: 'ready', simd: simdBackend(), memoryBytes: memoryBytes() });
+        toMain({ type: 'ready', simd: simdBackend(), memoryBytes: memoryBytes() });
         return;
       case 'start': {
         reset();
         const c = m.config;
-        const seed = Number.isInteger(c.seed) ? c.seed : randomSeed();
-        trainer = new Trainer({ ...c.model, optimizer: c.optimizer, batch_size: c.batchSize, seed });
+        const seed = typeof c.seed === 'number' && Number.isInteger(c.seed) ? c.seed : randomSeed();
+        trainer = new Trainer({ ...c, seed });
         running = true;
         const now = performance.now();
         run = {
@@ -176,7 +187,7 @@ self.onmessage = async (/** @type {MessageEvent} */ ev) => {
           samples: 0, trainTime: 0, waitTime: 0, startTime: now, pausedTime: 0, lastFlush: now, lastPreview: -1e9,
           batchesReceived: 0, producedByAugmenter: 0, pending: { steps: [], losses: [], accs: [], preview: null },
         };
-        port?.postMessage({ type: 'run', runId, seed, batchSize: c.batchSize, augment: c.augment });
+        toAugment({ type: 'run', runId, seed, batchSize: c.batch_size, augment: c.augment });
         return;
       }
       case 'pause':
@@ -195,49 +206,49 @@ self.onmessage = async (/** @type {MessageEvent} */ ev) => {
         return;
       case 'reset':
         reset();
-        self.postMessage({ type: 'reset-done', memoryBytes: memoryBytes() });
+        toMain({ type: 'reset-done', memoryBytes: memoryBytes() });
         return;
       case 'export': {
         if (!trainer) {
-          self.postMessage({ type: 'error', message: 'there are no weights to export yet: start a run first' });
+          toMain({ type: 'error', message: 'there are no weights to export yet: start a run first' });
           return;
         }
         const bytes = trainer.exportWeights();
-        self.postMessage({ type: 'weights', bytes, modelName: trainer.modelName }, [bytes.buffer]);
+        toMain({ type: 'weights', bytes: /** @type {Uint8Array<ArrayBuffer>} */ (bytes), modelName: trainer.modelName }, [bytes.buffer]);
         return;
       }
       case 'import': {
         if (!trainer) {
-          self.postMessage({ type: 'import-result', ok: false, message: `${m.name}: start (or pause) a run of the model these weights belong to, then drop them again` });
+          toMain({ type: 'import-result', ok: false, message: `${m.name}: start (or pause) a run of the model these weights belong to, then drop them again` });
           return;
         }
         try {
           trainer.importWeights(m.bytes);
-          self.postMessage({ type: 'import-result', ok: true, message: `Loaded weights from ${m.name} into ${trainer.modelName}.` });
+          toMain({ type: 'import-result', ok: true, message: `Loaded weights from ${m.name} into ${trainer.modelName}.` });
         } catch (e) {
-          self.postMessage({ type: 'import-result', ok: false, message: `${m.name}: ${/** @type {any} */ (e).message ?? e}` });
+          toMain({ type: 'import-result', ok: false, message: `${m.name}: ${/** @type {any} */ (e).message ?? e}` });
         }
         return;
       }
       case 'describe': {
         try {
-          self.postMessage({ type: 'description', id: m.id, model: describeModel(m.model) });
+          toMain({ type: 'description', id: m.id, model: describeModel(m.config) });
         } catch (e) {
-          self.postMessage({ type: 'description', id: m.id, error: String(/** @type {any} */ (e).message ?? e) });
+          toMain({ type: 'description', id: m.id, error: String(/** @type {any} */ (e).message ?? e) });
         }
         return;
       }
       case 'predict': {
         if (!trainer) {
-          self.postMessage({ type: 'prediction', id: m.id, probs: null });
+          toMain({ type: 'prediction', id: m.id, probs: null });
           return;
         }
         const probs = trainer.predict(m.image);
-        self.postMessage({ type: 'prediction', id: m.id, probs });
+        toMain({ type: 'prediction', id: m.id, probs });
         return;
       }
     }
   } catch (e) {
-    self.postMessage({ type: 'error', message: String(/** @type {any} */ (e).message ?? e) });
+    toMain({ type: 'error', message: String(/** @type {any} */ (e).message ?? e) });
   }
 };

@@ -9,7 +9,7 @@ mod gzip;
 mod idx;
 
 pub use batcher::Batcher;
-pub use dataset::Dataset;
+pub use dataset::{Dataset, PIXELS, SIDE};
 pub use error::DataError;
 pub use gzip::{gunzip, MAX_DECOMPRESSED};
 pub use idx::{parse_idx, IdxFile, IdxKind};
