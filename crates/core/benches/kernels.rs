@@ -1,7 +1,7 @@
 //! Criterion benchmarks of the core kernels (prints GFLOP/s-able timings; never asserts).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use depthlab_core::kernels::gemm::{gemm, gemm_f32x4, GemmScratch, MatRef};
+use depthlab_core::kernels::gemm::{gemm, gemm_f32x4, Gemm, GemmScratch, MatRef};
 use depthlab_core::Rng;
 
 fn bench_gemm(c: &mut Criterion) {
@@ -15,7 +15,22 @@ fn bench_gemm(c: &mut Criterion) {
         let mut s = GemmScratch::new();
         g.throughput(Throughput::Elements((2 * m * n * k) as u64));
         g.bench_with_input(BenchmarkId::from_parameter(format!("{m}x{n}x{k}")), &(), |bch, _| {
-            bch.iter(|| gemm(m, n, k, 1.0, MatRef::row_major(&a, k), MatRef::row_major(&b, n), 0.0, &mut cm, n, &mut s))
+            bch.iter(|| {
+                gemm(
+                    Gemm {
+                        m,
+                        n,
+                        k,
+                        alpha: 1.0,
+                        a: MatRef::row_major(&a, k),
+                        b: MatRef::row_major(&b, n),
+                        beta: 0.0,
+                        ldc: n,
+                    },
+                    &mut cm,
+                    &mut s,
+                )
+            })
         });
     }
     g.finish();
@@ -29,7 +44,20 @@ fn bench_gemm(c: &mut Criterion) {
     g.throughput(Throughput::Elements((2 * m * n * k) as u64));
     g.bench_function("256x256x256", |bch| {
         bch.iter(|| {
-            gemm_f32x4(m, n, k, 1.0, MatRef::row_major(&a, k), MatRef::row_major(&b, n), 0.0, &mut cm, n, &mut s)
+            gemm_f32x4(
+                Gemm {
+                    m,
+                    n,
+                    k,
+                    alpha: 1.0,
+                    a: MatRef::row_major(&a, k),
+                    b: MatRef::row_major(&b, n),
+                    beta: 0.0,
+                    ldc: n,
+                },
+                &mut cm,
+                &mut s,
+            )
         })
     });
     g.finish();
@@ -39,7 +67,22 @@ fn bench_gemm(c: &mut Criterion) {
     eprintln!("fused GEMM backend: {}", depthlab_core::simd::gemm_backend());
     g.throughput(Throughput::Elements((2 * m * n * k) as u64));
     g.bench_function("256x256x256", |bch| {
-        bch.iter(|| gemm(m, n, k, 1.0, MatRef::row_major(&a, k), MatRef::row_major(&b, n), 0.0, &mut cm, n, &mut s))
+        bch.iter(|| {
+            gemm(
+                Gemm {
+                    m,
+                    n,
+                    k,
+                    alpha: 1.0,
+                    a: MatRef::row_major(&a, k),
+                    b: MatRef::row_major(&b, n),
+                    beta: 0.0,
+                    ldc: n,
+                },
+                &mut cm,
+                &mut s,
+            )
+        })
     });
     depthlab_core::simd::set_fused_multiply_add(false);
     g.finish();

@@ -149,10 +149,6 @@ impl Augmenter {
         Augmenter { data, batcher, config, seed, scratch: [0.0; PIXELS] }
     }
 
-    /// The dataset.
-    pub fn dataset(&self) -> &Dataset {
-        &self.data
-    }
     /// The augmentation settings.
     pub fn config(&self) -> &AugmentConfig {
         &self.config

@@ -348,19 +348,21 @@ impl KernelBench {
 
     /// Runs `C = A·B` `reps` times; returns a checksum so the work cannot be skipped.
     pub fn gemm(&mut self, reps: u32) -> f32 {
-        use depthlab_core::kernels::gemm::{gemm, MatRef};
+        use depthlab_core::kernels::gemm::{gemm, Gemm, MatRef};
         let (m, n, k) = self.dims;
         for _ in 0..reps {
             gemm(
-                m,
-                n,
-                k,
-                1.0,
-                MatRef::row_major(&self.a, k),
-                MatRef::row_major(&self.b, n),
-                0.0,
+                Gemm {
+                    m,
+                    n,
+                    k,
+                    alpha: 1.0,
+                    a: MatRef::row_major(&self.a, k),
+                    b: MatRef::row_major(&self.b, n),
+                    beta: 0.0,
+                    ldc: n,
+                },
                 &mut self.c,
-                n,
                 &mut self.scratch,
             );
         }

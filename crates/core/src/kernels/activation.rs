@@ -88,14 +88,14 @@ pub fn relu_mask(y: &[f32], dy: &[f32], out: &mut [f32]) {
     }
 }
 
-/// ReLU on any lane type: `max(x, 0)` four at a time, scalar tail.
+/// ReLU on any lane type: `max(x, 0)` `V::N` at a time, scalar tail.
 pub fn relu_lanes<V: Lanes>(x: &[f32], y: &mut [f32]) {
-    let n4 = x.len() / 4 * 4;
+    let whole = x.len() / V::N * V::N;
     let z = V::zero();
-    for (xc, yc) in x[..n4].chunks_exact(4).zip(y[..n4].chunks_exact_mut(4)) {
+    for (xc, yc) in x[..whole].chunks_exact(V::N).zip(y[..whole].chunks_exact_mut(V::N)) {
         V::load_slice(xc).max(z).store_slice(yc);
     }
-    for i in n4..x.len() {
+    for i in whole..x.len() {
         y[i] = if x[i] < 0.0 { 0.0 } else { x[i] };
     }
 }

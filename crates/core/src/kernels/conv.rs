@@ -193,7 +193,7 @@ pub fn conv2d_naive(x: &[f32], h: usize, w: usize, wt: &[f32], bias: Option<&[f3
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::gemm::{gemm, GemmScratch, MatRef};
+    use crate::kernels::gemm::{gemm, Gemm, GemmScratch, MatRef};
     use crate::rng::Rng;
     use alloc::vec;
     use alloc::vec::Vec;
@@ -225,15 +225,17 @@ mod tests {
             im2col(&x, h, w, &p, &mut col);
             let mut y = vec![0.0; o * oh * ow];
             gemm(
-                o,
-                oh * ow,
-                p.patch_len(),
-                1.0,
-                MatRef::row_major(&wt, p.patch_len()),
-                MatRef::row_major(&col, oh * ow),
-                0.0,
+                Gemm {
+                    m: o,
+                    n: oh * ow,
+                    k: p.patch_len(),
+                    alpha: 1.0,
+                    a: MatRef::row_major(&wt, p.patch_len()),
+                    b: MatRef::row_major(&col, oh * ow),
+                    beta: 0.0,
+                    ldc: oh * ow,
+                },
                 &mut y,
-                oh * ow,
                 &mut s,
             );
             let mut y_ref = vec![0.0; o * oh * ow];

@@ -61,6 +61,44 @@ impl<'a> MatRef<'a> {
     }
 }
 
+/// One GEMM call: `C = alpha·op(A)·op(B) + beta·C` where `op(A)` is `m×k`, `op(B)` is `k×n`
+/// and `C` is row-major `m×n` with row stride `ldc`. [`Gemm::new`] gives the plain product
+/// (`alpha = 1`, `beta = 0`, `ldc = n`); [`Gemm::beta`] and [`Gemm::ldc`] adjust it.
+#[derive(Clone, Copy, Debug)]
+pub struct Gemm<'a> {
+    /// Rows of `op(A)` and `C`.
+    pub m: usize,
+    /// Columns of `op(B)` and `C`.
+    pub n: usize,
+    /// Columns of `op(A)`, rows of `op(B)`.
+    pub k: usize,
+    /// Scale of the product.
+    pub alpha: f32,
+    /// `op(A)`.
+    pub a: MatRef<'a>,
+    /// `op(B)`.
+    pub b: MatRef<'a>,
+    /// Scale of the old `C` (0: `C` is not read).
+    pub beta: f32,
+    /// Row stride of `C`.
+    pub ldc: usize,
+}
+
+impl<'a> Gemm<'a> {
+    /// `C = op(A)·op(B)` for `op(A)`: `m×k`, `op(B)`: `k×n`, `C` row-major with `ldc = n`.
+    pub fn new(m: usize, n: usize, k: usize, a: MatRef<'a>, b: MatRef<'a>) -> Self {
+        Gemm { m, n, k, alpha: 1.0, a, b, beta: 0.0, ldc: n }
+    }
+    /// The same call with `C = … + beta·C`.
+    pub fn beta(self, beta: f32) -> Self {
+        Gemm { beta, ..self }
+    }
+    /// The same call writing `C` with row stride `ldc`.
+    pub fn ldc(self, ldc: usize) -> Self {
+        Gemm { ldc, ..self }
+    }
+}
+
 /// Packing buffers reused across calls, so a steady-state GEMM does not allocate.
 #[derive(Debug, Default)]
 pub struct GemmScratch {
@@ -76,7 +114,8 @@ impl GemmScratch {
 }
 
 #[track_caller]
-fn check(m: usize, n: usize, k: usize, a: &MatRef, b: &MatRef, c: &[f32], ldc: usize) {
+fn check(g: &Gemm, c: &[f32]) {
+    let Gemm { m, n, k, a, b, ldc, .. } = *g;
     assert!(a.data.len() >= a.extent(m, k), "gemm: A too small for {m}x{k}");
     assert!(b.data.len() >= b.extent(k, n), "gemm: B too small for {k}x{n}");
     assert!(ldc >= n, "gemm: ldc {ldc} < n {n}");
@@ -90,72 +129,29 @@ fn check(m: usize, n: usize, k: usize, a: &MatRef, b: &MatRef, c: &[f32], ldc: u
 /// # Panics
 /// If a slice is too small for the given sizes and strides.
 #[track_caller]
-pub fn gemm(
-    m: usize,
-    n: usize,
-    k: usize,
-    alpha: f32,
-    a: MatRef,
-    b: MatRef,
-    beta: f32,
-    c: &mut [f32],
-    ldc: usize,
-    scratch: &mut GemmScratch,
-) {
-    crate::simd::gemm_dispatch(m, n, k, alpha, a, b, beta, c, ldc, scratch)
+pub fn gemm(g: Gemm, c: &mut [f32], scratch: &mut GemmScratch) {
+    crate::simd::gemm_dispatch(g, c, scratch)
 }
 
 /// The blocked algorithm on the build's 4-lane vector ([`F32x4`]); what [`gemm`] runs unless
 /// a wider backend is detected at run time.
 #[track_caller]
-pub fn gemm_f32x4(
-    m: usize,
-    n: usize,
-    k: usize,
-    alpha: f32,
-    a: MatRef,
-    b: MatRef,
-    beta: f32,
-    c: &mut [f32],
-    ldc: usize,
-    scratch: &mut GemmScratch,
-) {
-    gemm_with::<F32x4>(m, n, k, alpha, a, b, beta, c, ldc, scratch)
+pub fn gemm_f32x4(g: Gemm, c: &mut [f32], scratch: &mut GemmScratch) {
+    gemm_with::<F32x4>(g, c, scratch)
 }
 
 /// The same blocked algorithm on the portable [`Scalar4`] lanes (bit-exact oracle).
 #[track_caller]
-pub fn gemm_scalar(
-    m: usize,
-    n: usize,
-    k: usize,
-    alpha: f32,
-    a: MatRef,
-    b: MatRef,
-    beta: f32,
-    c: &mut [f32],
-    ldc: usize,
-    scratch: &mut GemmScratch,
-) {
-    gemm_with::<Scalar4>(m, n, k, alpha, a, b, beta, c, ldc, scratch)
+pub fn gemm_scalar(g: Gemm, c: &mut [f32], scratch: &mut GemmScratch) {
+    gemm_with::<Scalar4>(g, c, scratch)
 }
 
 /// The blocked algorithm, generic over the lane type (tiles are `MR × 2·V::N`).
 #[track_caller]
 #[inline(always)]
-pub fn gemm_with<V: Lanes>(
-    m: usize,
-    n: usize,
-    k: usize,
-    alpha: f32,
-    a: MatRef,
-    b: MatRef,
-    beta: f32,
-    c: &mut [f32],
-    ldc: usize,
-    scratch: &mut GemmScratch,
-) {
-    check(m, n, k, &a, &b, c, ldc);
+pub fn gemm_with<V: Lanes>(g: Gemm, c: &mut [f32], scratch: &mut GemmScratch) {
+    check(&g, c);
+    let Gemm { m, n, k, alpha, a, b, beta, ldc } = g;
     if m == 0 || n == 0 {
         return;
     }
@@ -205,7 +201,8 @@ pub fn gemm_with<V: Lanes>(
                         let mr = MR.min(mc - ir);
                         let ap = &pa[ir * kc..(ir + MR) * kc];
                         let c0 = (ic + ir) * ldc + jc + jr;
-                        micro_kernel::<V>(kc, alpha, ap, bp, ldb, beta_blk, &mut c[c0..], ldc, mr, nr);
+                        let tile = Tile { kc, ap, bp, ldb };
+                        micro_kernel::<V>(tile, (alpha, beta_blk), &mut c[c0..], ldc, (mr, nr));
                     }
                 }
             }
@@ -291,22 +288,22 @@ fn pack_a(a: &MatRef, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut [f32
     }
 }
 
+/// The packed operands of one micro-tile: `kc` steps of an `MR`-tall A panel and a B panel
+/// whose rows start `ldb` apart.
+#[derive(Clone, Copy)]
+struct Tile<'a> {
+    kc: usize,
+    ap: &'a [f32],
+    bp: &'a [f32],
+    ldb: usize,
+}
+
 /// One `MR × 2·V::N` tile: `C[0..mr, 0..nr] = alpha * Ap·Bp + beta * C` over depth `kc`; row
 /// `p` of the B tile starts at `bp[p·ldb]` (`ldb` = tile width when packed, B's row stride
 /// when read in place).
 #[inline(always)]
-fn micro_kernel<V: Lanes>(
-    kc: usize,
-    alpha: f32,
-    ap: &[f32],
-    bp: &[f32],
-    ldb: usize,
-    beta: f32,
-    c: &mut [f32],
-    ldc: usize,
-    mr: usize,
-    nr: usize,
-) {
+fn micro_kernel<V: Lanes>(t: Tile, (alpha, beta): (f32, f32), c: &mut [f32], ldc: usize, (mr, nr): (usize, usize)) {
+    let Tile { kc, ap, bp, ldb } = t;
     let (w, nr_w) = (V::N, 2 * V::N);
     // Rows of an in-place B may overlap (row stride below the tile width, e.g. k = 1): reads
     // only, so that is fine; what matters is that every read stays inside `bp`.
@@ -355,18 +352,9 @@ fn micro_kernel<V: Lanes>(
 }
 
 /// Textbook triple loop with the same contract as [`gemm`]; the test oracle.
-pub fn gemm_naive(
-    m: usize,
-    n: usize,
-    k: usize,
-    alpha: f32,
-    a: MatRef,
-    b: MatRef,
-    beta: f32,
-    c: &mut [f32],
-    ldc: usize,
-) {
-    check(m, n, k, &a, &b, c, ldc);
+pub fn gemm_naive(g: Gemm, c: &mut [f32]) {
+    let Gemm { m, n, k, alpha, a, b, beta, ldc } = g;
+    check(&g, c);
     for i in 0..m {
         for j in 0..n {
             let mut s = 0.0f64;
@@ -381,82 +369,5 @@ pub fn gemm_naive(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::rng::Rng;
-    use alloc::vec;
-    use wasm_bindgen_test::wasm_bindgen_test;
-
-    fn rand_vec(rng: &mut Rng, n: usize) -> Vec<f32> {
-        (0..n).map(|_| rng.uniform(-1.0, 1.0)).collect()
-    }
-
-    /// Every transpose case on odd sizes that cross MR/NR/KC edges, against the naive loop.
-    #[wasm_bindgen_test(unsupported = test)]
-    fn matches_naive_on_odd_shapes_all_transposes() {
-        let mut rng = Rng::new(7);
-        let mut scratch = GemmScratch::new();
-        for &(m, n, k) in &[(1, 1, 1), (3, 5, 7), (4, 8, 1), (13, 17, 9), (6, 25, 784), (33, 70, 300), (65, 9, 257)] {
-            for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
-                let a = rand_vec(&mut rng, m * k);
-                let b = rand_vec(&mut rng, k * n);
-                let am = if ta { MatRef::transposed(&a, m) } else { MatRef::row_major(&a, k) };
-                let bm = if tb { MatRef::transposed(&b, k) } else { MatRef::row_major(&b, n) };
-                let c0 = rand_vec(&mut rng, m * n);
-                let (mut c1, mut c2) = (c0.clone(), c0.clone());
-                gemm(m, n, k, 0.5, am, bm, 2.0, &mut c1, n, &mut scratch);
-                gemm_naive(m, n, k, 0.5, am, bm, 2.0, &mut c2, n);
-                // The 4-lane kernel (what wasm runs) on the same problem, also on x86 hosts.
-                let mut c3 = c0.clone();
-                gemm_scalar(m, n, k, 0.5, am, bm, 2.0, &mut c3, n, &mut scratch);
-                for (x, y) in c3.iter().zip(&c2) {
-                    assert!((x - y).abs() <= 1e-4 * (1.0 + y.abs()), "4 lanes {m}x{n}x{k} t=({ta},{tb}): {x} vs {y}");
-                }
-                for (x, y) in c1.iter().zip(&c2) {
-                    assert!((x - y).abs() <= 1e-4 * (1.0 + y.abs()), "{m}x{n}x{k} t=({ta},{tb}): {x} vs {y}");
-                }
-            }
-        }
-    }
-
-    /// The SIMD backend and the scalar lanes run the same algorithm: results are bit-equal.
-    #[wasm_bindgen_test(unsupported = test)]
-    fn simd_is_bit_identical_to_scalar_lanes() {
-        let mut rng = Rng::new(11);
-        let mut s = GemmScratch::new();
-        for &(m, n, k) in &[(5, 11, 3), (19, 23, 29), (7, 100, 513)] {
-            let a = rand_vec(&mut rng, m * k);
-            let b = rand_vec(&mut rng, k * n);
-            let mut c1 = rand_vec(&mut rng, m * n);
-            let mut c2 = c1.clone();
-            let (am, bm) = (MatRef::row_major(&a, k), MatRef::transposed(&b, k));
-            gemm(m, n, k, 1.0, am, bm, 1.0, &mut c1, n, &mut s);
-            gemm_scalar(m, n, k, 1.0, am, bm, 1.0, &mut c2, n, &mut s);
-            assert_eq!(c1, c2);
-        }
-    }
-
-    /// beta = 0 must ignore whatever C held, NaN included; k = 0 scales C by beta.
-    #[wasm_bindgen_test(unsupported = test)]
-    fn beta_zero_ignores_garbage_and_k_zero_scales() {
-        let a = vec![1.0, 2.0];
-        let b = vec![3.0, 4.0];
-        let mut c = vec![f32::NAN; 4];
-        let mut s = GemmScratch::new();
-        // [1,2]^T [3,4] = [[3,4],[6,8]]
-        gemm(2, 2, 1, 1.0, MatRef::row_major(&a, 1), MatRef::row_major(&b, 2), 0.0, &mut c, 2, &mut s);
-        assert_eq!(c, vec![3.0, 4.0, 6.0, 8.0]);
-        gemm(2, 2, 0, 1.0, MatRef::row_major(&a, 0), MatRef::row_major(&b, 2), 0.5, &mut c, 2, &mut s);
-        assert_eq!(c, vec![1.5, 2.0, 3.0, 4.0]);
-    }
-
-    #[wasm_bindgen_test(unsupported = test)]
-    fn simd_backend_is_on_where_expected() {
-        // black_box: the backend is a compile-time constant; the point is to fail a build
-        // that lost `+simd128` (an exported RUSTFLAGS replaces .cargo/config.toml's).
-        let backend = core::hint::black_box(crate::simd::BACKEND);
-        #[cfg(any(target_arch = "x86_64", target_arch = "wasm32"))]
-        assert_ne!(backend, "scalar", "SIMD is off in this build");
-        let _ = backend;
-    }
-}
+#[path = "gemm_tests.rs"]
+mod tests;

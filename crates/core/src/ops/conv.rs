@@ -10,7 +10,7 @@ use crate::autograd::{Node, ParamId, ParamStore, Tape, Var};
 use crate::kernels::activation::{relu_in_place, relu_mask};
 use crate::kernels::conv::{col2im_add, im2col, Conv2dParams};
 use crate::kernels::depthwise::{depthwise_backward_input, depthwise_backward_weight, depthwise_forward};
-use crate::kernels::gemm::{gemm, MatRef};
+use crate::kernels::gemm::{gemm, Gemm, MatRef};
 use alloc::vec::Vec;
 
 /// Saved state of a convolution: geometry and handles only. The backward pass unfolds each
@@ -64,7 +64,8 @@ impl Tape {
         let (k, rows, hw, o, g) = (p.patch_len(), p.col_rows(), oh * ow, p.out_channels, p.groups);
         let og = o / g;
         if p.is_depthwise() {
-            return self.depthwise_conv2d(params, x, w, b, p, (n, h, wd), (oh, ow), relu);
+            let node = Conv2dNode { x, w, b, p, in_hw: (h, wd), out_hw: (oh, ow), batch: n, relu };
+            return self.depthwise_conv2d(params, node);
         }
         let mut y = self.tensor_for_overwrite(&[n, o, oh, ow]);
         let pointwise = p.is_pointwise();
@@ -89,7 +90,11 @@ impl Tape {
             for gi in 0..g {
                 let a = MatRef::row_major(&wv[gi * og * k..], k);
                 let bm = MatRef::row_major(&col[gi * k * hw..(gi + 1) * k * hw], hw);
-                gemm(og, hw, k, 1.0, a, bm, beta, &mut yi[gi * og * hw..], hw, &mut self.gemm);
+                gemm(
+                    Gemm { m: og, n: hw, k, alpha: 1.0, a, b: bm, beta, ldc: hw },
+                    &mut yi[gi * og * hw..],
+                    &mut self.gemm,
+                );
             }
             if relu {
                 relu_in_place(yi);
@@ -112,18 +117,10 @@ fn fill_bias(y: &mut [f32], bias: &[f32], hw: usize) {
 }
 
 impl Tape {
-    /// The depthwise path of [`Tape::conv2d`]: a direct stencil per plane.
-    fn depthwise_conv2d(
-        &mut self,
-        params: &ParamStore,
-        x: Var,
-        w: ParamId,
-        b: Option<ParamId>,
-        p: Conv2dParams,
-        (n, h, wd): (usize, usize, usize),
-        (oh, ow): (usize, usize),
-        relu: bool,
-    ) -> Var {
+    /// The depthwise path of [`Tape::conv2d`]: a direct stencil per plane; `node` is the
+    /// checked geometry the backward will need.
+    fn depthwise_conv2d(&mut self, params: &ParamStore, node: Conv2dNode) -> Var {
+        let Conv2dNode { x, w, b, p, in_hw: (h, wd), out_hw: (oh, ow), batch: n, relu } = node;
         let (c, o, hw) = (p.in_channels, p.out_channels, oh * ow);
         let mut y = self.tensor(&[n, o, oh, ow]);
         if let Some(b) = b {
@@ -137,7 +134,6 @@ impl Tape {
                 relu_in_place(yi);
             }
         }
-        let node = Conv2dNode { x, w, b, p, in_hw: (h, wd), out_hw: (oh, ow), batch: n, relu };
         self.push(y, Node::Conv2d(node), true)
     }
 }
@@ -220,7 +216,11 @@ impl Conv2dNode {
             for gi in 0..g {
                 let a = MatRef::row_major(&dyi[gi * og * hw..(gi + 1) * og * hw], hw);
                 let bm = MatRef::transposed(&coli[gi * k * hw..(gi + 1) * k * hw], hw);
-                gemm(og, k, hw, 1.0, a, bm, 1.0, &mut dw[gi * og * k..], k, scratch);
+                gemm(
+                    Gemm { m: og, n: k, k: hw, alpha: 1.0, a, b: bm, beta: 1.0, ldc: k },
+                    &mut dw[gi * og * k..],
+                    scratch,
+                );
             }
             if !need_dx {
                 continue;
@@ -231,7 +231,11 @@ impl Conv2dNode {
             for gi in 0..g {
                 let a = MatRef::transposed(&wv[gi * og * k..(gi + 1) * og * k], k);
                 let bm = MatRef::row_major(&dyi[gi * og * hw..(gi + 1) * og * hw], hw);
-                gemm(k, hw, og, 1.0, a, bm, beta, &mut target[gi * k * hw..], hw, scratch);
+                gemm(
+                    Gemm { m: k, n: hw, k: og, alpha: 1.0, a, b: bm, beta, ldc: hw },
+                    &mut target[gi * k * hw..],
+                    scratch,
+                );
             }
             if !pointwise {
                 col2im_add(&dcol, h, w, p, &mut grads[self.x.0][i * c * h * w..(i + 1) * c * h * w]);

@@ -1,7 +1,7 @@
 //! Fully connected layer `y = x·Wᵀ + b` (PyTorch weight layout `[out, in]`).
 
 use crate::autograd::{Node, ParamId, ParamStore, Tape, Var};
-use crate::kernels::gemm::{gemm, MatRef};
+use crate::kernels::gemm::{gemm, Gemm, MatRef};
 
 /// Saved state of a linear op.
 #[derive(Debug)]
@@ -46,15 +46,17 @@ impl Tape {
         };
         let xv = self.values[x.0].data();
         gemm(
-            batch,
-            out,
-            fan_in,
-            1.0,
-            MatRef::row_major(xv, fan_in),
-            MatRef::transposed(params.value(w), fan_in),
-            beta,
+            Gemm {
+                m: batch,
+                n: out,
+                k: fan_in,
+                alpha: 1.0,
+                a: MatRef::row_major(xv, fan_in),
+                b: MatRef::transposed(params.value(w), fan_in),
+                beta,
+                ldc: out,
+            },
             y.data_mut(),
-            out,
             &mut self.gemm,
         );
         if relu {
@@ -84,30 +86,34 @@ impl LinearNode {
             tape.grad_mut(self.x);
             let Tape { grads, gemm: scratch, .. } = tape;
             gemm(
-                batch,
-                fan_in,
-                out,
-                1.0,
-                MatRef::row_major(dy, out),
-                MatRef::row_major(params.value(self.w), fan_in),
-                1.0,
+                Gemm {
+                    m: batch,
+                    n: fan_in,
+                    k: out,
+                    alpha: 1.0,
+                    a: MatRef::row_major(dy, out),
+                    b: MatRef::row_major(params.value(self.w), fan_in),
+                    beta: 1.0,
+                    ldc: fan_in,
+                },
                 &mut grads[self.x.0],
-                fan_in,
                 scratch,
             );
         }
         let Tape { values, gemm: scratch, .. } = tape;
         let xv = values[self.x.0].data();
         gemm(
-            out,
-            fan_in,
-            batch,
-            1.0,
-            MatRef::transposed(dy, out),
-            MatRef::row_major(xv, fan_in),
-            1.0,
+            Gemm {
+                m: out,
+                n: fan_in,
+                k: batch,
+                alpha: 1.0,
+                a: MatRef::transposed(dy, out),
+                b: MatRef::row_major(xv, fan_in),
+                beta: 1.0,
+                ldc: fan_in,
+            },
             params.grad_mut(self.w),
-            fan_in,
             scratch,
         );
         if let Some(b) = self.b {

@@ -32,9 +32,6 @@ pub use scalar::Scalar4 as F32x4;
 #[cfg(not(any(all(target_arch = "wasm32", target_feature = "simd128"), target_arch = "x86_64")))]
 pub const BACKEND: &str = "scalar";
 
-/// True when [`F32x4`] is a hardware vector rather than the scalar fallback.
-pub const SIMD_ENABLED: bool = !matches!(BACKEND.as_bytes(), b"scalar");
-
 /// `N` f32 lanes (4, or 8 for AVX). Implementations must give results bit-identical to
 /// [`scalar::Scalar4`] lane by lane, except the opt-in fused kernels (see [`set_fused_multiply_add`]).
 pub trait Lanes: Copy {
@@ -90,7 +87,7 @@ pub trait Lanes: Copy {
     }
 }
 
-use crate::kernels::gemm::{GemmScratch, MatRef};
+use crate::kernels::gemm::{Gemm, GemmScratch};
 use core::sync::atomic::{AtomicBool, Ordering};
 
 static FUSED: AtomicBool = AtomicBool::new(false);
@@ -122,19 +119,7 @@ pub fn gemm_backend() -> &'static str {
 
 /// Runs the blocked GEMM on the widest vector the CPU offers (run-time detection in the std
 /// build on x86_64; the compile-time [`F32x4`] elsewhere).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn gemm_dispatch(
-    m: usize,
-    n: usize,
-    k: usize,
-    alpha: f32,
-    a: MatRef,
-    b: MatRef,
-    beta: f32,
-    c: &mut [f32],
-    ldc: usize,
-    scratch: &mut GemmScratch,
-) {
+pub(crate) fn gemm_dispatch(g: Gemm, c: &mut [f32], scratch: &mut GemmScratch) {
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     {
         if FUSED.load(Ordering::Relaxed)
@@ -142,14 +127,14 @@ pub(crate) fn gemm_dispatch(
             && std::is_x86_feature_detected!("fma")
         {
             // SAFETY: the CPU supports AVX2 and FMA (checked just above).
-            unsafe { x86_64::gemm_avx_fma(m, n, k, alpha, a, b, beta, c, ldc, scratch) };
+            unsafe { x86_64::gemm_avx_fma(g, c, scratch) };
             return;
         }
         if std::is_x86_feature_detected!("avx") {
             // SAFETY: the CPU supports AVX (checked just above).
-            unsafe { x86_64::gemm_avx(m, n, k, alpha, a, b, beta, c, ldc, scratch) };
+            unsafe { x86_64::gemm_avx(g, c, scratch) };
             return;
         }
     }
-    crate::kernels::gemm::gemm_f32x4(m, n, k, alpha, a, b, beta, c, ldc, scratch)
+    crate::kernels::gemm::gemm_f32x4(g, c, scratch)
 }

@@ -61,7 +61,7 @@ pub(crate) use wide::{gemm_avx, gemm_avx_fma};
 #[cfg(feature = "std")]
 mod wide {
     use super::super::Lanes;
-    use crate::kernels::gemm::{gemm_with, GemmScratch, MatRef};
+    use crate::kernels::gemm::{gemm_with, Gemm, GemmScratch};
     use core::arch::x86_64::*;
 
     /// Eight f32 in one `__m256`; multiply and add stay separate (bit-identical to 4 lanes).
@@ -138,20 +138,8 @@ mod wide {
     /// # Safety
     /// The CPU must support AVX.
     #[target_feature(enable = "avx")]
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) unsafe fn gemm_avx(
-        m: usize,
-        n: usize,
-        k: usize,
-        alpha: f32,
-        a: MatRef,
-        b: MatRef,
-        beta: f32,
-        c: &mut [f32],
-        ldc: usize,
-        s: &mut GemmScratch,
-    ) {
-        gemm_with::<F32x8>(m, n, k, alpha, a, b, beta, c, ldc, s)
+    pub(crate) unsafe fn gemm_avx(g: Gemm, c: &mut [f32], s: &mut GemmScratch) {
+        gemm_with::<F32x8>(g, c, s)
     }
 
     /// GEMM with 8-lane AVX2 tiles and fused multiply-add.
@@ -159,28 +147,41 @@ mod wide {
     /// # Safety
     /// The CPU must support AVX2 and FMA.
     #[target_feature(enable = "avx2,fma")]
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) unsafe fn gemm_avx_fma(
-        m: usize,
-        n: usize,
-        k: usize,
-        alpha: f32,
-        a: MatRef,
-        b: MatRef,
-        beta: f32,
-        c: &mut [f32],
-        ldc: usize,
-        s: &mut GemmScratch,
-    ) {
-        gemm_with::<F32x8Fma>(m, n, k, alpha, a, b, beta, c, ldc, s)
+    pub(crate) unsafe fn gemm_avx_fma(g: Gemm, c: &mut [f32], s: &mut GemmScratch) {
+        gemm_with::<F32x8Fma>(g, c, s)
+    }
+
+    /// ReLU on 8-lane AVX vectors (tests that lane-generic kernels use `N`, not 4).
+    ///
+    /// # Safety
+    /// The CPU must support AVX.
+    #[cfg(test)]
+    #[target_feature(enable = "avx")]
+    pub(crate) unsafe fn relu_avx(x: &[f32], y: &mut [f32]) {
+        crate::kernels::activation::relu_lanes::<F32x8>(x, y)
     }
 }
 
 #[cfg(all(test, feature = "std"))]
 mod tests {
-    use crate::kernels::gemm::{gemm_naive, gemm_scalar, GemmScratch, MatRef};
+    use crate::kernels::gemm::{gemm_naive, gemm_scalar, Gemm, GemmScratch, MatRef};
     use crate::rng::Rng;
     use std::vec::Vec;
+
+    /// 8-lane ReLU on lengths around multiples of 8: every element is `max(x, 0)`.
+    #[test]
+    fn relu_on_eight_lanes() {
+        if !std::is_x86_feature_detected!("avx") {
+            return;
+        }
+        for n in [0, 1, 4, 7, 8, 9, 15, 17, 33] {
+            let x: Vec<f32> = (0..n).map(|i| (i as f32 - 6.0) * 0.37).collect();
+            let mut y = std::vec![f32::NAN; n];
+            // SAFETY: AVX is supported (checked above).
+            unsafe { super::wide::relu_avx(&x, &mut y) };
+            assert!(y.iter().zip(&x).all(|(y, x)| *y == x.max(0.0)), "n = {n}: {y:?}");
+        }
+    }
 
     /// The AVX kernel is bit-identical to the scalar lanes; the fused one is within rounding of
     /// the naive loop. Odd sizes cross every tile edge; skipped on CPUs without the features.
@@ -194,18 +195,22 @@ mod tests {
             let c0: Vec<f32> = (0..m * n).map(|_| rng.uniform(-1.0, 1.0)).collect();
             let (am, bm) = (MatRef::row_major(&a, k), MatRef::transposed(&b, k));
             let mut want = c0.clone();
-            gemm_scalar(m, n, k, 1.0, am, bm, 0.5, &mut want, n, &mut s);
+            gemm_scalar(Gemm { m, n, k, alpha: 1.0, a: am, b: bm, beta: 0.5, ldc: n }, &mut want, &mut s);
             if std::is_x86_feature_detected!("avx") {
                 let mut c = c0.clone();
                 // SAFETY: AVX detected.
-                unsafe { super::gemm_avx(m, n, k, 1.0, am, bm, 0.5, &mut c, n, &mut s) };
+                unsafe {
+                    super::gemm_avx(Gemm { m, n, k, alpha: 1.0, a: am, b: bm, beta: 0.5, ldc: n }, &mut c, &mut s)
+                };
                 assert_eq!(c, want, "{m}x{n}x{k}");
             }
             if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
                 let (mut c, mut r) = (c0.clone(), c0.clone());
                 // SAFETY: AVX2 and FMA detected.
-                unsafe { super::gemm_avx_fma(m, n, k, 1.0, am, bm, 0.5, &mut c, n, &mut s) };
-                gemm_naive(m, n, k, 1.0, am, bm, 0.5, &mut r, n);
+                unsafe {
+                    super::gemm_avx_fma(Gemm { m, n, k, alpha: 1.0, a: am, b: bm, beta: 0.5, ldc: n }, &mut c, &mut s)
+                };
+                gemm_naive(Gemm { m, n, k, alpha: 1.0, a: am, b: bm, beta: 0.5, ldc: n }, &mut r);
                 for (x, y) in c.iter().zip(&r) {
                     assert!((x - y).abs() <= 1e-4 * (1.0 + y.abs()), "{m}x{n}x{k}: {x} vs {y}");
                 }

@@ -44,7 +44,6 @@ fn head(pre_act: bool) -> Vec<L> {
     v
 }
 
-#[allow(clippy::too_many_arguments)]
 fn stages(
     n: usize,
     widths: [usize; 3],
