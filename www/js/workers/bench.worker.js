@@ -36,8 +36,8 @@ c.free();
 const set = DigitSet.fromIdx(await bytes('../../data/train-images-idx3-ubyte.gz'), await bytes('../../data/train-labels-idx1-ubyte.gz'));
 const images = set.imagesF32().subarray(0, 64 * 784);
 const labels = set.labels().subarray(0, 64);
-for (const [name, model, steps] of [['lenet5', { model: 'lenet5' }, 60], ['resnet20', { model: 'resnet', depth: 20 }, 6]]) {
-  const t = new Trainer({ ...model, seed: 1, batch_size: 64 });
+for (const [name, model, steps] of [['lenet5', { preset: 'lenet5' }, 60], ['resnet20', { preset: 'resnet', depth: 20 }, 6]]) {
+  const t = new Trainer({ model, seed: 1, batch_size: 64 });
   t.trainStep(images, labels);
   t.trainStep(images, labels);
   const s0 = performance.now();

@@ -31,7 +31,7 @@ impl fmt::Display for UnknownName {
 
 impl core::error::Error for UnknownName {}
 
-/// An enum with one name per variant (implemented by [`named_enum!`]).
+/// An enum with one name per variant (implemented by the crate-private `named_enum!` macro).
 pub trait Named: Copy + 'static {
     /// Every variant, in declaration order.
     const ALL: &'static [Self];
