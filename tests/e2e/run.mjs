@@ -9,7 +9,9 @@
 // 5. Ten switches between 20-layer models: the trainer's wasm memory grows ≤ 10%.
 // 6. The settings the catalogue adds (schedule, warm-up, weight decay, SGD): the page's loss
 //    curve equals the CLI's, value for value, for the same URL parameters and flags.
-// 7. 10 epochs: test accuracy ≥ 97% (skipped with DEPTHLAB_QUICK=1).
+// 7. Twins on the pool: plain-8 and ResNet-8 from the same seed train at the same time on two
+//    workers, on identical batches (a hash per batch), and both curves are drawn.
+// 8. 10 epochs: test accuracy ≥ 97% (skipped with DEPTHLAB_QUICK=1).
 import { serve, launch, fail } from './lib.mjs';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -189,7 +191,7 @@ await test('a bad URL parameter gives a clear message and the default', async ()
 });
 
 await test('switching between 20-layer models 10 times does not grow the trainer\'s wasm memory by more than 10%', async () => {
-  const page = await openPage('?model=resnet&depth=20&epochs=1');
+  const page = await openPage('?model=resnet&depth=20&epochs=1&workers=1');
   const memory = [];
   for (let i = 0; i <= 10; i++) {
     const model = i % 2 === 0 ? 'resnet' : 'plain';
@@ -235,6 +237,29 @@ await test('schedule, warm-up, weight decay and SGD from the URL: the page train
   const firstDiff = cli.findIndex((l, i) => !Object.is(l, r.losses[i]));
   assert(firstDiff === -1, `step ${firstDiff + 1}: page ${r.losses[firstDiff]} vs CLI ${cli[firstDiff]}`);
   console.log(`     125 losses identical to the CLI's; first ${cli[0]}, last ${cli[124]}`);
+  await page.close();
+});
+
+await test('twins: plain-8 and ResNet-8 from one seed train side by side on two workers, on identical batches', async () => {
+  const page = await openPage('?model=plain&depth=8&epochs=1&seed=5&workers=2');
+  await page.click('#start');
+  await page.selectOption('#model', 'resnet');
+  await page.waitForFunction(() => window.depthlab.description?.name === 'ResNet-8 (A)', null, { timeout: 30_000 });
+  await page.click('#start');
+  // Both train at once: each has steps while the other is not finished.
+  await page.waitForFunction(() => { const r = window.depthlab.runs(); return r.length === 2 && r.every((x) => x.status === 'running' && x.metrics.steps.length >= 5); }, null, { timeout: 60_000 });
+  await page.waitForFunction(() => window.depthlab.runs().every((x) => x.status === 'done') || window.depthlab.errors.length > 0, null, { timeout: 300_000 });
+  const r = await page.evaluate(() => ({ errors: window.depthlab.errors, runs: window.depthlab.runs().map((x) => ({ name: x.modelName, worker: x.worker, hashes: x.metrics.hashes, loss: x.metrics.losses.at(-1), elapsed: x.elapsed, test: x.metrics.tests.at(-1)?.accuracy })) }));
+  assert(r.errors.length === 0, r.errors.join(' | '));
+  const [a, b] = r.runs;
+  assert(a.worker !== b.worker, `both runs on worker ${a.worker}`);
+  assert(a.hashes.length === 125 && b.hashes.length === 125, `${a.hashes.length} and ${b.hashes.length} batches`);
+  const diff = a.hashes.findIndex((h, i) => h !== b.hashes[i]);
+  assert(diff === -1, `batch ${diff + 1} differs between the twins`);
+  const legend = await page.$$eval('#lossChart .u-legend .u-series', (s) => s.length);
+  assert(legend === 3, `loss chart legend has ${legend} entries (step + 2 runs)`);
+  console.log(`     ${a.name}: final loss ${a.loss.toFixed(3)}, test ${(a.test * 100).toFixed(2)}%, ${a.elapsed.toFixed(1)} s; ${b.name}: final loss ${b.loss.toFixed(3)}, test ${(b.test * 100).toFixed(2)}%, ${b.elapsed.toFixed(1)} s; 125 identical batch hashes`);
+  await page.screenshot({ path: join(root, 'tests/e2e/artifacts/twins.png'), fullPage: true }).catch(() => {});
   await page.close();
 });
 

@@ -1,21 +1,26 @@
 // @ts-check
-// Wiring: settings ↔ controls ↔ URL, the two workers and their MessageChannel, and the views.
-// The main thread never trains or augments; it only routes messages and draws. It does
-// instantiate the wasm module once, to read the catalogue of presets and settings.
+// Wiring: settings ↔ form ↔ URL; the runs store; the trainer pool and the augmentation
+// worker; the views. The main thread never trains or augments: it routes messages into the
+// runs store and draws. It instantiates the wasm module once, only to read the catalogue.
 import initWasm, { catalog } from '../../depthlab-wasm.js';
-import { SettingsModel } from './state.js';
+import { SettingsModel, PAGE_SETTINGS } from './state.js';
+import { RunsStore } from './lab/runs.js';
+import { TrainerPool } from './lab/pool.js';
 import { SettingsForm } from './views/settings.js';
-import { TrainingCharts } from './views/charts.js';
+import { CompareCharts } from './views/charts.js';
+import { RunsView, statusText } from './views/runs.js';
 import { BatchGrid } from './views/grid.js';
 import { DrawPad } from './views/draw.js';
 import { GradientView } from './views/grads.js';
 
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
 
-/** Test and embedding hooks: read-only views of what the page shows. */
+/** @typedef {import('./lab/runs.js').Run} Run */
+
+/** Test and embedding hooks: read-only views of what the page shows (the selected run). */
 const app = {
   settings: /** @type {import('./state.js').Settings} */ ({}),
-  phase: 'loading', // loading | idle | running | paused | done
+  phase: 'loading', // loading | idle | running | paused | done (of the selected run)
   losses: /** @type {number[]} */ ([]),
   testAccuracy: /** @type {number[]} */ ([]),
   lastMetrics: /** @type {any} */ (null),
@@ -29,6 +34,9 @@ const app = {
   gradNorms: /** @type {number[]} */ ([]),
   description: /** @type {any} */ (undefined),
   catalog: /** @type {import('./state.js').Catalog | null} */ (null),
+  selected: /** @type {number | null} */ (null),
+  /** @type {() => Run[]} */ runs: () => [],
+  workers: 0,
 };
 /** @type {any} */ (window).depthlab = app;
 
@@ -58,18 +66,34 @@ try {
 }
 const model = new SettingsModel(catalog());
 app.catalog = model.catalog;
-const { settings, errors: urlErrors } = model.fromQuery(location.search);
+const parsed = model.fromQuery(location.search);
+const settings = parsed.settings;
 app.settings = settings;
+const urlErrors = [...parsed.errors];
+
+// Page-only setting: trainer workers in the pool (default: one per core).
+const { min: minWorkers, max: maxWorkers } = PAGE_SETTINGS.workers;
+const cores = Math.max(minWorkers, Math.min(maxWorkers, navigator.hardwareConcurrency || 2));
+const poolQuery = new URLSearchParams(location.search).get('workers');
+let poolSize = cores;
+if (poolQuery !== null) {
+  const n = Number(poolQuery);
+  if (/^\d+$/.test(poolQuery) && n >= minWorkers && n <= maxWorkers) poolSize = n;
+  else urlErrors.push(`URL parameter workers=${JSON.stringify(poolQuery)} must be a whole number from ${minWorkers} to ${maxWorkers}; using ${cores}`);
+}
 if (urlErrors.length) showError(urlErrors.join(' · '));
 
 // ---------- controls ----------
-const AUGMENT_KEYS = model.catalog.settings.filter((s) => s.group === 'augment').map((s) => s.key);
-const form = new SettingsForm(model, { model: $('settings-model'), training: $('settings-training'), augment: $('settings-augment') }, (key) => {
+const form = new SettingsForm(model, { model: $('settings-model'), training: $('settings-training'), augment: $('settings-augment') }, () => {
   if (!readControls()) return;
   form.write(settings);
   describe();
-  if (AUGMENT_KEYS.includes(key)) toAugment({ type: 'set-augment', augment: model.trainerConfig(settings).augment });
 });
+function pageQuery() {
+  const q = model.toQuery(settings);
+  if (poolSize === cores) return q;
+  return `${q}${q ? '&' : '?'}workers=${poolSize}`;
+}
 function readControls() {
   const { settings: next, errors } = form.read(settings);
   if (errors.length) {
@@ -77,94 +101,237 @@ function readControls() {
     return false;
   }
   Object.assign(settings, next);
-  history.replaceState(null, '', `${location.pathname}${model.toQuery(settings)}`);
+  history.replaceState(null, '', `${location.pathname}${pageQuery()}`);
   return true;
 }
 form.write(settings);
+const workersSel = $('workers');
+for (let n = 1; n <= Math.max(cores, 4); n++) {
+  const o = document.createElement('option');
+  o.value = String(n);
+  o.textContent = String(n);
+  workersSel.append(o);
+}
+workersSel.value = String(poolSize);
 
-// ---------- views ----------
-const charts = new TrainingCharts($('lossChart'), $('accChart'));
+// ---------- runs, views ----------
+const store = new RunsStore();
+app.runs = () => store.list();
+const nameOf = (/** @type {Run} */ r) => store.nameOf(r, model);
+const charts = new CompareCharts($('lossChart'), $('accChart'));
 const grid = new BatchGrid($('batchGrid'));
 const grads = new GradientView($('gradChart'));
+const runsView = new RunsView($('runs'), {
+  select: (id) => select(id),
+  toggle: (id, visible) => {
+    const r = store.get(id);
+    if (r) r.visible = visible;
+    store.changed(r ?? null);
+  },
+  rename: (id, name) => {
+    const r = store.get(id);
+    if (r) r.customName = name || null;
+    store.changed(null);
+  },
+  stop: (id) => {
+    pool.stop(id);
+    markStopped(id);
+    updateQueue();
+    store.changed(null);
+  },
+  duplicate: (id) => {
+    const r = store.get(id);
+    if (!r) return;
+    Object.assign(settings, r.settings);
+    form.write(settings);
+    history.replaceState(null, '', `${location.pathname}${pageQuery()}`);
+    describe();
+    showInfo(`The settings of "${nameOf(r)}" are in the form: change one and press Start to train it beside the original (same seed, same batches).`);
+  },
+  remove: (id) => {
+    pool.stop(id);
+    const r = store.get(id);
+    if (r?.worker != null) pool.send(r.worker, { type: 'discard', runId: id });
+    store.remove(id);
+    if (app.selected === id) select(store.list().at(-1)?.id ?? null);
+  },
+});
 let predictId = 0;
-const pad = new DrawPad($('pad'), $('probs'), (image) => toTrainer({ type: 'predict', id: ++predictId, image }, [image.buffer]));
+const pad = new DrawPad($('pad'), $('probs'), (image) => {
+  const r = app.selected === null ? null : store.get(app.selected);
+  if (r?.worker == null) {
+    pad.showProbs(null);
+    return;
+  }
+  pool.send(r.worker, { type: 'predict', id: ++predictId, runId: r.id, image }, [image.buffer]);
+});
 $('clearPad').addEventListener('click', () => pad.clear());
 
-function setPhase(/** @type {string} */ phase) {
-  app.phase = phase;
-  $('state').textContent = phase;
-  $('start').disabled = !(phase === 'idle' || phase === 'done') || !app.dataset || app.description === null;
-  $('pause').disabled = !(phase === 'running' || phase === 'paused');
-  $('pause').textContent = phase === 'paused' ? 'Resume' : 'Pause';
-  $('reset').disabled = phase === 'loading' || phase === 'idle';
-  $('export').disabled = !(phase === 'running' || phase === 'paused' || phase === 'done');
-  document.body.dataset.phase = phase;
+/** Marks a run that left the queue before starting as stopped. */
+function markStopped(/** @type {number} */ id) {
+  const r = store.get(id);
+  if (r && r.status === 'queued') {
+    r.status = 'stopped';
+    store.changed(r);
+  }
 }
 
-// ---------- workers ----------
-const trainerWorker = new Worker(new URL('./workers/trainer.worker.js', import.meta.url), { type: 'module' });
-const augmentWorker = new Worker(new URL('./workers/augment.worker.js', import.meta.url), { type: 'module' });
-/** @typedef {import('./protocol.js').MainToTrainer} MainToTrainer */
-/** @typedef {import('./protocol.js').MainToAugment} MainToAugment */
-const toTrainer = (/** @type {MainToTrainer} */ m, /** @type {Transferable[]} */ t = []) => trainerWorker.postMessage(m, t);
-const toAugment = (/** @type {MainToAugment} */ m, /** @type {Transferable[]} */ t = []) => augmentWorker.postMessage(m, t);
-trainerWorker.onerror = (e) => showError(`trainer worker failed: ${e.message}`);
-augmentWorker.onerror = (e) => showError(`augmentation worker failed: ${e.message}`);
+function select(/** @type {number | null} */ id) {
+  app.selected = id;
+  const r = id === null ? null : store.get(id);
+  grads.reset(r?.probeNames ?? []);
+  if (r?.gradNorms.length) grads.update(r.gradNorms);
+  grid.reset();
+  if (r?.preview) grid.update(r.preview);
+  pad.showProbs(null);
+  refresh(null);
+}
 
-trainerWorker.onmessage = (/** @type {MessageEvent<import('./protocol.js').TrainerToMain>} */ ev) => {
-  const m = ev.data;
+/** The phase of the selected run, as the buttons and the tests see it. */
+function phaseOf(/** @type {Run | null | undefined} */ r) {
+  if (!pool.ready || !app.dataset || app.description === undefined) return 'loading';
+  if (!r) return 'idle';
+  if (r.status === 'queued' || r.status === 'starting' || r.status === 'running') return 'running';
+  if (r.status === 'paused') return 'paused';
+  if (r.status === 'done') return 'done';
+  return 'idle';
+}
+
+/** Brings the hooks, the status panel, the buttons and the views up to date. */
+function refresh(/** @type {Run | null} */ changed) {
+  const sel = app.selected === null ? null : store.get(app.selected);
+  app.phase = phaseOf(sel);
+  document.body.dataset.phase = app.phase;
+  if (!changed || changed === sel) {
+    app.losses = sel?.metrics.losses ?? [];
+    app.testAccuracy = sel?.metrics.tests.map((t) => t.accuracy) ?? [];
+    app.seed = sel?.seed ?? null;
+    app.modelName = sel?.modelName ?? '';
+    const m = sel?.metrics;
+    const last = m?.tests.at(-1);
+    $('state').textContent = sel ? statusText(sel) : app.phase;
+    const done = m?.steps.length ?? 0;
+    $('epochText').textContent = sel && sel.totalSteps ? `${Math.min(Math.floor(done / (sel.totalSteps / sel.config.epochs)) + 1, sel.config.epochs)} / ${sel.config.epochs}` : '–';
+    $('rate').textContent = sel?.samplesPerSec ? Math.round(sel.samplesPerSec).toLocaleString() : '–';
+    $('testAcc').textContent = last ? `${(last.accuracy * 100).toFixed(2)}% (epoch ${last.epoch})` : '–';
+    $('wait').textContent = sel?.samplesPerSec ? `${(sel.waitFraction * 100).toFixed(1)}%` : '–';
+    $('params').textContent = sel?.params ? sel.params.toLocaleString() : '–';
+    $('progress').value = sel && sel.totalSteps ? done / sel.totalSteps : 0;
+  }
+  $('start').disabled = app.phase === 'loading' || app.description === null;
+  $('pause').disabled = !(app.phase === 'running' || app.phase === 'paused') || sel?.status === 'queued';
+  $('pause').textContent = app.phase === 'paused' ? 'Resume' : 'Pause';
+  $('reset').disabled = store.list().length === 0;
+  $('export').disabled = !sel || sel.worker === null || !['running', 'paused', 'done'].includes(sel.status);
+  const visible = store.list().filter((r) => r.visible);
+  charts.update(() => ({ runs: visible, name: nameOf }));
+  runsView.update(() => ({ runs: store.list(), selected: app.selected, name: nameOf }));
+}
+store.subscribe(refresh);
+
+// ---------- workers ----------
+const augmentWorker = new Worker(new URL('./workers/augment.worker.js', import.meta.url), { type: 'module' });
+/** @typedef {import('./protocol.js').MainToAugment} MainToAugment */
+const toAugment = (/** @type {MainToAugment} */ m, /** @type {Transferable[]} */ t = []) => augmentWorker.postMessage(m, t);
+augmentWorker.onerror = (e) => showError(`augmentation worker failed: ${e.message}`);
+toAugment({ type: 'init', module: wasmModule });
+
+const pool = new TrainerPool(poolSize, wasmModule, toAugment, onTrainerMessage, (slot, runId, message) => {
+  const r = runId === null ? null : store.get(runId);
+  showError(`Trainer worker ${slot + 1} stopped unexpectedly (${message}); it was replaced.${r ? ` The run "${nameOf(r)}" was lost: start it again.` : ''}`);
+  if (r) {
+    r.status = 'failed';
+    r.message = 'its worker stopped';
+    store.changed(r);
+  }
+});
+app.workers = poolSize;
+workersSel.addEventListener('change', () => {
+  poolSize = Number(workersSel.value);
+  pool.resize(poolSize);
+  app.workers = poolSize;
+  history.replaceState(null, '', `${location.pathname}${pageQuery()}`);
+});
+
+/** Queue positions change whenever the queue moves. */
+function updateQueue() {
+  for (const r of store.list()) if (r.status === 'queued') r.queuePos = pool.position(r.id);
+}
+
+function onTrainerMessage(/** @type {number} */ slot, /** @type {import('./protocol.js').TrainerToMain | {type: 'assigned', runId: number}} */ m) {
+  const r = 'runId' in m && m.runId !== undefined ? store.get(m.runId) : undefined;
   switch (m.type) {
     case 'ready':
-      app.simd = m.simd;
-      app.memoryBytes = m.memoryBytes;
-      describe();
-      maybeReady();
-      break;
-    case 'started':
-      app.seed = m.seed;
-      app.memoryBytes = m.memoryBytes;
-      app.modelName = m.modelName;
-      app.probeNames = m.probeNames;
-      grads.reset(m.probeNames);
-      $('params').textContent = m.params.toLocaleString();
-      $('epochText').textContent = `0 / ${m.epochs}`;
-      $('rate').textContent = '…';
-      break;
-    case 'metrics': {
-      app.lastMetrics = m;
-      app.memoryBytes = m.memoryBytes;
-      for (const l of m.losses) app.losses.push(l);
-      charts.addSteps(m.steps, m.losses, m.accs);
-      const done = m.step / (m.batchesPerEpoch * m.epochs);
-      $('progress').value = done;
-      $('epochText').textContent = `${Math.min(m.epoch + 1, m.epochs)} / ${m.epochs} · batch ${m.batchInEpoch}/${m.batchesPerEpoch}`;
-      $('rate').textContent = Math.round(m.samplesPerSec).toLocaleString();
-      $('wait').textContent = `${(m.waitFraction * 100).toFixed(1)}%`;
-      if (m.preview) grid.update(m.preview);
-      if (m.gradNorms) {
-        app.gradNorms = Array.from(m.gradNorms);
-        grads.update(m.gradNorms);
+      if (!app.simd) {
+        app.simd = m.simd;
+        app.memoryBytes = m.memoryBytes;
+        describe();
       }
-      break;
-    }
+      refresh(null);
+      return;
+    case 'assigned':
+      if (!r) return;
+      r.status = 'starting';
+      r.worker = slot;
+      updateQueue();
+      store.changed(r);
+      return;
+    case 'started':
+      if (!r) return;
+      r.status = r.status === 'paused' ? 'paused' : 'running';
+      r.seed = m.seed;
+      r.modelName = m.modelName;
+      r.params = m.params;
+      r.probeNames = m.probeNames;
+      r.totalSteps = m.batchesPerEpoch * m.epochs;
+      if (r.id === app.selected) {
+        app.probeNames = m.probeNames;
+        app.memoryBytes = m.memoryBytes;
+        grads.reset(m.probeNames);
+      }
+      store.changed(r);
+      return;
+    case 'metrics':
+      if (!r) return;
+      store.addSteps(r, m.steps, m.losses, m.accs, m.hashes);
+      r.samplesPerSec = m.samplesPerSec;
+      r.waitFraction = m.waitFraction;
+      r.elapsed = m.elapsed;
+      if (m.gradNorms) r.gradNorms = Array.from(m.gradNorms);
+      if (m.preview) r.preview = m.preview;
+      if (r.id === app.selected) {
+        app.lastMetrics = m;
+        app.memoryBytes = m.memoryBytes;
+        app.gradNorms = r.gradNorms;
+        if (m.gradNorms) grads.update(m.gradNorms);
+        if (m.preview) grid.update(m.preview);
+      }
+      store.changed(r);
+      return;
     case 'epoch':
-      app.testAccuracy.push(m.testAccuracy);
-      charts.addTest(m.testAccuracy);
-      $('testAcc').textContent = `${(m.testAccuracy * 100).toFixed(2)}% (epoch ${m.epoch})`;
-      break;
+      if (!r) return;
+      r.metrics.tests.push({ step: r.metrics.steps.length, epoch: m.epoch, accuracy: m.testAccuracy, loss: m.testLoss });
+      store.changed(r);
+      return;
     case 'done':
-      setPhase('done');
-      $('epochText').textContent = `${app.lastMetrics?.epochs ?? ''} / ${app.lastMetrics?.epochs ?? ''} · finished`;
-      break;
+      if (!r) return;
+      r.status = 'done';
+      r.elapsed = m.elapsed;
+      updateQueue();
+      store.changed(r);
+      return;
+    case 'stopped':
+      if (r && r.status !== 'done' && r.status !== 'failed') r.status = 'stopped';
+      if (m.memoryBytes && r?.id === app.selected) app.memoryBytes = m.memoryBytes;
+      updateQueue();
+      store.changed(r ?? null);
+      return;
     case 'prediction':
       if (m.id === predictId) pad.showProbs(m.probs);
-      break;
-    case 'reset-done':
-      app.memoryBytes = m.memoryBytes;
-      break;
+      return;
     case 'description':
       if (m.id === describeId) showDescription(m);
-      break;
+      return;
     case 'weights': {
       const url = URL.createObjectURL(new Blob([m.bytes], { type: 'application/octet-stream' }));
       const a = document.createElement('a');
@@ -172,18 +339,23 @@ trainerWorker.onmessage = (/** @type {MessageEvent<import('./protocol.js').Train
       a.download = `${m.modelName.replace(/[^A-Za-z0-9-]+/g, '_')}.safetensors`;
       a.click();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
-      break;
+      return;
     }
     case 'import-result':
       if (m.ok) showInfo(m.message);
       else showError(`Could not load the weights: ${m.message}`);
-      break;
+      return;
     case 'error':
-      showError(m.message);
-      if (app.phase === 'running') setPhase('paused');
-      break;
+      showError(r ? `${nameOf(r)}: ${m.message}` : m.message);
+      if (r) {
+        r.status = 'failed';
+        r.message = m.message;
+        updateQueue();
+        store.changed(r);
+      }
+      return;
   }
-};
+}
 
 augmentWorker.onmessage = (/** @type {MessageEvent<import('./protocol.js').AugmentToMain>} */ ev) => {
   const m = ev.data;
@@ -195,93 +367,105 @@ augmentWorker.onmessage = (/** @type {MessageEvent<import('./protocol.js').Augme
       const first = !app.dataset;
       app.dataset = { source: m.source, train: m.train, test: m.test };
       $('dataInfo').textContent = `${m.source}: ${m.train.toLocaleString()} training and ${m.test.toLocaleString()} test digits.`;
-      if (!first) showInfo(app.phase === 'running' || app.phase === 'paused' ? `Loaded ${m.source}. The current run continues; press Reset to train on the new data.` : `Loaded ${m.source}.`);
-      maybeReady();
+      if (!first) showInfo(store.list().some((r) => r.status === 'running') ? `Loaded ${m.source}. Running runs continue on their data; new runs train on the new data.` : `Loaded ${m.source}.`);
+      refresh(null);
       break;
     }
     case 'dataset-error':
-      showError(`Could not load the data: ${m.message}${app.phase === 'running' ? ' (training continues on the previous data)' : ''}`);
+      showError(`Could not load the data: ${m.message}${store.list().some((r) => r.status === 'running') ? ' (training continues on the previous data)' : ''}`);
       break;
   }
 };
 
-
 // ---------- model description (cost table) ----------
 let describeId = 0;
 function describe() {
-  toTrainer({ type: 'describe', id: ++describeId, config: model.trainerConfig(settings, 0) });
+  if (pool.ready) pool.sendAny({ type: 'describe', id: ++describeId, config: model.trainerConfig(settings, 0) });
 }
 const fmt = (/** @type {number} */ n) => (n >= 1e9 ? `${(n / 1e9).toFixed(2)} G` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)} k` : String(n));
+function cell(/** @type {string} */ tag, /** @type {string} */ text) {
+  const c = document.createElement(tag);
+  c.textContent = text;
+  return c;
+}
 function showDescription(/** @type {any} */ m) {
   if (m.error) {
     app.description = null;
     $('costSummary').textContent = `This model cannot be built: ${m.error}`;
-    $('costTable').innerHTML = '';
-    setPhase(app.phase);
+    $('costTable').replaceChildren();
+    refresh(null);
     return;
   }
   const d = m.model;
   app.description = d;
-  setPhase(app.phase);
-  $('costSummary').innerHTML = `<b>${d.name}</b>: <b>${d.params.toLocaleString()}</b> parameters, <b>${fmt(d.macs)}</b> multiply-accumulates per digit`;
+  refresh(null);
+  const b = (/** @type {string} */ t) => cell('b', t);
+  $('costSummary').replaceChildren(b(d.name), ': ', b(d.params.toLocaleString()), ' parameters, ', b(fmt(d.macs)), ' multiply-accumulates per digit');
   const rows = d.rows.filter((/** @type {any} */ r) => r.params > 0 || r.macs > 0 || r.kind !== 'relu');
-  $('costTable').innerHTML = `<thead><tr><th>layer</th><th>kind</th><th>output</th><th>params</th><th>MACs</th></tr></thead><tbody>${rows
-    .map((/** @type {any} */ r) => `<tr><td>${r.name}</td><td>${r.kind}</td><td>${r.output.join('×')}</td><td>${r.params ? r.params.toLocaleString() : ''}</td><td>${r.macs ? fmt(r.macs) : ''}</td></tr>`)
-    .join('')}</tbody>`;
+  const head = document.createElement('thead');
+  const hr = document.createElement('tr');
+  hr.append(...['layer', 'kind', 'output', 'params', 'MACs'].map((t) => cell('th', t)));
+  head.append(hr);
+  const body = document.createElement('tbody');
+  body.append(...rows.map((/** @type {any} */ r) => {
+    const tr = document.createElement('tr');
+    tr.append(cell('td', r.name), cell('td', r.kind), cell('td', r.output.join('×')), cell('td', r.params ? r.params.toLocaleString() : ''), cell('td', r.macs ? fmt(r.macs) : ''));
+    return tr;
+  }));
+  $('costTable').replaceChildren(head, body);
 }
-function maybeReady() {
-  if (app.phase === 'loading' && app.simd && app.dataset) setPhase('idle');
-}
-
-const { port1, port2 } = new MessageChannel();
-// One compile, shared: both workers instantiate the same module.
-toTrainer({ type: 'init', module: wasmModule, port: port1 }, [port1]);
-toAugment({ type: 'init', module: wasmModule, port: port2 }, [port2]);
 
 // ---------- buttons ----------
 $('start').addEventListener('click', () => {
-  if (!readControls()) return;
+  if (!readControls() || !app.description) return;
   $('banner').hidden = true;
-  app.losses = [];
-  app.testAccuracy = [];
-  charts.reset();
-  grid.reset();
-  $('testAcc').textContent = '–';
-  $('progress').value = 0;
-  setPhase('running');
-  toTrainer({ type: 'start', config: model.trainerConfig(settings) });
+  const config = model.trainerConfig(settings);
+  const r = store.add(settings, config, app.description.name);
+  pool.submit(r.id, config);
+  updateQueue();
+  select(r.id);
 });
 $('pause').addEventListener('click', () => {
-  if (app.phase === 'running') {
-    toTrainer({ type: 'pause' });
-    setPhase('paused');
-  } else if (app.phase === 'paused') {
-    toTrainer({ type: 'resume' });
-    setPhase('running');
+  const r = app.selected === null ? null : store.get(app.selected);
+  if (!r || r.worker === null) return;
+  if (r.status === 'running') {
+    pool.send(r.worker, { type: 'pause', runId: r.id });
+    r.status = 'paused';
+  } else if (r.status === 'paused') {
+    pool.send(r.worker, { type: 'resume', runId: r.id });
+    r.status = 'running';
   }
+  store.changed(r);
 });
 $('reset').addEventListener('click', () => {
-  toTrainer({ type: 'reset' });
-  charts.reset();
+  for (const r of store.list()) {
+    pool.stop(r.id);
+    if (r.worker !== null) pool.send(r.worker, { type: 'discard', runId: r.id });
+  }
+  for (const r of store.list()) store.remove(r.id);
+  charts.update(() => ({ runs: [], name: nameOf }));
   grid.reset();
   grads.reset();
   pad.showProbs(null);
-  app.losses = [];
-  app.testAccuracy = [];
-  for (const id of ['epochText', 'rate', 'testAcc', 'wait']) $(id).textContent = '–';
-  $('progress').value = 0;
-  setPhase('idle');
+  select(null);
 });
 
 // ---------- your own files ----------
 async function loadFiles(/** @type {FileList | File[]} */ list) {
   const all = await Promise.all(Array.from(list).map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
-  // Weights go to the trainer; everything else is data for the augmentation worker.
-  for (const w of all.filter((f) => f.name.endsWith('.safetensors'))) toTrainer({ type: 'import', ...w }, [w.bytes.buffer]);
+  // Weights go to the selected run's trainer; everything else is data for the augmentation worker.
+  const sel = app.selected === null ? null : store.get(app.selected);
+  for (const w of all.filter((f) => f.name.endsWith('.safetensors'))) {
+    if (sel?.worker == null) showError(`${w.name}: start (or pause) a run of the model these weights belong to, then drop them again`);
+    else pool.send(sel.worker, { type: 'import', runId: sel.id, ...w }, [w.bytes.buffer]);
+  }
   const files = all.filter((f) => !f.name.endsWith('.safetensors'));
   if (files.length) toAugment({ type: 'load-files', files }, files.map((f) => f.bytes.buffer));
 }
-$('export').addEventListener('click', () => toTrainer({ type: 'export' }));
+$('export').addEventListener('click', () => {
+  const r = app.selected === null ? null : store.get(app.selected);
+  if (r?.worker != null) pool.send(r.worker, { type: 'export', runId: r.id });
+});
 const drop = $('drop');
 drop.addEventListener('dragover', (/** @type {DragEvent} */ e) => { e.preventDefault(); drop.classList.add('over'); });
 drop.addEventListener('dragleave', () => drop.classList.remove('over'));
@@ -294,3 +478,4 @@ $('files').addEventListener('change', () => {
   if ($('files').files.length) loadFiles($('files').files);
   $('files').value = '';
 });
+refresh(null);

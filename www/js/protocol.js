@@ -22,10 +22,10 @@ export const METRICS_HZ = 10;
 
 /**
  * main → augmentation worker
- * @typedef {{type: 'init', module: WebAssembly.Module, port: MessagePort}
+ * @typedef {{type: 'init', module: WebAssembly.Module}
+ *   | {type: 'connect', port: MessagePort}
  *   | {type: 'load-bundled'}
- *   | {type: 'load-files', files: NamedBytes[]}
- *   | {type: 'set-augment', augment: AugmentSettings}} MainToAugment
+ *   | {type: 'load-files', files: NamedBytes[]}} MainToAugment
  */
 
 /**
@@ -38,40 +38,43 @@ export const METRICS_HZ = 10;
 /**
  * main → trainer worker
  * @typedef {{type: 'init', module: WebAssembly.Module, port: MessagePort}
- *   | {type: 'start', config: TrainConfigJson}
- *   | {type: 'pause'} | {type: 'resume'} | {type: 'reset'}
- *   | {type: 'predict', id: number, image: Float32Array}
+ *   | {type: 'start', runId: number, config: TrainConfigJson}
+ *   | {type: 'pause', runId: number} | {type: 'resume', runId: number} | {type: 'stop', runId: number}
+ *   | {type: 'discard', runId: number}
+ *   | {type: 'predict', id: number, runId: number, image: Float32Array}
  *   | {type: 'describe', id: number, config: TrainConfigJson}
- *   | {type: 'export'}
- *   | {type: 'import', name: string, bytes: Uint8Array}} MainToTrainer
+ *   | {type: 'export', runId: number}
+ *   | {type: 'import', runId: number, name: string, bytes: Uint8Array}} MainToTrainer
  */
 
 /**
  * trainer worker → main
- * @typedef {{type: 'metrics', steps: number[], losses: number[], accs: number[], step: number, epoch: number,
+ * @typedef {{type: 'metrics', runId: number, steps: number[], losses: number[], accs: number[], hashes: number[],
+ *   step: number, epoch: number,
  *   batchInEpoch: number, batchesPerEpoch: number, epochs: number, samplesPerSec: number, waitFraction: number,
  *   elapsed: number, batchesReceived: number, producedByAugmenter: number, memoryBytes: number,
  *   preview: Uint8Array | null, gradNorms: Float32Array | undefined}} MetricsMessage
  * @typedef {{type: 'ready', simd: string, memoryBytes: number}
- *   | {type: 'started', epochs: number, seed: number, params: number, modelName: string, probeNames: string[],
+ *   | {type: 'started', runId: number, epochs: number, seed: number, params: number, modelName: string, probeNames: string[],
  *      batchesPerEpoch: number, trainCount: number, testCount: number, memoryBytes: number}
  *   | MetricsMessage
- *   | {type: 'epoch', epoch: number, testAccuracy: number, testLoss: number, evalMs: number}
- *   | {type: 'done', step: number}
+ *   | {type: 'epoch', runId: number, epoch: number, testAccuracy: number, testLoss: number, evalMs: number}
+ *   | {type: 'done', runId: number, step: number, elapsed: number}
+ *   | {type: 'stopped', runId: number, memoryBytes?: number}
  *   | {type: 'prediction', id: number, probs: Float32Array | null}
  *   | {type: 'description', id: number, model?: ModelDescription, error?: string}
- *   | {type: 'weights', bytes: Uint8Array<ArrayBuffer>, modelName: string}
+ *   | {type: 'weights', runId: number, bytes: Uint8Array<ArrayBuffer>, modelName: string}
  *   | {type: 'import-result', ok: boolean, message: string}
- *   | {type: 'reset-done', memoryBytes: number}
- *   | {type: 'error', message: string}} TrainerToMain
+ *   | {type: 'error', runId?: number, message: string}
+ *   | {type: 'assigned', runId: number}} TrainerToMain  ('assigned' is made by the pool on the main thread)
  */
 
 /**
  * trainer → augmentation worker (MessagePort)
  * @typedef {{type: 'run', runId: number, seed: number, batchSize: number, augment: AugmentSettings}
  *   | {type: 'need', runId: number, count: number}
- *   | {type: 'recycle', images: Float32Array, labels: Uint8Array}
- *   | {type: 'stop'}} TrainerToAugment
+ *   | {type: 'recycle', runId: number, images: Float32Array, labels: Uint8Array}
+ *   | {type: 'stop', runId: number}} TrainerToAugment
  */
 
 /**

@@ -19,6 +19,12 @@
  * @typedef {Record<string, string | number | boolean | null>} Settings  keyed by setting key; `null` = random seed
  */
 
+/**
+ * Page-only settings (not part of a run's configuration): the URL key and its range.
+ * `workers`: trainer workers in the pool (default: one per core).
+ */
+export const PAGE_SETTINGS = Object.freeze({ workers: { min: 1, max: 16 } });
+
 /** The text form of a value, as the catalogue and the URL write it. */
 export function text(/** @type {string | number | boolean | null} */ v) {
   return v === null ? 'random' : String(v);
@@ -94,7 +100,7 @@ export class SettingsModel {
     const settings = this.defaults();
     const errors = [];
     for (const key of new Set(q.keys())) {
-      if (!this.byKey.has(key)) errors.push(`URL parameter "${key}" is not a setting (settings: ${[...this.byKey.keys()].join(', ')}); ignored`);
+      if (!this.byKey.has(key) && !(key in PAGE_SETTINGS)) errors.push(`URL parameter "${key}" is not a setting (settings: ${[...this.byKey.keys()].join(', ')}); ignored`);
     }
     for (const s of this.catalog.settings) {
       const raw = q.get(s.key);

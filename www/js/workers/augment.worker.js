@@ -1,13 +1,15 @@
 // @ts-check
 // The augmentation worker: holds the dataset, turns it into shuffled, augmented batches (in
-// wasm) and sends them straight to the trainer over a MessagePort, as transferable buffers,
-// only when the trainer asks (credit-based backpressure). A message loop, nothing more.
+// wasm) and sends them straight to each trainer of the pool over that trainer's MessagePort,
+// as transferable buffers, only when the trainer asks (credit-based backpressure). One worker
+// serves every run: each port has at most one run, and batches are produced per credit, so the
+// runs interleave. A message loop, nothing more.
 import init, { DigitSet, Augmenter, catalog } from '../../../depthlab-wasm.js';
 
 /** @typedef {import('../protocol.js').AugmentToMain} AugmentToMain */
 /** @typedef {import('../protocol.js').AugmentToTrainer} AugmentToTrainer */
 const toMain = (/** @type {AugmentToMain} */ m) => self.postMessage(m);
-const toTrainer = (/** @type {AugmentToTrainer} */ m, /** @type {Transferable[]} */ t = []) => port?.postMessage(m, t);
+const toTrainer = (/** @type {MessagePort} */ port, /** @type {AugmentToTrainer} */ m, /** @type {Transferable[]} */ t = []) => port.postMessage(m, t);
 
 /** Pixels per digit and batch-norm calibration digits, from the catalogue once loaded. */
 let PIXELS = 0;
@@ -20,10 +22,12 @@ const BUNDLED = {
   testLabels: '../../data/test-labels-idx1-ubyte.gz',
 };
 
-/** @type {MessagePort | null} */ let port = null;
 /** @type {{train: DigitSet, test: DigitSet, source: string} | null} */ let data = null;
-/** Active run: augmenter, next sequence number, credits, recycled buffers. */
-let run = /** @type {null | {id: number, aug: Augmenter, seq: number, bpe: number, credits: number, free: {images: Float32Array, labels: Uint8Array}[]}} */ (null);
+/**
+ * One trainer's port and its active run: augmenter, next sequence number, credits, recycled buffers.
+ * @typedef {{id: number, aug: Augmenter, seq: number, bpe: number, credits: number, free: {images: Float32Array, labels: Uint8Array}[]}} Run
+ * @typedef {{port: MessagePort, run: Run | null}} Link
+ */
 let produced = 0;
 
 async function fetchBytes(url) {
@@ -71,49 +75,53 @@ function parseFiles(files) {
 }
 
 /** Sends batches while the trainer has credits. */
-function pump() {
-  if (!run || !port) return;
+function pump(/** @type {Link} */ link) {
+  const { port, run } = link;
+  if (!run) return;
   while (run.credits > 0) {
     const size = run.aug.batchSize;
     const buf = run.free.pop() ?? { images: new Float32Array(size * PIXELS), labels: new Uint8Array(size) };
     const epoch = Math.floor(run.seq / run.bpe);
     const index = run.seq % run.bpe;
     const n = run.aug.fillBatch(epoch, index, buf.images, buf.labels);
-    toTrainer({ type: 'batch', runId: run.id, seq: run.seq, epoch, index, n, images: buf.images, labels: buf.labels, produced: ++produced }, [buf.images.buffer, buf.labels.buffer]);
+    toTrainer(port, { type: 'batch', runId: run.id, seq: run.seq, epoch, index, n, images: buf.images, labels: buf.labels, produced: ++produced }, [buf.images.buffer, buf.labels.buffer]);
     run.seq += 1;
     run.credits -= 1;
   }
 }
 
-function onPortMessage(/** @type {MessageEvent<import('../protocol.js').TrainerToAugment>} */ ev) {
+function onPortMessage(/** @type {Link} */ link, /** @type {MessageEvent<import('../protocol.js').TrainerToAugment>} */ ev) {
   const m = ev.data;
+  const { port } = link;
+  const run = link.run?.id === m.runId ? link.run : null;
   switch (m.type) {
     case 'run': {
-      run?.aug.free();
-      run = null;
+      link.run?.aug.free();
+      link.run = null;
       if (!data) {
-        toTrainer({ type: 'run-error', runId: m.runId, message: 'no dataset is loaded yet' });
+        toTrainer(port, { type: 'run-error', runId: m.runId, message: 'no dataset is loaded yet' });
         return;
       }
       try {
         const aug = new Augmenter(data.train, m.batchSize, m.seed, m.augment);
-        run = { id: m.runId, aug, seq: 0, bpe: aug.batchesPerEpoch(), credits: 0, free: [] };
+        const r = { id: m.runId, aug, seq: 0, bpe: aug.batchesPerEpoch(), credits: 0, free: [] };
+        link.run = r;
         const testImages = data.test.imagesF32();
         const testLabels = data.test.labels();
         // The first clean training digits, for batch-norm recalibration before evaluations.
         const calib = data.train.slice(0, Math.min(CALIBRATION_DIGITS, data.train.length));
         const calibImages = calib.imagesF32();
         calib.free();
-        toTrainer({ type: 'run-ready', runId: m.runId, batchesPerEpoch: run.bpe, trainCount: data.train.length, testImages, testLabels, calibImages }, [testImages.buffer, testLabels.buffer, calibImages.buffer]);
+        toTrainer(port, { type: 'run-ready', runId: m.runId, batchesPerEpoch: r.bpe, trainCount: data.train.length, testImages, testLabels, calibImages }, [testImages.buffer, testLabels.buffer, calibImages.buffer]);
       } catch (e) {
-        toTrainer({ type: 'run-error', runId: m.runId, message: String(/** @type {any} */ (e).message ?? e) });
+        toTrainer(port, { type: 'run-error', runId: m.runId, message: String(/** @type {any} */ (e).message ?? e) });
       }
       return;
     }
     case 'need':
-      if (run && m.runId === run.id) {
+      if (run) {
         run.credits += m.count;
-        pump();
+        pump(link);
       }
       return;
     case 'recycle':
@@ -121,7 +129,7 @@ function onPortMessage(/** @type {MessageEvent<import('../protocol.js').TrainerT
       return;
     case 'stop':
       run?.aug.free();
-      run = null;
+      if (run) link.run = null;
       return;
   }
 }
@@ -133,10 +141,13 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToA
       case 'init':
         await init({ module_or_path: m.module });
         ({ pixels: PIXELS, calibrationDigits: CALIBRATION_DIGITS } = catalog());
-        port = m.port;
-        port.onmessage = onPortMessage;
         toMain({ type: 'ready' });
         return;
+      case 'connect': {
+        /** @type {Link} */ const link = { port: m.port, run: null };
+        m.port.onmessage = (e) => onPortMessage(link, e);
+        return;
+      }
       case 'load-bundled': {
         const [ti, tl, vi, vl] = await Promise.all([BUNDLED.trainImages, BUNDLED.trainLabels, BUNDLED.testImages, BUNDLED.testLabels].map(fetchBytes));
         data = { train: DigitSet.fromIdx(ti, tl), test: DigitSet.fromIdx(vi, vl), source: 'bundled MNIST subset' };
@@ -151,9 +162,6 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToA
         toMain(describe({}));
         return;
       }
-      case 'set-augment':
-        run?.aug.setConfig(m.augment);
-        return;
     }
   } catch (e) {
     toMain({ type: 'dataset-error', message: String(/** @type {any} */ (e).message ?? e) });

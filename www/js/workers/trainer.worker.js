@@ -1,29 +1,39 @@
 // @ts-check
-// The trainer worker: owns the wasm Trainer, pulls batches from the augmentation worker over
-// its MessagePort (keeping PREFETCH requested ahead), trains, and reports metrics to the main
-// thread at most METRICS_HZ times a second. A message loop, nothing more.
+// A trainer worker of the pool: trains one run at a time. It owns that run's wasm Trainer,
+// pulls batches from the augmentation worker over its MessagePort (keeping PREFETCH requested
+// ahead), trains, and reports metrics to the main thread at most METRICS_HZ times a second.
+// A finished run's Trainer is kept (for the draw pad and export) until the page discards it.
+//
+// States of the active run: idle → starting (waiting for run-ready) → running ⇄ paused →
+// idle (done, stopped or failed). Every message is legal in every state: one that does not
+// apply (pause while idle, a batch of an earlier run) is ignored, never left half-done.
 import init, { Trainer, simdBackend, randomSeed, describeModel, catalog } from '../../../depthlab-wasm.js';
 import { PREFETCH, METRICS_HZ } from '../protocol.js';
 
 /** @typedef {import('../protocol.js').TrainerToMain} TrainerToMain */
 /** @typedef {import('../protocol.js').TrainerToAugment} TrainerToAugment */
+/** @typedef {import('../protocol.js').BatchMessage} BatchMessage */
 const toMain = (/** @type {TrainerToMain} */ m, /** @type {Transferable[]} */ t = []) => self.postMessage(m, t);
 const toAugment = (/** @type {TrainerToAugment} */ m, /** @type {Transferable[]} */ t = []) => port?.postMessage(m, t);
 
 /** Pixels per digit, from the catalogue once the module is loaded. */
 let PIXELS = 0;
-
 /** @type {MessagePort | null} */ let port = null;
 /** @type {any} */ let wasm = null;
 const memoryBytes = () => wasm?.memory.buffer.byteLength ?? 0;
-/** @type {Trainer | null} */ let trainer = null;
-let runId = 0;
-let running = false;
-let looping = false;
-/** Batches received and not yet trained on, in order. */
-let queue = /** @type {any[]} */ ([]);
-/** @type {null | ((b: any) => void)} */ let waiter = null;
-let run = /** @type {any} */ (null);
+
+/**
+ * The active run.
+ * @typedef {{id: number, trainer: Trainer, state: 'starting' | 'running' | 'paused', seed: number, epochs: number,
+ *   totalSteps: number, step: number, epoch: number, bpe: number, samples: number, trainTime: number, waitTime: number,
+ *   startTime: number, pausedTime: number, pauseStart: number, lastFlush: number, lastPreview: number,
+ *   batchesReceived: number, producedByAugmenter: number, testImages: Float32Array | null, testLabels: Uint8Array | null,
+ *   calibImages: Float32Array | null, queue: BatchMessage[], waiter: ((b: BatchMessage | null) => void) | null,
+ *   looping: boolean, pending: {steps: number[], losses: number[], accs: number[], hashes: number[], preview: Uint8Array | null}}} Run
+ */
+/** @type {Run | null} */ let run = null;
+/** Finished runs' trainers, kept for predictions and export until discarded. */
+/** @type {Map<number, Trainer>} */ const kept = new Map();
 
 // A zero-delay yield (setTimeout(0) is clamped to 4 ms when nested).
 const tick = new MessageChannel();
@@ -31,138 +41,162 @@ const tick = new MessageChannel();
 tick.port1.onmessage = () => tickWaiters.shift()?.();
 const yieldNow = () => new Promise((r) => { tickWaiters.push(r); tick.port2.postMessage(0); });
 
-function nextBatch() {
-  if (queue.length) return Promise.resolve(queue.shift());
-  return new Promise((r) => (waiter = r));
+/** FNV-1a over a batch's pixels (as bits) and labels: twins must see identical batches. */
+function batchHash(/** @type {Float32Array} */ images, /** @type {Uint8Array} */ labels) {
+  const bits = new Uint32Array(images.buffer, images.byteOffset, images.length);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bits.length; i++) h = Math.imul(h ^ bits[i], 0x01000193);
+  for (let i = 0; i < labels.length; i++) h = Math.imul(h ^ labels[i], 0x01000193);
+  return h >>> 0;
+}
+
+/** The next batch of `r`, or null when the run ends while waiting. */
+function nextBatch(/** @type {Run} */ r) {
+  const b = r.queue.shift();
+  if (b) return Promise.resolve(b);
+  return new Promise((resolve) => (r.waiter = resolve));
+}
+
+/** Ends the active run (stop, failure or done): the loop is released, the augmenter freed. */
+function endRun(/** @type {'done' | 'stopped' | 'failed'} */ how) {
+  const r = run;
+  if (!r) return;
+  run = null;
+  r.waiter?.(null); // a loop awaiting a batch wakes up and sees the run is over
+  r.waiter = null;
+  toAugment({ type: 'stop', runId: r.id });
+  if (how === 'done') kept.set(r.id, r.trainer);
+  else r.trainer.free();
 }
 
 function onPortMessage(/** @type {MessageEvent<import('../protocol.js').AugmentToTrainer>} */ ev) {
   const m = ev.data;
-  if (m.runId !== runId) return; // a batch of an earlier run
+  const r = run;
+  if (!r || m.runId !== r.id) return; // a message about an earlier run
   switch (m.type) {
     case 'run-ready':
-      run.bpe = m.batchesPerEpoch;
-      trainer?.setStepBudget(run.bpe * run.epochs);
-      run.testImages = m.testImages;
-      run.testLabels = m.testLabels;
-      run.calibImages = m.calibImages;
-      if (!trainer) return;
-      toMain({ type: 'started', epochs: run.epochs, seed: run.seed, params: trainer.paramCount, modelName: trainer.modelName, probeNames: trainer.probeNames(), batchesPerEpoch: m.batchesPerEpoch, trainCount: m.trainCount, testCount: m.testLabels.length, memoryBytes: memoryBytes() });
-      toAugment({ type: 'need', runId, count: PREFETCH });
-      loop();
+      if (r.state !== 'starting') return;
+      r.bpe = m.batchesPerEpoch;
+      r.totalSteps = r.bpe * r.epochs;
+      r.trainer.setStepBudget(r.totalSteps);
+      r.testImages = m.testImages;
+      r.testLabels = m.testLabels;
+      r.calibImages = m.calibImages;
+      r.state = 'running';
+      r.startTime = performance.now();
+      r.lastFlush = r.startTime;
+      toMain({ type: 'started', runId: r.id, epochs: r.epochs, seed: r.seed, params: r.trainer.paramCount, modelName: r.trainer.modelName, probeNames: r.trainer.probeNames(), batchesPerEpoch: m.batchesPerEpoch, trainCount: m.trainCount, testCount: m.testLabels.length, memoryBytes: memoryBytes() });
+      toAugment({ type: 'need', runId: r.id, count: PREFETCH });
+      loop(r);
       return;
     case 'run-error':
-      toMain({ type: 'error', message: `could not start: ${m.message}` });
+      toMain({ type: 'error', runId: r.id, message: `could not start: ${m.message}` });
+      endRun('failed');
       return;
     case 'batch':
-      run.batchesReceived += 1;
-      run.producedByAugmenter = m.produced;
-      if (waiter) {
-        const w = waiter;
-        waiter = null;
+      r.batchesReceived += 1;
+      r.producedByAugmenter = m.produced;
+      if (r.waiter) {
+        const w = r.waiter;
+        r.waiter = null;
         w(m);
-      } else queue.push(m);
+      } else r.queue.push(m);
   }
 }
 
-function flushMetrics(now) {
-  if (!run.pending.steps.length) return;
-  const p = run.pending;
-  const elapsed = (now - run.startTime - run.pausedTime) / 1000;
-  const busy = run.trainTime + run.waitTime;
+function flushMetrics(/** @type {Run} */ r, /** @type {number} */ now) {
+  if (!r.pending.steps.length) return;
+  const p = r.pending;
+  // Wall clock: samples over the time since the run started, evaluation and messaging included.
+  const elapsed = (now - r.startTime - r.pausedTime) / 1000;
+  const busy = r.trainTime + r.waitTime;
   toMain({
-    type: 'metrics',
-    steps: p.steps, losses: p.losses, accs: p.accs,
-    step: run.step, epoch: run.epoch, batchInEpoch: run.step % run.bpe, batchesPerEpoch: run.bpe, epochs: run.epochs,
-    samplesPerSec: run.samples / Math.max(run.trainTime + run.waitTime, 1e-9) * 1000,
-    waitFraction: busy > 0 ? run.waitTime / busy : 0,
-    elapsed, batchesReceived: run.batchesReceived, producedByAugmenter: run.producedByAugmenter, memoryBytes: memoryBytes(),
+    type: 'metrics', runId: r.id,
+    steps: p.steps, losses: p.losses, accs: p.accs, hashes: p.hashes,
+    step: r.step, epoch: r.epoch, batchInEpoch: r.step % r.bpe, batchesPerEpoch: r.bpe, epochs: r.epochs,
+    samplesPerSec: r.samples / Math.max(elapsed, 1e-9),
+    waitFraction: busy > 0 ? r.waitTime / busy : 0,
+    elapsed, batchesReceived: r.batchesReceived, producedByAugmenter: r.producedByAugmenter, memoryBytes: memoryBytes(),
     preview: p.preview,
-    gradNorms: trainer?.gradNorms(),
+    gradNorms: r.trainer.gradNorms(),
   }, p.preview ? [p.preview.buffer] : []);
-  run.pending = { steps: [], losses: [], accs: [], preview: null };
-  run.lastFlush = now;
+  r.pending = { steps: [], losses: [], accs: [], hashes: [], preview: null };
+  r.lastFlush = now;
 }
 
-async function evaluateEpoch(epoch) {
-  if (!trainer) return;
+function evaluateEpoch(/** @type {Run} */ r) {
   const t0 = performance.now();
-  trainer.calibrateBatchNorm(run.calibImages);
-  const s = trainer.evaluate(run.testImages, run.testLabels);
-  toMain({ type: 'epoch', epoch, testAccuracy: s.accuracy, testLoss: s.loss, evalMs: performance.now() - t0 });
+  r.trainer.calibrateBatchNorm(/** @type {Float32Array} */ (r.calibImages));
+  const s = r.trainer.evaluate(/** @type {Float32Array} */ (r.testImages), /** @type {Uint8Array} */ (r.testLabels));
+  toMain({ type: 'epoch', runId: r.id, epoch: r.epoch, testAccuracy: s.accuracy, testLoss: s.loss, evalMs: performance.now() - t0 });
 }
 
-async function loop() {
-  if (looping) return;
-  looping = true;
-  const myRun = runId;
+/** Trains `r` until it is paused, ends or reaches its step budget. */
+async function loop(/** @type {Run} */ r) {
+  if (r.looping) return;
+  r.looping = true;
   try {
-    while (running && trainer && myRun === runId && run.step < run.totalSteps) {
+    while (run === r && r.state === 'running' && r.step < r.totalSteps) {
       const w0 = performance.now();
-      const b = await nextBatch();
-      if (myRun !== runId || !trainer) break;
-      if (!running) {
-        queue.unshift(b); // paused while waiting: keep the batch for resume
+      const b = await nextBatch(r);
+      if (!b || run !== r) break;
+      if (r.state !== 'running') {
+        r.queue.unshift(b); // paused while waiting: keep the batch for resume
         break;
       }
       const t0 = performance.now();
-      run.waitTime += t0 - w0;
-      toAugment({ type: 'need', runId, count: 1 });
+      r.waitTime += t0 - w0;
+      toAugment({ type: 'need', runId: r.id, count: 1 });
       const images = b.images.subarray(0, b.n * PIXELS);
       const labels = b.labels.subarray(0, b.n);
-      const s = trainer.trainStep(images, labels);
+      const s = r.trainer.trainStep(images, labels);
       const t1 = performance.now();
-      run.trainTime += t1 - t0;
-      run.samples += b.n;
-      run.step += 1;
-      const p = run.pending;
-      p.steps.push(run.step);
+      r.trainTime += t1 - t0;
+      r.samples += b.n;
+      r.step += 1;
+      const p = r.pending;
+      p.steps.push(r.step);
       p.losses.push(s.loss);
       p.accs.push(s.accuracy);
-      if (!p.preview && t1 - run.lastPreview > 250) {
+      p.hashes.push(batchHash(images, labels));
+      if (!p.preview && t1 - r.lastPreview > 250) {
         const k = Math.min(b.n, 32);
         p.preview = new Uint8Array(k * PIXELS);
         for (let i = 0; i < k * PIXELS; i++) p.preview[i] = images[i] * 255;
-        run.lastPreview = t1;
+        r.lastPreview = t1;
       }
-      toAugment({ type: 'recycle', images: b.images, labels: b.labels }, [b.images.buffer, b.labels.buffer]);
-      if (t1 - run.lastFlush > 1000 / METRICS_HZ) flushMetrics(t1);
-      if (run.step % run.bpe === 0) {
-        flushMetrics(performance.now());
-        run.epoch = run.step / run.bpe;
-        await evaluateEpoch(run.epoch);
+      toAugment({ type: 'recycle', runId: r.id, images: b.images, labels: b.labels }, [b.images.buffer, b.labels.buffer]);
+      if (t1 - r.lastFlush > 1000 / METRICS_HZ) flushMetrics(r, t1);
+      if (r.step % r.bpe === 0) {
+        flushMetrics(r, performance.now());
+        r.epoch = r.step / r.bpe;
+        evaluateEpoch(r);
       }
       if (!Number.isFinite(s.loss)) {
-        flushMetrics(performance.now());
-        toMain({ type: 'error', message: 'training diverged (the loss is no longer a number); lower the learning rate and press Reset' });
-        running = false;
+        flushMetrics(r, performance.now());
+        toMain({ type: 'error', runId: r.id, message: 'training diverged (the loss is no longer a number); lower the learning rate and start again' });
+        endRun('failed');
         break;
       }
-      await yieldNow(); // let pause/predict/reset messages in
+      await yieldNow(); // let pause/stop/predict messages in
     }
-    if (run && myRun === runId && run.step >= run.totalSteps) {
-      flushMetrics(performance.now());
-      running = false;
-      toMain({ type: 'done', step: run.step });
+    if (run === r && r.step >= r.totalSteps) {
+      flushMetrics(r, performance.now());
+      toMain({ type: 'done', runId: r.id, step: r.step, elapsed: (performance.now() - r.startTime - r.pausedTime) / 1000 });
+      endRun('done');
     }
   } catch (e) {
-    running = false;
-    toMain({ type: 'error', message: String(/** @type {any} */ (e).message ?? e) });
+    if (run === r) {
+      toMain({ type: 'error', runId: r.id, message: String(/** @type {any} */ (e).message ?? e) });
+      endRun('failed');
+    }
   } finally {
-    looping = false;
+    r.looping = false;
   }
 }
 
-function reset() {
-  runId += 1;
-  running = false;
-  queue = [];
-  waiter = null;
-  trainer?.free();
-  trainer = null;
-  run = null;
-  toAugment({ type: 'stop' });
-}
+/** The trainer of run `id`: the active one or a kept finished one. */
+const trainerOf = (/** @type {number} */ id) => (run?.id === id ? run.trainer : kept.get(id) ?? null);
 
 self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToTrainer>} */ ev) => {
   const m = ev.data;
@@ -176,79 +210,90 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToT
         toMain({ type: 'ready', simd: simdBackend(), memoryBytes: memoryBytes() });
         return;
       case 'start': {
-        reset();
+        if (run) {
+          toMain({ type: 'stopped', runId: run.id });
+          endRun('stopped');
+        }
         const c = m.config;
         const seed = typeof c.seed === 'number' && Number.isInteger(c.seed) ? c.seed : randomSeed();
-        trainer = new Trainer({ ...c, seed });
-        running = true;
+        let trainer;
+        try {
+          trainer = new Trainer({ ...c, seed });
+        } catch (e) {
+          toMain({ type: 'error', runId: m.runId, message: String(/** @type {any} */ (e).message ?? e) });
+          return;
+        }
         const now = performance.now();
         run = {
-          seed, epochs: c.epochs, step: 0, epoch: 0, bpe: 0, get totalSteps() { return this.bpe * this.epochs; },
-          samples: 0, trainTime: 0, waitTime: 0, startTime: now, pausedTime: 0, lastFlush: now, lastPreview: -1e9,
-          batchesReceived: 0, producedByAugmenter: 0, pending: { steps: [], losses: [], accs: [], preview: null },
+          id: m.runId, trainer, state: 'starting', seed, epochs: c.epochs, totalSteps: Infinity, step: 0, epoch: 0, bpe: 1,
+          samples: 0, trainTime: 0, waitTime: 0, startTime: now, pausedTime: 0, pauseStart: 0, lastFlush: now, lastPreview: -1e9,
+          batchesReceived: 0, producedByAugmenter: 0, testImages: null, testLabels: null, calibImages: null, queue: [], waiter: null,
+          looping: false, pending: { steps: [], losses: [], accs: [], hashes: [], preview: null },
         };
-        toAugment({ type: 'run', runId, seed, batchSize: c.batch_size, augment: c.augment });
+        toAugment({ type: 'run', runId: m.runId, seed, batchSize: c.batch_size, augment: c.augment });
         return;
       }
       case 'pause':
-        if (running) {
-          running = false;
+        if (run?.id === m.runId && run.state === 'running') {
+          run.state = 'paused';
           run.pauseStart = performance.now();
         }
         return;
       case 'resume':
-        if (trainer && run && !running && run.step < run.totalSteps) {
-          running = true;
-          run.pausedTime += performance.now() - (run.pauseStart ?? performance.now());
-          // The batch the loop was waiting for may be queued already; restart the loop.
-          loop();
+        if (run?.id === m.runId && run.state === 'paused') {
+          run.state = 'running';
+          run.pausedTime += performance.now() - run.pauseStart;
+          loop(run); // the batch the loop was waiting for may be queued already
         }
         return;
-      case 'reset':
-        reset();
-        toMain({ type: 'reset-done', memoryBytes: memoryBytes() });
+      case 'stop':
+        if (run?.id === m.runId) {
+          endRun('stopped');
+          toMain({ type: 'stopped', runId: m.runId, memoryBytes: memoryBytes() });
+        }
+        return;
+      case 'discard':
+        kept.get(m.runId)?.free();
+        kept.delete(m.runId);
         return;
       case 'export': {
-        if (!trainer) {
-          toMain({ type: 'error', message: 'there are no weights to export yet: start a run first' });
+        const t = trainerOf(m.runId);
+        if (!t) {
+          toMain({ type: 'error', runId: m.runId, message: 'this run has no weights here any more; train it again to export them' });
           return;
         }
-        const bytes = trainer.exportWeights();
-        toMain({ type: 'weights', bytes: /** @type {Uint8Array<ArrayBuffer>} */ (bytes), modelName: trainer.modelName }, [bytes.buffer]);
+        const bytes = t.exportWeights();
+        toMain({ type: 'weights', runId: m.runId, bytes: /** @type {Uint8Array<ArrayBuffer>} */ (bytes), modelName: t.modelName }, [bytes.buffer]);
         return;
       }
       case 'import': {
-        if (!trainer) {
+        const t = trainerOf(m.runId);
+        if (!t) {
           toMain({ type: 'import-result', ok: false, message: `${m.name}: start (or pause) a run of the model these weights belong to, then drop them again` });
           return;
         }
         try {
-          trainer.importWeights(m.bytes);
-          toMain({ type: 'import-result', ok: true, message: `Loaded weights from ${m.name} into ${trainer.modelName}.` });
+          t.importWeights(m.bytes);
+          toMain({ type: 'import-result', ok: true, message: `Loaded weights from ${m.name} into ${t.modelName}.` });
         } catch (e) {
           toMain({ type: 'import-result', ok: false, message: `${m.name}: ${/** @type {any} */ (e).message ?? e}` });
         }
         return;
       }
-      case 'describe': {
+      case 'describe':
         try {
           toMain({ type: 'description', id: m.id, model: describeModel(m.config) });
         } catch (e) {
           toMain({ type: 'description', id: m.id, error: String(/** @type {any} */ (e).message ?? e) });
         }
         return;
-      }
       case 'predict': {
-        if (!trainer) {
-          toMain({ type: 'prediction', id: m.id, probs: null });
-          return;
-        }
-        const probs = trainer.predict(m.image);
-        toMain({ type: 'prediction', id: m.id, probs });
+        const t = trainerOf(m.runId);
+        toMain({ type: 'prediction', id: m.id, probs: t ? t.predict(m.image) : null });
         return;
       }
     }
   } catch (e) {
-    toMain({ type: 'error', message: String(/** @type {any} */ (e).message ?? e) });
+    toMain({ type: 'error', runId: 'runId' in m ? m.runId : undefined, message: String(/** @type {any} */ (e).message ?? e) });
   }
 };

@@ -1,0 +1,130 @@
+// @ts-check
+// The trainer pool: N trainer workers, each training one run at a time, fed by the one
+// augmentation worker over a MessageChannel per trainer. Runs wait in a queue (their position
+// is kept on the run) and start on the first free worker. A worker that dies is replaced and
+// its run marked failed with a message; the other runs go on.
+
+/** @typedef {import('../protocol.js').MainToTrainer} MainToTrainer */
+/** @typedef {import('../protocol.js').TrainerToMain} TrainerToMain */
+/** @typedef {import('./runs.js').Run} Run */
+
+/** @typedef {{worker: Worker, ready: boolean, runId: number | null}} Slot */
+
+export class TrainerPool {
+  /**
+   * @param {number} size trainer workers
+   * @param {WebAssembly.Module} module the compiled wasm, shared by every worker
+   * @param {(m: import('../protocol.js').MainToAugment, t?: Transferable[]) => void} toAugment
+   * @param {(slot: number, m: TrainerToMain) => void} onMessage every message from every worker
+   * @param {(slot: number, runId: number | null, message: string) => void} onCrash a worker died
+   */
+  constructor(size, module, toAugment, onMessage, onCrash) {
+    this.module = module;
+    this.toAugment = toAugment;
+    this.onMessage = onMessage;
+    this.onCrash = onCrash;
+    /** @type {Slot[]} */ this.slots = [];
+    /** Run ids waiting for a worker, first first. */
+    /** @type {number[]} */ this.queue = [];
+    /** @type {Map<number, import('../protocol.js').TrainConfigJson>} */ this.configs = new Map();
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn(i));
+  }
+
+  /** A new trainer worker for slot `i`, wired to the augmentation worker. */
+  spawn(/** @type {number} */ i) {
+    const worker = new Worker(new URL('../workers/trainer.worker.js', import.meta.url), { type: 'module' });
+    const { port1, port2 } = new MessageChannel();
+    /** @type {Slot} */ const slot = { worker, ready: false, runId: null };
+    worker.onmessage = (/** @type {MessageEvent<TrainerToMain>} */ ev) => {
+      const m = ev.data;
+      if (m.type === 'ready') slot.ready = true;
+      if ((m.type === 'done' || m.type === 'stopped' || (m.type === 'error' && m.runId !== undefined)) && slot.runId === m.runId) {
+        slot.runId = null;
+      }
+      this.onMessage(i, m);
+      if (slot.runId === null && slot.ready) this.schedule();
+    };
+    worker.onerror = (e) => {
+      e.preventDefault();
+      const lost = slot.runId;
+      worker.terminate();
+      this.slots[i] = this.spawn(i);
+      this.onCrash(i, lost, e.message || 'the trainer worker stopped unexpectedly');
+    };
+    this.post(worker, { type: 'init', module: this.module, port: port1 }, [port1]);
+    this.toAugment({ type: 'connect', port: port2 }, [port2]);
+    return slot;
+  }
+
+  post(/** @type {Worker} */ w, /** @type {MainToTrainer} */ m, /** @type {Transferable[]} */ t = []) {
+    w.postMessage(m, t);
+  }
+
+  /** Whether any worker has finished loading. */
+  get ready() {
+    return this.slots.some((s) => s.ready);
+  }
+
+  /** Queues run `id` with `config`; it starts as soon as a worker is free. */
+  submit(/** @type {number} */ id, /** @type {import('../protocol.js').TrainConfigJson} */ config) {
+    this.configs.set(id, config);
+    this.queue.push(id);
+    this.schedule();
+  }
+
+  /** Starts queued runs on free workers. */
+  schedule() {
+    for (let i = 0; i < this.slots.length && this.queue.length; i++) {
+      const slot = this.slots[i];
+      if (!slot.ready || slot.runId !== null) continue;
+      const id = /** @type {number} */ (this.queue.shift());
+      slot.runId = id;
+      this.post(slot.worker, { type: 'start', runId: id, config: /** @type {any} */ (this.configs.get(id)) });
+      this.onMessage(i, { type: 'assigned', runId: id });
+    }
+  }
+
+  /** Position of run `id` in the queue (1 = next), or 0 when not queued. */
+  position(/** @type {number} */ id) {
+    return this.queue.indexOf(id) + 1;
+  }
+
+  /** The slot training run `id`, or -1. */
+  slotOf(/** @type {number} */ id) {
+    return this.slots.findIndex((s) => s.runId === id);
+  }
+
+  /** Stops run `id` wherever it is (queued runs just leave the queue). */
+  stop(/** @type {number} */ id) {
+    const q = this.queue.indexOf(id);
+    if (q >= 0) {
+      this.queue.splice(q, 1);
+      return;
+    }
+    const i = this.slotOf(id);
+    if (i >= 0) this.post(this.slots[i].worker, { type: 'stop', runId: id });
+  }
+
+  /** Sends `m` to the worker in slot `i`. */
+  send(/** @type {number} */ i, /** @type {MainToTrainer} */ m, /** @type {Transferable[]} */ t = []) {
+    this.slots[i]?.worker.postMessage(m, t);
+  }
+
+  /** Sends `m` to any ready worker (descriptions). */
+  sendAny(/** @type {MainToTrainer} */ m) {
+    const s = this.slots.find((x) => x.ready) ?? this.slots[0];
+    s.worker.postMessage(m);
+  }
+
+  /** Changes the number of workers; idle ones beyond the new size are terminated. */
+  resize(/** @type {number} */ size) {
+    while (this.slots.length < size) this.slots.push(this.spawn(this.slots.length));
+    while (this.slots.length > size) {
+      const last = this.slots[this.slots.length - 1];
+      if (last.runId !== null) break; // busy: it goes when its run ends (next resize)
+      last.worker.terminate();
+      this.slots.pop();
+    }
+    this.schedule();
+  }
+}

@@ -1,0 +1,103 @@
+// @ts-check
+// The runs store: every run is data — its settings, the trainer config made from them, a
+// colour, a name, its status and its metrics. Views read runs; they never talk to workers.
+// Listeners are told which run changed; the store itself draws nothing.
+
+/** @typedef {import('../state.js').Settings} Settings */
+/** @typedef {import('../protocol.js').TrainConfigJson} TrainConfigJson */
+
+/** Colours of runs, in order of creation (distinct at a glance, readable on white). */
+const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#be185d', '#65a30d', '#4b5563', '#ca8a04'];
+/** Smoothing of the per-step curves (bias-corrected exponential moving average). */
+const EMA = 0.95;
+
+/**
+ * @typedef {'queued' | 'starting' | 'running' | 'paused' | 'done' | 'stopped' | 'failed'} RunStatus
+ * @typedef {{steps: number[], losses: number[], accs: number[], smoothLoss: number[], smoothAcc: number[], hashes: number[],
+ *   tests: {step: number, epoch: number, accuracy: number, loss: number}[], emaLoss: number, emaAcc: number}} RunMetrics
+ * @typedef {{id: number, settings: Settings, config: TrainConfigJson, color: string, customName: string | null,
+ *   modelName: string, status: RunStatus, visible: boolean, worker: number | null, queuePos: number,
+ *   seed: number | null, params: number, probeNames: string[], gradNorms: number[], preview: Uint8Array | null,
+ *   totalSteps: number, samplesPerSec: number, waitFraction: number, elapsed: number, message: string,
+ *   metrics: RunMetrics, createdAt: number}} Run
+ */
+
+export class RunsStore {
+  constructor() {
+    /** @type {Map<number, Run>} */
+    this.runs = new Map();
+    this.nextId = 1;
+    /** @type {Set<(run: Run | null) => void>} */
+    this.listeners = new Set();
+  }
+
+  /** Calls `fn(run)` after every change (`null`: runs were added or removed). */
+  subscribe(/** @type {(run: Run | null) => void} */ fn) {
+    this.listeners.add(fn);
+  }
+
+  changed(/** @type {Run | null} */ run) {
+    for (const fn of this.listeners) fn(run);
+  }
+
+  /** A new queued run for `settings` (config already built from them). */
+  add(/** @type {Settings} */ settings, /** @type {TrainConfigJson} */ config, /** @type {string} */ modelName) {
+    const used = new Set([...this.runs.values()].map((r) => r.color));
+    const color = PALETTE.find((c) => !used.has(c)) ?? PALETTE[this.nextId % PALETTE.length];
+    /** @type {Run} */
+    const run = {
+      id: this.nextId++, settings: { ...settings }, config, color, customName: null, modelName, status: 'queued', visible: true,
+      worker: null, queuePos: 0, seed: null, params: 0, probeNames: [], gradNorms: [], preview: null, totalSteps: 0,
+      samplesPerSec: 0, waitFraction: 0, elapsed: 0, message: '', createdAt: Date.now(),
+      metrics: { steps: [], losses: [], accs: [], smoothLoss: [], smoothAcc: [], hashes: [], tests: [], emaLoss: 0, emaAcc: 0 },
+    };
+    this.runs.set(run.id, run);
+    this.changed(null);
+    return run;
+  }
+
+  remove(/** @type {number} */ id) {
+    this.runs.delete(id);
+    this.changed(null);
+  }
+
+  get(/** @type {number} */ id) {
+    return this.runs.get(id);
+  }
+
+  list() {
+    return [...this.runs.values()];
+  }
+
+  /** Appends per-step metrics (and keeps the smoothed curves). */
+  addSteps(/** @type {Run} */ run, /** @type {number[]} */ steps, /** @type {number[]} */ losses, /** @type {number[]} */ accs, /** @type {number[]} */ hashes) {
+    const m = run.metrics;
+    for (let i = 0; i < steps.length; i++) {
+      m.emaLoss = EMA * m.emaLoss + (1 - EMA) * losses[i];
+      m.emaAcc = EMA * m.emaAcc + (1 - EMA) * accs[i];
+      const debias = 1 - EMA ** (m.steps.length + 1);
+      m.steps.push(steps[i]);
+      m.losses.push(losses[i]);
+      m.accs.push(accs[i]);
+      m.smoothLoss.push(m.emaLoss / debias);
+      m.smoothAcc.push(m.emaAcc / debias);
+      m.hashes.push(hashes[i]);
+    }
+  }
+
+  /**
+   * The name shown for `run`: its own name if renamed, else the model plus the settings in
+   * which the runs differ (the model's own options are in its name already).
+   */
+  nameOf(/** @type {Run} */ run, /** @type {import('../state.js').SettingsModel} */ model) {
+    if (run.customName) return run.customName;
+    const all = this.list();
+    const extras = [];
+    for (const s of model.catalog.settings) {
+      if (s.group === 'model') continue;
+      const values = new Set(all.map((r) => String(r.settings[s.key])));
+      if (values.size > 1 && model.applies(s, run.settings)) extras.push(`${s.key} ${run.settings[s.key] ?? 'random'}`);
+    }
+    return [run.modelName, ...extras].join(' · ');
+  }
+}
