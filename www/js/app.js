@@ -9,6 +9,7 @@ import { TrainerPool } from './lab/pool.js';
 import { SettingsForm } from './views/settings.js';
 import { CompareCharts } from './views/charts.js';
 import { RunsView, statusText } from './views/runs.js';
+import { SweepView } from './views/sweep.js';
 import { BatchGrid } from './views/grid.js';
 import { DrawPad } from './views/draw.js';
 import { GradientView } from './views/grads.js';
@@ -156,6 +157,31 @@ const runsView = new RunsView($('runs'), {
     if (app.selected === id) select(store.list().at(-1)?.id ?? null);
   },
 });
+let sweepId = 0;
+const sweepView = new SweepView($('sweep'), model, (req) => {
+  if (req.depths.length === 0) {
+    showError('Tick at least one depth for the sweep.');
+    return;
+  }
+  if (!Number.isInteger(req.overrides.steps) || Number(req.overrides.steps) < 10) {
+    showError('The sweep needs a step budget of at least 10 steps.');
+    return;
+  }
+  sweepId += 1;
+  $('banner').hidden = true;
+  for (const family of req.families) {
+    for (const depth of req.depths) {
+      const s = { ...settings, ...req.overrides, model: family, depth };
+      const config = model.trainerConfig(s);
+      const label = (model.presets.get(family)?.label ?? family).replace('-N', `-${depth}`);
+      const r = store.add(s, config, label);
+      r.sweep = { id: sweepId, family, depth };
+      pool.submit(r.id, config);
+    }
+  }
+  updateQueue();
+  store.changed(null);
+});
 let predictId = 0;
 const pad = new DrawPad($('pad'), $('probs'), (image) => {
   const r = app.selected === null ? null : store.get(app.selected);
@@ -211,7 +237,9 @@ function refresh(/** @type {Run | null} */ changed) {
     const last = m?.tests.at(-1);
     $('state').textContent = sel ? statusText(sel) : app.phase;
     const done = m?.steps.length ?? 0;
-    $('epochText').textContent = sel && sel.totalSteps ? `${Math.min(Math.floor(done / (sel.totalSteps / sel.config.epochs)) + 1, sel.config.epochs)} / ${sel.config.epochs}` : '–';
+    const bpe = sel?.bpe ?? 0;
+    $('epochText').textContent = !sel || !sel.totalSteps || !bpe ? '–'
+      : sel.config.steps > 0 ? `step ${done} / ${sel.totalSteps}` : `${Math.min(Math.floor(done / bpe) + 1, sel.config.epochs)} / ${sel.config.epochs}`;
     $('rate').textContent = sel?.samplesPerSec ? Math.round(sel.samplesPerSec).toLocaleString() : '–';
     $('testAcc').textContent = last ? `${(last.accuracy * 100).toFixed(2)}% (epoch ${last.epoch})` : '–';
     $('wait').textContent = sel?.samplesPerSec ? `${(sel.waitFraction * 100).toFixed(1)}%` : '–';
@@ -226,6 +254,7 @@ function refresh(/** @type {Run | null} */ changed) {
   const visible = store.list().filter((r) => r.visible);
   charts.update(() => ({ runs: visible, name: nameOf }));
   runsView.update(() => ({ runs: store.list(), selected: app.selected, name: nameOf }));
+  sweepView.update(store.list().filter((r) => r.sweep?.id === sweepId));
 }
 store.subscribe(refresh);
 
@@ -283,7 +312,8 @@ function onTrainerMessage(/** @type {number} */ slot, /** @type {import('./proto
       r.modelName = m.modelName;
       r.params = m.params;
       r.probeNames = m.probeNames;
-      r.totalSteps = m.batchesPerEpoch * m.epochs;
+      r.totalSteps = m.totalSteps;
+      r.bpe = m.batchesPerEpoch;
       if (r.id === app.selected) {
         app.probeNames = m.probeNames;
         app.memoryBytes = m.memoryBytes;

@@ -12,7 +12,7 @@ export const METRICS_HZ = 10;
 
 /**
  * The trainer's config: depthlab_nn::TrainConfig as JSON (built by state.js from the catalogue).
- * @typedef {{model: Record<string, unknown>, batch_size: number, epochs: number, seed: number | null,
+ * @typedef {{model: Record<string, unknown>, batch_size: number, epochs: number, steps: number, seed: number | null,
  *   augment: AugmentSettings, [key: string]: unknown}} TrainConfigJson
  * @typedef {{enabled: boolean, strength: number, noise_std: number}} AugmentSettings
  * @typedef {{name: string, bytes: Uint8Array}} NamedBytes
@@ -55,7 +55,7 @@ export const METRICS_HZ = 10;
  *   elapsed: number, batchesReceived: number, producedByAugmenter: number, memoryBytes: number,
  *   preview: Uint8Array | null, gradNorms: Float32Array | undefined}} MetricsMessage
  * @typedef {{type: 'ready', simd: string, memoryBytes: number}
- *   | {type: 'started', runId: number, epochs: number, seed: number, params: number, modelName: string, probeNames: string[],
+ *   | {type: 'started', runId: number, totalSteps: number, epochs: number, seed: number, params: number, modelName: string, probeNames: string[],
  *      batchesPerEpoch: number, trainCount: number, testCount: number, memoryBytes: number}
  *   | MetricsMessage
  *   | {type: 'epoch', runId: number, epoch: number, testAccuracy: number, testLoss: number, evalMs: number}

@@ -138,16 +138,14 @@ pub struct InspectArgs {
 #[derive(Args, Debug)]
 pub struct SweepArgs {
     /// Models as `preset[:depth][:no-shortcuts]` (e.g. `resnet:32`, `plain:32`,
-    /// `resnet:32:no-shortcuts`) or `@spec.json`; the other settings apply to every one.
+    /// `resnet:32:no-shortcuts`) or `@spec.json`; the other settings apply to every one (give
+    /// the budget with `--steps N`, as in the page's sweep).
     #[arg(required = true)]
     pub models: Vec<String>,
     #[command(flatten)]
     pub settings: Settings,
     #[command(flatten)]
     pub data: DataArgs,
-    /// Optimizer steps per model.
-    #[arg(long, default_value_t = 500)]
-    pub steps: u64,
     /// Write the results table here (`.csv`, or JSON lines otherwise).
     #[arg(long)]
     pub out: Option<PathBuf>,

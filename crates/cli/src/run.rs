@@ -88,7 +88,7 @@ pub fn train(a: TrainArgs) -> Result<(), String> {
     let n_train = train.len();
     let mut s = Session::new(train, &config, seed);
     let bpe = s.aug.batches_per_epoch() as u64;
-    let total = bpe * config.epochs as u64;
+    let total = config.total_steps(bpe);
     trainer.set_step_budget(total);
     println!(
         "{}: {} parameters; {n_train} train / {} test digits; {bpe} steps per epoch",
@@ -112,14 +112,14 @@ pub fn train(a: TrainArgs) -> Result<(), String> {
         if !st.loss.is_finite() {
             return Err(format!("training diverged at step {} (loss {}); lower --lr", step + 1, st.loss));
         }
-        if (step + 1) % bpe == 0 {
+        if (step + 1) % bpe == 0 || step + 1 == total {
             trainer.calibrate_batch_norm(&calib).map_err(|e| e.to_string())?;
             let e = trainer.evaluate(&test_x, &test_y).map_err(|e| e.to_string())?;
             say(
                 &b,
                 format!(
                     "epoch {:>3}: test accuracy {:.2}%  test loss {:.4}  ({:.0} samples/s)",
-                    (step + 1) / bpe,
+                    (step + 1).div_ceil(bpe),
                     e.accuracy * 100.0,
                     e.loss,
                     samples as f64 / start.elapsed().as_secs_f64()
@@ -197,16 +197,17 @@ pub fn sweep(a: SweepArgs) -> Result<(), String> {
     );
     for (entry, c) in &entries {
         let mut t = trainer_for(c, seed)?;
-        t.set_step_budget(a.steps);
         let mut s = Session::new(train.clone(), c, seed);
-        let b = bar(a.steps)?;
+        let steps = c.total_steps(s.aug.batches_per_epoch() as u64);
+        t.set_step_budget(steps);
+        let b = bar(steps)?;
         let start = Instant::now();
         // Final training loss/accuracy: mean over the last 10% of steps (at least 1).
-        let tail = (a.steps / 10).max(1);
+        let tail = (steps / 10).max(1);
         let (mut loss_sum, mut acc_sum) = (0.0f64, 0.0f64);
-        for step in 0..a.steps {
+        for step in 0..steps {
             let st = s.step(&mut t, step)?;
-            if step >= a.steps - tail {
+            if step >= steps - tail {
                 loss_sum += st.loss as f64;
                 acc_sum += st.accuracy as f64;
             }
@@ -221,7 +222,7 @@ pub fn sweep(a: SweepArgs) -> Result<(), String> {
             "{:<26} {:>10} {:>8} {:>12.4} {:>9.2}% {:>9.2}% {:>8.1}",
             entry,
             t.params().len(),
-            a.steps,
+            steps,
             loss,
             acc * 100.0,
             e.accuracy * 100.0,
@@ -234,7 +235,7 @@ pub fn sweep(a: SweepArgs) -> Result<(), String> {
                     f,
                     "{entry},{name:?},{},{},{loss},{acc},{},{},{secs:.1}",
                     t.params().len(),
-                    a.steps,
+                    steps,
                     e.accuracy,
                     e.loss
                 )
@@ -242,7 +243,7 @@ pub fn sweep(a: SweepArgs) -> Result<(), String> {
                 writeln!(
                     f,
                     "{}",
-                    serde_json::json!({"model": entry, "name": name, "params": t.params().len(), "steps": a.steps,
+                    serde_json::json!({"model": entry, "name": name, "params": t.params().len(), "steps": steps,
                         "final_train_loss": loss, "final_train_accuracy": acc, "test_accuracy": e.accuracy, "test_loss": e.loss, "seconds": secs})
                 )
             };

@@ -26,6 +26,8 @@ pub const MAX_BATCH: usize = 1024;
 pub const MAX_DEPTH: usize = 200;
 /// Most epochs of one run.
 pub const MAX_EPOCHS: u32 = 200;
+/// Largest step budget of one run.
+pub const MAX_STEPS: u64 = 1_000_000;
 
 named_enum! {
     /// A hidden nonlinearity (the `activation` setting).
@@ -106,8 +108,10 @@ pub struct TrainConfig {
     pub warmup: u64,
     /// Samples per step.
     pub batch_size: usize,
-    /// Passes over the training set.
+    /// Passes over the training set (when `steps` is 0).
     pub epochs: u32,
+    /// Step budget: exactly this many steps, as many epochs as that takes (0: `epochs`).
+    pub steps: u64,
     /// Seed for initialisation, data order and augmentation; `None` = pick one at random.
     pub seed: Option<u64>,
     /// Data augmentation.
@@ -194,6 +198,7 @@ impl TrainConfig {
             warmup: 0,
             batch_size: 0,
             epochs: 0,
+            steps: 0,
             seed: None,
             augment: AugmentConfig::default(),
         }
@@ -232,6 +237,7 @@ impl TrainConfig {
             "warmup" => self.warmup.to_string(),
             "batch_size" => self.batch_size.to_string(),
             "epochs" => self.epochs.to_string(),
+            "steps" => self.steps.to_string(),
             "seed" => self.seed.map_or_else(|| "random".into(), |s| s.to_string()),
             "augment" => a.enabled.to_string(),
             "strength" => a.strength.to_string(),
@@ -263,6 +269,7 @@ impl TrainConfig {
             "warmup" => self.warmup = parse(v)?,
             "batch_size" => self.batch_size = parse(v)?,
             "epochs" => self.epochs = parse(v)?,
+            "steps" => self.steps = parse(v)?,
             "seed" => self.seed = if v == "random" { None } else { Some(parse(v)?) },
             "augment" => a.enabled = flag(v),
             "strength" => a.strength = parse(v)?,
@@ -289,6 +296,15 @@ impl TrainConfig {
             OptimizerKind::Sgd => {
                 OptimizerConfig::Sgd { lr: self.lr, momentum: self.momentum, weight_decay: self.weight_decay }
             }
+        }
+    }
+
+    /// Steps of the whole run for `batches_per_epoch`: the step budget, or every epoch.
+    pub fn total_steps(&self, batches_per_epoch: u64) -> u64 {
+        if self.steps > 0 {
+            self.steps
+        } else {
+            batches_per_epoch * self.epochs as u64
         }
     }
 

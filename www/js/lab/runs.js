@@ -18,8 +18,8 @@ const EMA = 0.95;
  * @typedef {{id: number, settings: Settings, config: TrainConfigJson, color: string, customName: string | null,
  *   modelName: string, status: RunStatus, visible: boolean, worker: number | null, queuePos: number,
  *   seed: number | null, params: number, probeNames: string[], gradNorms: number[], preview: Uint8Array | null,
- *   totalSteps: number, samplesPerSec: number, waitFraction: number, elapsed: number, message: string,
- *   metrics: RunMetrics, createdAt: number}} Run
+ *   totalSteps: number, bpe: number, samplesPerSec: number, waitFraction: number, elapsed: number, message: string,
+ *   metrics: RunMetrics, createdAt: number, sweep: {id: number, family: string, depth: number} | null}} Run
  */
 
 export class RunsStore {
@@ -47,8 +47,8 @@ export class RunsStore {
     /** @type {Run} */
     const run = {
       id: this.nextId++, settings: { ...settings }, config, color, customName: null, modelName, status: 'queued', visible: true,
-      worker: null, queuePos: 0, seed: null, params: 0, probeNames: [], gradNorms: [], preview: null, totalSteps: 0,
-      samplesPerSec: 0, waitFraction: 0, elapsed: 0, message: '', createdAt: Date.now(),
+      worker: null, queuePos: 0, seed: null, params: 0, probeNames: [], gradNorms: [], preview: null, totalSteps: 0, bpe: 0,
+      samplesPerSec: 0, waitFraction: 0, elapsed: 0, message: '', createdAt: Date.now(), sweep: null,
       metrics: { steps: [], losses: [], accs: [], smoothLoss: [], smoothAcc: [], hashes: [], tests: [], emaLoss: 0, emaAcc: 0 },
     };
     this.runs.set(run.id, run);

@@ -24,7 +24,7 @@ const memoryBytes = () => wasm?.memory.buffer.byteLength ?? 0;
 
 /**
  * The active run.
- * @typedef {{id: number, trainer: Trainer, state: 'starting' | 'running' | 'paused', seed: number, epochs: number,
+ * @typedef {{id: number, trainer: Trainer, state: 'starting' | 'running' | 'paused', seed: number, epochs: number, budget: number,
  *   totalSteps: number, step: number, epoch: number, bpe: number, samples: number, trainTime: number, waitTime: number,
  *   startTime: number, pausedTime: number, pauseStart: number, lastFlush: number, lastPreview: number,
  *   batchesReceived: number, producedByAugmenter: number, testImages: Float32Array | null, testLabels: Uint8Array | null,
@@ -77,7 +77,7 @@ function onPortMessage(/** @type {MessageEvent<import('../protocol.js').AugmentT
     case 'run-ready':
       if (r.state !== 'starting') return;
       r.bpe = m.batchesPerEpoch;
-      r.totalSteps = r.bpe * r.epochs;
+      r.totalSteps = r.budget > 0 ? r.budget : r.bpe * r.epochs;
       r.trainer.setStepBudget(r.totalSteps);
       r.testImages = m.testImages;
       r.testLabels = m.testLabels;
@@ -85,7 +85,7 @@ function onPortMessage(/** @type {MessageEvent<import('../protocol.js').AugmentT
       r.state = 'running';
       r.startTime = performance.now();
       r.lastFlush = r.startTime;
-      toMain({ type: 'started', runId: r.id, epochs: r.epochs, seed: r.seed, params: r.trainer.paramCount, modelName: r.trainer.modelName, probeNames: r.trainer.probeNames(), batchesPerEpoch: m.batchesPerEpoch, trainCount: m.trainCount, testCount: m.testLabels.length, memoryBytes: memoryBytes() });
+      toMain({ type: 'started', runId: r.id, totalSteps: r.totalSteps, epochs: r.epochs, seed: r.seed, params: r.trainer.paramCount, modelName: r.trainer.modelName, probeNames: r.trainer.probeNames(), batchesPerEpoch: m.batchesPerEpoch, trainCount: m.trainCount, testCount: m.testLabels.length, memoryBytes: memoryBytes() });
       toAugment({ type: 'need', runId: r.id, count: PREFETCH });
       loop(r);
       return;
@@ -167,9 +167,9 @@ async function loop(/** @type {Run} */ r) {
       }
       toAugment({ type: 'recycle', runId: r.id, images: b.images, labels: b.labels }, [b.images.buffer, b.labels.buffer]);
       if (t1 - r.lastFlush > 1000 / METRICS_HZ) flushMetrics(r, t1);
-      if (r.step % r.bpe === 0) {
+      if (r.step % r.bpe === 0 || r.step === r.totalSteps) {
         flushMetrics(r, performance.now());
-        r.epoch = r.step / r.bpe;
+        r.epoch = Math.ceil(r.step / r.bpe);
         evaluateEpoch(r);
       }
       if (!Number.isFinite(s.loss)) {
@@ -225,7 +225,7 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToT
         }
         const now = performance.now();
         run = {
-          id: m.runId, trainer, state: 'starting', seed, epochs: c.epochs, totalSteps: Infinity, step: 0, epoch: 0, bpe: 1,
+          id: m.runId, trainer, state: 'starting', seed, epochs: c.epochs, budget: c.steps, totalSteps: Infinity, step: 0, epoch: 0, bpe: 1,
           samples: 0, trainTime: 0, waitTime: 0, startTime: now, pausedTime: 0, pauseStart: 0, lastFlush: now, lastPreview: -1e9,
           batchesReceived: 0, producedByAugmenter: 0, testImages: null, testLabels: null, calibImages: null, queue: [], waiter: null,
           looping: false, pending: { steps: [], losses: [], accs: [], hashes: [], preview: null },

@@ -8,7 +8,7 @@
 
 use super::names::Named;
 use crate::augment::{NOISE_MAX, STRENGTH_MAX};
-use crate::config::{ActivationName, MAX_BATCH, MAX_DEPTH, MAX_EPOCHS};
+use crate::config::{ActivationName, MAX_BATCH, MAX_DEPTH, MAX_EPOCHS, MAX_STEPS};
 use crate::models::Preset;
 use crate::optim::{OptimizerKind, Schedule};
 use crate::spec::{ShortcutKind, Unit};
@@ -186,7 +186,16 @@ pub const SETTINGS: &[Setting] = &[
     ),
     training("warmup", "Warm-up steps", "Ramp the learning rate up linearly over the first steps.", int(0, 100_000, 0)),
     training("batch_size", "Batch size", "Samples per step.", int(1, MAX_BATCH as u64, 64)),
-    training("epochs", "Epochs", "Passes over the training set.", int(1, MAX_EPOCHS as u64, 10)),
+    Setting {
+        when: Some(When { key: "steps", values: &["0"] }),
+        ..training("epochs", "Epochs", "Passes over the training set.", int(1, MAX_EPOCHS as u64, 10))
+    },
+    training(
+        "steps",
+        "Step budget",
+        "Train exactly this many steps, as many epochs as that takes (0: train the epochs above). Sweeps compare models at one budget.",
+        int(0, MAX_STEPS, 0),
+    ),
     training(
         "seed",
         "Seed",
