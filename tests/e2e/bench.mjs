@@ -7,6 +7,11 @@
 // - the same on TensorFlow.js's wasm backend (tests/e2e/tfjs/), same models, data, batch;
 // - the real page, default settings (LeNet-5, augmentation on): samples/s over the second
 //   epoch, the trainer's time waiting for batches, and the time from navigation to first step.
+// - the pool: ResNet-8 alone, then plain-8 and ResNet-8 at once on two workers (100 steps each):
+//   the pair's wall time over the single run's (both measured from the first Start to the last
+//   run done, in the same page);
+// - with --sweep: the page's default depth sweep, its wall time and each run's final training
+//   loss (mean of the last 10% of steps) and test accuracy.
 // Medians of N runs; ratios are ours / theirs from the same runs.
 import { serve, launch } from './lib.mjs';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +45,56 @@ for (let r = 0; r < runs; r++) {
   const tA = (a.step * 64) / a.samplesPerSec, tB = (b.step * 64) / b.samplesPerSec;
   lenet.samplesPerSec.push(samples / (tB - tA));
   lenet.waitFraction.push(b.waitFraction);
+  await page.close();
+}
+
+// The pool: one run alone, then two at once (twins from the same seed).
+const pool = { alone: [], pair: [] };
+const allDone = (n) => () => { const r = window.depthlab.runs(); return r.length === n && r.every((x) => x.status === 'done'); };
+for (let r = 0; r < runs; r++) {
+  const page = await ctx.newPage();
+  await page.goto(`${distUrl}?model=resnet&depth=8&steps=100&workers=2`);
+  await page.waitForFunction(() => window.depthlab?.phase === 'idle', null, { timeout: 60_000 });
+  if (!(await page.isDisabled('#reset'))) await page.click('#reset');
+  let t0 = Date.now();
+  await page.click('#start');
+  await page.waitForFunction(allDone(1), null, { timeout: 300_000 });
+  pool.alone.push((Date.now() - t0) / 1000);
+  await page.click('#reset');
+  await page.selectOption('#model', 'plain');
+  await page.waitForFunction(() => window.depthlab.description?.name === 'plain-8', null, { timeout: 30_000 });
+  t0 = Date.now();
+  await page.click('#start');
+  await page.selectOption('#model', 'resnet');
+  await page.waitForFunction(() => window.depthlab.description?.name === 'ResNet-8 (A)', null, { timeout: 30_000 });
+  await page.click('#start');
+  await page.waitForFunction(allDone(2), null, { timeout: 300_000 });
+  pool.pair.push((Date.now() - t0) / 1000);
+  await page.click('#reset');
+  await page.close();
+}
+
+let sweep = null;
+if (process.argv.includes('--sweep')) {
+  const page = await ctx.newPage();
+  await page.goto(`${distUrl}?workers=2`);
+  await page.waitForFunction(() => window.depthlab?.phase === 'idle', null, { timeout: 60_000 });
+  if (!(await page.isDisabled('#reset'))) await page.click('#reset');
+  await page.click('#sweepBox summary');
+  const t0 = Date.now();
+  await page.click('#runSweep');
+  await page.waitForFunction(() => { const r = window.depthlab.runs(); return r.length > 0 && r.every((x) => x.status === 'done'); }, null, { timeout: 1_800_000 });
+  const wall = (Date.now() - t0) / 1000;
+  sweep = {
+    wall_s: +wall.toFixed(1),
+    runs: await page.evaluate(() => window.depthlab.runs().map((r) => {
+      const l = r.metrics.losses;
+      const k = Math.max(1, Math.floor(l.length / 10));
+      const tail = l.slice(-k);
+      return { model: r.modelName, steps: l.length, final_train_loss: +(tail.reduce((a, b) => a + b, 0) / tail.length).toFixed(4), test_accuracy: r.metrics.tests.at(-1)?.accuracy, seconds: +r.elapsed.toFixed(1) };
+    })),
+  };
+  await page.screenshot({ path: join(root, 'tests/e2e/artifacts/sweep.png'), fullPage: true }).catch(() => {});
   await page.close();
 }
 
@@ -88,6 +143,10 @@ const out = {
   lenet5_page_samples_per_sec_all: lenet.samplesPerSec.map(Math.round),
   lenet5_wait_fraction: +median(lenet.waitFraction).toFixed(4),
   first_step_after_load_ms: median(lenet.firstStepMs),
+  pool_resnet8_alone_s: +median(pool.alone).toFixed(1),
+  pool_plain8_resnet8_pair_s: +median(pool.pair).toFixed(1),
+  pool_pair_over_alone: +median(pool.pair.map((p, i) => p / pool.alone[i])).toFixed(2),
+  ...(sweep ? { sweep } : {}),
 };
 console.log(JSON.stringify(out));
 await ctx.close();

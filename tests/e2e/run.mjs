@@ -25,7 +25,8 @@ const srv = await serve(join(root, 'dist'));
 const ctx = await launch();
 let failures = 0;
 
-async function openPage(query = '') {
+/** A fresh page at `query`; runs kept from earlier tests are cleared unless `keepRuns`. */
+async function openPage(query = '', keepRuns = false) {
   const page = await ctx.newPage();
   page.on('pageerror', (e) => console.log(`  [pageerror] ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') console.log(`  [console.error] ${m.text()}`); });
@@ -37,6 +38,10 @@ async function openPage(query = '') {
   });
   await page.goto(srv.url + query);
   await page.waitForFunction(() => window.depthlab?.phase === 'idle', null, { timeout: 60_000 });
+  if (!keepRuns && !(await page.isDisabled('#reset'))) {
+    await page.click('#reset');
+    await page.waitForFunction(() => window.depthlab.runs().length === 0, null, { timeout: 10_000 });
+  }
   return page;
 }
 
@@ -260,6 +265,31 @@ await test('twins: plain-8 and ResNet-8 from one seed train side by side on two 
   assert(legend === 3, `loss chart legend has ${legend} entries (step + 2 runs)`);
   console.log(`     ${a.name}: final loss ${a.loss.toFixed(3)}, test ${(a.test * 100).toFixed(2)}%, ${a.elapsed.toFixed(1)} s; ${b.name}: final loss ${b.loss.toFixed(3)}, test ${(b.test * 100).toFixed(2)}%, ${b.elapsed.toFixed(1)} s; 125 identical batch hashes`);
   await page.screenshot({ path: join(root, 'tests/e2e/artifacts/twins.png'), fullPage: true }).catch(() => {});
+  await page.close();
+});
+
+await test('finished runs survive a reload (IndexedDB), and Clear runs forgets them', async () => {
+  const page = await openPage('?steps=20&seed=3');
+  await page.click('#start');
+  await waitDone(page, 60_000);
+  const before = await page.evaluate(() => window.depthlab.runs().map((r) => ({ name: r.modelName, losses: r.metrics.losses, status: r.status })));
+  await page.reload();
+  await page.waitForFunction(() => window.depthlab?.phase === 'idle', null, { timeout: 60_000 });
+  const after = await page.evaluate(() => window.depthlab.runs().map((r) => ({ name: r.modelName, losses: r.metrics.losses, status: r.status })));
+  assert(after.length === 1 && after[0].status === 'done' && after[0].name === before[0].name, JSON.stringify(after.map((r) => [r.name, r.status])));
+  assert(after[0].losses.length === 20 && after[0].losses.every((l, i) => Object.is(l, before[0].losses[i])), 'the kept losses differ');
+  await page.click('#reset');
+  // The page deletes asynchronously; reload once the store is empty (as a person would, later).
+  const kept = () => page.evaluate(() => new Promise((resolve) => {
+    const req = indexedDB.open('depthlab');
+    req.onsuccess = () => { const c = req.result.transaction('runs').objectStore('runs').count(); c.onsuccess = () => { req.result.close(); resolve(c.result); }; };
+  }));
+  for (let i = 0; i < 50 && (await kept()) > 0; i++) await page.waitForTimeout(100);
+  await page.reload();
+  await page.waitForFunction(() => window.depthlab?.phase === 'idle', null, { timeout: 60_000 });
+  const cleared = await page.evaluate(() => window.depthlab.runs().length);
+  assert(cleared === 0, `${cleared} runs after Clear runs and a reload`);
+  console.log(`     ${after[0].name}: 20 losses kept across a reload; cleared`);
   await page.close();
 });
 

@@ -6,6 +6,7 @@ import initWasm, { catalog } from '../../depthlab-wasm.js';
 import { SettingsModel, PAGE_SETTINGS } from './state.js';
 import { RunsStore } from './lab/runs.js';
 import { TrainerPool } from './lab/pool.js';
+import { RunArchive } from './lab/persist.js';
 import { SettingsForm } from './views/settings.js';
 import { CompareCharts } from './views/charts.js';
 import { RunsView, statusText } from './views/runs.js';
@@ -118,6 +119,12 @@ workersSel.value = String(poolSize);
 // ---------- runs, views ----------
 const store = new RunsStore();
 app.runs = () => store.list();
+const archive = new RunArchive((msg) => showInfo(msg));
+for (const kept of await archive.load()) store.restore(kept);
+/** Runs that have ended are kept across reloads. */
+const keep = (/** @type {Run} */ r) => {
+  if (['done', 'stopped', 'failed'].includes(r.status)) archive.save(r);
+};
 const nameOf = (/** @type {Run} */ r) => store.nameOf(r, model);
 const charts = new CompareCharts($('lossChart'), $('accChart'));
 const grid = new BatchGrid($('batchGrid'));
@@ -126,12 +133,18 @@ const runsView = new RunsView($('runs'), {
   select: (id) => select(id),
   toggle: (id, visible) => {
     const r = store.get(id);
-    if (r) r.visible = visible;
+    if (r) {
+      r.visible = visible;
+      keep(r);
+    }
     store.changed(r ?? null);
   },
   rename: (id, name) => {
     const r = store.get(id);
-    if (r) r.customName = name || null;
+    if (r) {
+      r.customName = name || null;
+      keep(r);
+    }
     store.changed(null);
   },
   stop: (id) => {
@@ -154,10 +167,11 @@ const runsView = new RunsView($('runs'), {
     const r = store.get(id);
     if (r?.worker != null) pool.send(r.worker, { type: 'discard', runId: id });
     store.remove(id);
+    archive.remove(id);
     if (app.selected === id) select(store.list().at(-1)?.id ?? null);
   },
 });
-let sweepId = 0;
+let sweepId = Math.max(0, ...store.list().map((r) => r.sweep?.id ?? 0));
 const sweepView = new SweepView($('sweep'), model, (req) => {
   if (req.depths.length === 0) {
     showError('Tick at least one depth for the sweep.');
@@ -198,6 +212,7 @@ function markStopped(/** @type {number} */ id) {
   const r = store.get(id);
   if (r && r.status === 'queued') {
     r.status = 'stopped';
+    keep(r);
     store.changed(r);
   }
 }
@@ -347,11 +362,13 @@ function onTrainerMessage(/** @type {number} */ slot, /** @type {import('./proto
       if (!r) return;
       r.status = 'done';
       r.elapsed = m.elapsed;
+      keep(r);
       updateQueue();
       store.changed(r);
       return;
     case 'stopped':
       if (r && r.status !== 'done' && r.status !== 'failed') r.status = 'stopped';
+      if (r) keep(r);
       if (m.memoryBytes && r?.id === app.selected) app.memoryBytes = m.memoryBytes;
       updateQueue();
       store.changed(r ?? null);
@@ -380,6 +397,7 @@ function onTrainerMessage(/** @type {number} */ slot, /** @type {import('./proto
       if (r) {
         r.status = 'failed';
         r.message = m.message;
+        keep(r);
         updateQueue();
         store.changed(r);
       }
@@ -473,6 +491,7 @@ $('reset').addEventListener('click', () => {
     if (r.worker !== null) pool.send(r.worker, { type: 'discard', runId: r.id });
   }
   for (const r of store.list()) store.remove(r.id);
+  archive.clear();
   charts.update(() => ({ runs: [], name: nameOf }));
   grid.reset();
   grads.reset();

@@ -56,6 +56,14 @@ export class RunsStore {
     return run;
   }
 
+  /** Puts back a run kept from an earlier visit (no worker, no weights). */
+  restore(/** @type {Run} */ kept) {
+    /** @type {Run} */
+    const run = { ...kept, worker: null, queuePos: 0, preview: null, gradNorms: kept.gradNorms ?? [] };
+    this.runs.set(run.id, run);
+    this.nextId = Math.max(this.nextId, run.id + 1);
+  }
+
   remove(/** @type {number} */ id) {
     this.runs.delete(id);
     this.changed(null);
