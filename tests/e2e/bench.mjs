@@ -50,15 +50,20 @@ for (let r = 0; r < runs; r++) {
 
 // The pool: one run alone, then two at once (twins from the same seed).
 const pool = { alone: [], pair: [] };
-const allDone = (n) => () => { const r = window.depthlab.runs(); return r.length === n && r.every((x) => x.status === 'done'); };
+const allDone = (n) => { const r = window.depthlab.runs(); return r.length === n && r.every((x) => x.status === 'done'); };
 for (let r = 0; r < runs; r++) {
   const page = await ctx.newPage();
   await page.goto(`${distUrl}?model=resnet&depth=8&steps=100&workers=2`);
   await page.waitForFunction(() => window.depthlab?.phase === 'idle', null, { timeout: 60_000 });
   if (!(await page.isDisabled('#reset'))) await page.click('#reset');
-  let t0 = Date.now();
-  await page.click('#start');
-  await page.waitForFunction(allDone(1), null, { timeout: 300_000 });
+  // Twice: the first run also warms the worker's wasm code up (tiered compilation); the second counts.
+  let t0 = 0;
+  for (let i = 0; i < 2; i++) {
+    if (i) await page.click('#reset');
+    t0 = Date.now();
+    await page.click('#start');
+    await page.waitForFunction(allDone, 1, { timeout: 300_000 });
+  }
   pool.alone.push((Date.now() - t0) / 1000);
   await page.click('#reset');
   await page.selectOption('#model', 'plain');
@@ -68,7 +73,7 @@ for (let r = 0; r < runs; r++) {
   await page.selectOption('#model', 'resnet');
   await page.waitForFunction(() => window.depthlab.description?.name === 'ResNet-8 (A)', null, { timeout: 30_000 });
   await page.click('#start');
-  await page.waitForFunction(allDone(2), null, { timeout: 300_000 });
+  await page.waitForFunction(allDone, 2, { timeout: 300_000 });
   pool.pair.push((Date.now() - t0) / 1000);
   await page.click('#reset');
   await page.close();

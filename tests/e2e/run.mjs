@@ -293,6 +293,32 @@ await test('finished runs survive a reload (IndexedDB), and Clear runs forgets t
   await page.close();
 });
 
+await test('a sweep in the page and `depthlab sweep` give the same table for the same configs and seed', async () => {
+  const page = await openPage('?seed=9&workers=2');
+  await page.click('#sweepBox summary');
+  for (const d of ['20', '32']) await page.uncheck(`#sweep .depths input[value="${d}"]`);
+  await page.fill('#sweepSteps', '20');
+  await page.click('#runSweep');
+  await page.waitForFunction(() => { const r = window.depthlab.runs(); return r.length === 2 && r.every((x) => x.status === 'done'); }, null, { timeout: 120_000 });
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#sweepCsv')]);
+  const pageCsv = readFileSync(await download.path(), 'utf8');
+  const csv = join(mkdtempSync(join(tmpdir(), 'depthlab-sweep-')), 'sweep.csv');
+  execFileSync('cargo', ['run', '-q', '--release', '-p', 'depthlab', '--', 'sweep', '--steps', '20', '--batch-size', '32', '--schedule', 'cosine', '--seed', '9', 'plain:8', 'resnet:8', '--out', csv], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const rows = (/** @type {string} */ text) => text.trim().split('\n').slice(1).map((l) => l.split(','));
+  const ours = rows(pageCsv), cli = rows(readFileSync(csv, 'utf8'));
+  assert(ours.length === 2 && cli.length === 2, `rows: page ${ours.length}, CLI ${cli.length}`);
+  for (let i = 0; i < 2; i++) {
+    assert(ours[i][0] === cli[i][0] && ours[i][2] === cli[i][2] && ours[i][3] === cli[i][3], `row ${i}: ${ours[i].slice(0, 4)} vs ${cli[i].slice(0, 4)}`);
+    // final training loss and accuracy: the same f64 means of the same f32 values; test figures are f32.
+    for (const [col, f32] of /** @type {[number, boolean][]} */ ([[4, false], [5, false], [6, true], [7, true]])) {
+      const a = Number(ours[i][col]), b = Number(cli[i][col]);
+      assert(f32 ? Math.fround(a) === Math.fround(b) : a === b, `${ours[i][0]} column ${col}: page ${a} vs CLI ${b}`);
+    }
+  }
+  console.log(`     ${ours.map((r) => `${r[0]}: final loss ${Number(r[4]).toFixed(4)}, test ${(Number(r[6]) * 100).toFixed(2)}%`).join('; ')} — equal to the CLI's`);
+  await page.close();
+});
+
 if (process.env.DEPTHLAB_QUICK !== '1') {
   await test('LeNet-5, default settings, 10 epochs: ≥ 97% test accuracy, wasm memory flat over the last 1,100 steps', async () => {
     const page = await openPage();

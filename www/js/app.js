@@ -7,6 +7,7 @@ import { SettingsModel, PAGE_SETTINGS } from './state.js';
 import { RunsStore } from './lab/runs.js';
 import { TrainerPool } from './lab/pool.js';
 import { RunArchive } from './lab/persist.js';
+import { download, fileName, runCsv, sweepCsv, chartPng } from './lab/export.js';
 import { SettingsForm } from './views/settings.js';
 import { CompareCharts } from './views/charts.js';
 import { RunsView, statusText } from './views/runs.js';
@@ -162,6 +163,10 @@ const runsView = new RunsView($('runs'), {
     describe();
     showInfo(`The settings of "${nameOf(r)}" are in the form: change one and press Start to train it beside the original (same seed, same batches).`);
   },
+  csv: (id) => {
+    const r = store.get(id);
+    if (r) download(new Blob([runCsv(r)], { type: 'text/csv' }), `${fileName(nameOf(r))}.csv`);
+  },
   remove: (id) => {
     pool.stop(id);
     const r = store.get(id);
@@ -196,6 +201,13 @@ const sweepView = new SweepView($('sweep'), model, (req) => {
   updateQueue();
   store.changed(null);
 });
+$('sweepCsv').addEventListener('click', () => {
+  const runs = store.list().filter((r) => r.sweep?.id === sweepId);
+  download(new Blob([sweepCsv(runs)], { type: 'text/csv' }), `depth-sweep-${sweepId}.csv`);
+});
+for (const [button, chart, name] of [['lossPng', 'lossChart', 'training-loss'], ['accPng', 'accChart', 'accuracy'], ['sweepPng', 'sweep', 'depth-sweep']]) {
+  $(button).addEventListener('click', () => chartPng($(chart), `${name}.png`));
+}
 let predictId = 0;
 const pad = new DrawPad($('pad'), $('probs'), (image) => {
   const r = app.selected === null ? null : store.get(app.selected);

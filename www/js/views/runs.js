@@ -8,7 +8,7 @@
 
 /**
  * @typedef {{select: (id: number) => void, toggle: (id: number, visible: boolean) => void, rename: (id: number, name: string) => void,
- *   stop: (id: number) => void, duplicate: (id: number) => void, remove: (id: number) => void}} RunActions
+ *   stop: (id: number) => void, duplicate: (id: number) => void, remove: (id: number) => void, csv: (id: number) => void}} RunActions
  */
 
 /** @template {keyof HTMLElementTagNameMap} K @param {K} tag @param {Record<string, string>} [attrs] @param {string} [text] */
@@ -91,7 +91,7 @@ export class RunsView {
       const buttons = el('span', { class: 'actions' });
       const active = ['queued', 'starting', 'running', 'paused'].includes(r.status);
       for (const [text, fn, show] of /** @type {[string, (id: number) => void, boolean][]} */ ([
-        ['Stop', a.stop, active], ['Duplicate', a.duplicate, true], ['Remove', a.remove, true],
+        ['Stop', a.stop, active], ['CSV', a.csv, r.metrics.steps.length > 0], ['Duplicate', a.duplicate, true], ['Remove', a.remove, true],
       ])) {
         if (!show) continue;
         const b = el('button', { type: 'button', class: `run-${text.toLowerCase()}` }, text);
