@@ -319,6 +319,30 @@ await test('a sweep in the page and `depthlab sweep` give the same table for the
   await page.close();
 });
 
+await test('during a sweep the main thread stays responsive, and a reload mid-sweep keeps the finished runs', async () => {
+  const page = await openPage('?workers=2&seed=4');
+  await page.click('#sweepBox summary');
+  await page.uncheck('#sweep .depths input[value="32"]');
+  await page.fill('#sweepSteps', '30');
+  const t0 = await page.evaluate(() => performance.now());
+  await page.click('#runSweep');
+  await page.waitForFunction(() => window.depthlab.runs().filter((r) => r.status === 'done').length >= 2, null, { timeout: 240_000 });
+  const r = await page.evaluate((start) => ({
+    long: window.__longTasks.filter((t) => t.start >= start),
+    done: window.depthlab.runs().filter((x) => x.status === 'done').map((x) => ({ id: x.id, losses: x.metrics.losses.length })),
+    total: window.depthlab.runs().length,
+  }), t0);
+  const worst = Math.max(0, ...r.long.map((t) => t.duration));
+  console.log(`     ${r.total} sweep runs, ${r.done.length} done before the reload; main-thread tasks over 50 ms meanwhile: ${r.long.length} (longest ${worst} ms)`);
+  assert(r.long.length === 0, `${r.long.length} main-thread tasks over 50 ms during the sweep (longest ${worst} ms)`);
+  await page.reload();
+  await page.waitForFunction(() => window.depthlab?.phase === 'idle', null, { timeout: 60_000 });
+  const kept = await page.evaluate(() => window.depthlab.runs().map((x) => ({ id: x.id, status: x.status, losses: x.metrics.losses.length })));
+  for (const d of r.done) assert(kept.some((k) => k.id === d.id && k.status === 'done' && k.losses === d.losses), `run ${d.id} was not kept: ${JSON.stringify(kept)}`);
+  console.log(`     after the reload: ${kept.length} finished runs kept (${kept.map((k) => k.losses).join(', ')} steps)`);
+  await page.close();
+});
+
 if (process.env.DEPTHLAB_QUICK !== '1') {
   await test('LeNet-5, default settings, 10 epochs: ≥ 97% test accuracy, wasm memory flat over the last 1,100 steps', async () => {
     const page = await openPage();
