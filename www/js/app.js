@@ -2,7 +2,7 @@
 // Wiring: settings ↔ form ↔ URL; the runs store; the trainer pool and the augmentation
 // worker; the views. The main thread never trains or augments: it routes messages into the
 // runs store and draws. It instantiates the wasm module once, only to read the catalogue.
-import initWasm, { catalog } from '../../depthlab-wasm.js';
+import initWasm, { catalog, modelName } from '../../depthlab-wasm.js';
 import { SettingsModel, PAGE_SETTINGS } from './state.js';
 import { RunsStore } from './lab/runs.js';
 import { TrainerPool } from './lab/pool.js';
@@ -192,8 +192,7 @@ const sweepView = new SweepView($('sweep'), model, (req) => {
     for (const depth of req.depths) {
       const s = { ...settings, ...req.overrides, model: family, depth };
       const config = model.trainerConfig(s);
-      const label = (model.presets.get(family)?.label ?? family).replace('-N', `-${depth}`);
-      const r = store.add(s, config, label);
+      const r = store.add(s, config, modelName(config));
       r.sweep = { id: sweepId, family, depth };
       pool.submit(r.id, config);
     }

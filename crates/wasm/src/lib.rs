@@ -90,6 +90,13 @@ pub fn describe_model(config: JsValue) -> Result<JsValue, JsError> {
     to_js(&Description { name: &spec.name, params, macs, rows: &rows })
 }
 
+/// The name of the model a configuration describes (`"ResNet-20 (A)"`), from its spec alone:
+/// nothing is built, so the page can name a run before a worker has started it.
+#[wasm_bindgen(js_name = modelName)]
+pub fn model_name(config: JsValue) -> Result<String, JsError> {
+    Ok(train_config(config)?.model_spec()?.name)
+}
+
 fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
     serde_wasm_bindgen::to_value(v).map_err(JsError::from)
 }

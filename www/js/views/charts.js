@@ -39,8 +39,11 @@ export class CompareCharts {
 
   draw() {
     const { runs, name } = this.source();
-    const key = runs.map((r) => `${r.id}:${name(r)}:${r.color}`).join('|');
+    // Rebuilding a plot costs tens of milliseconds: only when the set of runs changes; a
+    // renamed run just gets its legend text changed.
+    const key = runs.map((r) => `${r.id}:${r.color}`).join('|');
     if (key !== this.key) this.build(runs, name, key);
+    else this.relabel(runs, name);
     const n = Math.max(0, ...runs.map((r) => r.metrics.steps.length));
     const x = Array.from({ length: n }, (_, i) => i + 1);
     const pad = (/** @type {number[]} */ a) => (a.length === n ? a : [...a, ...new Array(n - a.length).fill(null)]);
@@ -53,6 +56,20 @@ export class CompareCharts {
       acc.push(test);
     }
     this.accPlot?.setData(/** @type {any} */ (acc));
+  }
+
+  /** Puts the current names into both legends. */
+  relabel(/** @type {Run[]} */ runs, /** @type {(r: Run) => string} */ name) {
+    const labels = (/** @type {uPlot | null} */ plot, /** @type {string[]} */ texts) => {
+      if (!plot) return;
+      const cells = plot.root.querySelectorAll('.u-legend .u-series .u-label');
+      texts.forEach((t, i) => {
+        const cell = cells[i + 1];
+        if (cell && cell.textContent !== t) cell.textContent = t;
+      });
+    };
+    labels(this.lossPlot, runs.map(name));
+    labels(this.accPlot, runs.flatMap((r) => [`${name(r)} train`, `${name(r)} test`]));
   }
 
   /** (Re)builds both plots for this set of runs. */

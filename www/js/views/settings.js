@@ -26,9 +26,12 @@ export class SettingsForm {
     this.model = model;
     /** @type {Map<string, {row: HTMLElement, input: HTMLInputElement | HTMLSelectElement, out: HTMLOutputElement | null}>} */
     this.controls = new Map();
+    /** The selected preset's paper, under the model picker. */
+    this.paper = el('p', { class: 'paper' });
     for (const s of model.catalog.settings) {
       const c = this.control(s);
       containers[s.group].append(c.row);
+      if (s.key === 'model') containers[s.group].append(this.paper);
       this.controls.set(s.key, c);
       c.input.addEventListener('change', () => onChange(s.key));
     }
@@ -98,6 +101,8 @@ export class SettingsForm {
         return o;
       }));
     }
+    const preset = this.model.presets.get(String(settings.model));
+    this.paper.textContent = preset ? preset.paper : '';
     for (const s of this.model.catalog.settings) {
       const c = /** @type {NonNullable<ReturnType<typeof this.controls.get>>} */ (this.controls.get(s.key));
       const v = settings[s.key];
