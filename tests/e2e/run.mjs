@@ -300,6 +300,7 @@ await test('a sweep in the page and `depthlab sweep` give the same table for the
   await page.fill('#sweepSteps', '20');
   await page.click('#runSweep');
   await page.waitForFunction(() => { const r = window.depthlab.runs(); return r.length === 2 && r.every((x) => x.status === 'done'); }, null, { timeout: 120_000 });
+  await page.waitForFunction(() => document.getElementById('sweepProgress')?.textContent?.startsWith('2 of 2 runs ended · 100%'), null, { timeout: 10_000 });
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#sweepCsv')]);
   const pageCsv = readFileSync(await download.path(), 'utf8');
   const csv = join(mkdtempSync(join(tmpdir(), 'depthlab-sweep-')), 'sweep.csv');

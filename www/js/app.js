@@ -308,6 +308,16 @@ workersSel.addEventListener('change', () => {
   history.replaceState(null, '', `${location.pathname}${pageQuery()}`);
 });
 
+/** A run that has ended: its status, kept across reloads, the queue moved on. */
+function ended(/** @type {Run | undefined} */ r, /** @type {'done' | 'failed'} */ status, /** @type {string} */ message) {
+  if (!r) return;
+  r.status = status;
+  r.message = message;
+  keep(r);
+  updateQueue();
+  store.changed(r);
+}
+
 /** Queue positions change whenever the queue moves. */
 function updateQueue() {
   for (const r of store.list()) if (r.status === 'queued') r.queuePos = pool.position(r.id);
@@ -370,12 +380,8 @@ function onTrainerMessage(/** @type {number} */ slot, /** @type {import('./proto
       store.changed(r);
       return;
     case 'done':
-      if (!r) return;
-      r.status = 'done';
-      r.elapsed = m.elapsed;
-      keep(r);
-      updateQueue();
-      store.changed(r);
+      if (r) r.elapsed = m.elapsed;
+      ended(r, 'done', '');
       return;
     case 'stopped':
       if (r && r.status !== 'done' && r.status !== 'failed') r.status = 'stopped';
@@ -405,13 +411,7 @@ function onTrainerMessage(/** @type {number} */ slot, /** @type {import('./proto
       return;
     case 'error':
       showError(r ? `${nameOf(r)}: ${m.message}` : m.message);
-      if (r) {
-        r.status = 'failed';
-        r.message = m.message;
-        keep(r);
-        updateQueue();
-        store.changed(r);
-      }
+      ended(r, 'failed', m.message);
       return;
   }
 }

@@ -56,6 +56,8 @@ export class SweepView {
     this.steps = el('input', { id: 'sweepSteps', type: 'number', min: '10', max: '100000', step: '10', value: String(SWEEP_DEFAULTS.overrides.steps) });
     const run = el('button', { id: 'runSweep', type: 'button', class: 'primary' }, 'Run sweep');
     this.note = el('p', { class: 'note' });
+    /** Progress of the latest sweep. */
+    this.progress = el('p', { class: 'note', id: 'sweepProgress', 'aria-live': 'polite' });
     const row1 = el('div', { class: 'row sweep-row' });
     row1.append(this.famA, el('span', {}, 'vs'), this.famB);
     const row2 = el('div', { class: 'row sweep-row' });
@@ -65,7 +67,7 @@ export class SweepView {
     stepsLabel.append(this.steps);
     row3.append(stepsLabel, run);
     this.chartEl = el('div', { class: 'sweep-chart' });
-    root.append(row1, row2, row3, this.note, this.chartEl);
+    root.append(row1, row2, row3, this.note, this.progress, this.chartEl);
     const refreshDepths = () => this.writeDepths();
     this.famA.addEventListener('change', refreshDepths);
     this.famB.addEventListener('change', refreshDepths);
@@ -115,6 +117,12 @@ export class SweepView {
 
   draw() {
     const runs = this.runs.filter((r) => r.sweep);
+    const ended = runs.filter((r) => ['done', 'stopped', 'failed'].includes(r.status)).length;
+    const steps = runs.reduce((a, r) => a + r.metrics.steps.length, 0);
+    const total = runs.reduce((a, r) => a + Number(r.settings.steps), 0);
+    this.progress.textContent = runs.length
+      ? `${ended} of ${runs.length} runs ended · ${total ? Math.floor((100 * steps) / total) : 0}% of the sweep's steps`
+      : '';
     const families = [...new Set(runs.map((r) => /** @type {NonNullable<Run['sweep']>} */ (r.sweep).family))];
     const depths = [...new Set(runs.map((r) => /** @type {NonNullable<Run['sweep']>} */ (r.sweep).depth))].sort((a, b) => a - b);
     const label = (/** @type {string} */ f) => this.model.presets.get(f)?.label ?? f;
