@@ -268,16 +268,28 @@ await test('twins: plain-8 and ResNet-8 from one seed train side by side on two 
   await page.close();
 });
 
-await test('finished runs survive a reload (IndexedDB), and Clear runs forgets them', async () => {
+await test('finished runs survive a reload (IndexedDB), with their weights if asked, and Clear runs forgets them', async () => {
   const page = await openPage('?steps=20&seed=3');
+  await page.check('#keepWeights');
   await page.click('#start');
   await waitDone(page, 60_000);
+  await page.waitForFunction(() => window.depthlab.runs()[0]?.weights?.byteLength > 0, null, { timeout: 10_000 });
+  const [d1] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
+  const exported = readFileSync(await d1.path());
   const before = await page.evaluate(() => window.depthlab.runs().map((r) => ({ name: r.modelName, losses: r.metrics.losses, status: r.status })));
   await page.reload();
   await page.waitForFunction(() => window.depthlab?.phase === 'idle', null, { timeout: 60_000 });
   const after = await page.evaluate(() => window.depthlab.runs().map((r) => ({ name: r.modelName, losses: r.metrics.losses, status: r.status })));
   assert(after.length === 1 && after[0].status === 'done' && after[0].name === before[0].name, JSON.stringify(after.map((r) => [r.name, r.status])));
   assert(after[0].losses.length === 20 && after[0].losses.every((l, i) => Object.is(l, before[0].losses[i])), 'the kept losses differ');
+  // Its weights come back: selecting it rebuilds it in a worker; Export gives the same bytes.
+  const size = await page.textContent('#runs li .status');
+  assert(/weights \d+ KiB/.test(size ?? ''), `no weights size shown: ${size}`);
+  await page.click('#runs li .name');
+  await page.waitForFunction(() => !document.getElementById('export')?.hasAttribute('disabled'), null, { timeout: 10_000 });
+  const [d2] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
+  const again = readFileSync(await d2.path());
+  assert(again.equals(exported), `weights after the reload differ (${again.length} vs ${exported.length} bytes)`);
   await page.click('#reset');
   // The page deletes asynchronously; reload once the store is empty (as a person would, later).
   const kept = () => page.evaluate(() => new Promise((resolve) => {
@@ -289,7 +301,7 @@ await test('finished runs survive a reload (IndexedDB), and Clear runs forgets t
   await page.waitForFunction(() => window.depthlab?.phase === 'idle', null, { timeout: 60_000 });
   const cleared = await page.evaluate(() => window.depthlab.runs().length);
   assert(cleared === 0, `${cleared} runs after Clear runs and a reload`);
-  console.log(`     ${after[0].name}: 20 losses kept across a reload; cleared`);
+  console.log(`     ${after[0].name}: 20 losses and ${exported.length} bytes of weights kept across a reload (same safetensors after); cleared`);
   await page.close();
 });
 

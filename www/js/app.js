@@ -231,6 +231,11 @@ function markStopped(/** @type {number} */ id) {
 function select(/** @type {number | null} */ id) {
   app.selected = id;
   const r = id === null ? null : store.get(id);
+  // A run kept with its weights from an earlier visit: rebuild it in a worker for the pad and Export.
+  if (r && r.worker === null && r.weights && pool.ready) {
+    const slot = pool.slots.findIndex((s) => s.ready);
+    pool.send(slot, { type: 'restore', runId: r.id, config: r.config, bytes: r.weights.slice() });
+  }
   grads.reset(r?.probeNames ?? []);
   if (r?.gradNorms.length) grads.update(r.gradNorms);
   grid.reset();
@@ -382,6 +387,13 @@ function onTrainerMessage(/** @type {number} */ slot, /** @type {import('./proto
     case 'done':
       if (r) r.elapsed = m.elapsed;
       ended(r, 'done', '');
+      if (r && $('keepWeights').checked) pool.send(slot, { type: 'export', runId: r.id, keep: true });
+      return;
+    case 'restored':
+      if (r) {
+        r.worker = slot;
+        store.changed(r);
+      }
       return;
     case 'stopped':
       if (r && r.status !== 'done' && r.status !== 'failed') r.status = 'stopped';
@@ -397,6 +409,14 @@ function onTrainerMessage(/** @type {number} */ slot, /** @type {import('./proto
       if (m.id === describeId) showDescription(m);
       return;
     case 'weights': {
+      if (m.keep) {
+        if (r) {
+          r.weights = m.bytes;
+          keep(r);
+          store.changed(r);
+        }
+        return;
+      }
       const url = URL.createObjectURL(new Blob([m.bytes], { type: 'application/octet-stream' }));
       const a = document.createElement('a');
       a.href = url;

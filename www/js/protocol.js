@@ -43,7 +43,8 @@ export const METRICS_HZ = 10;
  *   | {type: 'discard', runId: number}
  *   | {type: 'predict', id: number, runId: number, image: Float32Array}
  *   | {type: 'describe', id: number, config: TrainConfigJson}
- *   | {type: 'export', runId: number}
+ *   | {type: 'export', runId: number, keep?: boolean}
+ *   | {type: 'restore', runId: number, config: TrainConfigJson, bytes: Uint8Array}
  *   | {type: 'import', runId: number, name: string, bytes: Uint8Array}} MainToTrainer
  */
 
@@ -63,7 +64,8 @@ export const METRICS_HZ = 10;
  *   | {type: 'stopped', runId: number, memoryBytes?: number}
  *   | {type: 'prediction', id: number, probs: Float32Array | null}
  *   | {type: 'description', id: number, model?: ModelDescription, error?: string}
- *   | {type: 'weights', runId: number, bytes: Uint8Array<ArrayBuffer>, modelName: string}
+ *   | {type: 'weights', runId: number, keep: boolean, bytes: Uint8Array<ArrayBuffer>, modelName: string}
+ *   | {type: 'restored', runId: number}
  *   | {type: 'import-result', ok: boolean, message: string}
  *   | {type: 'error', runId?: number, message: string}
  *   | {type: 'assigned', runId: number}} TrainerToMain  ('assigned' is made by the pool on the main thread)

@@ -1,6 +1,7 @@
 // @ts-check
 // Finished runs survive a reload: each run that ends (done, stopped, failed) is written to
-// IndexedDB — its settings, config, name, colour and metrics, not its weights — and read back
+// IndexedDB — its settings, config, name, colour and metrics, and its weights (safetensors) when
+// "Keep weights" is on — and read back
 // when the page opens. Removing a run deletes it; "Clear runs" deletes them all. Storage that
 // fails (private mode, quota) is reported once and the page goes on without it.
 
@@ -10,7 +11,7 @@ const DB = 'depthlab';
 const STORE = 'runs';
 /** Fields of a run that are kept (the rest is live state: worker, previews, queue position). */
 const KEPT = /** @type {const} */ (['id', 'settings', 'config', 'color', 'customName', 'modelName', 'status', 'visible', 'seed', 'params',
-  'probeNames', 'gradNorms', 'totalSteps', 'bpe', 'samplesPerSec', 'waitFraction', 'elapsed', 'message', 'createdAt', 'sweep', 'metrics']);
+  'probeNames', 'gradNorms', 'totalSteps', 'bpe', 'samplesPerSec', 'waitFraction', 'elapsed', 'message', 'createdAt', 'sweep', 'metrics', 'weights']);
 
 /** @returns {Promise<IDBDatabase>} */
 function open() {

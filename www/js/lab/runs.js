@@ -19,7 +19,8 @@ const EMA = 0.95;
  *   modelName: string, status: RunStatus, visible: boolean, worker: number | null, queuePos: number,
  *   seed: number | null, params: number, probeNames: string[], gradNorms: number[], preview: Uint8Array | null,
  *   totalSteps: number, bpe: number, samplesPerSec: number, waitFraction: number, elapsed: number, message: string,
- *   metrics: RunMetrics, createdAt: number, sweep: {id: number, family: string, depth: number} | null}} Run
+ *   metrics: RunMetrics, createdAt: number, sweep: {id: number, family: string, depth: number} | null,
+ *   weights: Uint8Array | null}} Run
  */
 
 export class RunsStore {
@@ -48,7 +49,7 @@ export class RunsStore {
     const run = {
       id: this.nextId++, settings: { ...settings }, config, color, customName: null, modelName, status: 'queued', visible: true,
       worker: null, queuePos: 0, seed: null, params: 0, probeNames: [], gradNorms: [], preview: null, totalSteps: 0, bpe: 0,
-      samplesPerSec: 0, waitFraction: 0, elapsed: 0, message: '', createdAt: Date.now(), sweep: null,
+      samplesPerSec: 0, waitFraction: 0, elapsed: 0, message: '', createdAt: Date.now(), sweep: null, weights: null,
       metrics: { steps: [], losses: [], accs: [], smoothLoss: [], smoothAcc: [], hashes: [], tests: [], emaLoss: 0, emaAcc: 0 },
     };
     this.runs.set(run.id, run);
@@ -59,7 +60,7 @@ export class RunsStore {
   /** Puts back a run kept from an earlier visit (no worker, no weights). */
   restore(/** @type {Run} */ kept) {
     /** @type {Run} */
-    const run = { ...kept, worker: null, queuePos: 0, preview: null, gradNorms: kept.gradNorms ?? [] };
+    const run = { ...kept, worker: null, queuePos: 0, preview: null, gradNorms: kept.gradNorms ?? [], weights: kept.weights ?? null };
     this.runs.set(run.id, run);
     this.nextId = Math.max(this.nextId, run.id + 1);
   }

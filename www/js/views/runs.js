@@ -34,7 +34,7 @@ export function statusText(/** @type {Run} */ r) {
       return `${r.status} ${pct}% · waits ${(r.waitFraction * 100).toFixed(1)}%${acc}`;
     }
     case 'done':
-      return `done in ${r.elapsed.toFixed(1)} s${acc}`;
+      return `done in ${r.elapsed.toFixed(1)} s${acc}${r.weights ? ` · weights ${(r.weights.byteLength / 1024).toFixed(0)} KiB` : ''}`;
     case 'stopped':
       return `stopped at step ${r.metrics.steps.length}${acc}`;
     case 'failed':

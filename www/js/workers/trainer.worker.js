@@ -259,11 +259,28 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToT
       case 'export': {
         const t = trainerOf(m.runId);
         if (!t) {
-          toMain({ type: 'error', runId: m.runId, message: 'this run has no weights here any more; train it again to export them' });
+          toMain({ type: 'error', message: 'this run has no weights here any more; train it again to export them' });
           return;
         }
         const bytes = t.exportWeights();
-        toMain({ type: 'weights', runId: m.runId, bytes: /** @type {Uint8Array<ArrayBuffer>} */ (bytes), modelName: t.modelName }, [bytes.buffer]);
+        toMain({ type: 'weights', runId: m.runId, keep: m.keep ?? false, bytes: /** @type {Uint8Array<ArrayBuffer>} */ (bytes), modelName: t.modelName }, [bytes.buffer]);
+        return;
+      }
+      case 'restore': {
+        // A run kept across a reload: its model rebuilt from its config, its weights loaded.
+        kept.get(m.runId)?.free();
+        kept.delete(m.runId);
+        let t = null;
+        try {
+          t = new Trainer({ ...m.config, seed: typeof m.config.seed === 'number' ? m.config.seed : 0 });
+          t.importWeights(m.bytes);
+        } catch (e) {
+          t?.free();
+          toMain({ type: 'error', message: `the kept weights could not be loaded: ${/** @type {any} */ (e).message ?? e}` });
+          return;
+        }
+        kept.set(m.runId, t);
+        toMain({ type: 'restored', runId: m.runId });
         return;
       }
       case 'import': {
