@@ -417,12 +417,7 @@ function onTrainerMessage(/** @type {number} */ slot, /** @type {import('./proto
         }
         return;
       }
-      const url = URL.createObjectURL(new Blob([m.bytes], { type: 'application/octet-stream' }));
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = `${m.modelName.replace(/[^A-Za-z0-9-]+/g, '_')}.safetensors`;
-      a.click();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      download(new Blob([m.bytes], { type: 'application/octet-stream' }), `${fileName(m.modelName)}.safetensors`);
       return;
     }
     case 'import-result':

@@ -4,20 +4,14 @@
 // Duplicate (loads its settings into the form to change one and Start) and Remove. Built with
 // DOM calls only; redrawn at most once per animation frame.
 
+import { el } from './dom.js';
+
 /** @typedef {import('../lab/runs.js').Run} Run */
 
 /**
  * @typedef {{select: (id: number) => void, toggle: (id: number, visible: boolean) => void, rename: (id: number, name: string) => void,
  *   stop: (id: number) => void, duplicate: (id: number) => void, remove: (id: number) => void, csv: (id: number) => void}} RunActions
  */
-
-/** @template {keyof HTMLElementTagNameMap} K @param {K} tag @param {Record<string, string>} [attrs] @param {string} [text] */
-function el(tag, attrs = {}, text = '') {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text) e.textContent = text;
-  return e;
-}
 
 /** What a run is doing, in a few words. */
 export function statusText(/** @type {Run} */ r) {

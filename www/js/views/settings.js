@@ -4,17 +4,11 @@
 // by the catalogue's text, shown only where the setting applies. Element ids are the setting
 // keys. Built with DOM calls only: no catalogue or URL text is parsed as HTML.
 import { text } from '../state.js';
+import { el } from './dom.js';
 
 /** @typedef {import('../state.js').Setting} Setting */
 /** @typedef {import('../state.js').Settings} Settings */
 /** @typedef {import('../state.js').SettingsModel} SettingsModel */
-
-/** @template {keyof HTMLElementTagNameMap} K @param {K} tag @param {Record<string, string>} [attrs] */
-function el(tag, attrs = {}) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  return e;
-}
 
 export class SettingsForm {
   /**

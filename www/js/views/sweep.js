@@ -5,6 +5,7 @@
 // miniature. The form is built from the catalogue (families are the presets with a depth
 // rule); the chart redraws at most once per animation frame and not while hidden.
 import uPlot from '../../vendor/uplot/uPlot.esm.js';
+import { el } from './dom.js';
 
 /** @typedef {import('../lab/runs.js').Run} Run */
 /** @typedef {import('../state.js').SettingsModel} SettingsModel */
@@ -22,14 +23,6 @@ export function finalMean(/** @type {number[]} */ xs) {
   const k = Math.max(1, Math.floor(xs.length / 10));
   const tail = xs.slice(-k);
   return tail.reduce((a, b) => a + b, 0) / (tail.length || 1);
-}
-
-/** @template {keyof HTMLElementTagNameMap} K @param {K} tag @param {Record<string, string>} [attrs] @param {string} [text] */
-function el(tag, attrs = {}, text = '') {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text) e.textContent = text;
-  return e;
 }
 
 export class SweepView {
