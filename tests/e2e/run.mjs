@@ -180,11 +180,12 @@ await test('weights export as safetensors and load back; a wrong file is refused
 });
 
 await test('a bad URL parameter gives a clear message and the default', async () => {
-  const page = await openPage('?lr=banana&activation=swish&batch_size=64&act=relu');
+  const page = await openPage('?lr=banana&activation=swish&batch_size=64&act=relu&workers=99');
   const r = await page.evaluate(() => ({ errors: window.depthlab.errors, s: window.depthlab.settings }));
   assert(r.errors.some((e) => e.includes('lr="banana"') && e.includes('must be a number')), r.errors.join(' | '));
   assert(r.errors.some((e) => e.includes('activation="swish"') && e.includes('must be one of relu, tanh, sigmoid')), r.errors.join(' | '));
   assert(r.errors.some((e) => e.includes('"act" is not a setting')), r.errors.join(' | '));
+  assert(r.errors.some((e) => e.includes('workers="99" must be a whole number from 1 to 16')), r.errors.join(' | '));
   assert(r.s.lr === 0.001 && r.s.activation === 'relu', JSON.stringify(r.s));
   await page.close();
   // Valid parameters that make an impossible model: the reason is shown and Start stays off.
