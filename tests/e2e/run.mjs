@@ -45,7 +45,11 @@ async function openPage(query = '', keepRuns = false) {
   return page;
 }
 
+/** DEPTHLAB_E2E=text runs only the tests whose name contains it (case-insensitive). */
+const only = process.env.DEPTHLAB_E2E?.toLowerCase();
+
 async function test(name, fn) {
+  if (only && !name.toLowerCase().includes(only)) return;
   const t0 = Date.now();
   try {
     await fn();
@@ -348,11 +352,14 @@ await test('during a sweep the main thread never freezes (tasks over 50 ms repor
   }), t0);
   const worst = Math.max(0, ...r.long.map((t) => t.duration));
   console.log(`     ${r.total} sweep runs, ${r.done.length} done before the reload; main-thread tasks over 50 ms meanwhile: ${r.long.length} (longest ${worst} ms)`);
-  // The issue's bar is no task over 50 ms. Measured here: 0 to 3 such tasks of 52–86 ms, all in
-  // the first 2 s of the sweep (plots built and runs started while both cores train), and
-  // long-task durations are wall-clock, so a descheduled 20 ms task reads as 60 ms (see the
-  // first test). Reported above; the test fails on a freeze, as the first one does.
+  // The bar is no task over 50 ms. Views draw through one frame scheduler (views/frame.js) with
+  // a time budget per frame, plots are built in one frame and filled in the next, and no view
+  // reads layout; what is left, measured in fresh browsers: 0 or 1 task of 50–86 ms in the
+  // sweep's first 150 ms (cold code: the first uPlot builds), none once warm. Long-task
+  // durations are wall-clock while both cores train (a descheduled 20 ms task reads as 50+), so
+  // the test allows that one and fails on a second or on any freeze.
   assert(worst < 200, `the main thread froze for ${worst} ms during the sweep`);
+  assert(r.long.length <= 1, `${r.long.length} main-thread tasks over 50 ms during the sweep: ${r.long.map((t) => Math.round(t.duration)).join(', ')} ms`);
   await page.reload();
   await page.waitForFunction(() => window.depthlab?.phase === 'idle', null, { timeout: 60_000 });
   const kept = await page.evaluate(() => window.depthlab.runs().map((x) => ({ id: x.id, status: x.status, losses: x.metrics.losses.length })));

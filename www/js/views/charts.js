@@ -1,91 +1,103 @@
 // @ts-check
 // Loss and accuracy of every visible run, overlaid (uPlot), with a legend: the smoothed
 // training loss per step; the smoothed training accuracy per step and the test accuracy at
-// each epoch's end (points). Redrawn at most once per animation frame, and not while hidden.
+// each epoch's end (points). Each chart is drawn through the frame scheduler (at most once per
+// animation frame, the two in separate draws so a rebuild of both never lands in one frame),
+// and not while hidden.
 import uPlot from '../../vendor/uplot/uPlot.esm.js';
+import { requestDraw, watch } from './frame.js';
 
 /** Whole-step tick spacings for the x axis. */
 const STEP_INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
 const HEIGHT = 220;
 
 /** @typedef {import('../lab/runs.js').Run} Run */
+/** @typedef {() => {runs: Run[], name: (r: Run) => string}} Source */
+
+/**
+ * One overlay chart: rebuilt only when the set of runs (ids and colours) changes — a build
+ * costs tens of milliseconds — otherwise new data, and new legend texts for renamed runs.
+ */
+class Overlay {
+  /**
+   * @param {string} key the frame scheduler's key
+   * @param {HTMLElement} root
+   * @param {(runs: Run[], name: (r: Run) => string) => uPlot.Options} options
+   * @param {(runs: Run[], n: number) => (number | null)[][]} columns the y columns (x is the step)
+   * @param {(runs: Run[], name: (r: Run) => string) => string[]} labels legend texts, one per y column
+   */
+  constructor(key, root, options, columns, labels) {
+    this.key = key;
+    this.root = root;
+    this.options = options;
+    this.columns = columns;
+    this.labels = labels;
+    /** @type {uPlot | null} */ this.plot = null;
+    /** @type {string | null} */ this.builtFor = null;
+    /** @type {Source} */ this.source = () => ({ runs: [], name: () => '' });
+    this.view = watch(root, () => this.request());
+  }
+
+  update(/** @type {Source} */ source) {
+    this.source = source;
+    this.request();
+  }
+
+  request() {
+    requestDraw(this.key, () => this.draw());
+  }
+
+  draw() {
+    if (!this.view.shown) return; // hidden: no work (drawn when shown again)
+    const { runs, name } = this.source();
+    const width = Math.max(280, this.view.width);
+    const builtFor = runs.map((r) => `${r.id}:${r.color}`).join('|');
+    if (builtFor !== this.builtFor) {
+      // A new plot in this frame, its data in the next: the two are the costly parts.
+      this.builtFor = builtFor;
+      this.plot?.destroy();
+      this.plot = new uPlot({ ...this.options(runs, name), width, height: HEIGHT }, [[]], this.root);
+      this.request();
+      return;
+    }
+    const plot = this.plot;
+    if (!plot) return;
+    const n = Math.max(0, ...runs.map((r) => r.metrics.steps.length));
+    const x = Array.from({ length: n }, (_, i) => i + 1);
+    // batch(): uPlot draws now rather than in a microtask, inside the frame scheduler's budget.
+    plot.batch(() => {
+      if (plot.width !== width) plot.setSize({ width, height: HEIGHT });
+      this.relabel(this.labels(runs, name));
+      plot.setData(/** @type {any} */ ([x, ...this.columns(runs, n)]));
+    });
+  }
+
+  /** Puts the current names into the legend. */
+  relabel(/** @type {string[]} */ texts) {
+    if (!this.plot) return;
+    const cells = this.plot.root.querySelectorAll('.u-legend .u-series .u-label');
+    texts.forEach((t, i) => {
+      const cell = cells[i + 1];
+      if (cell && cell.textContent !== t) cell.textContent = t;
+    });
+  }
+}
+
+/** `a` padded with nulls to length `n`. */
+const pad = (/** @type {number[]} */ a, /** @type {number} */ n) => (a.length === n ? a : [...a, ...new Array(n - a.length).fill(null)]);
+
+const common = { legend: { show: true }, cursor: { drag: { x: true, y: false } }, scales: { x: { time: false } } };
 
 export class CompareCharts {
   /** @param {HTMLElement} lossEl @param {HTMLElement} accEl */
   constructor(lossEl, accEl) {
-    this.lossEl = lossEl;
-    this.accEl = accEl;
-    /** @type {uPlot | null} */ this.lossPlot = null;
-    /** @type {uPlot | null} */ this.accPlot = null;
-    /** What the plots were built for (run ids, names and colours). */
-    /** @type {string | null} */ this.key = null;
-    this.dirty = false;
-    /** @type {() => {runs: Run[], name: (r: Run) => string}} */
-    this.source = () => ({ runs: [], name: () => '' });
-    new ResizeObserver(() => this.resize()).observe(lossEl);
-  }
-
-  /** Redraws from `source()` at the next animation frame. */
-  update(/** @type {() => {runs: Run[], name: (r: Run) => string}} */ source) {
-    this.source = source;
-    if (this.dirty) return;
-    this.dirty = true;
-    requestAnimationFrame(() => {
-      this.dirty = false;
-      if (this.lossEl.offsetParent === null) return; // hidden: no work
-      this.draw();
-    });
-  }
-
-  draw() {
-    const { runs, name } = this.source();
-    // Rebuilding a plot costs tens of milliseconds: only when the set of runs changes; a
-    // renamed run just gets its legend text changed.
-    const key = runs.map((r) => `${r.id}:${r.color}`).join('|');
-    if (key !== this.key) this.build(runs, name, key);
-    else this.relabel(runs, name);
-    const n = Math.max(0, ...runs.map((r) => r.metrics.steps.length));
-    const x = Array.from({ length: n }, (_, i) => i + 1);
-    const pad = (/** @type {number[]} */ a) => (a.length === n ? a : [...a, ...new Array(n - a.length).fill(null)]);
-    this.lossPlot?.setData(/** @type {any} */ ([x, ...runs.map((r) => pad(r.metrics.smoothLoss))]));
-    const acc = [x];
-    for (const r of runs) {
-      acc.push(pad(r.metrics.smoothAcc));
-      const test = new Array(n).fill(null);
-      for (const t of r.metrics.tests) if (t.step >= 1 && t.step <= n) test[t.step - 1] = t.accuracy;
-      acc.push(test);
-    }
-    this.accPlot?.setData(/** @type {any} */ (acc));
-  }
-
-  /** Puts the current names into both legends. */
-  relabel(/** @type {Run[]} */ runs, /** @type {(r: Run) => string} */ name) {
-    const labels = (/** @type {uPlot | null} */ plot, /** @type {string[]} */ texts) => {
-      if (!plot) return;
-      const cells = plot.root.querySelectorAll('.u-legend .u-series .u-label');
-      texts.forEach((t, i) => {
-        const cell = cells[i + 1];
-        if (cell && cell.textContent !== t) cell.textContent = t;
-      });
-    };
-    labels(this.lossPlot, runs.map(name));
-    labels(this.accPlot, runs.flatMap((r) => [`${name(r)} train`, `${name(r)} test`]));
-  }
-
-  /** (Re)builds both plots for this set of runs. */
-  build(/** @type {Run[]} */ runs, /** @type {(r: Run) => string} */ name, /** @type {string} */ key) {
-    this.key = key;
-    this.lossPlot?.destroy();
-    this.accPlot?.destroy();
-    const width = Math.max(280, this.lossEl.clientWidth);
-    const common = { width, height: HEIGHT, legend: { show: true }, cursor: { drag: { x: true, y: false } }, scales: { x: { time: false } } };
-    this.lossPlot = new uPlot({
-      ...common,
+    this.loss = new Overlay('charts-loss', lossEl, (runs, name) => ({
+      ...common, width: 0, height: 0,
       series: [{ label: 'step' }, ...runs.map((r) => ({ label: name(r), stroke: r.color, width: 2 }))],
       axes: [{ label: 'step', incrs: STEP_INCRS }, { label: 'training loss (smoothed)' }],
-    }, [[]], this.lossEl);
-    this.accPlot = new uPlot({
-      ...common,
+    }), (runs, n) => runs.map((r) => pad(r.metrics.smoothLoss, n)), (runs, name) => runs.map(name));
+    this.acc = new Overlay('charts-acc', accEl, (runs, name) => ({
+      ...common, width: 0, height: 0,
       scales: { x: { time: false }, y: { range: [0, 1] } },
       series: [
         { label: 'step' },
@@ -95,12 +107,16 @@ export class CompareCharts {
         ]),
       ],
       axes: [{ label: 'step', incrs: STEP_INCRS }, { values: (_u, ticks) => ticks.map((v) => `${Math.round(v * 100)}%`) }],
-    }, [[]], this.accEl);
+    }), (runs, n) => runs.flatMap((r) => {
+      const test = new Array(n).fill(null);
+      for (const t of r.metrics.tests) if (t.step >= 1 && t.step <= n) test[t.step - 1] = t.accuracy;
+      return [pad(r.metrics.smoothAcc, n), test];
+    }), (runs, name) => runs.flatMap((r) => [`${name(r)} train`, `${name(r)} test`]));
   }
 
-  resize() {
-    const width = Math.max(280, this.lossEl.clientWidth);
-    this.lossPlot?.setSize({ width, height: HEIGHT });
-    this.accPlot?.setSize({ width, height: HEIGHT });
+  /** Redraws both charts from `source()` (each at an animation frame). */
+  update(/** @type {Source} */ source) {
+    this.loss.update(source);
+    this.acc.update(source);
   }
 }

@@ -1,6 +1,8 @@
 // @ts-check
 // Gradient norm per weight layer, input side on the left, on a log scale: where gradients
-// vanish with depth (sigmoid, deep plain nets) the bars fall toward the input.
+// vanish with depth (sigmoid, deep plain nets) the bars fall toward the input. Drawn through
+// the frame scheduler, not while hidden.
+import { requestDraw, watch } from './frame.js';
 
 export class GradientView {
   /** @param {HTMLCanvasElement} canvas */
@@ -8,23 +10,32 @@ export class GradientView {
     this.canvas = canvas;
     this.ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
     /** @type {string[]} */ this.names = [];
+    /** @type {ArrayLike<number> | null} */ this.norms = null;
+    this.view = watch(canvas, () => this.request());
     this.reset();
   }
 
   reset(/** @type {string[]} */ names = []) {
     this.names = names;
-    this.draw(null);
+    this.norms = null;
+    this.request();
   }
 
   /** Draws the latest norms (one per name). */
   update(/** @type {ArrayLike<number>} */ norms) {
-    this.draw(norms);
+    this.norms = norms;
+    this.request();
   }
 
-  draw(/** @type {ArrayLike<number> | null} */ norms) {
-    const { canvas: cv, ctx } = this;
+  request() {
+    requestDraw('grads', () => this.draw());
+  }
+
+  draw() {
+    if (!this.view.shown) return;
+    const { canvas: cv, ctx, norms } = this;
     const dpr = window.devicePixelRatio || 1;
-    const w = cv.clientWidth || 600, h = cv.clientHeight || 160;
+    const w = this.view.width || 600, h = this.view.height || 150;
     if (cv.width !== Math.round(w * dpr)) { cv.width = Math.round(w * dpr); cv.height = Math.round(h * dpr); }
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, h);

@@ -2,9 +2,10 @@
 // The runs panel: one row per run — show/hide, colour, name (click: select, double-click:
 // rename), status (queue position, progress, wait for data, final accuracy), and Stop,
 // Duplicate (loads its settings into the form to change one and Start) and Remove. Built with
-// DOM calls only; redrawn at most once per animation frame.
+// DOM calls only; drawn through the frame scheduler, rows updated in place.
 
 import { el } from './dom.js';
+import { requestDraw } from './frame.js';
 
 /** @typedef {import('../lab/runs.js').Run} Run */
 
@@ -41,59 +42,93 @@ export class RunsView {
   constructor(list, actions) {
     this.list = list;
     this.actions = actions;
-    this.dirty = false;
     /** @type {() => {runs: Run[], selected: number | null, name: (r: Run) => string}} */
     this.source = () => ({ runs: [], selected: null, name: () => '' });
+    /** The rows drawn, by run id: rebuilt when the list of runs changes, else updated in place. */
+    /** @type {Map<number, Row>} */ this.rows = new Map();
+    /** @type {string | null} */ this.drawnFor = null;
   }
 
   update(/** @type {() => {runs: Run[], selected: number | null, name: (r: Run) => string}} */ source) {
     this.source = source;
-    if (this.dirty) return;
-    this.dirty = true;
-    requestAnimationFrame(() => {
-      this.dirty = false;
-      this.draw();
-    });
+    requestDraw('runs', () => this.draw());
   }
 
   draw() {
     const { runs, selected, name } = this.source();
-    const a = this.actions;
+    const ids = runs.map((r) => r.id).join(',');
     if (!runs.length) {
-      this.list.replaceChildren(el('li', { class: 'empty' }, 'No runs yet: choose a model and press Start. Every Start adds a run; runs train side by side, one per worker.'));
+      if (this.drawnFor !== '') this.list.replaceChildren(el('li', { class: 'empty' }, 'No runs yet: choose a model and press Start. Every Start adds a run; runs train side by side, one per worker.'));
+      this.drawnFor = '';
+      this.rows.clear();
       return;
     }
-    this.list.replaceChildren(...runs.map((r) => {
-      const li = el('li', { 'data-run': String(r.id), class: `run ${r.status}${r.id === selected ? ' selected' : ''}` });
-      const show = el('input', { type: 'checkbox', title: 'Show in the charts', 'aria-label': `show ${name(r)}` });
-      show.checked = r.visible;
-      show.addEventListener('change', () => a.toggle(r.id, show.checked));
-      const swatch = el('span', { class: 'swatch' });
-      swatch.style.background = r.color;
-      const label = el('button', { type: 'button', class: 'name', title: 'Select (double-click to rename)' }, name(r));
-      label.addEventListener('click', () => a.select(r.id));
-      label.addEventListener('dblclick', () => {
-        const input = el('input', { type: 'text', class: 'rename', value: name(r), 'aria-label': 'run name' });
-        const done = () => a.rename(r.id, input.value.trim());
-        input.addEventListener('keydown', (e) => { if (e.key === 'Enter') done(); if (e.key === 'Escape') this.draw(); });
-        input.addEventListener('blur', done);
-        label.replaceWith(input);
-        input.focus();
-        input.select();
-      });
-      const status = el('span', { class: 'status' }, statusText(r));
-      const buttons = el('span', { class: 'actions' });
-      const active = ['queued', 'starting', 'running', 'paused'].includes(r.status);
-      for (const [text, fn, show] of /** @type {[string, (id: number) => void, boolean][]} */ ([
-        ['Stop', a.stop, active], ['CSV', a.csv, r.metrics.steps.length > 0], ['Duplicate', a.duplicate, true], ['Remove', a.remove, true],
-      ])) {
-        if (!show) continue;
-        const b = el('button', { type: 'button', class: `run-${text.toLowerCase()}` }, text);
-        b.addEventListener('click', () => fn(r.id));
-        buttons.append(b);
-      }
-      li.append(show, swatch, label, status, buttons);
-      return li;
+    if (ids !== this.drawnFor) {
+      this.drawnFor = ids;
+      this.rows = new Map(runs.map((r) => [r.id, new Row(r.id, this.actions, () => this.draw())]));
+      this.list.replaceChildren(...[...this.rows.values()].map((row) => row.li));
+    }
+    for (const r of runs) this.rows.get(r.id)?.write(r, r.id === selected, name(r));
+  }
+}
+
+/** One run's row; `write` touches the DOM only where something changed. */
+class Row {
+  /** @param {number} id @param {RunActions} a @param {() => void} redraw */
+  constructor(id, a, redraw) {
+    this.li = el('li', { 'data-run': String(id) });
+    this.show = el('input', { type: 'checkbox', title: 'Show in the charts' });
+    this.show.addEventListener('change', () => a.toggle(id, this.show.checked));
+    this.swatch = el('span', { class: 'swatch' });
+    this.label = el('button', { type: 'button', class: 'name', title: 'Select (double-click to rename)' });
+    this.label.addEventListener('click', () => a.select(id));
+    this.label.addEventListener('dblclick', () => {
+      const input = el('input', { type: 'text', class: 'rename', value: this.label.textContent ?? '', 'aria-label': 'run name' });
+      let finished = false;
+      const done = (/** @type {boolean} */ save) => {
+        if (finished) return;
+        finished = true;
+        input.replaceWith(this.label);
+        if (save) a.rename(id, input.value.trim());
+        else redraw();
+      };
+      input.addEventListener('keydown', (e) => { if (e.key === 'Enter') done(true); if (e.key === 'Escape') done(false); });
+      input.addEventListener('blur', () => done(true));
+      this.label.replaceWith(input);
+      input.focus();
+      input.select();
+    });
+    this.status = el('span', { class: 'status' });
+    this.buttons = el('span', { class: 'actions' });
+    this.li.append(this.show, this.swatch, this.label, this.status, this.buttons);
+    this.actions = a;
+    this.id = id;
+    /** Which buttons are shown, to rebuild them only when that changes. */
+    this.buttonsFor = '';
+    this.color = '';
+  }
+
+  /** @param {Run} r @param {boolean} selected @param {string} name */
+  write(r, selected, name) {
+    const set = (/** @type {Element} */ e, /** @type {string} */ text) => { if (e.textContent !== text) e.textContent = text; };
+    const cls = `run ${r.status}${selected ? ' selected' : ''}`;
+    if (this.li.className !== cls) this.li.className = cls;
+    if (this.show.checked !== r.visible) this.show.checked = r.visible;
+    this.show.setAttribute('aria-label', `show ${name}`);
+    if (this.color !== r.color) this.swatch.style.background = this.color = r.color;
+    set(this.label, name);
+    set(this.status, statusText(r));
+    const active = ['queued', 'starting', 'running', 'paused'].includes(r.status);
+    const which = /** @type {[string, (id: number) => void, boolean][]} */ ([
+      ['Stop', this.actions.stop, active], ['CSV', this.actions.csv, r.metrics.steps.length > 0], ['Duplicate', this.actions.duplicate, true], ['Remove', this.actions.remove, true],
+    ]).filter(([, , show]) => show);
+    const key = which.map(([t]) => t).join(',');
+    if (key === this.buttonsFor) return;
+    this.buttonsFor = key;
+    this.buttons.replaceChildren(...which.map(([text, fn]) => {
+      const b = el('button', { type: 'button', class: `run-${text.toLowerCase()}` }, text);
+      b.addEventListener('click', () => fn(this.id));
+      return b;
     }));
   }
 }

@@ -6,6 +6,7 @@
 // rule); the chart redraws at most once per animation frame and not while hidden.
 import uPlot from '../../vendor/uplot/uPlot.esm.js';
 import { el } from './dom.js';
+import { requestDraw, watch } from './frame.js';
 
 /** @typedef {import('../lab/runs.js').Run} Run */
 /** @typedef {import('../state.js').SettingsModel} SettingsModel */
@@ -72,7 +73,9 @@ export class SweepView {
     });
     /** @type {uPlot | null} */ this.plot = null;
     this.key = '';
-    this.dirty = false;
+    /** What the plot shows (width and data), to skip redrawing the same. */
+    this.plotted = '';
+    this.view = watch(this.chartEl, () => requestDraw('sweep', () => this.draw()));
     /** @type {Run[]} */ this.runs = [];
     this.writeNote();
   }
@@ -99,16 +102,11 @@ export class SweepView {
   /** Redraws the chart from the runs of the latest sweep. */
   update(/** @type {Run[]} */ runs) {
     this.runs = runs;
-    if (this.dirty) return;
-    this.dirty = true;
-    requestAnimationFrame(() => {
-      this.dirty = false;
-      if (this.chartEl.offsetParent === null) return;
-      this.draw();
-    });
+    requestDraw('sweep', () => this.draw());
   }
 
   draw() {
+    if (!this.view.shown) return; // hidden: no work (drawn when shown again)
     const runs = this.runs.filter((r) => r.sweep);
     const ended = runs.filter((r) => ['done', 'stopped', 'failed'].includes(r.status)).length;
     const steps = runs.reduce((a, r) => a + r.metrics.steps.length, 0);
@@ -126,12 +124,13 @@ export class SweepView {
       this.key = '';
       return;
     }
+    const width = Math.max(280, this.view.width);
     if (key !== this.key) {
       this.key = key;
       this.plot?.destroy();
       const colors = ['#dc2626', '#2563eb', '#16a34a', '#9333ea'];
       this.plot = new uPlot({
-        width: Math.max(280, this.chartEl.clientWidth), height: 200, legend: { show: true },
+        width, height: 200, legend: { show: true },
         scales: { x: { time: false }, err: { range: [0, 1] } },
         series: [
           { label: 'depth' },
@@ -143,6 +142,9 @@ export class SweepView {
         axes: [{ label: 'depth (weighted layers)', values: (_u, t) => t.map((v) => (depths.includes(v) ? String(v) : '')) },
           { label: 'final training loss' }, { side: 1, scale: 'err', label: 'test error', grid: { show: false }, values: (_u, t) => t.map((v) => `${Math.round(v * 100)}%`) }],
       }, [[]], this.chartEl);
+      this.plotted = '';
+      requestDraw('sweep', () => this.draw()); // its data in the next frame
+      return;
     }
     /** @type {(number | null)[][]} */ const data = [depths];
     for (const f of families) {
@@ -150,6 +152,14 @@ export class SweepView {
       data.push(depths.map((d) => { const r = at(d); return r ? finalMean(r.metrics.losses) : null; }));
       data.push(depths.map((d) => { const t = at(d)?.metrics.tests.at(-1); return t ? 1 - t.accuracy : null; }));
     }
-    this.plot?.setData(/** @type {any} */ (data));
+    // The points change only when a run ends: redraw only then (or on a resize).
+    const plotted = `${width}:${JSON.stringify(data)}`;
+    const plot = this.plot;
+    if (!plot || plotted === this.plotted) return;
+    this.plotted = plotted;
+    plot.batch(() => {
+      if (plot.width !== width) plot.setSize({ width, height: 200 });
+      plot.setData(/** @type {any} */ (data));
+    });
   }
 }
