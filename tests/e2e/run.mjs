@@ -91,7 +91,20 @@ await test('LeNet-5, default settings, 1 epoch: ≥ 90% test accuracy from augme
   const worst = Math.max(0, ...during.map((t) => t.duration));
   console.log(`     main-thread tasks over 50 ms while training: ${during.length} (longest ${worst} ms)`);
   assert(worst < 200, `the main thread froze for ${worst} ms while training`);
+  // The confusion matrix of the last evaluation counts every test digit once, and its
+  // diagonal is the test accuracy reported; a click on an off-diagonal cell shows its digits.
+  const cm = await page.evaluate(() => ({ m: window.depthlab.confusion(), acc: window.depthlab.testAccuracy.at(-1), test: window.depthlab.dataset.test }));
+  const total = cm.m.flat().reduce((a, b) => a + b, 0);
+  const diagonal = cm.m.reduce((a, row, i) => a + row[i], 0);
+  console.log(`     confusion matrix: ${total} digits, ${diagonal} on the diagonal; reported accuracy ${cm.acc}`);
+  assert(total === cm.test, `the confusion matrix counts ${total} digits, the test set has ${cm.test}`);
+  assert(Math.fround(diagonal / total) === cm.acc, `diagonal ${diagonal}/${total} vs reported accuracy ${cm.acc}`);
+  await page.click('#testBox summary');
+  await page.click('#testView td.off >> nth=0');
+  await page.waitForFunction(() => document.querySelectorAll('#testView .confusion-right .digits')[0].querySelectorAll('canvas').length > 0, null, { timeout: 10_000 });
+  await page.waitForFunction(() => document.querySelectorAll('#testView .confusion-right .digits')[1].querySelectorAll('canvas').length > 0, null, { timeout: 10_000 });
   // Draw a "1" on the pad: the trained model answers with ten probabilities.
+  await page.locator('#pad').scrollIntoViewIfNeeded();
   const box = await page.locator('#pad').boundingBox();
   await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.2);
   await page.mouse.down();
@@ -270,6 +283,26 @@ await test('twins: plain-8 and ResNet-8 from one seed train side by side on two 
   assert(legend === 3, `loss chart legend has ${legend} entries (step + 2 runs)`);
   console.log(`     ${a.name}: final loss ${a.loss.toFixed(3)}, test ${(a.test * 100).toFixed(2)}%, ${a.elapsed.toFixed(1)} s; ${b.name}: final loss ${b.loss.toFixed(3)}, test ${(b.test * 100).toFixed(2)}%, ${b.elapsed.toFixed(1)} s; 125 identical batch hashes`);
   await page.screenshot({ path: join(root, 'tests/e2e/artifacts/twins.png'), fullPage: true }).catch(() => {});
+  await page.close();
+});
+
+await test('lr = 10 on a ResNet stops that run with a message naming the layer; a run beside it carries on', async () => {
+  const page = await openPage('?workers=2&model=lenet5&steps=150&seed=3');
+  await page.click('#start');
+  await page.selectOption('#model', 'resnet');
+  await page.selectOption('#depth', '8');
+  await page.fill('#lr', '10');
+  await page.dispatchEvent('#lr', 'change');
+  await page.click('#start');
+  await page.waitForFunction(() => window.depthlab.runs().some((r) => r.status === 'failed'), null, { timeout: 120_000 });
+  const failed = await page.evaluate(() => window.depthlab.runs().find((r) => r.status === 'failed'));
+  console.log(`     ${failed.modelName}: "${failed.message}"`);
+  assert(/diverged/.test(failed.message) && /layers\.\d/.test(failed.message) && /learning rate/.test(failed.message), `message: ${failed.message}`);
+  assert(failed.modelName.startsWith('ResNet-8'), failed.modelName);
+  await page.waitForFunction(() => window.depthlab.runs().some((r) => r.modelName.startsWith('LeNet') && r.status === 'done'), null, { timeout: 240_000 });
+  const lenet = await page.evaluate(() => window.depthlab.runs().find((r) => r.modelName.startsWith('LeNet')));
+  console.log(`     LeNet-5 beside it: ${lenet.status} after ${lenet.metrics.losses.length} steps`);
+  assert(lenet.metrics.losses.length === 150, `LeNet-5 trained ${lenet.metrics.losses.length} of 150 steps`);
   await page.close();
 });
 

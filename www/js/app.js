@@ -14,7 +14,9 @@ import { RunsView, statusText } from './views/runs.js';
 import { SweepView } from './views/sweep.js';
 import { BatchGrid } from './views/grid.js';
 import { DrawPad } from './views/draw.js';
-import { GradientView } from './views/grads.js';
+import { FlowView } from './views/heatmap.js';
+import { LayerBars, SignalView } from './views/layers.js';
+import { ConfusionView, confusion } from './views/confusion.js';
 
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
 
@@ -34,11 +36,17 @@ const app = {
   memoryBytes: 0,
   modelName: '',
   probeNames: /** @type {string[]} */ ([]),
-  gradNorms: /** @type {number[]} */ ([]),
+  /** The selected run's probe history ({steps, rows}; rows: probeFields.length values per layer). */
+  probes: /** @type {import('./lab/runs.js').ProbeHistory | null} */ (null),
   description: /** @type {any} */ (undefined),
   catalog: /** @type {import('./state.js').Catalog | null} */ (null),
   selected: /** @type {number | null} */ (null),
   /** @type {() => Run[]} */ runs: () => [],
+  /** The selected run's confusion matrix at its latest evaluation (null: none yet). */
+  confusion: () => {
+    const t = app.selected === null ? null : store.get(app.selected)?.test;
+    return t ? confusion(t) : null;
+  },
   workers: 0,
 };
 /** @type {any} */ (window).depthlab = app;
@@ -129,7 +137,56 @@ const keep = (/** @type {Run} */ r) => {
 const nameOf = (/** @type {Run} */ r) => store.nameOf(r, model);
 const charts = new CompareCharts($('lossChart'), $('accChart'));
 const grid = new BatchGrid($('batchGrid'));
-const grads = new GradientView($('gradChart'));
+// ---------- inside the network ----------
+const fields = model.catalog.probeFields;
+const flow = new FlowView({ canvases: [$('heatA'), $('heatB')], captions: [$('heatCapA'), $('heatCapB')], scale: $('heatScale'), tip: $('heatTip') }, fields, (r) => nameOf(r));
+const bars = new LayerBars($('layerBars'), fields);
+const signal = new SignalView($('signalChart'), fields);
+const probeField = $('probeField');
+probeField.replaceChildren(...fields.map((f, i) => Object.assign(document.createElement('option'), { value: String(i), textContent: `${f.label} (${f.key.replace('_', ' ')})` })));
+probeField.value = '0';
+const probeCompare = $('probeCompare');
+/** Id of the run shown beside the selected one in the heatmaps (null: none). */
+let compareId = /** @type {number | null} */ (null);
+probeField.addEventListener('change', () => updateInside());
+probeCompare.addEventListener('change', () => {
+  compareId = probeCompare.value ? Number(probeCompare.value) : null;
+  updateInside();
+});
+// Test digits come from the augmentation worker (it holds the test set), by index.
+let digitsId = 0;
+/** @type {Map<number, (bytes: Uint8Array | null) => void>} */
+const digitsWaiting = new Map();
+const testView = new ConfusionView($('testView'), (indices) => new Promise((resolve) => {
+  const id = ++digitsId;
+  digitsWaiting.set(id, resolve);
+  toAugment({ type: 'test-images', id, indices });
+}), model.catalog.pixels);
+/** The options of "beside it": every other run, by name. */
+function writeCompareOptions() {
+  const others = store.list().filter((r) => r.id !== app.selected);
+  if (compareId !== null && !others.some((r) => r.id === compareId)) compareId = null;
+  const want = ['', ...others.map((r) => `${r.id}:${nameOf(r)}`)].join('|');
+  if (probeCompare.dataset.options !== want) {
+    probeCompare.dataset.options = want;
+    probeCompare.replaceChildren(Object.assign(document.createElement('option'), { value: '', textContent: '—' }),
+      ...others.map((r) => Object.assign(document.createElement('option'), { value: String(r.id), textContent: nameOf(r) })));
+  }
+  probeCompare.value = compareId === null ? '' : String(compareId);
+}
+/** Brings the heatmaps, the per-layer bars and the signal view up to date. */
+function updateInside() {
+  const sel = app.selected === null ? null : store.get(app.selected) ?? null;
+  const other = compareId === null ? null : store.get(compareId) ?? null;
+  const field = Number(probeField.value);
+  $('probeHelp').textContent = fields[field].help;
+  writeCompareOptions();
+  flow.update({ runs: [sel, other], field });
+  const layer = { names: sel?.probeNames ?? [], row: sel?.probes.latest ?? sel?.probes.rows.at(-1) ?? null, field };
+  bars.update(layer);
+  signal.update(layer);
+  testView.update(sel);
+}
 const runsView = new RunsView($('runs'), {
   select: (id) => select(id),
   toggle: (id, visible) => {
@@ -236,8 +293,6 @@ function select(/** @type {number | null} */ id) {
     const slot = pool.slots.findIndex((s) => s.ready);
     pool.send(slot, { type: 'restore', runId: r.id, config: r.config, bytes: r.weights.slice() });
   }
-  grads.reset(r?.probeNames ?? []);
-  if (r?.gradNorms.length) grads.update(r.gradNorms);
   grid.reset();
   if (r?.preview) grid.update(r.preview);
   pad.showProbs(null);
@@ -286,6 +341,11 @@ function refresh(/** @type {Run | null} */ changed) {
   charts.update(() => ({ runs: visible, name: nameOf }));
   runsView.update(() => ({ runs: store.list(), selected: app.selected, name: nameOf }));
   sweepView.update(store.list().filter((r) => r.sweep?.id === sweepId));
+  if (!changed || changed === sel || changed.id === compareId) {
+    app.probes = sel?.probes ?? null;
+    app.probeNames = sel?.probeNames ?? [];
+    updateInside();
+  }
 }
 store.subscribe(refresh);
 
@@ -355,11 +415,7 @@ function onTrainerMessage(/** @type {number} */ slot, /** @type {import('./proto
       r.probeNames = m.probeNames;
       r.totalSteps = m.totalSteps;
       r.bpe = m.batchesPerEpoch;
-      if (r.id === app.selected) {
-        app.probeNames = m.probeNames;
-        app.memoryBytes = m.memoryBytes;
-        grads.reset(m.probeNames);
-      }
+      if (r.id === app.selected) app.memoryBytes = m.memoryBytes;
       store.changed(r);
       return;
     case 'metrics':
@@ -368,13 +424,11 @@ function onTrainerMessage(/** @type {number} */ slot, /** @type {import('./proto
       r.samplesPerSec = m.samplesPerSec;
       r.waitFraction = m.waitFraction;
       r.elapsed = m.elapsed;
-      if (m.gradNorms) r.gradNorms = Array.from(m.gradNorms);
+      if (m.probes) store.addProbes(r, m.probeStep, m.probes);
       if (m.preview) r.preview = m.preview;
       if (r.id === app.selected) {
         app.lastMetrics = m;
         app.memoryBytes = m.memoryBytes;
-        app.gradNorms = r.gradNorms;
-        if (m.gradNorms) grads.update(m.gradNorms);
         if (m.preview) grid.update(m.preview);
       }
       store.changed(r);
@@ -382,6 +436,7 @@ function onTrainerMessage(/** @type {number} */ slot, /** @type {import('./proto
     case 'epoch':
       if (!r) return;
       r.metrics.tests.push({ step: r.metrics.steps.length, epoch: m.epoch, accuracy: m.testAccuracy, loss: m.testLoss });
+      r.test = { ...m.test, epoch: m.epoch };
       store.changed(r);
       return;
     case 'done':
@@ -445,6 +500,10 @@ augmentWorker.onmessage = (/** @type {MessageEvent<import('./protocol.js').Augme
       refresh(null);
       break;
     }
+    case 'test-images':
+      digitsWaiting.get(m.id)?.(m.images);
+      digitsWaiting.delete(m.id);
+      break;
     case 'dataset-error':
       showError(`Could not load the data: ${m.message}${store.list().some((r) => r.status === 'running') ? ' (training continues on the previous data)' : ''}`);
       break;
@@ -520,7 +579,6 @@ $('reset').addEventListener('click', () => {
   archive.clear();
   charts.update(() => ({ runs: [], name: nameOf }));
   grid.reset();
-  grads.reset();
   pad.showProbs(null);
   select(null);
 });

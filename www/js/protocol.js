@@ -21,18 +21,27 @@ export const METRICS_HZ = 10;
  */
 
 /**
+ * What a model answered for every test digit at an evaluation (for the confusion matrix and
+ * the most confidently wrong digits): the true labels, the predicted class, the probability
+ * given to the prediction and to the true class.
+ * @typedef {{labels: Uint8Array, predicted: Uint8Array, confidence: Float32Array, trueProb: Float32Array}} TestAnswers
+ */
+
+/**
  * main → augmentation worker
  * @typedef {{type: 'init', module: WebAssembly.Module}
  *   | {type: 'connect', port: MessagePort}
  *   | {type: 'load-bundled'}
- *   | {type: 'load-files', files: NamedBytes[]}} MainToAugment
+ *   | {type: 'load-files', files: NamedBytes[]}
+ *   | {type: 'test-images', id: number, indices: number[]}} MainToAugment
  */
 
 /**
  * augmentation worker → main
  * @typedef {{type: 'ready'}
  *   | {type: 'dataset', source: string, train: number, test: number}
- *   | {type: 'dataset-error', message: string}} AugmentToMain
+ *   | {type: 'dataset-error', message: string}
+ *   | {type: 'test-images', id: number, images: Uint8Array | null, message?: string}} AugmentToMain
  */
 
 /**
@@ -54,12 +63,12 @@ export const METRICS_HZ = 10;
  *   step: number, epoch: number,
  *   batchInEpoch: number, batchesPerEpoch: number, epochs: number, samplesPerSec: number, waitFraction: number,
  *   elapsed: number, batchesReceived: number, producedByAugmenter: number, memoryBytes: number,
- *   preview: Uint8Array | null, gradNorms: Float32Array | undefined}} MetricsMessage
+ *   preview: Uint8Array | null, probeStep: number, probes: Float32Array | null}} MetricsMessage
  * @typedef {{type: 'ready', simd: string, memoryBytes: number}
  *   | {type: 'started', runId: number, totalSteps: number, epochs: number, seed: number, params: number, modelName: string, probeNames: string[],
  *      batchesPerEpoch: number, trainCount: number, testCount: number, memoryBytes: number}
  *   | MetricsMessage
- *   | {type: 'epoch', runId: number, epoch: number, testAccuracy: number, testLoss: number, evalMs: number}
+ *   | {type: 'epoch', runId: number, epoch: number, testAccuracy: number, testLoss: number, evalMs: number, test: TestAnswers}
  *   | {type: 'done', runId: number, step: number, elapsed: number}
  *   | {type: 'stopped', runId: number, memoryBytes?: number}
  *   | {type: 'prediction', id: number, probs: Float32Array | null}

@@ -15,7 +15,8 @@
  *   kind: Kind, when: {key: string, values: string[]} | null}} Setting
  * @typedef {{preset: string, label: string, paper: string, year: number, options: string[],
  *   depth: {a: number, offered: number[]} | null}} PresetInfo
- * @typedef {{presets: PresetInfo[], settings: Setting[], pixels: number, calibrationDigits: number}} Catalog
+ * @typedef {{presets: PresetInfo[], settings: Setting[], pixels: number, calibrationDigits: number,
+ *   probeFields: {key: string, label: string, help: string, log: boolean}[]}} Catalog
  * @typedef {Record<string, string | number | boolean | null>} Settings  keyed by setting key; `null` = random seed
  */
 

@@ -22,7 +22,7 @@ pub mod rng;
 pub mod simd;
 pub mod tensor;
 
-pub use autograd::{BufferId, Mode, ParamId, ParamStore, Tape, Var};
+pub use autograd::{BufferId, Mode, NodeInfo, ParamId, ParamStore, Tape, Var};
 pub use kernels::conv::Conv2dParams;
 pub use kernels::pool::Pool2dParams;
 pub use rng::Rng;

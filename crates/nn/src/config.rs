@@ -62,7 +62,7 @@ pub struct ModelConfig {
     pub preset: Preset,
     /// Weighted layers (plain/ResNet/Highway: 6n+2; bottleneck/ResNeXt: 9n+2).
     pub depth: usize,
-    /// Hidden nonlinearity (LeNet-5).
+    /// Hidden nonlinearity (LeNet-5; for the deep presets it replaces every ReLU).
     pub activation: ActivationName,
     /// Residual shortcut option (A, B, C).
     pub shortcut: ShortcutKind,
@@ -78,6 +78,8 @@ pub struct ModelConfig {
     pub zero_init_last_bn: bool,
     /// Ablation: build every residual block without its shortcut.
     pub remove_shortcuts: bool,
+    /// Batch norm where the preset has it (off: the vanishing-gradient experiments).
+    pub batch_norm: bool,
     /// A full model spec; overrides the preset and its options.
     pub spec: Option<ModelSpec>,
 }
@@ -112,6 +114,8 @@ pub struct TrainConfig {
     pub epochs: u32,
     /// Step budget: exactly this many steps, as many epochs as that takes (0: `epochs`).
     pub steps: u64,
+    /// Per-layer probe statistics every this many steps (0: off); see [`crate::probe`].
+    pub probe_every: u64,
     /// Seed for initialisation, data order and augmentation; `None` = pick one at random.
     pub seed: Option<u64>,
     /// Data augmentation.
@@ -188,6 +192,7 @@ impl TrainConfig {
                 aux_heads: false,
                 zero_init_last_bn: false,
                 remove_shortcuts: false,
+                batch_norm: false,
                 spec: None,
             },
             optimizer: OptimizerKind::Adam,
@@ -199,6 +204,7 @@ impl TrainConfig {
             batch_size: 0,
             epochs: 0,
             steps: 0,
+            probe_every: 0,
             seed: None,
             augment: AugmentConfig::default(),
         }
@@ -229,6 +235,7 @@ impl TrainConfig {
             "aux_heads" => m.aux_heads.to_string(),
             "zero_init_last_bn" => m.zero_init_last_bn.to_string(),
             "remove_shortcuts" => m.remove_shortcuts.to_string(),
+            "batch_norm" => m.batch_norm.to_string(),
             "optimizer" => self.optimizer.to_string(),
             "lr" => self.lr.to_string(),
             "momentum" => self.momentum.to_string(),
@@ -238,6 +245,7 @@ impl TrainConfig {
             "batch_size" => self.batch_size.to_string(),
             "epochs" => self.epochs.to_string(),
             "steps" => self.steps.to_string(),
+            "probe_every" => self.probe_every.to_string(),
             "seed" => self.seed.map_or_else(|| "random".into(), |s| s.to_string()),
             "augment" => a.enabled.to_string(),
             "strength" => a.strength.to_string(),
@@ -261,6 +269,7 @@ impl TrainConfig {
             "aux_heads" => m.aux_heads = flag(v),
             "zero_init_last_bn" => m.zero_init_last_bn = flag(v),
             "remove_shortcuts" => m.remove_shortcuts = flag(v),
+            "batch_norm" => m.batch_norm = flag(v),
             "optimizer" => self.optimizer = parse(v)?,
             "lr" => self.lr = parse(v)?,
             "momentum" => self.momentum = parse(v)?,
@@ -270,6 +279,7 @@ impl TrainConfig {
             "batch_size" => self.batch_size = parse(v)?,
             "epochs" => self.epochs = parse(v)?,
             "steps" => self.steps = parse(v)?,
+            "probe_every" => self.probe_every = parse(v)?,
             "seed" => self.seed = if v == "random" { None } else { Some(parse(v)?) },
             "augment" => a.enabled = flag(v),
             "strength" => a.strength = parse(v)?,
@@ -323,6 +333,22 @@ impl TrainConfig {
             spec.remove_shortcuts = true;
             spec.name.push_str(" without shortcuts");
         }
+        // The deep presets take the activation and batch-norm switches as spec transforms
+        // (LeNet-5 builds its own activation in); a full spec says what it wants itself.
+        let reads = |key: &str| {
+            self.model.spec.is_none() && crate::catalog::preset_info(self.model.preset).options.contains(&key)
+        };
+        if reads("batch_norm") && !self.model.batch_norm {
+            spec.remove_batch_norm = true;
+            spec.name.push_str(" without batch norm");
+        }
+        if reads("activation")
+            && self.model.preset != crate::models::Preset::Lenet5
+            && self.model.activation != ActivationName::Relu
+        {
+            spec.activation = Some(self.model.activation);
+            spec.name.push_str(&format!(" ({})", self.model.activation));
+        }
         if spec.input != [1, 28, 28] {
             return Err(ConfigError::new(
                 "model.spec.input",
@@ -363,7 +389,7 @@ mod tests {
         assert_eq!((c.model.preset, c.model.depth, c.schedule, c.seed), (Preset::Resnet, 32, Schedule::Cosine, None));
         let before = c.clone();
         for (k, v) in
-            [("depth", "201"), ("lr", "2"), ("lr", "NaN"), ("model", "resnet-9"), ("bogus", "1"), ("aux_heads", "yes")]
+            [("depth", "201"), ("lr", "11"), ("lr", "NaN"), ("model", "resnet-9"), ("bogus", "1"), ("aux_heads", "yes")]
         {
             let e = c.set(k, v).unwrap_err();
             assert!(!e.reason.is_empty(), "{k}={v}");

@@ -26,9 +26,10 @@ pub mod error;
 pub mod init;
 pub mod models;
 pub mod optim;
+pub mod probe;
 pub mod spec;
 pub mod train;
 
 pub use config::{ModelConfig, TrainConfig};
 pub use error::ConfigError;
-pub use train::{StepStats, Trainer};
+pub use train::{StepError, StepStats, Trainer};

@@ -4,7 +4,9 @@
 use crate::config::TrainConfig;
 use crate::error::ConfigError;
 use crate::optim::Optimizer;
+use crate::probe::{Divergence, Pass, Probes};
 use crate::spec::{build, CostRow, ModelSpec, Network};
+use alloc::format;
 use alloc::vec::Vec;
 use core::fmt;
 use depthlab_core::{Mode, ParamStore, Rng, Tape};
@@ -74,6 +76,32 @@ impl fmt::Display for BatchError {
 
 impl core::error::Error for BatchError {}
 
+/// Why a training step was not taken.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StepError {
+    /// The batch is malformed.
+    Batch(BatchError),
+    /// The step produced NaN or infinite values (see [`Divergence`]); nothing was updated.
+    Diverged(Divergence),
+}
+
+impl From<BatchError> for StepError {
+    fn from(e: BatchError) -> Self {
+        StepError::Batch(e)
+    }
+}
+
+impl fmt::Display for StepError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StepError::Batch(e) => e.fmt(f),
+            StepError::Diverged(d) => d.fmt(f),
+        }
+    }
+}
+
+impl core::error::Error for StepError {}
+
 /// A model with everything needed to train it.
 #[derive(Debug)]
 pub struct Trainer {
@@ -89,11 +117,34 @@ pub struct Trainer {
     steps: u64,
     /// Steps of the whole run, for the learning-rate schedule.
     budget: Option<u64>,
+    probes: Probes,
+    last_eval: EvalDetail,
 }
 
-/// Conv (rank 4) and linear (rank 2) weights; biases and batch-norm scales are not probed.
-fn is_probed(name: &str, shape: &[usize]) -> bool {
-    name.ends_with(".weight") && shape.len() >= 2
+/// Per-digit results of the latest [`Trainer::evaluate`]: what the model answered and how sure
+/// it was — for the confusion matrix and the most confidently wrong digits.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EvalDetail {
+    /// The predicted class of each digit.
+    pub predicted: Vec<u8>,
+    /// The probability the model gave its prediction.
+    pub p_predicted: Vec<f32>,
+    /// The probability the model gave the true class.
+    pub p_true: Vec<f32>,
+}
+
+impl EvalDetail {
+    /// The 10×10 confusion matrix (row: true class, column: predicted), for `labels` in the
+    /// order evaluated.
+    pub fn confusion(&self, labels: &[u8]) -> [[u32; CLASSES]; CLASSES] {
+        let mut m = [[0u32; CLASSES]; CLASSES];
+        for (&t, &p) in labels.iter().zip(&self.predicted) {
+            if (t as usize) < CLASSES && (p as usize) < CLASSES {
+                m[t as usize][p as usize] += 1;
+            }
+        }
+        m
+    }
 }
 
 fn check_batch(images: &[f32], labels: &[u8]) -> Result<(), BatchError> {
@@ -110,6 +161,19 @@ fn check_batch(images: &[f32], labels: &[u8]) -> Result<(), BatchError> {
         return Err(BatchError::NonFinite { index });
     }
     Ok(())
+}
+
+/// Class probabilities from one row of logits.
+fn softmax(z: &[f32]) -> [f32; CLASSES] {
+    let m = z.iter().fold(f32::NEG_INFINITY, |a, &v| a.max(v));
+    let mut p = [0.0; CLASSES];
+    let mut sum = 0.0;
+    for (pj, &zj) in p.iter_mut().zip(z) {
+        *pj = libm::expf(zj - m);
+        sum += *pj;
+    }
+    p.iter_mut().for_each(|v| *v /= sum);
+    p
 }
 
 fn correct(logits: &[f32], labels: &[u32]) -> usize {
@@ -134,7 +198,23 @@ impl Trainer {
         let (net, costs) = build(&spec, &mut params, &mut rng).map_err(|e| e.within("model.spec"))?;
         let opt = Optimizer::new(config.optimizer_config(), params.len());
         let tape = Tape::new();
-        Ok(Trainer { config, seed, spec, costs, net, params, opt, tape, labels: Vec::new(), steps: 0, budget: None })
+        let mut probes = Probes::new(&params);
+        probes.set_every(config.probe_every);
+        Ok(Trainer {
+            config,
+            seed,
+            spec,
+            costs,
+            net,
+            params,
+            opt,
+            tape,
+            labels: Vec::new(),
+            steps: 0,
+            budget: None,
+            probes,
+            last_eval: EvalDetail::default(),
+        })
     }
 
     /// The configuration.
@@ -157,22 +237,13 @@ impl Trainer {
     pub fn params(&self) -> &ParamStore {
         &self.params
     }
-    /// Names of the weight tensors [`Trainer::grad_norms`] reports, input side first: every
-    /// convolution and linear layer's `.weight` (what vanishing gradients show up in).
-    pub fn probe_names(&self) -> Vec<alloc::string::String> {
-        self.params.entries().iter().filter(|e| is_probed(&e.name, &e.shape)).map(|e| e.name.clone()).collect()
+    /// The per-layer probes: layer names, the latest statistics and their rate.
+    pub fn probes(&self) -> &Probes {
+        &self.probes
     }
-
-    /// L2 norm of each probed weight's gradient from the last training step (order of
-    /// [`Trainer::probe_names`]), written into `out` (resized; reuse it to avoid allocating).
-    pub fn grad_norms(&self, out: &mut Vec<f32>) {
-        out.clear();
-        for (i, e) in self.params.entries().iter().enumerate() {
-            if is_probed(&e.name, &e.shape) {
-                let g = self.params.grad(depthlab_core::ParamId::from_index(i));
-                out.push(libm::sqrtf(g.iter().map(|v| v * v).sum::<f32>()));
-            }
-        }
+    /// Statistics every `every` steps (0: off; divergence is detected on every step regardless).
+    pub fn set_probe_every(&mut self, every: u64) {
+        self.probes.set_every(every);
     }
 
     /// All parameters and batch-norm statistics as a safetensors file.
@@ -217,12 +288,26 @@ impl Trainer {
         self.net.forward(&mut self.tape, &mut self.params, xv, mode)
     }
 
-    /// One optimizer step on a batch; returns the loss and accuracy before the update.
-    pub fn train_step(&mut self, images: &[f32], labels: &[u8]) -> Result<StepStats, BatchError> {
-        check_batch(images, labels)?;
-        if let Some(total) = self.budget {
-            self.opt.set_lr(self.config.lr_at(self.steps, total));
+    /// The learning rate of the next step.
+    fn current_lr(&self) -> f32 {
+        match self.budget {
+            Some(total) => self.config.lr_at(self.steps, total),
+            None => self.config.lr,
         }
+    }
+
+    /// One optimizer step on a batch; returns the loss and accuracy before the update.
+    ///
+    /// If the forward pass yields a NaN or infinite loss, or the backward pass a NaN or infinite
+    /// parameter gradient, nothing is updated and the error names the layer where it first
+    /// appeared. On steps the probes are due, they record the layer statistics.
+    pub fn train_step(&mut self, images: &[f32], labels: &[u8]) -> Result<StepStats, StepError> {
+        check_batch(images, labels)?;
+        let lr = self.current_lr();
+        if self.budget.is_some() {
+            self.opt.set_lr(lr);
+        }
+        let step = self.steps + 1;
         let n = labels.len();
         self.labels.clear();
         self.labels.extend(labels.iter().map(|&l| l as u32));
@@ -236,18 +321,50 @@ impl Trainer {
             let la = self.tape.affine(la, AUX_WEIGHT, 0.0);
             loss = self.tape.add(loss, la);
         }
+        if !self.tape.value(loss).data()[0].is_finite() {
+            let at = self.tape.first_non_finite_value().unwrap_or(loss);
+            return Err(self.diverged(Pass::Forward, at, step, lr));
+        }
         let acc = correct(self.tape.value(logits).data(), &self.labels) as f32 / n as f32;
         self.params.zero_grad();
         self.tape.backward(loss, &mut self.params);
+        if self.params.grads().iter().any(|g| !g.is_finite()) {
+            let at = self.tape.first_non_finite_grad().unwrap_or(loss);
+            return Err(self.diverged(Pass::Backward, at, step, lr));
+        }
+        let probe = self.probes.due(step);
+        if probe {
+            self.probes.record(&self.tape, &self.params, step);
+        }
+        self.probes.snapshot(&self.params);
         self.opt.step(&mut self.params);
-        self.steps += 1;
+        self.steps = step;
+        if let Some(l) = self.probes.record_update(&self.params, probe) {
+            let layer = self.probes.names()[l].clone();
+            let at = format!("its update was {:.1}× its weights", self.probes.ratio(l));
+            return Err(StepError::Diverged(Divergence { pass: Pass::Update, layer, at, step, lr }));
+        }
         Ok(StepStats { loss: loss_v, accuracy: acc })
     }
 
-    /// Mean loss and accuracy over a whole set, in chunks of [`EVAL_CHUNK`], without updating.
+    fn diverged(&self, pass: Pass, at: depthlab_core::Var, step: u64, lr: f32) -> StepError {
+        let (layer, at) = self.probes.locate(&self.tape, &self.params, at, &self.costs);
+        StepError::Diverged(Divergence { pass, layer, at, step, lr })
+    }
+
+    /// Per-digit predictions of the latest [`Trainer::evaluate`].
+    pub fn last_eval(&self) -> &EvalDetail {
+        &self.last_eval
+    }
+
+    /// Mean loss and accuracy over a whole set, in chunks of [`EVAL_CHUNK`], without updating;
+    /// the per-digit answers are kept ([`Trainer::last_eval`]).
     pub fn evaluate(&mut self, images: &[f32], labels: &[u8]) -> Result<StepStats, BatchError> {
         check_batch(images, labels)?;
         let (mut loss_sum, mut hits) = (0.0f64, 0usize);
+        self.last_eval.predicted.clear();
+        self.last_eval.p_predicted.clear();
+        self.last_eval.p_true.clear();
         for (imgs, lbls) in images.chunks(EVAL_CHUNK * PIXELS).zip(labels.chunks(EVAL_CHUNK)) {
             self.labels.clear();
             self.labels.extend(lbls.iter().map(|&l| l as u32));
@@ -255,6 +372,14 @@ impl Trainer {
             let loss = self.tape.softmax_cross_entropy(logits, &self.labels);
             loss_sum += self.tape.value(loss).data()[0] as f64 * lbls.len() as f64;
             hits += correct(self.tape.value(logits).data(), &self.labels);
+            let d = &mut self.last_eval;
+            for (row, &t) in self.tape.value(logits).data().chunks_exact(CLASSES).zip(lbls) {
+                let p = softmax(row);
+                let arg = (0..CLASSES).fold(0, |best, j| if row[j] > row[best] { j } else { best });
+                d.predicted.push(arg as u8);
+                d.p_predicted.push(p[arg]);
+                d.p_true.push(p[t as usize]);
+            }
         }
         let n = labels.len() as f64;
         Ok(StepStats { loss: (loss_sum / n) as f32, accuracy: (hits as f64 / n) as f32 })
@@ -291,22 +416,14 @@ impl Trainer {
     pub fn predict(&mut self, image: &[f32]) -> Result<[f32; CLASSES], BatchError> {
         check_batch(image, &[0])?;
         let logits = self.forward(image, 1, Mode::Eval).logits;
-        let z = self.tape.value(logits).data();
-        let m = z.iter().fold(f32::NEG_INFINITY, |a, &v| a.max(v));
-        let mut p = [0.0; CLASSES];
-        let mut sum = 0.0;
-        for (pj, &zj) in p.iter_mut().zip(z) {
-            *pj = libm::expf(zj - m);
-            sum += *pj;
-        }
-        p.iter_mut().for_each(|v| *v /= sum);
-        Ok(p)
+        Ok(softmax(self.tape.value(logits).data()))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::ToString;
     use alloc::vec;
     use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -314,12 +431,12 @@ mod tests {
     fn malformed_batches_are_rejected_and_state_is_untouched() {
         let mut t = Trainer::new(TrainConfig::default(), 1).unwrap();
         let before = t.params().values().to_vec();
-        assert_eq!(t.train_step(&[], &[]), Err(BatchError::Empty));
-        assert_eq!(t.train_step(&[0.0; 700], &[1]), Err(BatchError::ShapeMismatch { pixels: 700, labels: 1 }));
-        assert_eq!(t.train_step(&[0.0; 784], &[10]), Err(BatchError::LabelOutOfRange { index: 0, value: 10 }));
+        assert_eq!(t.train_step(&[], &[]), Err(BatchError::Empty.into()));
+        assert_eq!(t.train_step(&[0.0; 700], &[1]), Err(BatchError::ShapeMismatch { pixels: 700, labels: 1 }.into()));
+        assert_eq!(t.train_step(&[0.0; 784], &[10]), Err(BatchError::LabelOutOfRange { index: 0, value: 10 }.into()));
         let mut img = vec![0.0; 784];
         img[5] = f32::NAN;
-        assert_eq!(t.train_step(&img, &[3]), Err(BatchError::NonFinite { index: 5 }));
+        assert_eq!(t.train_step(&img, &[3]), Err(BatchError::NonFinite { index: 5 }.into()));
         assert_eq!(t.params().values(), &before[..]);
         assert_eq!(t.steps(), 0);
         let p = t.predict(&[0.5; 784]).unwrap();
@@ -347,21 +464,53 @@ mod tests {
         assert_eq!(t.calibrate_batch_norm(&bad), Err(BatchError::NonFinite { index: 3 }));
     }
 
-    /// The probe lists every conv and linear weight, input side first, with finite non-zero
-    /// gradient norms after a step.
+    /// The probes list every conv and linear layer, input side first, with finite non-zero
+    /// gradient norms and update ratios after a step, and the signal statistics of each layer.
     #[wasm_bindgen_test(unsupported = test)]
-    fn gradient_probe_covers_every_weight_layer() {
+    fn probes_cover_every_weight_layer() {
+        use crate::probe::{FIELDS, WEIGHT_GRAD};
         let mut t = Trainer::new(TrainConfig::default(), 2).unwrap();
-        let names = t.probe_names();
-        assert_eq!(
-            names,
-            ["layers.0.weight", "layers.3.weight", "layers.7.weight", "layers.9.weight", "layers.11.weight"]
-        );
+        let names = t.probes().names().to_vec();
+        assert_eq!(names, ["layers.0", "layers.3", "layers.7", "layers.9", "layers.11"]);
         let x: Vec<f32> = (0..8 * 784).map(|i| ((i * 13) % 101) as f32 / 101.0).collect();
         t.train_step(&x, &[0, 1, 2, 3, 4, 5, 6, 7]).unwrap();
-        let mut norms = Vec::new();
-        t.grad_norms(&mut norms);
-        assert_eq!(norms.len(), names.len());
-        assert!(norms.iter().all(|n| n.is_finite() && *n > 0.0), "{norms:?}");
+        let v = t.probes().values();
+        assert_eq!(v.len(), names.len() * FIELDS);
+        assert_eq!(t.probes().step(), 1);
+        for (l, row) in v.chunks(FIELDS).enumerate() {
+            assert!(row[WEIGHT_GRAD].is_finite() && row[WEIGHT_GRAD] > 0.0, "{l}: {row:?}");
+            // the first layer's input is the image: no gradient
+            assert_eq!(row[1].is_nan(), l == 0, "{l}: {row:?}");
+            assert!(row[2] > 0.0 && row[2] < 1.0, "update ratio {l}: {row:?}");
+            assert!(row[3].is_finite() && row[4] > 0.0, "{l}: {row:?}");
+        }
+        // LeNet-5 (ReLU): a ReLU follows every layer but the classifier.
+        assert!(v.chunks(FIELDS).take(4).all(|r| (0.0..=1.0).contains(&r[5])), "{v:?}");
+        assert!(v[4 * FIELDS + 5].is_nan());
+        // Rate: every 3rd step only.
+        t.set_probe_every(3);
+        t.train_step(&x, &[0, 1, 2, 3, 4, 5, 6, 7]).unwrap();
+        assert_eq!(t.probes().step(), 1);
+        t.train_step(&x, &[0, 1, 2, 3, 4, 5, 6, 7]).unwrap();
+        assert_eq!(t.probes().step(), 3);
+    }
+
+    /// A NaN planted in one convolution's weights stops the step in the forward pass at that
+    /// layer, leaves every parameter and the step count unchanged, and says what to change.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn divergence_names_the_layer_and_changes_nothing() {
+        let mut t = Trainer::new(TrainConfig::default(), 3).unwrap();
+        let x: Vec<f32> = (0..4 * 784).map(|i| ((i * 7) % 89) as f32 / 89.0).collect();
+        let w = t.params.entries().iter().position(|e| e.name == "layers.3.weight").unwrap();
+        t.params.value_mut(depthlab_core::ParamId::from_index(w))[5] = f32::INFINITY;
+        let before = t.params().values().to_vec();
+        let err = t.train_step(&x, &[1, 2, 3, 4]).unwrap_err();
+        let StepError::Diverged(d) = &err else { panic!("{err:?}") };
+        assert_eq!((d.pass, d.layer.as_str(), d.step), (Pass::Forward, "layers.3", 1));
+        let msg = err.to_string();
+        assert!(msg.contains("layers.3") && msg.contains("Lower the learning rate"), "{msg}");
+        assert_eq!(t.steps(), 0);
+        let same = t.params().values().iter().zip(&before).all(|(a, b)| a.to_bits() == b.to_bits());
+        assert!(same);
     }
 }

@@ -59,4 +59,18 @@ fn lenet5_one_epoch_with_augmentation_beats_90_percent() {
     let s = trainer.evaluate(&test.images_f32(), test.labels()).unwrap();
     eprintln!("LeNet-5, 1 epoch: test accuracy {:.4}, loss {:.4}", s.accuracy, s.loss);
     assert!(s.accuracy >= 0.90, "{s:?}");
+    // The confusion matrix of that evaluation: it counts every test digit once, and its
+    // diagonal is the accuracy reported; the per-digit probabilities agree with it.
+    let d = trainer.last_eval();
+    let m = d.confusion(test.labels());
+    let total: u32 = m.iter().flatten().sum();
+    let diagonal: u32 = (0..10).map(|i| m[i][i]).sum();
+    assert_eq!(total as usize, test.len());
+    assert_eq!(diagonal as f32 / total as f32, s.accuracy);
+    for i in 0..test.len() {
+        let right = d.predicted[i] == test.labels()[i];
+        assert!(d.p_predicted[i] >= d.p_true[i] && (right == (d.p_predicted[i] == d.p_true[i])), "digit {i}");
+    }
+    let wrong = d.predicted.iter().zip(test.labels()).filter(|(p, t)| p != t).count();
+    eprintln!("confusion matrix: {total} digits, {diagonal} on the diagonal, {wrong} wrong");
 }

@@ -43,11 +43,13 @@ struct PageCatalog {
     settings: &'static [depthlab_nn::catalog::Setting],
     pixels: usize,
     calibration_digits: usize,
+    probe_fields: &'static [depthlab_nn::probe::ProbeField],
 }
 
 /// Every preset (`{preset, label, paper, year, options, depth: {a, offered} | null}`) and every
 /// setting (`{key, path, group, label, help, kind: {type, …}, when}`), plus the constants the
-/// page shares with Rust (`pixels`, `calibrationDigits`). The page builds its controls, its
+/// page shares with Rust (`pixels`, `calibrationDigits`) and the per-layer probe statistics
+/// (`probeFields`: `{key, label, help}` in the order of `Trainer.probes()`). The page builds its controls, its
 /// defaults and its URL checks from this; see `depthlab_nn::catalog`.
 #[wasm_bindgen]
 pub fn catalog() -> Result<JsValue, JsError> {
@@ -57,6 +59,7 @@ pub fn catalog() -> Result<JsValue, JsError> {
         settings: c.settings,
         pixels: PIXELS,
         calibration_digits: CALIBRATION_DIGITS,
+        probe_fields: &depthlab_nn::probe::PROBE_FIELDS,
     };
     to_js(&c)
 }
@@ -291,23 +294,45 @@ impl Trainer {
         to_js(&Stats { loss: s.loss, accuracy: s.accuracy })
     }
 
+    /// The class the model predicted for each digit of the latest `evaluate`.
+    #[wasm_bindgen(js_name = evalPredicted)]
+    pub fn eval_predicted(&self) -> Vec<u8> {
+        self.inner.last_eval().predicted.clone()
+    }
+
+    /// The probability it gave that prediction, per digit of the latest `evaluate`.
+    #[wasm_bindgen(js_name = evalConfidence)]
+    pub fn eval_confidence(&self) -> Vec<f32> {
+        self.inner.last_eval().p_predicted.clone()
+    }
+
+    /// The probability it gave the true class, per digit of the latest `evaluate`.
+    #[wasm_bindgen(js_name = evalTrueProb)]
+    pub fn eval_true_prob(&self) -> Vec<f32> {
+        self.inner.last_eval().p_true.clone()
+    }
+
     /// Ten class probabilities for one 28×28 image (784 floats in `[0, 1]`).
     pub fn predict(&mut self, image: &[f32]) -> Result<Vec<f32>, JsError> {
         Ok(self.inner.predict(image)?.to_vec())
     }
 
-    /// Names of the probed weights (conv and linear), input side first.
+    /// Names of the probed layers (every conv and linear layer), input side first.
     #[wasm_bindgen(js_name = probeNames)]
     pub fn probe_names(&self) -> Vec<String> {
-        self.inner.probe_names()
+        self.inner.probes().names().to_vec()
     }
 
-    /// Gradient L2 norm of each probed weight after the last step (order of `probeNames`).
-    #[wasm_bindgen(js_name = gradNorms)]
-    pub fn grad_norms(&self) -> Vec<f32> {
-        let mut v = Vec::new();
-        self.inner.grad_norms(&mut v);
-        v
+    /// The latest probe statistics: `probeFields.length` floats per probed layer (NaN where a
+    /// field does not apply), from step `probeStep`.
+    pub fn probes(&self) -> Vec<f32> {
+        self.inner.probes().values().to_vec()
+    }
+
+    /// The step the latest probe statistics come from (0: none yet).
+    #[wasm_bindgen(getter, js_name = probeStep)]
+    pub fn probe_step(&self) -> f64 {
+        self.inner.probes().step() as f64
     }
 
     /// Every parameter and batch-norm statistic as a safetensors file (PyTorch-style names).

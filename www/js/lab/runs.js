@@ -10,17 +10,24 @@
 const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#be185d', '#65a30d', '#4b5563', '#ca8a04'];
 /** Smoothing of the per-step curves (bias-corrected exponential moving average). */
 const EMA = 0.95;
+/** Probe rows kept per run: past this, every other row is dropped and only every 2nd (4th, …) new one kept. */
+const MAX_PROBE_ROWS = 1024;
+
+const emptyProbes = () => ({ steps: [], rows: [], stride: 1 });
 
 /**
+ * @typedef {{steps: number[], rows: Float32Array[], stride: number, latest?: Float32Array}} ProbeHistory the per-layer statistics over
+ *   training: at each step in `steps`, `probeFields.length` values per probed layer (layer-major); `latest` is the newest
+ *   row even when thinning skipped it
  * @typedef {'queued' | 'starting' | 'running' | 'paused' | 'done' | 'stopped' | 'failed'} RunStatus
  * @typedef {{steps: number[], losses: number[], accs: number[], smoothLoss: number[], smoothAcc: number[], hashes: number[],
  *   tests: {step: number, epoch: number, accuracy: number, loss: number}[], emaLoss: number, emaAcc: number}} RunMetrics
  * @typedef {{id: number, settings: Settings, config: TrainConfigJson, color: string, customName: string | null,
  *   modelName: string, status: RunStatus, visible: boolean, worker: number | null, queuePos: number,
- *   seed: number | null, params: number, probeNames: string[], gradNorms: number[], preview: Uint8Array | null,
+ *   seed: number | null, params: number, probeNames: string[], probes: ProbeHistory, preview: Uint8Array | null,
  *   totalSteps: number, bpe: number, samplesPerSec: number, waitFraction: number, elapsed: number, message: string,
  *   metrics: RunMetrics, createdAt: number, sweep: {id: number, family: string, depth: number} | null,
- *   weights: Uint8Array | null}} Run
+ *   weights: Uint8Array | null, test: (import('../protocol.js').TestAnswers & {epoch: number}) | null}} Run
  */
 
 export class RunsStore {
@@ -48,8 +55,8 @@ export class RunsStore {
     /** @type {Run} */
     const run = {
       id: this.nextId++, settings: { ...settings }, config, color, customName: null, modelName, status: 'queued', visible: true,
-      worker: null, queuePos: 0, seed: null, params: 0, probeNames: [], gradNorms: [], preview: null, totalSteps: 0, bpe: 0,
-      samplesPerSec: 0, waitFraction: 0, elapsed: 0, message: '', createdAt: Date.now(), sweep: null, weights: null,
+      worker: null, queuePos: 0, seed: null, params: 0, probeNames: [], probes: emptyProbes(), preview: null, totalSteps: 0, bpe: 0,
+      samplesPerSec: 0, waitFraction: 0, elapsed: 0, message: '', createdAt: Date.now(), sweep: null, weights: null, test: null,
       metrics: { steps: [], losses: [], accs: [], smoothLoss: [], smoothAcc: [], hashes: [], tests: [], emaLoss: 0, emaAcc: 0 },
     };
     this.runs.set(run.id, run);
@@ -60,7 +67,7 @@ export class RunsStore {
   /** Puts back a run kept from an earlier visit (no worker, no weights). */
   restore(/** @type {Run} */ kept) {
     /** @type {Run} */
-    const run = { ...kept, worker: null, queuePos: 0, preview: null, gradNorms: kept.gradNorms ?? [], weights: kept.weights ?? null };
+    const run = { ...kept, worker: null, queuePos: 0, preview: null, probes: kept.probes ?? emptyProbes(), weights: kept.weights ?? null, test: kept.test ?? null };
     this.runs.set(run.id, run);
     this.nextId = Math.max(this.nextId, run.id + 1);
   }
@@ -91,6 +98,21 @@ export class RunsStore {
       m.smoothLoss.push(m.emaLoss / debias);
       m.smoothAcc.push(m.emaAcc / debias);
       m.hashes.push(hashes[i]);
+    }
+  }
+
+  /** Adds the per-layer statistics of step `step` (thinned to at most MAX_PROBE_ROWS rows). */
+  addProbes(/** @type {Run} */ run, /** @type {number} */ step, /** @type {Float32Array} */ row) {
+    const p = run.probes;
+    if (p.steps.length && step <= p.steps[p.steps.length - 1]) return;
+    p.latest = row;
+    if (p.steps.length && step - p.steps[p.steps.length - 1] < p.stride) return;
+    p.steps.push(step);
+    p.rows.push(row);
+    if (p.steps.length >= MAX_PROBE_ROWS) {
+      p.steps = p.steps.filter((_, i) => i % 2 === 0);
+      p.rows = p.rows.filter((_, i) => i % 2 === 0);
+      p.stride *= 2;
     }
   }
 

@@ -8,7 +8,7 @@ import init, { DigitSet, Augmenter, catalog } from '../../../depthlab-wasm.js';
 
 /** @typedef {import('../protocol.js').AugmentToMain} AugmentToMain */
 /** @typedef {import('../protocol.js').AugmentToTrainer} AugmentToTrainer */
-const toMain = (/** @type {AugmentToMain} */ m) => self.postMessage(m);
+const toMain = (/** @type {AugmentToMain} */ m, /** @type {Transferable[]} */ t = []) => self.postMessage(m, t);
 const toTrainer = (/** @type {MessagePort} */ port, /** @type {AugmentToTrainer} */ m, /** @type {Transferable[]} */ t = []) => port.postMessage(m, t);
 
 /** Pixels per digit and batch-norm calibration digits, from the catalogue once loaded. */
@@ -152,6 +152,22 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToA
         const [ti, tl, vi, vl] = await Promise.all([BUNDLED.trainImages, BUNDLED.trainLabels, BUNDLED.testImages, BUNDLED.testLabels].map(fetchBytes));
         data = { train: DigitSet.fromIdx(ti, tl), test: DigitSet.fromIdx(vi, vl), source: 'bundled MNIST subset' };
         toMain(describe({}));
+        return;
+      }
+      case 'test-images': {
+        // Test digits by index, as bytes (for the confusion matrix and the gallery of errors).
+        if (!data) {
+          toMain({ type: 'test-images', id: m.id, images: null, message: 'no dataset is loaded' });
+          return;
+        }
+        const all = data.test.imagesF32();
+        const n = data.test.length;
+        const out = new Uint8Array(m.indices.length * PIXELS);
+        m.indices.forEach((idx, k) => {
+          if (!Number.isInteger(idx) || idx < 0 || idx >= n) return; // left blank
+          for (let j = 0; j < PIXELS; j++) out[k * PIXELS + j] = Math.round(all[idx * PIXELS + j] * 255);
+        });
+        toMain({ type: 'test-images', id: m.id, images: out }, [out.buffer]);
         return;
       }
       case 'load-files': {

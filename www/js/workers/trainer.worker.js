@@ -26,7 +26,7 @@ const memoryBytes = () => wasm?.memory.buffer.byteLength ?? 0;
  * The active run.
  * @typedef {{id: number, trainer: Trainer, state: 'starting' | 'running' | 'paused', seed: number, epochs: number, budget: number,
  *   totalSteps: number, step: number, epoch: number, bpe: number, samples: number, trainTime: number, waitTime: number,
- *   startTime: number, pausedTime: number, pauseStart: number, lastFlush: number, lastPreview: number,
+ *   startTime: number, pausedTime: number, pauseStart: number, lastFlush: number, lastPreview: number, lastProbeStep: number,
  *   batchesReceived: number, producedByAugmenter: number, testImages: Float32Array | null, testLabels: Uint8Array | null,
  *   calibImages: Float32Array | null, queue: BatchMessage[], waiter: ((b: BatchMessage | null) => void) | null,
  *   looping: boolean, pending: {steps: number[], losses: number[], accs: number[], hashes: number[], preview: Uint8Array | null}}} Run
@@ -110,6 +110,10 @@ function flushMetrics(/** @type {Run} */ r, /** @type {number} */ now) {
   // Wall clock: samples over the time since the run started, evaluation and messaging included.
   const elapsed = (now - r.startTime - r.pausedTime) / 1000;
   const busy = r.trainTime + r.waitTime;
+  // The latest per-layer statistics, if the trainer took new ones since the last message.
+  const probeStep = r.trainer.probeStep;
+  const probes = { probeStep, probes: probeStep > r.lastProbeStep ? new Float32Array(r.trainer.probes()) : null };
+  r.lastProbeStep = probeStep;
   toMain({
     type: 'metrics', runId: r.id,
     steps: p.steps, losses: p.losses, accs: p.accs, hashes: p.hashes,
@@ -118,8 +122,8 @@ function flushMetrics(/** @type {Run} */ r, /** @type {number} */ now) {
     waitFraction: busy > 0 ? r.waitTime / busy : 0,
     elapsed, batchesReceived: r.batchesReceived, producedByAugmenter: r.producedByAugmenter, memoryBytes: memoryBytes(),
     preview: p.preview,
-    gradNorms: r.trainer.gradNorms(),
-  }, p.preview ? [p.preview.buffer] : []);
+    ...probes,
+  }, [...(p.preview ? [p.preview.buffer] : []), ...(probes.probes ? [probes.probes.buffer] : [])]);
   r.pending = { steps: [], losses: [], accs: [], hashes: [], preview: null };
   r.lastFlush = now;
 }
@@ -128,7 +132,12 @@ function evaluateEpoch(/** @type {Run} */ r) {
   const t0 = performance.now();
   r.trainer.calibrateBatchNorm(/** @type {Float32Array} */ (r.calibImages));
   const s = r.trainer.evaluate(/** @type {Float32Array} */ (r.testImages), /** @type {Uint8Array} */ (r.testLabels));
-  toMain({ type: 'epoch', runId: r.id, epoch: r.epoch, testAccuracy: s.accuracy, testLoss: s.loss, evalMs: performance.now() - t0 });
+  const test = {
+    labels: new Uint8Array(/** @type {Uint8Array} */ (r.testLabels)), predicted: r.trainer.evalPredicted(),
+    confidence: r.trainer.evalConfidence(), trueProb: r.trainer.evalTrueProb(),
+  };
+  toMain({ type: 'epoch', runId: r.id, epoch: r.epoch, testAccuracy: s.accuracy, testLoss: s.loss, evalMs: performance.now() - t0, test },
+    [test.labels.buffer, test.predicted.buffer, test.confidence.buffer, test.trueProb.buffer]);
 }
 
 /** Trains `r` until it is paused, ends or reaches its step budget. */
@@ -172,12 +181,6 @@ async function loop(/** @type {Run} */ r) {
         r.epoch = Math.ceil(r.step / r.bpe);
         evaluateEpoch(r);
       }
-      if (!Number.isFinite(s.loss)) {
-        flushMetrics(r, performance.now());
-        toMain({ type: 'error', runId: r.id, message: 'training diverged (the loss is no longer a number); lower the learning rate and start again' });
-        endRun('failed');
-        break;
-      }
       await yieldNow(); // let pause/stop/predict messages in
     }
     if (run === r && r.step >= r.totalSteps) {
@@ -186,7 +189,10 @@ async function loop(/** @type {Run} */ r) {
       endRun('done');
     }
   } catch (e) {
+    // A step the trainer refused (training diverged, named by layer) ends this run only; the
+    // curves up to it are kept.
     if (run === r) {
+      flushMetrics(r, performance.now());
       toMain({ type: 'error', runId: r.id, message: String(/** @type {any} */ (e).message ?? e) });
       endRun('failed');
     }
@@ -226,7 +232,7 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToT
         const now = performance.now();
         run = {
           id: m.runId, trainer, state: 'starting', seed, epochs: c.epochs, budget: c.steps, totalSteps: Infinity, step: 0, epoch: 0, bpe: 1,
-          samples: 0, trainTime: 0, waitTime: 0, startTime: now, pausedTime: 0, pauseStart: 0, lastFlush: now, lastPreview: -1e9,
+          samples: 0, trainTime: 0, waitTime: 0, startTime: now, pausedTime: 0, pauseStart: 0, lastFlush: now, lastPreview: -1e9, lastProbeStep: 0,
           batchesReceived: 0, producedByAugmenter: 0, testImages: null, testLabels: null, calibImages: null, queue: [], waiter: null,
           looping: false, pending: { steps: [], losses: [], accs: [], hashes: [], preview: null },
         };

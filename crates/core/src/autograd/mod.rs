@@ -9,7 +9,9 @@
 //! The tape recycles its buffers: [`Tape::reset`] keeps every allocation in a pool, so the
 //! next step of the same model reuses them instead of allocating.
 
+mod inspect;
 mod params;
+pub use inspect::NodeInfo;
 pub use params::{BufferId, ParamEntry, ParamId, ParamStore};
 
 use crate::kernels::gemm::GemmScratch;

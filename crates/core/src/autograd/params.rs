@@ -13,6 +13,11 @@ impl ParamId {
     pub fn from_index(i: usize) -> Self {
         ParamId(i)
     }
+
+    /// Position in [`ParamStore::entries`].
+    pub fn index(self) -> usize {
+        self.0
+    }
 }
 
 /// Name, shape and location of one parameter tensor.

@@ -7,7 +7,7 @@ pub use crate::kernels::activation::Activation;
 #[derive(Debug)]
 pub(crate) struct ActNode {
     x: Var,
-    act: Activation,
+    pub(crate) act: Activation,
 }
 
 impl Tape {

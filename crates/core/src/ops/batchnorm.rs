@@ -26,13 +26,13 @@ pub struct BatchNormParams {
 #[derive(Debug)]
 pub(crate) struct BatchNormNode {
     x: Var,
-    p: BatchNormParams,
+    pub(crate) p: BatchNormParams,
     dims: (usize, usize, usize), // (N, C, H·W)
     pub(crate) xhat: Vec<f32>,
     pub(crate) inv_std: Vec<f32>,
     train: bool,
     /// ReLU fused after the affine step.
-    relu: bool,
+    pub(crate) relu: bool,
 }
 
 fn dims_of(shape: &[usize]) -> (usize, usize, usize) {

@@ -19,15 +19,15 @@ use alloc::vec::Vec;
 /// megabytes; one image's columns stay in cache.
 #[derive(Debug)]
 pub(crate) struct Conv2dNode {
-    x: Var,
-    w: ParamId,
+    pub(crate) x: Var,
+    pub(crate) w: ParamId,
     b: Option<ParamId>,
     p: Conv2dParams,
     in_hw: (usize, usize),
     out_hw: (usize, usize),
     batch: usize,
     /// ReLU fused into the epilogue: the output on the tape is post-activation.
-    relu: bool,
+    pub(crate) relu: bool,
 }
 
 impl Tape {

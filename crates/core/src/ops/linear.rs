@@ -6,12 +6,12 @@ use crate::kernels::gemm::{gemm, Gemm, MatRef};
 /// Saved state of a linear op.
 #[derive(Debug)]
 pub(crate) struct LinearNode {
-    x: Var,
-    w: ParamId,
+    pub(crate) x: Var,
+    pub(crate) w: ParamId,
     b: Option<ParamId>,
     dims: (usize, usize, usize), // (batch B, in, out)
     /// ReLU fused into the epilogue.
-    relu: bool,
+    pub(crate) relu: bool,
 }
 
 impl Tape {

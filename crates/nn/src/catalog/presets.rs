@@ -64,7 +64,7 @@ pub const PRESETS: &[PresetInfo] = &[
         label: "plain-N (no shortcuts)",
         paper: RESNET_PAPER,
         year: 2015,
-        options: &["depth"],
+        options: &["depth", "activation", "batch_norm"],
         depth: SIX,
     },
     PresetInfo {
@@ -72,7 +72,7 @@ pub const PRESETS: &[PresetInfo] = &[
         label: "ResNet-N v1",
         paper: RESNET_PAPER,
         year: 2015,
-        options: &["depth", "shortcut", "zero_init_last_bn", "remove_shortcuts"],
+        options: &["depth", "shortcut", "zero_init_last_bn", "remove_shortcuts", "activation", "batch_norm"],
         depth: SIX,
     },
     PresetInfo {
@@ -80,7 +80,7 @@ pub const PRESETS: &[PresetInfo] = &[
         label: "ResNet-N v2, pre-activation",
         paper: "K. He, X. Zhang, S. Ren, J. Sun: Identity Mappings in Deep Residual Networks (ECCV 2016)",
         year: 2016,
-        options: &["depth", "shortcut", "unit", "remove_shortcuts"],
+        options: &["depth", "shortcut", "unit", "remove_shortcuts", "activation", "batch_norm"],
         depth: SIX,
     },
     PresetInfo {

@@ -171,8 +171,15 @@ pub const SETTINGS: &[Setting] = &[
         "Ablation: build every residual block without its shortcut.",
         Kind::Bool { default: false },
     ),
+    model(
+        "batch_norm",
+        "model.batch_norm",
+        "Batch norm",
+        "Off: build the model without its batch norms. They keep each layer's signal at a steady scale; without them a deep sigmoid net's gradients vanish toward the input.",
+        Kind::Bool { default: true },
+    ),
     training("optimizer", "Optimizer", "Adam, or SGD with momentum.", choice::<OptimizerKind>("adam")),
-    training("lr", "Learning rate", "The peak learning rate.", float(1e-6, 1.0, 0.001, 0.0, false)),
+    training("lr", "Learning rate", "The peak learning rate (up to 10, to see training diverge).", float(1e-6, 10.0, 0.001, 0.0, false)),
     Setting {
         when: Some(When { key: "optimizer", values: &["sgd"] }),
         ..training("momentum", "Momentum", "SGD's momentum μ.", float(0.0, 0.999, 0.9, 0.0, false))
@@ -195,6 +202,12 @@ pub const SETTINGS: &[Setting] = &[
         "Step budget",
         "Train exactly this many steps, as many epochs as that takes (0: train the epochs above). Sweeps compare models at one budget.",
         int(0, MAX_STEPS, 0),
+    ),
+    training(
+        "probe_every",
+        "Probe every",
+        "Record each layer's gradient norms, update size and signal every this many steps (0: off). Divergence is checked at every step regardless.",
+        int(0, 1000, crate::probe::DEFAULT_EVERY),
     ),
     training(
         "seed",

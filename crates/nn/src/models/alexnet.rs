@@ -51,5 +51,7 @@ pub fn alexnet_mini() -> ModelSpec {
             L::Linear { out: 10, bias: true },
         ],
         remove_shortcuts: false,
+        remove_batch_norm: false,
+        activation: None,
     }
 }

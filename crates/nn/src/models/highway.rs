@@ -41,5 +41,12 @@ pub fn highway(depth: usize) -> Result<ModelSpec, ConfigError> {
         }
     }
     l.extend([L::GlobalAvgPool, L::Linear { out: 10, bias: true }]);
-    Ok(ModelSpec { name: format!("Highway-{depth}"), input: [1, 28, 28], layers: l, remove_shortcuts: false })
+    Ok(ModelSpec {
+        name: format!("Highway-{depth}"),
+        input: [1, 28, 28],
+        layers: l,
+        remove_shortcuts: false,
+        remove_batch_norm: false,
+        activation: None,
+    })
 }

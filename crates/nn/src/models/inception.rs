@@ -40,5 +40,12 @@ pub fn inception(aux_heads: bool) -> ModelSpec {
     }
     l.extend([L::GlobalAvgPool, L::Dropout { p: 0.4 }, L::Linear { out: 10, bias: true }]);
     let name = if aux_heads { "Inception (auxiliary heads)" } else { "Inception" };
-    ModelSpec { name: name.into(), input: [1, 28, 28], layers: l, remove_shortcuts: false }
+    ModelSpec {
+        name: name.into(),
+        input: [1, 28, 28],
+        layers: l,
+        remove_shortcuts: false,
+        remove_batch_norm: false,
+        activation: None,
+    }
 }

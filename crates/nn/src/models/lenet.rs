@@ -48,5 +48,7 @@ pub fn lenet5(activation: Activation) -> ModelSpec {
             L::Linear { out: 10, bias: true },
         ],
         remove_shortcuts: false,
+        remove_batch_norm: false,
+        activation: None,
     }
 }

@@ -70,7 +70,7 @@ fn stages(
 }
 
 fn spec(name: String, layers: Vec<L>) -> ModelSpec {
-    ModelSpec { name, input: [1, 28, 28], layers, remove_shortcuts: false }
+    ModelSpec { name, input: [1, 28, 28], layers, remove_shortcuts: false, remove_batch_norm: false, activation: None }
 }
 
 /// plain-N: ResNet-N's layers without shortcuts (He et al. 2016, Fig. 6 left).

@@ -43,5 +43,7 @@ pub fn resnext(depth: usize, cardinality: usize, width: usize) -> Result<ModelSp
         input: [1, 28, 28],
         layers: l,
         remove_shortcuts: false,
+        remove_batch_norm: false,
+        activation: None,
     })
 }

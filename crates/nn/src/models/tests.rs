@@ -58,6 +58,8 @@ fn bottleneck_cost_matches_the_seed() {
         input: [192, 28, 28],
         layers: [vec![conv(32, 5)], tail()].concat(),
         remove_shortcuts: false,
+        remove_batch_norm: false,
+        activation: None,
     };
     let rows = cost_table(&direct).unwrap();
     assert_eq!(rows[0].macs, 120_422_400);

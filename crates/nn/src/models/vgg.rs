@@ -31,5 +31,12 @@ pub fn vgg_mini() -> ModelSpec {
         L::Dropout { p: 0.5 },
         L::Linear { out: 10, bias: true },
     ]);
-    ModelSpec { name: "VGG-mini".into(), input: [1, 28, 28], layers, remove_shortcuts: false }
+    ModelSpec {
+        name: "VGG-mini".into(),
+        input: [1, 28, 28],
+        layers,
+        remove_shortcuts: false,
+        remove_batch_norm: false,
+        activation: None,
+    }
 }

@@ -36,6 +36,13 @@ pub struct ModelSpec {
     /// Ablation switch: build every residual block without its shortcut.
     #[serde(default)]
     pub remove_shortcuts: bool,
+    /// Ablation switch: build the model without any batch norm (each becomes the identity; no
+    /// parameters). Deep plain nets without it show vanishing gradients.
+    #[serde(default)]
+    pub remove_batch_norm: bool,
+    /// Replace every ReLU (including those inside blocks) by this nonlinearity; `None`: as written.
+    #[serde(default)]
+    pub activation: Option<crate::config::ActivationName>,
 }
 
 fn mnist_input() -> [usize; 3] {

@@ -46,6 +46,8 @@ pub(crate) enum Op {
     Branches(Vec<Vec<Op>>),
     /// An auxiliary classifier: its logits are collected, the input passes through.
     Aux(Vec<Op>),
+    /// Passes its input on (a removed batch norm); dropped by [`fuse_relu`].
+    Identity,
 }
 
 /// How a residual block's input reaches the addition.
@@ -118,6 +120,7 @@ fn run(ops: &[Op], t: &mut Tape, p: &mut ParamStore, mut x: Var, mode: Mode, rng
             Op::Conv { p: cp, w, b, relu } => t.conv2d_act(p, x, *w, *b, *cp, *relu),
             Op::Bn { p: bp, relu } => t.batch_norm_act(p, x, *bp, mode, *relu),
             Op::Act(a) => t.activation(x, *a),
+            Op::Identity => x,
             Op::MaxPool(pp) => t.max_pool2d(x, *pp),
             Op::AvgPool(pp) => t.avg_pool2d(x, *pp),
             Op::Gap => t.global_avg_pool(x),
@@ -185,6 +188,7 @@ pub(crate) fn fuse_relu(ops: Vec<Op>) -> Vec<Op> {
             Op::Highway { h, gate } => Op::Highway { h: fuse_relu(h), gate: fuse_relu(gate) },
             Op::Branches(bs) => Op::Branches(bs.into_iter().map(fuse_relu).collect()),
             Op::Aux(h) => Op::Aux(fuse_relu(h)),
+            Op::Identity => continue,
             Op::Act(Activation::Relu) => {
                 if let Some(
                     Op::Conv { relu: r @ false, .. }

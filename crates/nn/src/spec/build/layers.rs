@@ -78,7 +78,11 @@ impl Builder<'_> {
     }
 
     /// Batch norm over channels; `zero_gamma` starts γ at 0 (a residual block's last BN).
+    /// With `remove_batch_norm` it is the identity (no parameters, no cost row).
     pub(super) fn bn(&mut self, shape: Shape, at: At, zero_gamma: bool) -> Result<(Op, Shape), ConfigError> {
+        if self.no_batch_norm {
+            return Ok((Op::Identity, shape));
+        }
         let c = shape.channels();
         self.count(at.path, 2 * c as u64)?;
         let name = at.name;
@@ -132,7 +136,9 @@ impl Builder<'_> {
         Ok((Op::Linear { w, b, relu: false }, Shape::Flat(out)))
     }
 
+    /// A ReLU becomes the spec's `activation` if it names one.
     pub(super) fn act(&mut self, shape: Shape, name: &str, a: Activation) -> (Op, Shape) {
+        let a = if a == Activation::Relu { self.relu_as } else { a };
         self.row(name, act_kind(a), shape, 0, 0);
         (Op::Act(a), shape)
     }

@@ -41,6 +41,9 @@ pub(super) struct Builder<'a> {
     rng: &'a mut Rng,
     rows: Vec<CostRow>,
     no_shortcuts: bool,
+    no_batch_norm: bool,
+    /// Every ReLU becomes this.
+    relu_as: Activation,
     total_params: u64,
     aux_heads: usize,
 }
@@ -48,8 +51,16 @@ pub(super) struct Builder<'a> {
 /// Builds `spec`, registering its parameters in `params` (initialised from `rng`).
 pub fn build(spec: &ModelSpec, params: &mut ParamStore, rng: &mut Rng) -> Result<(Network, Vec<CostRow>), ConfigError> {
     let input = shape::check_input(spec)?;
-    let mut b =
-        Builder { params, rng, rows: Vec::new(), no_shortcuts: spec.remove_shortcuts, total_params: 0, aux_heads: 0 };
+    let mut b = Builder {
+        params,
+        rng,
+        rows: Vec::new(),
+        no_shortcuts: spec.remove_shortcuts,
+        no_batch_norm: spec.remove_batch_norm,
+        relu_as: spec.activation.map_or(Activation::Relu, Activation::from),
+        total_params: 0,
+        aux_heads: 0,
+    };
     let (ops, out) = b.sequence(&spec.layers, input, At { path: "layers", name: "layers" })?;
     shape::check_output(out)?;
     let seed = b.rng.next_u32() as u64;

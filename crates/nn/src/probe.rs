@@ -1,0 +1,317 @@
+//! Probes: what each weighted layer (every convolution and linear layer, input side first) does
+//! during a training step — gradient norms, update size, the signal it passes on — and where a
+//! NaN or an infinity first appears when training diverges.
+//!
+//! A probe reads the tape after the backward pass; it never changes what is trained. The
+//! statistics of a step are taken every [`Probes::every`] steps (the page's rate setting) and
+//! cost one pass over each layer's output and one over its weights.
+//!
+//! "The signal a layer passes on" is the last value the forward pass computed before the next
+//! weighted layer began (in creation order on the tape): after conv → batch norm → ReLU it is
+//! the ReLU's output; after a residual block's last convolution it is the block's output, after
+//! the shortcut is added. Its dead-ReLU fraction comes from the first ReLU in that stretch.
+
+use crate::spec::CostRow;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+use depthlab_core::{NodeInfo, ParamId, ParamStore, Tape, Var};
+
+/// One statistic recorded per weighted layer: its key (the page and exports read it), an English
+/// label and what it means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ProbeField {
+    /// Stable key.
+    pub key: &'static str,
+    /// Short label.
+    pub label: &'static str,
+    /// What it measures.
+    pub help: &'static str,
+    /// Best read on a log scale (norms and ratios spanning decades).
+    pub log: bool,
+}
+
+/// The statistics, in the order [`Probes::values`] lays them out per layer.
+pub const PROBE_FIELDS: [ProbeField; 6] = [
+    ProbeField { key: "weight_grad", label: "‖∂L/∂W‖", help: "L2 norm of the gradient of the layer's weights.", log: true },
+    ProbeField {
+        key: "input_grad",
+        label: "‖∂L/∂x‖",
+        help: "L2 norm of the gradient with respect to the layer's input (none for the first layer: the image gets no gradient).",
+        log: true,
+    },
+    ProbeField { key: "update_ratio", label: "‖ΔW‖/‖W‖", help: "Size of the optimizer's update relative to the weights (about 1e-3 is healthy).", log: true },
+    ProbeField { key: "act_mean", label: "mean", help: "Mean of the signal the layer passes on.", log: false },
+    ProbeField { key: "act_std", label: "std", help: "Standard deviation of the signal the layer passes on.", log: true },
+    ProbeField {
+        key: "dead_relu",
+        label: "dead ReLU",
+        help: "Fraction of the ReLU outputs after the layer that are zero (none if no ReLU follows).",
+        log: false,
+    },
+];
+/// Index of each field in a layer's row.
+pub const WEIGHT_GRAD: usize = 0;
+const INPUT_GRAD: usize = 1;
+const UPDATE_RATIO: usize = 2;
+const ACT_MEAN: usize = 3;
+const ACT_STD: usize = 4;
+const DEAD_RELU: usize = 5;
+/// Statistics per layer.
+pub const FIELDS: usize = PROBE_FIELDS.len();
+/// Default: statistics every step.
+pub const DEFAULT_EVERY: u64 = 1;
+/// A layer whose update in one step is this many times larger than its weights is being
+/// replaced rather than trained: the run has diverged even if every value stays finite. Batch
+/// norm keeps a ResNet's activations finite at a learning rate of 10, but its first updates are
+/// 4–170× the weights (measured: ResNet-8, SGD and Adam at lr 10), after which the blown-up
+/// weights make every later update look small. Healthy training is near 1e-3; Adam at lr 0.1,
+/// far too high but not divergent, reaches about 1.7 on its first step.
+pub const MAX_UPDATE_RATIO: f32 = 3.0;
+
+/// How a run diverged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pass {
+    /// A value of the forward pass became NaN or infinite.
+    Forward,
+    /// A gradient of the backward pass became NaN or infinite.
+    Backward,
+    /// A layer's update was more than [`MAX_UPDATE_RATIO`] times its weights.
+    Update,
+}
+
+/// Training diverged: a value or gradient became NaN or infinite. The step was not applied.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Divergence {
+    /// Which pass.
+    pub pass: Pass,
+    /// The weighted layer where it first appeared (or the last one before it), e.g. `layers.3`.
+    pub layer: String,
+    /// What the layer is (convolution, batch norm, …) or what came after it.
+    pub at: String,
+    /// The step (1-based) that diverged.
+    pub step: u64,
+    /// The learning rate of that step.
+    pub lr: f32,
+}
+
+impl fmt::Display for Divergence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.pass {
+            Pass::Forward => "values in the forward pass became NaN or infinite, first at",
+            Pass::Backward => "gradients in the backward pass became NaN or infinite, first at",
+            Pass::Update => "the update was several times larger than the weights it changed, most of all at",
+        };
+        let (applied, also) = match self.pass {
+            Pass::Update => ("The run was stopped", ""),
+            _ => ("The step was not applied", ", or use a model with batch norm and shortcuts"),
+        };
+        write!(
+            f,
+            "training diverged at step {}: {what} {} ({}). {applied}. Lower the learning rate (it was {}) or add warm-up steps{also}.",
+            self.step, self.layer, self.at, self.lr
+        )
+    }
+}
+
+/// The layers a trainer probes and the latest statistics.
+#[derive(Debug, Clone)]
+pub struct Probes {
+    /// Layer names (the weight's name without `.weight`), input side first.
+    names: Vec<String>,
+    /// Their weights.
+    weights: Vec<ParamId>,
+    /// For every parameter index, the probed layer it is the weight of (`u32::MAX`: none).
+    layer_of_param: Vec<u32>,
+    /// Statistics every this many steps (0: never).
+    every: u64,
+    /// `names.len() × FIELDS` values of step `step` (NaN: not applicable).
+    values: Vec<f32>,
+    /// The step the values come from (0: none yet).
+    step: u64,
+    /// Weights before the update, for the update ratio (taken at every step).
+    before: Vec<f32>,
+    /// The update ratio of every layer at the latest step.
+    ratios: Vec<f32>,
+    /// Scratch: the last value of each layer's stretch and its first ReLU.
+    signal: Vec<Option<Var>>,
+    relu: Vec<Option<Var>>,
+}
+
+/// Conv (rank 4) and linear (rank 2) weights; biases and batch-norm scales are not probed.
+fn is_probed(name: &str, shape: &[usize]) -> bool {
+    name.ends_with(".weight") && shape.len() >= 2
+}
+
+fn norm(xs: &[f32]) -> f32 {
+    libm::sqrtf(xs.iter().map(|v| v * v).sum::<f32>())
+}
+
+impl Probes {
+    /// The probed layers of a model's parameters.
+    pub fn new(params: &ParamStore) -> Self {
+        let mut names = Vec::new();
+        let mut weights = Vec::new();
+        let mut layer_of_param = alloc::vec![u32::MAX; params.entries().len()];
+        for (i, e) in params.entries().iter().enumerate() {
+            if is_probed(&e.name, &e.shape) {
+                layer_of_param[i] = names.len() as u32;
+                names.push(String::from(e.name.trim_end_matches(".weight")));
+                weights.push(ParamId::from_index(i));
+            }
+        }
+        let n = names.len();
+        Probes {
+            names,
+            weights,
+            layer_of_param,
+            every: DEFAULT_EVERY,
+            values: alloc::vec![f32::NAN; n * FIELDS],
+            step: 0,
+            before: Vec::new(),
+            ratios: alloc::vec![0.0; n],
+            signal: alloc::vec![None; n],
+            relu: alloc::vec![None; n],
+        }
+    }
+
+    /// Names of the probed layers, input side first.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+    /// Statistics are taken every this many steps (0: never).
+    pub fn every(&self) -> u64 {
+        self.every
+    }
+    /// Sets the rate (0 turns the statistics off; divergence is always detected).
+    pub fn set_every(&mut self, every: u64) {
+        self.every = every;
+    }
+    /// The latest statistics: [`FIELDS`] values per layer in the order of [`PROBE_FIELDS`]
+    /// (NaN where a field does not apply), from step [`Probes::step`].
+    pub fn values(&self) -> &[f32] {
+        &self.values
+    }
+    /// The step the latest statistics come from (0: none yet).
+    pub fn step(&self) -> u64 {
+        self.step
+    }
+
+    /// Whether step `step` (1-based) takes statistics.
+    pub(crate) fn due(&self, step: u64) -> bool {
+        self.every > 0 && step % self.every == 0
+    }
+
+    /// Before every optimizer step: a copy of the weights to measure the update against.
+    pub(crate) fn snapshot(&mut self, params: &ParamStore) {
+        self.before.clear();
+        for &w in &self.weights {
+            self.before.extend_from_slice(params.value(w));
+        }
+    }
+
+    /// After the backward pass of step `step`: everything but the update ratio.
+    pub(crate) fn record(&mut self, tape: &Tape, params: &ParamStore, step: u64) {
+        self.step = step;
+        self.values.fill(f32::NAN);
+        self.signal.fill(None);
+        self.relu.fill(None);
+        for (l, &w) in self.weights.iter().enumerate() {
+            self.values[l * FIELDS + WEIGHT_GRAD] = norm(params.grad(w));
+        }
+        let mut current: Option<usize> = None;
+        for i in 0..tape.len() {
+            let Some(v) = tape.var_at(i) else { break };
+            let info = tape.node_info(v);
+            match info {
+                NodeInfo::Weighted { input, weight, .. } => {
+                    let l = self.layer_of_param.get(weight.index()).copied().unwrap_or(u32::MAX);
+                    if l != u32::MAX {
+                        let l = l as usize;
+                        current = Some(l);
+                        let g = tape.grad(input);
+                        if !g.is_empty() {
+                            self.values[l * FIELDS + INPUT_GRAD] = norm(g);
+                        }
+                    }
+                }
+                NodeInfo::Loss | NodeInfo::Leaf => continue,
+                _ => {}
+            }
+            if let Some(l) = current {
+                self.signal[l] = Some(v);
+                if info.is_relu() && self.relu[l].is_none() {
+                    self.relu[l] = Some(v);
+                }
+            }
+        }
+        for l in 0..self.names.len() {
+            if let Some(v) = self.signal[l] {
+                let x = tape.value(v).data();
+                let n = x.len().max(1) as f64;
+                let mean = x.iter().map(|&a| a as f64).sum::<f64>() / n;
+                let var = x.iter().map(|&a| (a as f64 - mean) * (a as f64 - mean)).sum::<f64>() / n;
+                self.values[l * FIELDS + ACT_MEAN] = mean as f32;
+                self.values[l * FIELDS + ACT_STD] = libm::sqrt(var) as f32;
+            }
+            if let Some(v) = self.relu[l] {
+                let x = tape.value(v).data();
+                let zeros = x.iter().filter(|&&a| a == 0.0).count();
+                self.values[l * FIELDS + DEAD_RELU] = zeros as f32 / x.len().max(1) as f32;
+            }
+        }
+    }
+
+    /// After every optimizer step (following [`Probes::snapshot`]): each layer's update ratio,
+    /// into the statistics if they were recorded at this step. Returns the layer with the
+    /// largest ratio if it is above [`MAX_UPDATE_RATIO`].
+    pub(crate) fn record_update(&mut self, params: &ParamStore, recorded: bool) -> Option<usize> {
+        let mut at = 0;
+        for (l, &w) in self.weights.iter().enumerate() {
+            let now = params.value(w);
+            let old = &self.before[at..at + now.len()];
+            at += now.len();
+            let delta = libm::sqrtf(now.iter().zip(old).map(|(a, b)| (a - b) * (a - b)).sum::<f32>());
+            let base = norm(old);
+            self.ratios[l] = if base > 0.0 { delta / base } else { f32::NAN };
+            if recorded {
+                self.values[l * FIELDS + UPDATE_RATIO] = self.ratios[l];
+            }
+        }
+        (0..self.ratios.len())
+            .filter(|&l| self.ratios[l] > MAX_UPDATE_RATIO)
+            .max_by(|&a, &b| self.ratios[a].total_cmp(&self.ratios[b]))
+    }
+
+    /// The update ratio of layer `l` at the latest step.
+    pub(crate) fn ratio(&self, l: usize) -> f32 {
+        self.ratios[l]
+    }
+
+    /// Names the place of `v` on the tape: its weighted layer, or the last one before it.
+    pub(crate) fn locate(&self, tape: &Tape, params: &ParamStore, v: Var, costs: &[CostRow]) -> (String, String) {
+        let kind_of = |layer: &str| costs.iter().find(|r| r.name == layer).map_or("", |r| r.kind);
+        let strip = |name: &str| String::from(name.rsplit_once('.').map_or(name, |(a, _)| a));
+        match tape.node_info(v) {
+            NodeInfo::Weighted { weight, .. } => {
+                let name = strip(&params.entry(weight).name);
+                let kind = kind_of(&name);
+                (name, if kind.is_empty() { String::from("its output") } else { format!("the output of this {kind}") })
+            }
+            NodeInfo::BatchNorm { gamma, .. } => (strip(&params.entry(gamma).name), String::from("a batch norm")),
+            NodeInfo::Loss => (String::from("the loss"), String::from("the classifier's output")),
+            _ => {
+                for i in (0..v.index()).rev() {
+                    let Some(u) = tape.var_at(i) else { break };
+                    if let NodeInfo::Weighted { weight, .. } | NodeInfo::BatchNorm { gamma: weight, .. } =
+                        tape.node_info(u)
+                    {
+                        return (strip(&params.entry(weight).name), String::from("just after it"));
+                    }
+                }
+                (String::from("the input"), String::from("the images"))
+            }
+        }
+    }
+}
