@@ -306,6 +306,44 @@ await test('lr = 10 on a ResNet stops that run with a message naming the layer; 
   await page.close();
 });
 
+await test('the architecture view draws every preset; shortcut options A, B and C are drawn differently', async () => {
+  const page = await openPage();
+  await page.click('#archBox summary');
+  const presets = await page.evaluate(() => window.depthlab.catalog.presets.map((p) => p.preset));
+  let previous = '';
+  for (const p of presets) {
+    await page.selectOption('#model', p);
+    // the new model's description has arrived and is drawn
+    await page.waitForFunction((prev) => window.depthlab.description && window.depthlab.description.name !== prev
+      && document.querySelector('#arch svg')?.getAttribute('aria-label') === `architecture of ${window.depthlab.description.name}`, previous, { timeout: 10_000 });
+    previous = await page.evaluate(() => window.depthlab.description.name);
+    const blocks = await page.$$eval('#arch svg .block', (b) => b.length);
+    const layers = await page.evaluate(() => window.depthlab.description.spec.layers.length);
+    assert(blocks === layers, `${p}: ${blocks} blocks drawn for ${layers} layers`);
+    await page.locator('#arch').screenshot({ path: join(root, `tests/e2e/artifacts/arch-${p}.png`) }).catch(() => {});
+  }
+  // ResNet-8 (one block per stage): A pads at the two stride-2 blocks, B projects only there,
+  // C projects at every block; the identity elsewhere.
+  const kinds = {};
+  await page.selectOption('#model', 'resnet');
+  await page.selectOption('#depth', '8');
+  for (const sc of ['A', 'B', 'C']) {
+    await page.selectOption('#shortcut', sc);
+    await page.waitForFunction((want) => window.depthlab.description?.name.includes(`(${want})`) && document.querySelector('#arch svg')?.getAttribute('aria-label')?.includes(`(${want})`), sc, { timeout: 10_000 });
+    kinds[sc] = await page.$$eval('#arch svg path.shortcut', (ps) => ps.map((p) => p.getAttribute('class').replace('shortcut ', '')).join(','));
+    await page.locator('#arch').screenshot({ path: join(root, `tests/e2e/artifacts/arch-resnet8-${sc}.png`) }).catch(() => {});
+  }
+  console.log(`     ${presets.length} presets drawn; ResNet-8 shortcuts: A ${kinds.A} · B ${kinds.B} · C ${kinds.C}`);
+  assert(kinds.A === 'identity,pad,pad', `A: ${kinds.A}`);
+  assert(kinds.B === 'identity,projection,projection', `B: ${kinds.B}`);
+  assert(kinds.C === 'projection,projection,projection', `C: ${kinds.C}`);
+  // A click on a block highlights its cost rows.
+  await page.click('#arch svg .block[data-block="layers.4"]');
+  const hl = await page.$$eval('#costTable tr.hl', (rows) => rows.map((r) => r.dataset.name));
+  assert(hl.length > 0 && hl.every((n) => n.startsWith('layers.4.')), `highlighted rows: ${hl}`);
+  await page.close();
+});
+
 await test('finished runs survive a reload (IndexedDB), with their weights if asked, and Clear runs forgets them', async () => {
   const page = await openPage('?steps=20&seed=3');
   await page.check('#keepWeights');

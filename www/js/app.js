@@ -17,6 +17,8 @@ import { DrawPad } from './views/draw.js';
 import { FlowView } from './views/heatmap.js';
 import { LayerBars, SignalView } from './views/layers.js';
 import { ConfusionView, confusion } from './views/confusion.js';
+import { FeatureView } from './views/features.js';
+import { ArchView } from './views/arch.js';
 
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
 
@@ -157,11 +159,13 @@ probeCompare.addEventListener('change', () => {
 let digitsId = 0;
 /** @type {Map<number, (bytes: Uint8Array | null) => void>} */
 const digitsWaiting = new Map();
-const testView = new ConfusionView($('testView'), (indices) => new Promise((resolve) => {
+/** Test digits by index, as bytes (784 per digit), from the augmentation worker. */
+const fetchDigits = (/** @type {number[]} */ indices) => /** @type {Promise<Uint8Array | null>} */ (new Promise((resolve) => {
   const id = ++digitsId;
   digitsWaiting.set(id, resolve);
   toAugment({ type: 'test-images', id, indices });
-}), model.catalog.pixels);
+}));
+const testView = new ConfusionView($('testView'), fetchDigits, model.catalog.pixels);
 /** The options of "beside it": every other run, by name. */
 function writeCompareOptions() {
   const others = store.list().filter((r) => r.id !== app.selected);
@@ -181,7 +185,7 @@ function updateInside() {
   const field = Number(probeField.value);
   $('probeHelp').textContent = fields[field].help;
   writeCompareOptions();
-  flow.update({ runs: [sel, other], field });
+  flow.update({ runs: [sel, other], field, highlight: archSelected });
   const layer = { names: sel?.probeNames ?? [], row: sel?.probes.latest ?? sel?.probes.rows.at(-1) ?? null, field };
   bars.update(layer);
   signal.update(layer);
@@ -271,7 +275,36 @@ const pad = new DrawPad($('pad'), $('probs'), (image) => {
     pad.showProbs(null);
     return;
   }
+  showFeatures(r, image.slice(), 'the digit drawn on the pad');
   pool.send(r.worker, { type: 'predict', id: ++predictId, runId: r.id, image }, [image.buffer]);
+});
+// ---------- feature maps ----------
+const features = new FeatureView($('features'));
+let featuresId = 0;
+/** Asks the run's worker for the feature maps of `image` (784 floats in [0, 1]). */
+function showFeatures(/** @type {Run} */ r, /** @type {Float32Array} */ image, /** @type {string} */ source) {
+  if (r.worker === null) return;
+  featuresSource = source;
+  pool.send(r.worker, { type: 'features', id: ++featuresId, runId: r.id, image }, [image.buffer]);
+}
+let featuresSource = '';
+$('featureShow').addEventListener('click', async () => {
+  const r = app.selected === null ? null : store.get(app.selected);
+  if (r?.worker == null) {
+    showError('Select a run that has trained (or is training) in this visit to see its feature maps.');
+    return;
+  }
+  const k = Number($('featureDigit').value);
+  const count = app.dataset?.test ?? 0;
+  if (!Number.isInteger(k) || k < 0 || k >= count) {
+    showError(`Pick a test digit number from 0 to ${count - 1}.`);
+    return;
+  }
+  const bytes = await fetchDigits([k]);
+  if (!bytes) return;
+  const image = Float32Array.from(bytes, (v) => v / 255);
+  const label = r.test?.labels[k];
+  showFeatures(r, image, `test digit no. ${k}${label === undefined ? '' : ` (a ${label})`}`);
 });
 $('clearPad').addEventListener('click', () => pad.clear());
 
@@ -294,6 +327,7 @@ function select(/** @type {number | null} */ id) {
     pool.send(slot, { type: 'restore', runId: r.id, config: r.config, bytes: r.weights.slice() });
   }
   grid.reset();
+  features.reset();
   if (r?.preview) grid.update(r.preview);
   pad.showProbs(null);
   refresh(null);
@@ -460,6 +494,9 @@ function onTrainerMessage(/** @type {number} */ slot, /** @type {import('./proto
     case 'prediction':
       if (m.id === predictId) pad.showProbs(m.probs);
       return;
+    case 'features':
+      if (m.id === featuresId && m.runId === app.selected) features.update(m.maps, m.filters, featuresSource);
+      return;
     case 'description':
       if (m.id === describeId) showDescription(m);
       return;
@@ -521,8 +558,17 @@ function cell(/** @type {string} */ tag, /** @type {string} */ text) {
   c.textContent = text;
   return c;
 }
+/** The block selected in the architecture view (its name prefix), highlighted elsewhere. */
+let archSelected = /** @type {string | null} */ (null);
+const arch = new ArchView($('arch'), (prefix) => {
+  archSelected = prefix;
+  for (const tr of $('costTable').querySelectorAll('tbody tr')) tr.classList.toggle('hl', prefix !== null && (tr.dataset.name === prefix || tr.dataset.name.startsWith(`${prefix}.`)));
+  if (prefix) $('costDetails').open = true;
+  updateInside();
+});
 function showDescription(/** @type {any} */ m) {
   if (m.error) {
+    arch.update(null);
     app.description = null;
     $('costSummary').textContent = `This model cannot be built: ${m.error}`;
     $('costTable').replaceChildren();
@@ -531,6 +577,8 @@ function showDescription(/** @type {any} */ m) {
   }
   const d = m.model;
   app.description = d;
+  arch.update(d);
+  archSelected = null;
   refresh(null);
   const b = (/** @type {string} */ t) => cell('b', t);
   $('costSummary').replaceChildren(b(d.name), ': ', b(d.params.toLocaleString()), ' parameters, ', b(fmt(d.macs)), ' multiply-accumulates per digit');
@@ -542,6 +590,7 @@ function showDescription(/** @type {any} */ m) {
   const body = document.createElement('tbody');
   body.append(...rows.map((/** @type {any} */ r) => {
     const tr = document.createElement('tr');
+    tr.dataset.name = r.name;
     tr.append(cell('td', r.name), cell('td', r.kind), cell('td', r.output.join('×')), cell('td', r.params ? r.params.toLocaleString() : ''), cell('td', r.macs ? fmt(r.macs) : ''));
     return tr;
   }));

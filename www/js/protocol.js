@@ -17,7 +17,7 @@ export const METRICS_HZ = 10;
  * @typedef {{enabled: boolean, strength: number, noise_std: number}} AugmentSettings
  * @typedef {{name: string, bytes: Uint8Array}} NamedBytes
  * @typedef {{name: string, kind: string, output: number[], params: number, macs: number}} CostRow
- * @typedef {{name: string, params: number, macs: number, rows: CostRow[]}} ModelDescription
+ * @typedef {{name: string, params: number, macs: number, rows: CostRow[], spec: {name: string, layers: {type: string, [k: string]: any}[], remove_shortcuts?: boolean}}} ModelDescription
  */
 
 /**
@@ -25,6 +25,12 @@ export const METRICS_HZ = 10;
  * the most confidently wrong digits): the true labels, the predicted class, the probability
  * given to the prediction and to the true class.
  * @typedef {{labels: Uint8Array, predicted: Uint8Array, confidence: Float32Array, trueProb: Float32Array}} TestAnswers
+ */
+
+/**
+ * What one convolution passes on for one image: `data` holds `shape[0]` maps of
+ * `shape[1]×shape[2]`.
+ * @typedef {{layer: string, shape: number[], data: Float32Array}} FeatureMap
  */
 
 /**
@@ -51,6 +57,7 @@ export const METRICS_HZ = 10;
  *   | {type: 'pause', runId: number} | {type: 'resume', runId: number} | {type: 'stop', runId: number}
  *   | {type: 'discard', runId: number}
  *   | {type: 'predict', id: number, runId: number, image: Float32Array}
+ *   | {type: 'features', id: number, runId: number, image: Float32Array}
  *   | {type: 'describe', id: number, config: TrainConfigJson}
  *   | {type: 'export', runId: number, keep?: boolean}
  *   | {type: 'restore', runId: number, config: TrainConfigJson, bytes: Uint8Array}
@@ -72,6 +79,7 @@ export const METRICS_HZ = 10;
  *   | {type: 'done', runId: number, step: number, elapsed: number}
  *   | {type: 'stopped', runId: number, memoryBytes?: number}
  *   | {type: 'prediction', id: number, probs: Float32Array | null}
+ *   | {type: 'features', id: number, runId: number, maps: FeatureMap[], filters: {shape: number[], data: Float32Array} | null}
  *   | {type: 'description', id: number, model?: ModelDescription, error?: string}
  *   | {type: 'weights', runId: number, keep: boolean, bytes: Uint8Array<ArrayBuffer>, modelName: string}
  *   | {type: 'restored', runId: number}

@@ -1,5 +1,6 @@
 //! Criterion benchmarks of one training step (batch 64, Adam) on real digits: LeNet-5,
-//! ResNet-20 and a ResNeXt block stack. Prints timings (samples/s = 64 / time); never asserts.
+//! ResNet-20 and a ResNeXt block stack, and ResNet-20 with the probes on and off. Prints timings
+//! (samples/s = 64 / time); never asserts.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use depthlab_nn::data::Dataset;
@@ -26,6 +27,16 @@ fn bench(c: &mut Criterion) {
     ] {
         let model = ModelConfig { preset: model, depth: depth.unwrap_or(20), ..Default::default() };
         let cfg = TrainConfig { model, ..Default::default() };
+        let mut t = Trainer::new(cfg, 1).unwrap();
+        t.train_step(&x, &y).unwrap();
+        g.bench_function(name, |b| b.iter(|| t.train_step(&x, &y).unwrap()));
+    }
+    // The probes' cost: ResNet-20 with statistics at every step (the default) and with them off
+    // (divergence checks and the update ratio stay on); more samples, as the difference is small.
+    g.sample_size(30);
+    let model = ModelConfig { preset: Preset::Resnet, depth: 20, ..Default::default() };
+    for (name, every) in [("resnet20_probes_every_step", 1), ("resnet20_probes_off", 0)] {
+        let cfg = TrainConfig { model: model.clone(), probe_every: every, ..Default::default() };
         let mut t = Trainer::new(cfg, 1).unwrap();
         t.train_step(&x, &y).unwrap();
         g.bench_function(name, |b| b.iter(|| t.train_step(&x, &y).unwrap()));

@@ -412,6 +412,22 @@ impl Trainer {
         Ok(())
     }
 
+    /// The signal every convolution passes on for one 28×28 image (evaluation mode), input side
+    /// first — what the layers compute, for the feature-map view.
+    pub fn feature_maps(&mut self, image: &[f32]) -> Result<Vec<crate::probe::FeatureMap>, BatchError> {
+        check_batch(image, &[0])?;
+        self.forward(image, 1, Mode::Eval);
+        Ok(self.probes.feature_maps(&self.tape))
+    }
+
+    /// The first convolution's filters: `[out, in, kh, kw]` and the weights, if the model starts
+    /// with a convolution.
+    pub fn first_filters(&self) -> Option<([usize; 4], &[f32])> {
+        let e = self.params.entries().iter().find(|e| e.name.ends_with(".weight") && e.shape.len() == 4)?;
+        let id = depthlab_core::ParamId::from_index(self.params.entries().iter().position(|x| x == e)?);
+        Some(([e.shape[0], e.shape[1], e.shape[2], e.shape[3]], self.params.value(id)))
+    }
+
     /// Class probabilities for one 28×28 image.
     pub fn predict(&mut self, image: &[f32]) -> Result<[f32; CLASSES], BatchError> {
         check_batch(image, &[0])?;

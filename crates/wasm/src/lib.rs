@@ -78,10 +78,12 @@ struct Description<'a> {
     params: u64,
     macs: u64,
     rows: &'a [depthlab_nn::spec::CostRow],
+    spec: &'a depthlab_nn::spec::ModelSpec,
 }
 
-/// The model a configuration describes, without training state: `{name, params, macs, rows}`
-/// where each row is `{name, kind, output, params, macs}` (the cost table). Throws with a
+/// The model a configuration describes, without training state: `{name, params, macs, rows,
+/// spec}` where each row is `{name, kind, output, params, macs}` (the cost table) and `spec` is
+/// the model spec (`{name, input, layers, remove_shortcuts, …}`, as JSON specs are written). Throws with a
 /// message naming the offending field for an invalid configuration or spec.
 #[wasm_bindgen(js_name = describeModel)]
 pub fn describe_model(config: JsValue) -> Result<JsValue, JsError> {
@@ -90,7 +92,7 @@ pub fn describe_model(config: JsValue) -> Result<JsValue, JsError> {
     let spec = cfg.model_spec()?;
     let rows = depthlab_nn::spec::cost_table(&spec).map_err(|e| JsError::from(e.within("model.spec")))?;
     let (params, macs) = rows.iter().fold((0, 0), |(p, m), r| (p + r.params, m + r.macs));
-    to_js(&Description { name: &spec.name, params, macs, rows: &rows })
+    to_js(&Description { name: &spec.name, params, macs, rows: &rows, spec: &spec })
 }
 
 /// The name of the model a configuration describes (`"ResNet-20 (A)"`), from its spec alone:
@@ -292,6 +294,40 @@ impl Trainer {
     pub fn evaluate(&mut self, images: &[f32], labels: &[u8]) -> Result<JsValue, JsError> {
         let s = self.inner.evaluate(images, labels)?;
         to_js(&Stats { loss: s.loss, accuracy: s.accuracy })
+    }
+
+    /// What every convolution passes on for one 28×28 image: an array of
+    /// `{layer, shape: [c, h, w], data: Float32Array}`, input side first.
+    #[wasm_bindgen(js_name = featureMaps)]
+    pub fn feature_maps(&mut self, image: &[f32]) -> Result<js_sys::Array, JsError> {
+        let maps = self.inner.feature_maps(image)?;
+        let out = js_sys::Array::new();
+        for m in maps {
+            let o = js_sys::Object::new();
+            let shape = js_sys::Array::of3(&m.shape[0].into(), &m.shape[1].into(), &m.shape[2].into());
+            js_sys::Reflect::set(&o, &"layer".into(), &m.layer.into()).map_err(|_| JsError::new("featureMaps"))?;
+            js_sys::Reflect::set(&o, &"shape".into(), &shape).map_err(|_| JsError::new("featureMaps"))?;
+            js_sys::Reflect::set(&o, &"data".into(), &js_sys::Float32Array::from(&m.data[..]))
+                .map_err(|_| JsError::new("featureMaps"))?;
+            out.push(&o);
+        }
+        Ok(out)
+    }
+
+    /// The first convolution's filters as `{shape: [out, in, kh, kw], data: Float32Array}`, or
+    /// `null` if the model does not start with a convolution.
+    #[wasm_bindgen(js_name = firstFilters)]
+    pub fn first_filters(&self) -> Result<JsValue, JsError> {
+        let Some((shape, data)) = self.inner.first_filters() else { return Ok(JsValue::NULL) };
+        let o = js_sys::Object::new();
+        let dims = js_sys::Array::new();
+        for d in shape {
+            dims.push(&d.into());
+        }
+        js_sys::Reflect::set(&o, &"shape".into(), &dims).map_err(|_| JsError::new("firstFilters"))?;
+        js_sys::Reflect::set(&o, &"data".into(), &js_sys::Float32Array::from(data))
+            .map_err(|_| JsError::new("firstFilters"))?;
+        Ok(o.into())
     }
 
     /// The class the model predicted for each digit of the latest `evaluate`.

@@ -8,7 +8,7 @@ import { requestDraw, watch } from './frame.js';
 
 /** @typedef {import('../lab/runs.js').Run} Run */
 /** @typedef {{key: string, label: string, help: string, log: boolean}} ProbeField */
-/** @typedef {{runs: (Run | null)[], field: number}} HeatSource */
+/** @typedef {{runs: (Run | null)[], field: number, highlight?: string | null}} HeatSource the runs side by side, the statistic, and the name prefix of layers to outline (a block selected in the architecture view) */
 
 /** Perceptually ordered colour stops (viridis, sampled), low → high. */
 const STOPS = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
@@ -95,16 +95,17 @@ export class FlowView {
       const cap = this.els.captions[i];
       const r = runs[i];
       cap.textContent = r ? `${this.name(r)}${x ? ` · steps ${x.steps[0]}–${x.steps.at(-1)} →, input layer at the bottom` : ' · no probe data yet'}` : i === 0 ? 'Select a run' : 'Choose a run to show beside it';
-      this.paint(cv, this.views[i], x, lo, hi);
+      this.paint(cv, this.views[i], x, lo, hi, this.source.highlight ?? null);
     });
     this.paintScale(lo, hi, fd);
   }
 
   /**
    * @param {HTMLCanvasElement} cv @param {{width: number, height: number}} view
-   * @param {{m: Float64Array[], steps: number[]} | null} x @param {number} lo @param {number} hi
+   * @param {{run: Run, m: Float64Array[], steps: number[]} | null} x @param {number} lo @param {number} hi
+   * @param {string | null} highlight outline the rows of layers with this name prefix
    */
-  paint(cv, view, x, lo, hi) {
+  paint(cv, view, x, lo, hi, highlight) {
     const dpr = window.devicePixelRatio || 1;
     const w = view.width || 300, h = view.height || 180;
     if (cv.width !== Math.round(w * dpr) || cv.height !== Math.round(h * dpr)) {
@@ -128,6 +129,13 @@ export class FlowView {
         ctx.fillStyle = colour((v - lo) / (hi - lo));
         ctx.fillRect(Math.floor(c * cw), Math.floor(y), Math.ceil(cw), Math.ceil(rh));
       }
+    }
+    if (highlight) {
+      ctx.strokeStyle = '#f43f5e';
+      ctx.lineWidth = 2;
+      x.run.probeNames.forEach((name, l) => {
+        if (name === highlight || name.startsWith(`${highlight}.`)) ctx.strokeRect(1, h - (l + 1) * rh + 1, w - 2, rh - 2);
+      });
     }
   }
 

@@ -315,6 +315,12 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToT
         toMain({ type: 'prediction', id: m.id, probs: t ? t.predict(m.image) : null });
         return;
       }
+      case 'features': {
+        // What every convolution computes for one image, and the first layer's filters.
+        const t = trainerOf(m.runId);
+        toMain({ type: 'features', id: m.id, runId: m.runId, maps: t ? t.featureMaps(m.image) : [], filters: t ? t.firstFilters() : null });
+        return;
+      }
     }
   } catch (e) {
     toMain({ type: 'error', runId: 'runId' in m ? m.runId : undefined, message: String(/** @type {any} */ (e).message ?? e) });
