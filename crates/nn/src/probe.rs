@@ -134,8 +134,10 @@ pub struct Probes {
     before: Vec<f32>,
     /// The update ratio of every layer at the latest step.
     ratios: Vec<f32>,
-    /// Scratch: each layer's input, the last value of its stretch and its first ReLU.
+    /// Scratch: each layer's input, the last value of its stretch, the last one with a spatial
+    /// shape (before a flatten) and its first ReLU.
     inputs: Vec<Option<Var>>,
+    spatial: Vec<Option<Var>>,
     signal: Vec<Option<Var>>,
     relu: Vec<Option<Var>>,
 }
@@ -211,6 +213,7 @@ impl Probes {
             before: Vec::new(),
             ratios: alloc::vec![0.0; n],
             inputs: alloc::vec![None; n],
+            spatial: alloc::vec![None; n],
             signal: alloc::vec![None; n],
             relu: alloc::vec![None; n],
         }
@@ -293,6 +296,7 @@ impl Probes {
         self.signal.fill(None);
         self.relu.fill(None);
         self.inputs.fill(None);
+        self.spatial.fill(None);
         let mut current: Option<usize> = None;
         for i in 0..tape.len() {
             let Some(v) = tape.var_at(i) else { break };
@@ -310,6 +314,9 @@ impl Probes {
             }
             if let Some(l) = current {
                 self.signal[l] = Some(v);
+                if tape.value(v).shape().len() == 4 {
+                    self.spatial[l] = Some(v);
+                }
                 if info.is_relu() && self.relu[l].is_none() {
                     self.relu[l] = Some(v);
                 }
@@ -318,12 +325,12 @@ impl Probes {
     }
 
     /// After a forward pass of one image: the signal each convolution passes on, as feature
-    /// maps (`[C, H, W]`), input side first.
+    /// maps (`[C, H, W]`: the last spatial value of its stretch), input side first.
     pub(crate) fn feature_maps(&mut self, tape: &Tape) -> Vec<FeatureMap> {
         self.trace(tape);
         let mut out = Vec::new();
         for (l, name) in self.names.iter().enumerate() {
-            let Some(v) = self.signal[l] else { continue };
+            let Some(v) = self.spatial[l] else { continue };
             let t = tape.value(v);
             if let [1, c, h, w] = t.shape() {
                 out.push(FeatureMap { layer: name.clone(), shape: [*c, *h, *w], data: t.data().to_vec() });

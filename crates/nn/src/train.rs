@@ -511,6 +511,19 @@ mod tests {
         assert_eq!(t.probes().step(), 3);
     }
 
+    /// Feature maps: one per convolution of LeNet-5 (after its pooling), the right shapes.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn feature_maps_cover_every_convolution() {
+        let mut t = Trainer::new(TrainConfig::default(), 5).unwrap();
+        let img: Vec<f32> = (0..784).map(|i| ((i * 3) % 17) as f32 / 17.0).collect();
+        let maps = t.feature_maps(&img).unwrap();
+        let shapes: Vec<(&str, [usize; 3])> = maps.iter().map(|m| (m.layer.as_str(), m.shape)).collect();
+        assert_eq!(shapes, [("layers.0", [6, 14, 14]), ("layers.3", [16, 5, 5])]);
+        assert!(maps.iter().all(|m| m.data.len() == m.shape.iter().product::<usize>()));
+        assert_eq!(t.first_filters().map(|(s, d)| (s, d.len())), Some(([6, 1, 5, 5], 150)));
+        assert!(t.feature_maps(&img[..700]).is_err());
+    }
+
     /// A NaN planted in one convolution's weights stops the step in the forward pass at that
     /// layer, leaves every parameter and the step count unchanged, and says what to change.
     #[wasm_bindgen_test(unsupported = test)]
