@@ -344,6 +344,46 @@ await test('the architecture view draws every preset; shortcut options A, B and 
   await page.close();
 });
 
+await test('the language catalogues have the same keys, and every lesson has its words in each', async () => {
+  const { LANGUAGES } = await import('../../www/js/i18n/index.js');
+  const keys = (/** @type {any} */ o, p = '') => Object.entries(o).flatMap(([k, v]) => (v && typeof v === 'object' ? keys(v, `${p}${k}.`) : [`${p}${k}:${typeof v}`])).sort();
+  const [en, ...others] = Object.values(LANGUAGES);
+  for (const o of others) {
+    const a = keys({ ...en, lang: '', name: '' }), b = keys({ ...o, lang: '', name: '' });
+    const missing = a.filter((k) => !b.includes(k)), extra = b.filter((k) => !a.includes(k));
+    assert(!missing.length && !extra.length, `${o.lang}: missing ${missing.join(', ')}; extra ${extra.join(', ')}`);
+  }
+  const page = await openPage();
+  const ids = await page.evaluate(() => window.depthlab.catalog.lessons.map((l) => l.id));
+  await page.close();
+  for (const w of Object.values(LANGUAGES)) for (const id of ids) assert(w.lessons[id]?.title && w.lessons[id]?.claim, `${w.lang}: lesson ${id} has no words`);
+  console.log(`     ${Object.keys(LANGUAGES).join(', ')}: same keys; ${ids.length} lessons worded in each`);
+});
+
+await test('every lesson runs end to end (shortened to 8 steps) and says what it measured, in English and in Chinese', async () => {
+  const page = await openPage('?lesson=index&workers=2');
+  const ids = await page.$$eval('#lessons .lesson-card[data-lesson]', (cards) => cards.map((c) => c.getAttribute('data-lesson')));
+  assert(ids.length === 9, `the index lists ${ids.length} lessons`);
+  await page.screenshot({ path: join(root, 'tests/e2e/artifacts/lessons-index.png') }).catch(() => {});
+  await page.close();
+  for (const [i, id] of ids.entries()) {
+    const lang = i % 2 ? 'zh' : 'en';
+    const p = await openPage(`?lesson=${id}&lang=${lang}&workers=2`);
+    await p.evaluate(() => { window.depthlab.lessonSteps = 8; });
+    const t0 = Date.now();
+    await p.click('#lessonRun');
+    await p.waitForFunction(() => { const r = /** @type {HTMLButtonElement | null} */ (document.getElementById('lessonRun')); return r && !r.disabled && window.depthlab.runs().length > 0 && window.depthlab.runs().every((x) => ['done', 'failed', 'stopped'].includes(x.status)); }, null, { timeout: 300_000 });
+    const r = await p.evaluate(() => ({ text: document.getElementById('lessonMeasured').textContent, runs: window.depthlab.runs().map((x) => ({ name: x.modelName, status: x.status, message: x.message })), errors: window.depthlab.errors, url: location.search }));
+    assert(r.errors.length === 0, `${id}: ${r.errors.join(' | ')}`);
+    assert(r.runs.every((x) => x.status === 'done'), `${id}: ${JSON.stringify(r.runs)}`);
+    assert(r.url.includes(`lesson=${id}`), `${id}: the URL is ${r.url}`);
+    console.log(`     ${id} (${lang}, ${r.runs.length} runs, ${((Date.now() - t0) / 1000).toFixed(0)} s): ${r.text.slice(0, 150)}…`);
+    assert(r.text.length > 40 && /\d/.test(r.text), `${id}: no measured sentence: ${r.text}`);
+    await p.screenshot({ path: join(root, `tests/e2e/artifacts/lesson-${id}-${lang}.png`) }).catch(() => {});
+    await p.close();
+  }
+});
+
 await test('finished runs survive a reload (IndexedDB), with their weights if asked, and Clear runs forgets them', async () => {
   const page = await openPage('?steps=20&seed=3');
   await page.check('#keepWeights');

@@ -2,7 +2,7 @@
 // Wiring: settings ↔ form ↔ URL; the runs store; the trainer pool and the augmentation
 // worker; the views. The main thread never trains or augments: it routes messages into the
 // runs store and draws. It instantiates the wasm module once, only to read the catalogue.
-import initWasm, { catalog, modelName } from '../../depthlab-wasm.js';
+import initWasm, { catalog, modelName, describeModel } from '../../depthlab-wasm.js';
 import { SettingsModel, PAGE_SETTINGS } from './state.js';
 import { RunsStore } from './lab/runs.js';
 import { TrainerPool } from './lab/pool.js';
@@ -19,6 +19,9 @@ import { LayerBars, SignalView } from './views/layers.js';
 import { ConfusionView, confusion } from './views/confusion.js';
 import { FeatureView } from './views/features.js';
 import { ArchView } from './views/arch.js';
+import { LessonsView } from './views/lessons.js';
+import { LANGUAGES, pickLanguage } from './i18n/index.js';
+import { finalMean } from './views/sweep.js';
 
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
 
@@ -50,6 +53,11 @@ const app = {
     return t ? confusion(t) : null;
   },
   workers: 0,
+  lang: 'en',
+  /** The open lesson's id (null: the index or the lab). */
+  lesson: /** @type {string | null} */ (null),
+  /** Test hook: a lesson's step budget replaced by this (the e2e tests run lessons shortened). */
+  lessonSteps: /** @type {number | null} */ (null),
 };
 /** @type {any} */ (window).depthlab = app;
 
@@ -94,6 +102,26 @@ if (poolQuery !== null) {
   if (/^\d+$/.test(poolQuery) && n >= minWorkers && n <= maxWorkers) poolSize = n;
   else urlErrors.push(`URL parameter workers=${JSON.stringify(poolQuery)} must be a whole number from ${minWorkers} to ${maxWorkers}; using ${cores}`);
 }
+// Language and lesson (page-only parameters, like workers).
+const query = new URLSearchParams(location.search);
+const picked = pickLanguage(query.get('lang'), navigator.languages ?? [navigator.language]);
+let words = LANGUAGES[picked.lang];
+app.lang = picked.lang;
+/** The language was chosen (URL or menu), so it goes into links. */
+let langChosen = query.get('lang') !== null && picked.error === null;
+if (picked.error) urlErrors.push(picked.error);
+/** @type {import('./views/lessons.js').Lesson[]} */
+const lessons = /** @type {any} */ (model.catalog).lessons;
+const lessonQuery = query.get('lesson');
+let lessonOpen = /** @type {string | null | undefined} */ (undefined); // undefined: the lab; null: the index; id: a lesson
+if (lessonQuery !== null) {
+  if (lessonQuery === '' || lessonQuery === 'index') lessonOpen = null;
+  else if (lessons.some((l) => l.id === lessonQuery)) lessonOpen = lessonQuery;
+  else {
+    urlErrors.push(words.ui.unknownLesson(lessonQuery.slice(0, 60), lessons.map((l) => l.id).join(', ')));
+    lessonOpen = null;
+  }
+} else if (location.search === '') lessonOpen = null; // a fresh visit lands on the lessons
 if (urlErrors.length) showError(urlErrors.join(' · '));
 
 // ---------- controls ----------
@@ -103,9 +131,14 @@ const form = new SettingsForm(model, { model: $('settings-model'), training: $('
   describe();
 });
 function pageQuery() {
-  const q = model.toQuery(settings);
-  if (poolSize === cores) return q;
-  return `${q}${q ? '&' : '?'}workers=${poolSize}`;
+  const extra = [];
+  if (poolSize !== cores) extra.push(`workers=${poolSize}`);
+  if (langChosen) extra.push(`lang=${app.lang}`);
+  if (lessonOpen !== undefined) extra.push(`lesson=${lessonOpen ?? 'index'}`);
+  // A lesson's link is the lesson itself; the lab's carries every setting.
+  const q = lessonOpen === undefined ? model.toQuery(settings) : '';
+  const all = [q.replace(/^\?/, ''), ...extra].filter(Boolean).join('&');
+  return all ? `?${all}` : '';
 }
 function readControls() {
   const { settings: next, errors } = form.read(settings);
@@ -247,20 +280,27 @@ const sweepView = new SweepView($('sweep'), model, (req) => {
     showError('The sweep needs a step budget of at least 10 steps.');
     return;
   }
+  startSweep(settings, req);
+});
+/** Starts a sweep from `base` settings; returns its runs' ids. */
+function startSweep(/** @type {import('./state.js').Settings} */ base, /** @type {import('./views/sweep.js').SweepRequest} */ req) {
   sweepId += 1;
   $('banner').hidden = true;
+  const ids = [];
   for (const family of req.families) {
     for (const depth of req.depths) {
-      const s = { ...settings, ...req.overrides, model: family, depth };
+      const s = { ...base, ...req.overrides, model: family, depth };
       const config = model.trainerConfig(s);
       const r = store.add(s, config, modelName(config));
       r.sweep = { id: sweepId, family, depth };
       pool.submit(r.id, config);
+      ids.push(r.id);
     }
   }
   updateQueue();
   store.changed(null);
-});
+  return ids;
+}
 $('sweepCsv').addEventListener('click', () => {
   const runs = store.list().filter((r) => r.sweep?.id === sweepId);
   download(new Blob([sweepCsv(runs)], { type: 'text/csv' }), `depth-sweep-${sweepId}.csv`);
@@ -375,6 +415,7 @@ function refresh(/** @type {Run | null} */ changed) {
   charts.update(() => ({ runs: visible, name: nameOf }));
   runsView.update(() => ({ runs: store.list(), selected: app.selected, name: nameOf }));
   sweepView.update(store.list().filter((r) => r.sweep?.id === sweepId));
+  if (lessonOpen) updateLesson();
   if (!changed || changed === sel || changed.id === compareId) {
     app.probes = sel?.probes ?? null;
     app.probeNames = sel?.probeNames ?? [];
@@ -660,4 +701,130 @@ $('files').addEventListener('change', () => {
   if ($('files').files.length) loadFiles($('files').files);
   $('files').value = '';
 });
+
+// ---------- lessons and languages ----------
+const langSel = $('lang');
+langSel.replaceChildren(...Object.values(LANGUAGES).map((w) => Object.assign(document.createElement('option'), { value: w.lang, textContent: w.name })));
+langSel.value = app.lang;
+/** The page chrome the language catalogues cover. */
+function applyLanguage() {
+  document.documentElement.lang = app.lang === 'zh' ? 'zh-Hans' : 'en';
+  $('langLabel').textContent = words.ui.language;
+  $('showLessons').textContent = words.ui.lessons;
+  showLessonView();
+}
+langSel.addEventListener('change', () => {
+  app.lang = langSel.value;
+  words = LANGUAGES[app.lang];
+  langChosen = true;
+  applyLanguage();
+  history.replaceState(null, '', `${location.pathname}${pageQuery()}`);
+});
+/** The runs a lesson started (by the lesson's id). */
+let lessonRuns = /** @type {{id: string, runs: number[]} | null} */ (null);
+const lessonsView = new LessonsView($('lessons'), lessons, {
+  open: (id) => {
+    lessonOpen = id;
+    showLessonView();
+    history.replaceState(null, '', `${location.pathname}${pageQuery()}`);
+  },
+  lab: () => {
+    lessonOpen = undefined;
+    showLessonView();
+    history.replaceState(null, '', `${location.pathname}${pageQuery()}`);
+  },
+  run: (l) => runLesson(l),
+});
+$('showLessons').addEventListener('click', () => {
+  lessonOpen = null;
+  showLessonView();
+  history.replaceState(null, '', `${location.pathname}${pageQuery()}`);
+});
+function showLessonView() {
+  app.lesson = lessonOpen ?? null;
+  if (lessonOpen === undefined) {
+    lessonsView.hide();
+    return;
+  }
+  const l = lessons.find((x) => x.id === lessonOpen) ?? null;
+  lessonsView.show(l, words);
+  if (l) {
+    // The form shows the lesson's first model (its cost table and architecture).
+    Object.assign(settings, lessonSettings(l, l.runs[0] ?? [['model', l.sweep?.families[0] ?? 'plain'], ['depth', String(l.sweep?.depths[0] ?? 20)]]));
+    form.write(settings);
+    describe();
+    updateLesson();
+  }
+}
+/** The catalogue defaults, then the lesson's shared settings, then `pairs`. */
+function lessonSettings(/** @type {import('./views/lessons.js').Lesson} */ l, /** @type {[string, string][]} */ pairs) {
+  const s = model.defaults();
+  for (const [k, v] of [...l.base, ...pairs]) {
+    const st = model.byKey.get(k);
+    if (st) s[k] = model.parse(st, v);
+  }
+  if (app.lessonSteps) s.steps = app.lessonSteps;
+  return s;
+}
+function runLesson(/** @type {import('./views/lessons.js').Lesson} */ l) {
+  if (!pool.ready || !app.dataset) return;
+  const ids = [];
+  if (l.sweep) {
+    ids.push(...startSweep(lessonSettings(l, []), { families: l.sweep.families, depths: l.sweep.depths, overrides: {} }));
+  } else {
+    for (const pairs of l.runs) {
+      const s = lessonSettings(l, pairs);
+      const config = model.trainerConfig(s);
+      const r = store.add(s, config, modelName(config));
+      pool.submit(r.id, config);
+      ids.push(r.id);
+    }
+    updateQueue();
+  }
+  lessonRuns = { id: l.id, runs: ids };
+  const open = (/** @type {string} */ id) => { $(id).open = true; };
+  for (const v of l.views) {
+    if (v === 'inside') open('inside');
+    if (v === 'arch') open('archBox');
+    if (v === 'cost') open('costDetails');
+    if (v === 'test') open('testBox');
+    if (v === 'features') open('featuresBox');
+    if (v === 'sweep') open('sweepBox');
+  }
+  select(ids[0]);
+  if (l.views.includes('inside') && ids.length > 1) {
+    compareId = ids[ids.length - 1];
+    updateInside();
+  }
+  store.changed(null);
+}
+/** The open lesson's progress and, once its runs have ended, the sentence measured from them. */
+function updateLesson() {
+  const l = lessons.find((x) => x.id === lessonOpen);
+  if (!l) return;
+  const runs = lessonRuns?.id === l.id ? lessonRuns.runs.map((id) => store.get(id)).filter((r) => r !== undefined) : [];
+  const ended = runs.filter((r) => ['done', 'stopped', 'failed'].includes(r.status));
+  const running = runs.length > 0 && ended.length < runs.length;
+  let measured = '';
+  if (runs.length && !running) {
+    const items = runs.map((r) => {
+      const latest = r.probes.latest ?? r.probes.rows.at(-1);
+      const L = r.probeNames.length, F = fields.length;
+      let macs;
+      try { macs = describeModel(r.config).macs; } catch { macs = undefined; }
+      return {
+        name: nameOf(r),
+        loss: r.metrics.losses.length ? finalMean(r.metrics.losses) : undefined,
+        acc: r.metrics.tests.at(-1)?.accuracy,
+        ratio: latest && L ? latest[0] / latest[(L - 1) * F] : undefined,
+        params: r.params || undefined,
+        macs,
+        rate: r.samplesPerSec || undefined,
+      };
+    });
+    measured = words.measure[l.measure](items);
+  }
+  lessonsView.setStatus({ running, progress: runs.length ? words.ui.runsOf(ended.length, runs.length) : '', measured });
+}
+applyLanguage();
 refresh(null);

@@ -80,6 +80,8 @@ pub struct ModelConfig {
     pub remove_shortcuts: bool,
     /// Batch norm where the preset has it (off: the vanishing-gradient experiments).
     pub batch_norm: bool,
+    /// Inception (3a): the 1×1 reductions before the 3×3 and 5×5 convolutions.
+    pub reductions: bool,
     /// A full model spec; overrides the preset and its options.
     pub spec: Option<ModelSpec>,
 }
@@ -193,6 +195,7 @@ impl TrainConfig {
                 zero_init_last_bn: false,
                 remove_shortcuts: false,
                 batch_norm: false,
+                reductions: false,
                 spec: None,
             },
             optimizer: OptimizerKind::Adam,
@@ -236,6 +239,7 @@ impl TrainConfig {
             "zero_init_last_bn" => m.zero_init_last_bn.to_string(),
             "remove_shortcuts" => m.remove_shortcuts.to_string(),
             "batch_norm" => m.batch_norm.to_string(),
+            "reductions" => m.reductions.to_string(),
             "optimizer" => self.optimizer.to_string(),
             "lr" => self.lr.to_string(),
             "momentum" => self.momentum.to_string(),
@@ -270,6 +274,7 @@ impl TrainConfig {
             "zero_init_last_bn" => m.zero_init_last_bn = flag(v),
             "remove_shortcuts" => m.remove_shortcuts = flag(v),
             "batch_norm" => m.batch_norm = flag(v),
+            "reductions" => m.reductions = flag(v),
             "optimizer" => self.optimizer = parse(v)?,
             "lr" => self.lr = parse(v)?,
             "momentum" => self.momentum = parse(v)?,

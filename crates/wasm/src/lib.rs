@@ -41,6 +41,7 @@ pub fn random_seed() -> Result<u32, JsError> {
 struct PageCatalog {
     presets: &'static [depthlab_nn::catalog::PresetInfo],
     settings: &'static [depthlab_nn::catalog::Setting],
+    lessons: &'static [depthlab_nn::catalog::LessonInfo],
     pixels: usize,
     calibration_digits: usize,
     probe_fields: &'static [depthlab_nn::probe::ProbeField],
@@ -57,6 +58,7 @@ pub fn catalog() -> Result<JsValue, JsError> {
     let c = PageCatalog {
         presets: c.presets,
         settings: c.settings,
+        lessons: c.lessons,
         pixels: PIXELS,
         calibration_digits: CALIBRATION_DIGITS,
         probe_fields: &depthlab_nn::probe::PROBE_FIELDS,

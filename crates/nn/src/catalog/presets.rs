@@ -115,6 +115,14 @@ pub const PRESETS: &[PresetInfo] = &[
         options: &["aux_heads"],
         depth: None,
     },
+    PresetInfo {
+        preset: Preset::Inception3a,
+        label: "GoogLeNet's inception (3a)",
+        paper: "C. Szegedy et al.: Going Deeper with Convolutions (CVPR 2015), Table 1",
+        year: 2014,
+        options: &["reductions"],
+        depth: None,
+    },
 ];
 
 /// The catalogue entry of `p`.

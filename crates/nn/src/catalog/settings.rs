@@ -172,6 +172,13 @@ pub const SETTINGS: &[Setting] = &[
         Kind::Bool { default: false },
     ),
     model(
+        "reductions",
+        "model.reductions",
+        "1×1 reductions",
+        "Inception (3a): the 1×1 convolutions that shrink 192 channels before the 3×3 and 5×5 filters. Off: those filters read all 192 channels (about 10× the multiplies).",
+        Kind::Bool { default: true },
+    ),
+    model(
         "batch_norm",
         "model.batch_norm",
         "Batch norm",

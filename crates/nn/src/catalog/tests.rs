@@ -64,3 +64,39 @@ fn the_catalogue_serialises() {
     let json = serde_json::to_string(&catalog()).unwrap();
     assert!(json.contains(r#""key":"zero_init_last_bn""#) && json.contains(r#""preset":"resnext""#), "{json}");
 }
+
+/// Every lesson's settings are catalogue settings with allowed values, its runs build, its
+/// sweep families have depth rules offering its depths, and ids are unique.
+#[wasm_bindgen_test(unsupported = test)]
+fn lessons_are_valid() {
+    let mut ids = Vec::new();
+    for l in LESSONS {
+        assert!(!ids.contains(&l.id), "duplicate lesson {}", l.id);
+        ids.push(l.id);
+        let mut base = crate::TrainConfig::default();
+        for (k, v) in l.base {
+            base.set(k, v).unwrap_or_else(|e| panic!("{}: {k}={v}: {e}", l.id));
+        }
+        assert!(base.steps > 0, "{}: a lesson runs a step budget", l.id);
+        assert!(l.runs.is_empty() != l.sweep.is_none(), "{}: runs or a sweep", l.id);
+        for run in l.runs {
+            let mut c = base.clone();
+            for (k, v) in *run {
+                c.set(k, v).unwrap_or_else(|e| panic!("{}: {k}={v}: {e}", l.id));
+            }
+            c.model_spec().unwrap_or_else(|e| panic!("{}: {e}", l.id));
+        }
+        if let Some(s) = l.sweep {
+            for f in s.families {
+                let p: crate::models::Preset = f.parse().unwrap();
+                let rule = preset_info(p).depth.unwrap_or_else(|| panic!("{}: {f} has no depth rule", l.id));
+                assert!(s.depths.iter().all(|d| rule.offered.contains(d)), "{}: {f} {:?}", l.id, s.depths);
+            }
+        }
+        for v in l.views {
+            assert!(["inside", "arch", "cost", "test", "features", "sweep"].contains(v), "{}: view {v}", l.id);
+        }
+    }
+    assert_eq!(lesson("degradation").map(|l| l.id), Some("degradation"));
+    assert!(lesson("nope").is_none());
+}

@@ -49,3 +49,30 @@ pub fn inception(aux_heads: bool) -> ModelSpec {
         activation: None,
     }
 }
+
+/// GoogLeNet's inception (3a) on a 192-channel 28×28 map (Szegedy et al. 2015, Table 1): a
+/// 3×3 stem conv to 192 channels, the module (64 │ 96→128 │ 16→32 │ pool→32, 256 channels), global
+/// average pooling and a linear classifier. Its 5×5 branch is the seed's example: 16 1×1
+/// reductions (2,408,448 multiplies) then 32 5×5 filters (10,035,200), against 120,422,400 for
+/// the 5×5 filters on all 192 channels — `reductions: false` builds that (and the 3×3 branch on
+/// all 192 channels too).
+pub fn inception_3a(reductions: bool) -> ModelSpec {
+    let r = |w: usize| if reductions { w } else { 0 };
+    let layers = vec![
+        L::Conv { out: 192, kernel: 3, stride: 1, padding: None, groups: 1, bias: false },
+        L::BatchNorm,
+        L::Relu,
+        L::Inception { b1: 64, b3: [r(96), 128], b5: [r(16), 32], pool_proj: 32 },
+        L::GlobalAvgPool,
+        L::Linear { out: 10, bias: true },
+    ];
+    let name = if reductions { "Inception (3a)" } else { "Inception (3a) without 1×1 reductions" };
+    ModelSpec {
+        name: name.into(),
+        input: [1, 28, 28],
+        layers,
+        remove_shortcuts: false,
+        remove_batch_norm: false,
+        activation: None,
+    }
+}

@@ -17,7 +17,7 @@ use alloc::format;
 
 pub use alexnet::alexnet_mini;
 pub use highway::highway;
-pub use inception::inception;
+pub use inception::{inception, inception_3a};
 pub use lenet::lenet5;
 pub use resnet::{bottleneck_resnet, plain, resnet, resnet_v2};
 pub use resnext::resnext;
@@ -47,6 +47,8 @@ named_enum! {
         Resnext = "resnext",
         /// Inception modules with optional auxiliary heads (Szegedy et al. 2015).
         Inception = "inception",
+        /// GoogLeNet's inception (3a) block on 192 channels, with or without 1×1 reductions.
+        Inception3a = "inception_3a",
     }
 }
 
@@ -81,6 +83,7 @@ pub fn preset_spec(m: &ModelConfig) -> Result<ModelSpec, ConfigError> {
         Preset::Highway => highway(d),
         Preset::Resnext => resnext(d, m.cardinality, m.width),
         Preset::Inception => Ok(inception(m.aux_heads)),
+        Preset::Inception3a => Ok(inception_3a(m.reductions)),
     }
 }
 

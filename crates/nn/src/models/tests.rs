@@ -69,6 +69,24 @@ fn bottleneck_cost_matches_the_seed() {
     assert_eq!(rows[0].macs + rows[1].macs, 12_443_648);
 }
 
+/// The same numbers read from a real model of the zoo: GoogLeNet's inception (3a) block, its 5×5
+/// branch with and without the 16-channel 1×1 reduction.
+#[wasm_bindgen_test(unsupported = test)]
+fn inception_3a_five_by_five_branch_costs_the_seeds_numbers() {
+    let macs = |reductions| {
+        let rows = cost_table(&super::inception_3a(reductions)).unwrap();
+        let b5: u64 = rows.iter().filter(|r| r.name.starts_with("layers.3.b5")).map(|r| r.macs).sum();
+        let total: u64 = rows.iter().map(|r| r.macs).sum();
+        (b5, total)
+    };
+    let (with, total_with) = macs(true);
+    let (without, total_without) = macs(false);
+    assert_eq!(with, 12_443_648);
+    assert_eq!(without, 120_422_400);
+    // The whole model (129,406,464 vs 309,638,656): the 3×3 branch is reduced too.
+    assert!(total_without > 2 * total_with, "{total_with} vs {total_without}");
+}
+
 /// Split-transform-merge (C separate branches, summed) equals one grouped convolution with the
 /// same weights (Xie et al. 2017, Fig. 3 a ≡ c).
 #[wasm_bindgen_test(unsupported = test)]

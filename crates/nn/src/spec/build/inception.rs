@@ -1,6 +1,7 @@
 //! Inception modules (Szegedy et al. 2015), each conv followed by BN and ReLU:
 //! 1×1 | 1×1→3×3 | 1×1→5×5 | 3×3 max-pool→1×1, concatenated along channels. The 1×1
-//! reductions in front of the 3×3 and 5×5 convolutions are what makes the module cheap.
+//! reductions in front of the 3×3 and 5×5 convolutions are what makes the module cheap (a
+//! reduction width of 0 leaves it out, to measure that).
 
 use super::layers::{ConvLayer, PoolLayer};
 use super::shape::{err, img, Shape};
@@ -51,14 +52,13 @@ impl Builder<'_> {
             if out == 0 {
                 continue;
             }
-            if reduce == 0 {
-                return Err(err(
-                    &format!("{}.{field}", at.path),
-                    format!("the {k}×{k} branch needs a 1×1 reduction of at least 1 channel"),
-                ));
-            }
-            let reduce_part = format!("{field}_reduce");
-            let (mut ops, s) = self.cbr(shape, at, (&reduce_part, field), reduce, 1)?;
+            // A reduction of 0: the k×k convolution reads the module's input directly (what
+            // the 1×1 bottleneck saves).
+            let (mut ops, s) = if reduce == 0 {
+                (Vec::new(), shape)
+            } else {
+                self.cbr(shape, at, (&format!("{field}_reduce"), field), reduce, 1)?
+            };
             ops.extend(self.cbr(s, at, (field, field), out, k)?.0);
             branches.push(ops);
             total += out;
