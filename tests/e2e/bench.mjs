@@ -1,6 +1,6 @@
 // In-browser benchmark: the release page (dist/) and TensorFlow.js 4.22 side by side in the same
 // headless Chromium, runs interleaved. Prints one JSON line of figures; never asserts a time.
-// Usage: node tests/e2e/bench.mjs [--runs N] [--no-tfjs]
+// Usage: node tests/e2e/bench.mjs [--runs N] [--no-tfjs] [--sweep] [--lessons | --lessons-only]
 //
 // - kernels (www/bench.html, one worker): GEMM 256³, one conv layer fwd+bwd, training steps of
 //   LeNet-5 and ResNet-20 (batch 64, Adam) on the same 64 digits;
@@ -12,6 +12,8 @@
 //   run done, in the same page);
 // - with --sweep: the page's default depth sweep, its wall time and each run's final training
 //   loss (mean of the last 10% of steps) and test accuracy.
+// - with --lessons: every lesson at its full budget on two workers, its wall time from Run to
+//   the last run's end and the sentence it measured (--lessons-only: nothing else).
 // Medians of N runs; ratios are ours / theirs from the same runs.
 import { serve, launch } from './lib.mjs';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +27,39 @@ const withTfjs = !process.argv.includes('--no-tfjs');
 const srv = await serve(root);
 const distUrl = `${srv.url}dist/`;
 const ctx = await launch();
+
+const lessonsOnly = process.argv.includes('--lessons-only');
+/** Every lesson at its full budget: wall time and what it measured. */
+async function lessonTimes() {
+  const out = [];
+  const page0 = await ctx.newPage();
+  await page0.goto(`${distUrl}?lesson=index&workers=2`);
+  await page0.waitForFunction(() => window.depthlab?.phase === 'idle', null, { timeout: 60_000 });
+  const ids = await page0.evaluate(() => window.depthlab.catalog.lessons.map((l) => l.id));
+  await page0.close();
+  for (const id of ids) {
+    const page = await ctx.newPage();
+    await page.goto(`${distUrl}?lesson=${id}&workers=2`);
+    await page.waitForFunction(() => window.depthlab?.phase === 'idle', null, { timeout: 60_000 });
+    if (!(await page.isDisabled('#reset'))) await page.click('#reset');
+    const t0 = Date.now();
+    await page.click('#lessonRun');
+    await page.waitForFunction(() => { const r = window.depthlab.runs(); return r.length > 0 && r.every((x) => ['done', 'failed', 'stopped'].includes(x.status)); }, null, { timeout: 1_800_000 });
+    const wall = (Date.now() - t0) / 1000;
+    await page.waitForTimeout(200);
+    const text = await page.textContent('#lessonMeasured');
+    out.push({ lesson: id, wall_s: +wall.toFixed(1), measured: text });
+    console.error(`lesson ${id}: ${wall.toFixed(1)} s — ${text}`);
+    await page.close();
+  }
+  return out;
+}
+if (lessonsOnly) {
+  console.log(JSON.stringify({ lessons: await lessonTimes() }));
+  await ctx.close();
+  await srv.close();
+  process.exit(0);
+}
 
 const lenet = { samplesPerSec: [], waitFraction: [], firstStepMs: [] };
 for (let r = 0; r < runs; r++) {
@@ -152,6 +187,7 @@ const out = {
   pool_plain8_resnet8_pair_s: +median(pool.pair).toFixed(1),
   pool_pair_over_alone: +median(pool.pair.map((p, i) => p / pool.alone[i])).toFixed(2),
   ...(sweep ? { sweep } : {}),
+  ...(process.argv.includes('--lessons') ? { lessons: await lessonTimes() } : {}),
 };
 console.log(JSON.stringify(out));
 await ctx.close();

@@ -349,14 +349,17 @@ await test('the language catalogues have the same keys, and every lesson has its
   const keys = (/** @type {any} */ o, p = '') => Object.entries(o).flatMap(([k, v]) => (v && typeof v === 'object' ? keys(v, `${p}${k}.`) : [`${p}${k}:${typeof v}`])).sort();
   const [en, ...others] = Object.values(LANGUAGES);
   for (const o of others) {
-    const a = keys({ ...en, lang: '', name: '' }), b = keys({ ...o, lang: '', name: '' });
+    // English setting labels are the catalogue's own; other languages give every one.
+    const a = keys({ ...en, lang: '', name: '', settings: {} }), b = keys({ ...o, lang: '', name: '', settings: {} });
     const missing = a.filter((k) => !b.includes(k)), extra = b.filter((k) => !a.includes(k));
     assert(!missing.length && !extra.length, `${o.lang}: missing ${missing.join(', ')}; extra ${extra.join(', ')}`);
   }
   const page = await openPage();
   const ids = await page.evaluate(() => window.depthlab.catalog.lessons.map((l) => l.id));
+  const settingKeys = await page.evaluate(() => window.depthlab.catalog.settings.map((s) => s.key));
   await page.close();
   for (const w of Object.values(LANGUAGES)) for (const id of ids) assert(w.lessons[id]?.title && w.lessons[id]?.claim, `${w.lang}: lesson ${id} has no words`);
+  for (const o of others) for (const k of settingKeys) assert(o.settings[k]?.label && o.settings[k]?.help, `${o.lang}: setting ${k} has no label or help`);
   console.log(`     ${Object.keys(LANGUAGES).join(', ')}: same keys; ${ids.length} lessons worded in each`);
 });
 

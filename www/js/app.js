@@ -408,7 +408,7 @@ function refresh(/** @type {Run | null} */ changed) {
   }
   $('start').disabled = app.phase === 'loading' || app.description === null;
   $('pause').disabled = !(app.phase === 'running' || app.phase === 'paused') || sel?.status === 'queued';
-  $('pause').textContent = app.phase === 'paused' ? 'Resume' : 'Pause';
+  $('pause').textContent = app.phase === 'paused' ? words.chrome.resume : words.chrome.pause;
   $('reset').disabled = store.list().length === 0;
   $('export').disabled = !sel || sel.worker === null || !['running', 'paused', 'done'].includes(sel.status);
   const visible = store.list().filter((r) => r.visible);
@@ -709,6 +709,12 @@ langSel.value = app.lang;
 /** The page chrome the language catalogues cover. */
 function applyLanguage() {
   document.documentElement.lang = app.lang === 'zh' ? 'zh-Hans' : 'en';
+  for (const e of document.querySelectorAll('[data-i18n]')) {
+    const key = /** @type {HTMLElement} */ (e).dataset.i18n ?? '';
+    e.textContent = /** @type {Record<string, string>} */ (words.chrome)[key] ?? key;
+  }
+  form.translate(words.settings);
+  refresh(null);
   $('langLabel').textContent = words.ui.language;
   $('showLessons').textContent = words.ui.lessons;
   showLessonView();

@@ -18,7 +18,7 @@ export class SettingsForm {
    */
   constructor(model, containers, onChange) {
     this.model = model;
-    /** @type {Map<string, {row: HTMLElement, input: HTMLInputElement | HTMLSelectElement, out: HTMLOutputElement | null}>} */
+    /** @type {Map<string, {row: HTMLElement, input: HTMLInputElement | HTMLSelectElement, out: HTMLOutputElement | null, name?: HTMLElement}>} */
     this.controls = new Map();
     /** The selected preset's paper, under the model picker. */
     this.paper = el('p', { class: 'paper' });
@@ -28,6 +28,20 @@ export class SettingsForm {
       if (s.key === 'model') containers[s.group].append(this.paper);
       this.controls.set(s.key, c);
       c.input.addEventListener('change', () => onChange(s.key));
+    }
+  }
+
+  /**
+   * Labels and help in another language, by setting key (`{}`: the catalogue's English).
+   * @param {Record<string, {label: string, help: string}>} words
+   */
+  translate(words) {
+    for (const s of this.model.catalog.settings) {
+      const c = this.controls.get(s.key);
+      if (!c) continue;
+      const w = words[s.key];
+      if (c.name) c.name.textContent = w?.label ?? s.label;
+      c.row.title = w?.help ?? s.help;
     }
   }
 
@@ -43,7 +57,7 @@ export class SettingsForm {
       input = el('input', { id: s.key, type: 'checkbox' });
       row.className = 'check';
       row.append(input, name);
-      return { row, input, out };
+      return { row, input, out, name };
     }
     row.append(name);
     if (k.type === 'choice' || s.key === 'depth') {
@@ -81,7 +95,7 @@ export class SettingsForm {
         row.append(span);
       } else row.append(input);
     }
-    return { row, input, out };
+    return { row, input, out, name };
   }
 
   /** Shows `settings`: values, which controls apply, the preset's depths. */
