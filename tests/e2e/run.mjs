@@ -349,17 +349,20 @@ await test('the language catalogues have the same keys, and every lesson has its
   const keys = (/** @type {any} */ o, p = '') => Object.entries(o).flatMap(([k, v]) => (v && typeof v === 'object' ? keys(v, `${p}${k}.`) : [`${p}${k}:${typeof v}`])).sort();
   const [en, ...others] = Object.values(LANGUAGES);
   for (const o of others) {
-    // English setting labels are the catalogue's own; other languages give every one.
-    const a = keys({ ...en, lang: '', name: '', settings: {} }), b = keys({ ...o, lang: '', name: '', settings: {} });
+    // English setting and probe labels are the Rust catalogue's own; other languages give every one.
+    const blank = (/** @type {any} */ w) => ({ ...w, lang: '', name: '', settings: {}, views: { ...w.views, probeFields: {} } });
+    const a = keys(blank(en)), b = keys(blank(o));
     const missing = a.filter((k) => !b.includes(k)), extra = b.filter((k) => !a.includes(k));
     assert(!missing.length && !extra.length, `${o.lang}: missing ${missing.join(', ')}; extra ${extra.join(', ')}`);
   }
   const page = await openPage();
   const ids = await page.evaluate(() => window.depthlab.catalog.lessons.map((l) => l.id));
   const settingKeys = await page.evaluate(() => window.depthlab.catalog.settings.map((s) => s.key));
+  const probeKeys = await page.evaluate(() => window.depthlab.catalog.probeFields.map((f) => f.key));
   await page.close();
   for (const w of Object.values(LANGUAGES)) for (const id of ids) assert(w.lessons[id]?.title && w.lessons[id]?.claim, `${w.lang}: lesson ${id} has no words`);
   for (const o of others) for (const k of settingKeys) assert(o.settings[k]?.label && o.settings[k]?.help, `${o.lang}: setting ${k} has no label or help`);
+  for (const o of others) for (const k of probeKeys) assert(o.views.probeFields[k]?.label && o.views.probeFields[k]?.help, `${o.lang}: probe statistic ${k} has no label or help`);
   console.log(`     ${Object.keys(LANGUAGES).join(', ')}: same keys; ${ids.length} lessons worded in each`);
 });
 

@@ -20,7 +20,7 @@ import { ConfusionView, confusion } from './views/confusion.js';
 import { FeatureView } from './views/features.js';
 import { ArchView } from './views/arch.js';
 import { LessonsView } from './views/lessons.js';
-import { LANGUAGES, pickLanguage } from './i18n/index.js';
+import { LANGUAGES, pickLanguage, setLanguage } from './i18n/index.js';
 import { finalMean } from './views/sweep.js';
 
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
@@ -106,6 +106,7 @@ if (poolQuery !== null) {
 const query = new URLSearchParams(location.search);
 const picked = pickLanguage(query.get('lang'), navigator.languages ?? [navigator.language]);
 let words = LANGUAGES[picked.lang];
+setLanguage(picked.lang);
 app.lang = picked.lang;
 /** The language was chosen (URL or menu), so it goes into links. */
 let langChosen = query.get('lang') !== null && picked.error === null;
@@ -178,8 +179,14 @@ const flow = new FlowView({ canvases: [$('heatA'), $('heatB')], captions: [$('he
 const bars = new LayerBars($('layerBars'), fields);
 const signal = new SignalView($('signalChart'), fields);
 const probeField = $('probeField');
-probeField.replaceChildren(...fields.map((f, i) => Object.assign(document.createElement('option'), { value: String(i), textContent: `${f.label} (${f.key.replace('_', ' ')})` })));
-probeField.value = '0';
+/** A probe statistic's label and help in the page's language. */
+const fieldWords = (/** @type {{key: string, label: string, help: string}} */ f) => words.views.probeFields[f.key] ?? f;
+function writeFieldOptions() {
+  const v = probeField.value || '0';
+  probeField.replaceChildren(...fields.map((f, i) => Object.assign(document.createElement('option'), { value: String(i), textContent: `${fieldWords(f).label} (${f.key.replace('_', ' ')})` })));
+  probeField.value = v;
+}
+writeFieldOptions();
 const probeCompare = $('probeCompare');
 /** Id of the run shown beside the selected one in the heatmaps (null: none). */
 let compareId = /** @type {number | null} */ (null);
@@ -216,7 +223,7 @@ function updateInside() {
   const sel = app.selected === null ? null : store.get(app.selected) ?? null;
   const other = compareId === null ? null : store.get(compareId) ?? null;
   const field = Number(probeField.value);
-  $('probeHelp').textContent = fields[field].help;
+  $('probeHelp').textContent = fieldWords(fields[field]).help;
   writeCompareOptions();
   flow.update({ runs: [sel, other], field, highlight: archSelected });
   const layer = { names: sel?.probeNames ?? [], row: sel?.probes.latest ?? sel?.probes.rows.at(-1) ?? null, field };
@@ -315,7 +322,7 @@ const pad = new DrawPad($('pad'), $('probs'), (image) => {
     pad.showProbs(null);
     return;
   }
-  showFeatures(r, image.slice(), 'the digit drawn on the pad');
+  showFeatures(r, image.slice(), words.views.drawnDigit);
   pool.send(r.worker, { type: 'predict', id: ++predictId, runId: r.id, image }, [image.buffer]);
 });
 // ---------- feature maps ----------
@@ -344,7 +351,7 @@ $('featureShow').addEventListener('click', async () => {
   if (!bytes) return;
   const image = Float32Array.from(bytes, (v) => v / 255);
   const label = r.test?.labels[k];
-  showFeatures(r, image, `test digit no. ${k}${label === undefined ? '' : ` (a ${label})`}`);
+  showFeatures(r, image, words.views.testDigit(k, label));
 });
 $('clearPad').addEventListener('click', () => pad.clear());
 
@@ -714,7 +721,12 @@ function applyLanguage() {
     e.textContent = /** @type {Record<string, string>} */ (words.chrome)[key] ?? key;
   }
   form.translate(words.settings);
+  setLanguage(app.lang);
+  writeFieldOptions();
+  runsView.drawnFor = null; // rows are rebuilt in the new language
   refresh(null);
+  updateInside();
+  features.request();
   $('langLabel').textContent = words.ui.language;
   $('showLessons').textContent = words.ui.lessons;
   showLessonView();

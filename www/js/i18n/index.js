@@ -23,3 +23,11 @@ export function pickLanguage(query, preferred) {
   const zhFirst = preferred.find((l) => /^(zh|en)\b/i.test(l));
   return { lang: zhFirst && /^zh/i.test(zhFirst) ? 'zh' : 'en', error: null };
 }
+
+let current = en;
+/** The words of the page's current language (views read them when they draw). */
+export const words = () => current;
+/** Switches the current language (unknown codes: English). */
+export function setLanguage(/** @type {string} */ lang) {
+  current = LANGUAGES[lang] ?? en;
+}

@@ -6,6 +6,7 @@
 // the frame scheduler, not while hidden.
 import { el } from './dom.js';
 import { requestDraw, watch } from './frame.js';
+import { words } from '../i18n/index.js';
 
 /** @typedef {import('../lab/runs.js').Run} Run */
 /** @typedef {NonNullable<Run['test']>} Answers */
@@ -68,13 +69,14 @@ export class ConfusionView {
     if (!this.view.shown) return;
     const r = this.run;
     const t = r?.test ?? null;
-    const key = r && t ? `${r.id}:${t.epoch}` : '';
+    const w = words().views;
+    const key = r && t ? `${r.id}:${t.epoch}:${words().lang}` : `:${words().lang}`;
     if (key === this.drawn) return;
     this.drawn = key;
     this.cellInfo.textContent = '';
     this.cellDigits.replaceChildren();
     if (!r || !t) {
-      this.caption.textContent = r ? 'The confusion matrix appears after the run\'s first evaluation.' : 'Select a run.';
+      this.caption.textContent = r ? w.confusionWaiting : w.selectRunDot;
       this.table.replaceChildren();
       this.galleryTitle.textContent = '';
       this.gallery.replaceChildren();
@@ -83,9 +85,9 @@ export class ConfusionView {
     const m = confusion(t);
     const n = t.labels.length;
     const right = m.reduce((a, row, i) => a + row[i], 0);
-    this.caption.textContent = `${r.modelName}, evaluation after epoch ${t.epoch}: ${right.toLocaleString()} of ${n.toLocaleString()} test digits right (${((100 * right) / n).toFixed(2)}%). Rows: the true digit; columns: the model's answer. Click a cell to see its digits.`;
+    this.caption.textContent = w.confusionCaption(r.modelName, t.epoch, right.toLocaleString(), n.toLocaleString(), ((100 * right) / n).toFixed(2));
     const head = el('tr');
-    head.append(el('th', { scope: 'col' }, 'true ╲ said'), ...m.map((_, j) => el('th', { scope: 'col' }, String(j))));
+    head.append(el('th', { scope: 'col' }, w.trueSaid), ...m.map((_, j) => el('th', { scope: 'col' }, String(j))));
     const rows = m.map((row, i) => {
       const tr = el('tr');
       const total = row.reduce((a, b) => a + b, 0) || 1;
@@ -101,14 +103,14 @@ export class ConfusionView {
     });
     this.table.replaceChildren(head, ...rows);
     const wrong = confidentlyWrong(t).slice(0, SHOWN);
-    this.galleryTitle.textContent = wrong.length ? `The ${wrong.length} most confidently wrong: true → said (probability given to the answer; to the truth)` : 'No test digit is wrong.';
+    this.galleryTitle.textContent = wrong.length ? w.mostWrong(wrong.length) : w.noneWrong;
     this.showDigits(this.gallery, wrong, (i) => `${t.labels[i]} → ${t.predicted[i]} (${(t.confidence[i] * 100).toFixed(0)}%; ${(t.trueProb[i] * 100).toFixed(1)}%)`);
   }
 
   showCell(/** @type {Answers} */ t, /** @type {number} */ i, /** @type {number} */ j, /** @type {number} */ count) {
     const idx = [];
     for (let k = 0; k < t.labels.length && idx.length < SHOWN; k++) if (t.labels[k] === i && t.predicted[k] === j) idx.push(k);
-    this.cellInfo.textContent = `True ${i}, answered ${j}: ${count} digit${count === 1 ? '' : 's'}${count > SHOWN ? ` (the first ${SHOWN})` : ''}`;
+    this.cellInfo.textContent = words().views.cell(i, j, count, SHOWN);
     this.showDigits(this.cellDigits, idx, (k) => `${(t.confidence[k] * 100).toFixed(0)}%`);
   }
 
@@ -118,7 +120,7 @@ export class ConfusionView {
     if (!indices.length) return;
     const bytes = await this.fetchDigits(indices);
     if (!bytes) {
-      box.textContent = 'The test digits are not available (is a dataset loaded?).';
+      box.textContent = words().views.noDigits;
       return;
     }
     const side = Math.round(Math.sqrt(this.pixels));

@@ -5,6 +5,7 @@
 // range; at most MAX_MAPS maps per strip). Drawn through the frame scheduler, not while hidden.
 import { el } from './dom.js';
 import { requestDraw, watch } from './frame.js';
+import { words } from '../i18n/index.js';
 
 /** @typedef {import('../protocol.js').FeatureMap} FeatureMap */
 /** @typedef {{shape: number[], data: Float32Array} | null} Filters */
@@ -36,9 +37,11 @@ export class FeatureView {
     this.filtersBox = el('div', { class: 'filters' });
     this.mapsBox = el('div', { class: 'maps' });
     this.caption = el('p', { class: 'note' });
-    root.append(el('p', { class: 'note' }, 'First convolution\'s filters (blue negative, red positive):'), this.filtersBox, this.caption, this.mapsBox);
+    this.filtersTitle = el('p', { class: 'note' });
+    root.append(this.filtersTitle, this.filtersBox, this.caption, this.mapsBox);
     /** @type {{maps: FeatureMap[], filters: Filters, source: string} | null} */ this.data = null;
     this.drawn = /** @type {any} */ (null);
+    this.drawnLang = '';
     this.view = watch(root, () => this.request());
   }
 
@@ -58,19 +61,22 @@ export class FeatureView {
   }
 
   draw() {
-    if (!this.view.shown || this.drawn === this.data) return;
+    if (!this.view.shown || (this.drawn === this.data && this.drawnLang === words().lang)) return;
     this.drawn = this.data;
+    this.drawnLang = words().lang;
+    const w = words().views;
+    this.filtersTitle.textContent = w.filtersTitle;
     const d = this.data;
     if (!d) {
       this.filtersBox.replaceChildren();
       this.mapsBox.replaceChildren();
-      this.caption.textContent = 'Select a run, then draw a digit on the pad or pick a test digit: the feature maps of every convolution appear here.';
+      this.caption.textContent = w.featuresEmpty;
       return;
     }
     this.drawFilters(d.filters);
     this.caption.textContent = d.maps.length
-      ? `Feature maps for ${d.source}: what each convolution passes on (after its batch norm and activation), one strip per layer, input side first.`
-      : 'This model has no convolutions to show.';
+      ? w.featuresFor(d.source)
+      : w.noConvs;
     this.mapsBox.replaceChildren(...d.maps.map((m) => {
       const [c, h, w] = m.shape;
       const strip = el('div', { class: 'strip' });
@@ -90,7 +96,7 @@ export class FeatureView {
 
   drawFilters(/** @type {Filters} */ f) {
     if (!f) {
-      this.filtersBox.replaceChildren(el('span', { class: 'note' }, 'This model does not start with a convolution.'));
+      this.filtersBox.replaceChildren(el('span', { class: 'note' }, words().views.noFirstConv));
       return;
     }
     const [out, inC, kh, kw] = f.shape;

@@ -5,6 +5,7 @@
 // get 1000× less gradient than the ResNet's" reads off the colours. Hover shows the values.
 // Drawn through the frame scheduler, not while hidden.
 import { requestDraw, watch } from './frame.js';
+import { words } from '../i18n/index.js';
 
 /** @typedef {import('../lab/runs.js').Run} Run */
 /** @typedef {{key: string, label: string, help: string, log: boolean}} ProbeField */
@@ -94,7 +95,8 @@ export class FlowView {
       const x = mats[i] ?? null;
       const cap = this.els.captions[i];
       const r = runs[i];
-      cap.textContent = r ? `${this.name(r)}${x ? ` · steps ${x.steps[0]}–${x.steps.at(-1)} →, input layer at the bottom` : ' · no probe data yet'}` : i === 0 ? 'Select a run' : 'Choose a run to show beside it';
+      const w = words().views;
+      cap.textContent = r ? `${this.name(r)}${x ? w.heatSteps(x.steps[0], /** @type {number} */ (x.steps.at(-1))) : w.noProbes}` : i === 0 ? w.selectRun : w.chooseBeside;
       this.paint(cv, this.views[i], x, lo, hi, this.source.highlight ?? null);
     });
     this.paintScale(lo, hi, fd);

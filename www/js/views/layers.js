@@ -8,6 +8,7 @@
 // Both draw through the frame scheduler and not while hidden.
 import { requestDraw, watch } from './frame.js';
 import { fmtValue } from './heatmap.js';
+import { words } from '../i18n/index.js';
 
 /** @typedef {import('./heatmap.js').ProbeField} ProbeField */
 /** @typedef {{names: string[], row: Float32Array | null, field: number}} LayerSource */
@@ -29,8 +30,8 @@ function canvas2d(/** @type {HTMLCanvasElement} */ cv, /** @type {{width: number
 
 function axisLabels(/** @type {CanvasRenderingContext2D} */ ctx, /** @type {number} */ left, /** @type {number} */ w, /** @type {number} */ h) {
   ctx.fillStyle = '#6b7280';
-  ctx.fillText('input', left, h - 4);
-  const out = 'output';
+  ctx.fillText(words().views.input, left, h - 4);
+  const out = words().views.output;
   ctx.fillText(out, w - 4 - ctx.measureText(out).width, h - 4);
 }
 
@@ -60,14 +61,14 @@ export class LayerBars {
     const n = this.fields.length;
     ctx.fillStyle = '#6b7280';
     if (!row || !names.length) {
-      ctx.fillText('Per-layer statistics appear once training starts.', 8, 20);
+      ctx.fillText(words().views.layersEmpty, 8, 20);
       return;
     }
     const raw = names.map((_, l) => row[l * n + field]);
     const vals = raw.map((v) => (fd.log ? (v > 0 ? Math.log10(v) : NaN) : v));
     const finite = vals.filter(Number.isFinite);
     if (!finite.length) {
-      ctx.fillText(`${fd.label}: not applicable to these layers.`, 8, 20);
+      ctx.fillText(words().views.notApplicable(fd.label), 8, 20);
       return;
     }
     let lo = fd.log ? Math.floor(Math.min(...finite)) - 0.5 : Math.min(0, ...finite);
@@ -124,7 +125,7 @@ export class SignalView {
     const { names, row } = this.source;
     ctx.fillStyle = '#6b7280';
     if (!row || !names.length) {
-      ctx.fillText('The signal through each layer appears once training starts.', 8, 20);
+      ctx.fillText(words().views.signalEmpty, 8, 20);
       return;
     }
     const n = this.n, L = names.length;

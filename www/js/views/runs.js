@@ -6,6 +6,7 @@
 
 import { el } from './dom.js';
 import { requestDraw } from './frame.js';
+import { words } from '../i18n/index.js';
 
 /** @typedef {import('../lab/runs.js').Run} Run */
 
@@ -16,24 +17,25 @@ import { requestDraw } from './frame.js';
 
 /** What a run is doing, in a few words. */
 export function statusText(/** @type {Run} */ r) {
+  const w = words().views;
   const last = r.metrics.tests.at(-1);
-  const acc = last ? ` · test ${(last.accuracy * 100).toFixed(2)}%` : '';
+  const acc = last ? w.test((last.accuracy * 100).toFixed(2)) : '';
   switch (r.status) {
     case 'queued':
-      return `queued #${r.queuePos}`;
+      return w.queued(r.queuePos);
     case 'starting':
-      return 'starting';
+      return w.starting;
     case 'running':
     case 'paused': {
       const pct = r.totalSteps ? Math.floor((100 * r.metrics.steps.length) / r.totalSteps) : 0;
-      return `${r.status} ${pct}% · waits ${(r.waitFraction * 100).toFixed(1)}%${acc}`;
+      return `${w.progress(w[r.status], pct, (r.waitFraction * 100).toFixed(1))}${acc}`;
     }
     case 'done':
-      return `done in ${r.elapsed.toFixed(1)} s${acc}${r.weights ? ` · weights ${(r.weights.byteLength / 1024).toFixed(0)} KiB` : ''}`;
+      return `${w.doneIn(r.elapsed.toFixed(1))}${acc}${r.weights ? w.weights((r.weights.byteLength / 1024).toFixed(0)) : ''}`;
     case 'stopped':
-      return `stopped at step ${r.metrics.steps.length}${acc}`;
+      return `${w.stoppedAt(r.metrics.steps.length)}${acc}`;
     case 'failed':
-      return `failed: ${r.message}`;
+      return w.failed(r.message);
   }
 }
 
@@ -58,7 +60,7 @@ export class RunsView {
     const { runs, selected, name } = this.source();
     const ids = runs.map((r) => r.id).join(',');
     if (!runs.length) {
-      if (this.drawnFor !== '') this.list.replaceChildren(el('li', { class: 'empty' }, 'No runs yet: choose a model and press Start. Every Start adds a run; runs train side by side, one per worker.'));
+      if (this.drawnFor !== '') this.list.replaceChildren(el('li', { class: 'empty' }, words().views.noRuns));
       this.drawnFor = '';
       this.rows.clear();
       return;
@@ -77,10 +79,10 @@ class Row {
   /** @param {number} id @param {RunActions} a @param {() => void} redraw */
   constructor(id, a, redraw) {
     this.li = el('li', { 'data-run': String(id) });
-    this.show = el('input', { type: 'checkbox', title: 'Show in the charts' });
+    this.show = el('input', { type: 'checkbox', title: words().views.showInCharts });
     this.show.addEventListener('change', () => a.toggle(id, this.show.checked));
     this.swatch = el('span', { class: 'swatch' });
-    this.label = el('button', { type: 'button', class: 'name', title: 'Select (double-click to rename)' });
+    this.label = el('button', { type: 'button', class: 'name', title: words().views.selectRename });
     this.label.addEventListener('click', () => a.select(id));
     this.label.addEventListener('dblclick', () => {
       const input = el('input', { type: 'text', class: 'rename', value: this.label.textContent ?? '', 'aria-label': 'run name' });
@@ -119,14 +121,15 @@ class Row {
     set(this.label, name);
     set(this.status, statusText(r));
     const active = ['queued', 'starting', 'running', 'paused'].includes(r.status);
-    const which = /** @type {[string, (id: number) => void, boolean][]} */ ([
-      ['Stop', this.actions.stop, active], ['CSV', this.actions.csv, r.metrics.steps.length > 0], ['Duplicate', this.actions.duplicate, true], ['Remove', this.actions.remove, true],
+    const w = words().views;
+    const which = /** @type {['stop' | 'csv' | 'duplicate' | 'remove', (id: number) => void, boolean][]} */ ([
+      ['stop', this.actions.stop, active], ['csv', this.actions.csv, r.metrics.steps.length > 0], ['duplicate', this.actions.duplicate, true], ['remove', this.actions.remove, true],
     ]).filter(([, , show]) => show);
-    const key = which.map(([t]) => t).join(',');
+    const key = `${words().lang}:${which.map(([t]) => t).join(',')}`;
     if (key === this.buttonsFor) return;
     this.buttonsFor = key;
-    this.buttons.replaceChildren(...which.map(([text, fn]) => {
-      const b = el('button', { type: 'button', class: `run-${text.toLowerCase()}` }, text);
+    this.buttons.replaceChildren(...which.map(([action, fn]) => {
+      const b = el('button', { type: 'button', class: `run-${action}` }, w[action]);
       b.addEventListener('click', () => fn(this.id));
       return b;
     }));
