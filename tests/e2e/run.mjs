@@ -211,6 +211,13 @@ await test('a bad URL parameter gives a clear message and the default', async ()
   const summary = await p2.textContent('#costSummary');
   assert(/cannot be built: model\.cardinality/.test(summary) && (await p2.isDisabled('#start')), summary);
   await p2.close();
+  // An unknown lesson or language: a message each, the lesson list, English.
+  const p3 = await openPage('?lesson=nope<b>&lang=xx');
+  const r3 = await p3.evaluate(() => ({ errors: window.depthlab.errors, lang: window.depthlab.lang, cards: document.querySelectorAll('#lessons .lesson-card[data-lesson]').length, bold: document.querySelectorAll('#banner b').length }));
+  assert(r3.errors.some((e) => e.includes('no lesson "nope<b>"')), r3.errors.join(' | '));
+  assert(r3.errors.some((e) => e.includes('No language "xx"')), r3.errors.join(' | '));
+  assert(r3.lang === 'en' && r3.cards === 9 && r3.bold === 0, JSON.stringify(r3));
+  await p3.close();
 });
 
 await test('switching between 20-layer models 10 times does not grow the trainer\'s wasm memory by more than 10%', async () => {
