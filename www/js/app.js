@@ -11,7 +11,7 @@ import { download, fileName, runCsv, sweepCsv, chartPng } from './lab/export.js'
 import { SettingsForm } from './views/settings.js';
 import { CompareCharts } from './views/charts.js';
 import { RunsView, statusText } from './views/runs.js';
-import { SweepView } from './views/sweep.js';
+import { SweepView, MIN_SWEEP_STEPS } from './views/sweep.js';
 import { BatchGrid } from './views/grid.js';
 import { DrawPad } from './views/draw.js';
 import { FlowView } from './views/heatmap.js';
@@ -20,7 +20,7 @@ import { ConfusionView, confusion } from './views/confusion.js';
 import { FeatureView } from './views/features.js';
 import { ArchView } from './views/arch.js';
 import { LessonsView } from './views/lessons.js';
-import { LANGUAGES, pickLanguage, setLanguage } from './i18n/index.js';
+import { LANGUAGES, pickLanguage, setLanguage, say, pageProblem, useCatalogLabels } from './i18n/index.js';
 import { finalMean } from './views/sweep.js';
 
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
@@ -82,10 +82,19 @@ try {
   wasmModule = await WebAssembly.compileStreaming(fetch(new URL('../../depthlab-wasm_bg.wasm', import.meta.url)));
   await initWasm({ module_or_path: wasmModule });
 } catch (e) {
-  showError(`Could not load the WebAssembly module: ${/** @type {Error} */ (e).message}. Depthlab needs a browser with WebAssembly SIMD (Chrome 91+, Firefox 89+, Safari 16.4+).`);
+  showError(LANGUAGES[pickLanguage(new URLSearchParams(location.search).get('lang'), navigator.languages ?? []).lang].msg.wasmLoad(String(/** @type {Error} */ (e).message)));
   throw e;
 }
 const model = new SettingsModel(catalog());
+useCatalogLabels(model.catalog.settings);
+// The language first (page-only parameter, like workers and lesson): every message below is worded in it.
+const query = new URLSearchParams(location.search);
+const picked = pickLanguage(query.get('lang'), navigator.languages ?? [navigator.language]);
+let words = LANGUAGES[picked.lang];
+setLanguage(picked.lang);
+app.lang = picked.lang;
+/** The language was chosen (URL or menu), so it goes into links. */
+let langChosen = query.get('lang') !== null && picked.error === null;
 app.catalog = model.catalog;
 const parsed = model.fromQuery(location.search);
 const settings = parsed.settings;
@@ -100,16 +109,9 @@ let poolSize = cores;
 if (poolQuery !== null) {
   const n = Number(poolQuery);
   if (/^\d+$/.test(poolQuery) && n >= minWorkers && n <= maxWorkers) poolSize = n;
-  else urlErrors.push(`URL parameter workers=${JSON.stringify(poolQuery)} must be a whole number from ${minWorkers} to ${maxWorkers}; using ${cores}`);
+  else urlErrors.push(words.msg.workersParam(JSON.stringify(poolQuery.slice(0, 20)), minWorkers, maxWorkers, cores));
 }
-// Language and lesson (page-only parameters, like workers).
-const query = new URLSearchParams(location.search);
-const picked = pickLanguage(query.get('lang'), navigator.languages ?? [navigator.language]);
-let words = LANGUAGES[picked.lang];
-setLanguage(picked.lang);
-app.lang = picked.lang;
-/** The language was chosen (URL or menu), so it goes into links. */
-let langChosen = query.get('lang') !== null && picked.error === null;
+// Lesson (a page-only parameter, like workers and the language).
 if (picked.error) urlErrors.push(picked.error);
 /** @type {import('./views/lessons.js').Lesson[]} */
 const lessons = /** @type {any} */ (model.catalog).lessons;
@@ -164,7 +166,7 @@ workersSel.value = String(poolSize);
 // ---------- runs, views ----------
 const store = new RunsStore();
 app.runs = () => store.list();
-const archive = new RunArchive((msg) => showInfo(msg));
+const archive = new RunArchive((e) => showInfo(words.msg.archiveUnavailable(e)));
 for (const kept of await archive.load()) store.restore(kept);
 /** Runs that have ended are kept across reloads. */
 const keep = (/** @type {Run} */ r) => {
@@ -183,7 +185,7 @@ const probeField = $('probeField');
 const fieldWords = (/** @type {{key: string, label: string, help: string}} */ f) => words.views.probeFields[f.key] ?? f;
 function writeFieldOptions() {
   const v = probeField.value || '0';
-  probeField.replaceChildren(...fields.map((f, i) => Object.assign(document.createElement('option'), { value: String(i), textContent: `${fieldWords(f).label} (${f.key.replace('_', ' ')})` })));
+  probeField.replaceChildren(...fields.map((f, i) => Object.assign(document.createElement('option'), { value: String(i), textContent: words.views.probeFields[f.key] ? fieldWords(f).label : `${f.label} (${f.key.replace('_', ' ')})` })));
   probeField.value = v;
 }
 writeFieldOptions();
@@ -262,7 +264,7 @@ const runsView = new RunsView($('runs'), {
     form.write(settings);
     history.replaceState(null, '', `${location.pathname}${pageQuery()}`);
     describe();
-    showInfo(`The settings of "${nameOf(r)}" are in the form: change one and press Start to train it beside the original (same seed, same batches).`);
+    showInfo(words.msg.settingsInForm(nameOf(r)));
   },
   csv: (id) => {
     const r = store.get(id);
@@ -280,11 +282,11 @@ const runsView = new RunsView($('runs'), {
 let sweepId = Math.max(0, ...store.list().map((r) => r.sweep?.id ?? 0));
 const sweepView = new SweepView($('sweep'), model, (req) => {
   if (req.depths.length === 0) {
-    showError('Tick at least one depth for the sweep.');
+    showError(words.msg.sweepNoDepth);
     return;
   }
-  if (!Number.isInteger(req.overrides.steps) || Number(req.overrides.steps) < 10) {
-    showError('The sweep needs a step budget of at least 10 steps.');
+  if (!Number.isInteger(req.overrides.steps) || Number(req.overrides.steps) < MIN_SWEEP_STEPS) {
+    showError(words.msg.sweepBudget(MIN_SWEEP_STEPS));
     return;
   }
   startSweep(settings, req);
@@ -338,13 +340,13 @@ let featuresSource = '';
 $('featureShow').addEventListener('click', async () => {
   const r = app.selected === null ? null : store.get(app.selected);
   if (r?.worker == null) {
-    showError('Select a run that has trained (or is training) in this visit to see its feature maps.');
+    showError(words.msg.featuresNoRun);
     return;
   }
   const k = Number($('featureDigit').value);
   const count = app.dataset?.test ?? 0;
   if (!Number.isInteger(k) || k < 0 || k >= count) {
-    showError(`Pick a test digit number from 0 to ${count - 1}.`);
+    showError(words.msg.featuresRange(count - 1));
     return;
   }
   const bytes = await fetchDigits([k]);
@@ -402,13 +404,13 @@ function refresh(/** @type {Run | null} */ changed) {
     app.modelName = sel?.modelName ?? '';
     const m = sel?.metrics;
     const last = m?.tests.at(-1);
-    $('state').textContent = sel ? statusText(sel) : app.phase;
+    $('state').textContent = sel ? statusText(sel) : words.views.stateWords[app.phase] ?? app.phase;
     const done = m?.steps.length ?? 0;
     const bpe = sel?.bpe ?? 0;
     $('epochText').textContent = !sel || !sel.totalSteps || !bpe ? '–'
-      : sel.config.steps > 0 ? `step ${done} / ${sel.totalSteps}` : `${Math.min(Math.floor(done / bpe) + 1, sel.config.epochs)} / ${sel.config.epochs}`;
+      : sel.config.steps > 0 ? words.views.stepOf(done, sel.totalSteps) : words.views.epochOf(Math.min(Math.floor(done / bpe) + 1, sel.config.epochs), sel.config.epochs);
     $('rate').textContent = sel?.samplesPerSec ? Math.round(sel.samplesPerSec).toLocaleString() : '–';
-    $('testAcc').textContent = last ? `${(last.accuracy * 100).toFixed(2)}% (epoch ${last.epoch})` : '–';
+    $('testAcc').textContent = last ? words.views.accAtEpoch((last.accuracy * 100).toFixed(2), last.epoch) : '–';
     $('wait').textContent = sel?.samplesPerSec ? `${(sel.waitFraction * 100).toFixed(1)}%` : '–';
     $('params').textContent = sel?.params ? sel.params.toLocaleString() : '–';
     $('progress').value = sel && sel.totalSteps ? done / sel.totalSteps : 0;
@@ -435,15 +437,16 @@ store.subscribe(refresh);
 const augmentWorker = new Worker(new URL('./workers/augment.worker.js', import.meta.url), { type: 'module' });
 /** @typedef {import('./protocol.js').MainToAugment} MainToAugment */
 const toAugment = (/** @type {MainToAugment} */ m, /** @type {Transferable[]} */ t = []) => augmentWorker.postMessage(m, t);
-augmentWorker.onerror = (e) => showError(`augmentation worker failed: ${e.message}`);
+augmentWorker.onerror = (e) => showError(words.msg.augmentFailed(e.message));
 toAugment({ type: 'init', module: wasmModule });
 
 const pool = new TrainerPool(poolSize, wasmModule, toAugment, onTrainerMessage, (slot, runId, message) => {
   const r = runId === null ? null : store.get(runId);
-  showError(`Trainer worker ${slot + 1} stopped unexpectedly (${message}); it was replaced.${r ? ` The run "${nameOf(r)}" was lost: start it again.` : ''}`);
+  showError(`${words.msg.trainerDied(slot + 1, message)}${r ? words.msg.runLost(nameOf(r)) : ''}`);
   if (r) {
     r.status = 'failed';
-    r.message = 'its worker stopped';
+    r.problem = pageProblem('workerStopped');
+    r.message = r.problem.message;
     store.changed(r);
   }
 });
@@ -456,10 +459,11 @@ workersSel.addEventListener('change', () => {
 });
 
 /** A run that has ended: its status, kept across reloads, the queue moved on. */
-function ended(/** @type {Run | undefined} */ r, /** @type {'done' | 'failed'} */ status, /** @type {string} */ message) {
+function ended(/** @type {Run | undefined} */ r, /** @type {'done' | 'failed'} */ status, /** @type {import('./i18n/index.js').Problem | null} */ problem) {
   if (!r) return;
   r.status = status;
-  r.message = message;
+  r.problem = problem;
+  r.message = problem?.message ?? '';
   keep(r);
   updateQueue();
   store.changed(r);
@@ -523,7 +527,7 @@ function onTrainerMessage(/** @type {number} */ slot, /** @type {import('./proto
       return;
     case 'done':
       if (r) r.elapsed = m.elapsed;
-      ended(r, 'done', '');
+      ended(r, 'done', null);
       if (r && $('keepWeights').checked) pool.send(slot, { type: 'export', runId: r.id, keep: true });
       return;
     case 'restored':
@@ -561,12 +565,12 @@ function onTrainerMessage(/** @type {number} */ slot, /** @type {import('./proto
       return;
     }
     case 'import-result':
-      if (m.ok) showInfo(m.message);
-      else showError(`Could not load the weights: ${m.message}`);
+      if (m.ok) showInfo(say(m.problem));
+      else showError(words.msg.weightsFailed(say(m.problem)));
       return;
     case 'error':
-      showError(r ? `${nameOf(r)}: ${m.message}` : m.message);
-      ended(r, 'failed', m.message);
+      showError(r ? words.msg.runError(nameOf(r), say(m.problem)) : say(m.problem));
+      ended(r, 'failed', m.problem);
       return;
   }
 }
@@ -580,8 +584,8 @@ augmentWorker.onmessage = (/** @type {MessageEvent<import('./protocol.js').Augme
     case 'dataset': {
       const first = !app.dataset;
       app.dataset = { source: m.source, train: m.train, test: m.test };
-      $('dataInfo').textContent = `${m.source}: ${m.train.toLocaleString()} training and ${m.test.toLocaleString()} test digits.`;
-      if (!first) showInfo(store.list().some((r) => r.status === 'running') ? `Loaded ${m.source}. Running runs continue on their data; new runs train on the new data.` : `Loaded ${m.source}.`);
+      writeDataInfo();
+      if (!first) showInfo(words.msg.dataLoaded(say(m.source), store.list().some((r) => r.status === 'running')));
       refresh(null);
       break;
     }
@@ -590,10 +594,16 @@ augmentWorker.onmessage = (/** @type {MessageEvent<import('./protocol.js').Augme
       digitsWaiting.delete(m.id);
       break;
     case 'dataset-error':
-      showError(`Could not load the data: ${m.message}${store.list().some((r) => r.status === 'running') ? ' (training continues on the previous data)' : ''}`);
+      showError(words.msg.dataFailed(say(m.problem), store.list().some((r) => r.status === 'running')));
       break;
   }
 };
+
+/** The dataset line, in the page's language. */
+function writeDataInfo() {
+  const d = app.dataset;
+  $('dataInfo').textContent = d ? words.msg.dataInfo(say(d.source), d.train.toLocaleString(), d.test.toLocaleString()) : words.chrome.dataLoading;
+}
 
 // ---------- model description (cost table) ----------
 let describeId = 0;
@@ -618,7 +628,7 @@ function showDescription(/** @type {any} */ m) {
   if (m.error) {
     arch.update(null);
     app.description = null;
-    $('costSummary').textContent = `This model cannot be built: ${m.error}`;
+    $('costSummary').textContent = words.msg.cannotBuild(say(m.error));
     $('costTable').replaceChildren();
     refresh(null);
     return;
@@ -629,17 +639,18 @@ function showDescription(/** @type {any} */ m) {
   archSelected = null;
   refresh(null);
   const b = (/** @type {string} */ t) => cell('b', t);
-  $('costSummary').replaceChildren(b(d.name), ': ', b(d.params.toLocaleString()), ' parameters, ', b(fmt(d.macs)), ' multiply-accumulates per digit');
+  $('costSummary').replaceChildren(...words.views.costSummary(words.modelName(d.name), d.params.toLocaleString(), fmt(d.macs)).map(([t, bold]) => (bold ? b(t) : t)));
   const rows = d.rows.filter((/** @type {any} */ r) => r.params > 0 || r.macs > 0 || r.kind !== 'relu');
   const head = document.createElement('thead');
   const hr = document.createElement('tr');
-  hr.append(...['layer', 'kind', 'output', 'params', 'MACs'].map((t) => cell('th', t)));
+  const h = words.views.costHead;
+  hr.append(...[h.layer, h.kind, h.output, h.params, h.macs].map((t) => cell('th', t)));
   head.append(hr);
   const body = document.createElement('tbody');
   body.append(...rows.map((/** @type {any} */ r) => {
     const tr = document.createElement('tr');
     tr.dataset.name = r.name;
-    tr.append(cell('td', r.name), cell('td', r.kind), cell('td', r.output.join('×')), cell('td', r.params ? r.params.toLocaleString() : ''), cell('td', r.macs ? fmt(r.macs) : ''));
+    tr.append(cell('td', r.name), cell('td', words.views.kinds[r.kind] ?? r.kind), cell('td', r.output.join('×')), cell('td', r.params ? r.params.toLocaleString() : ''), cell('td', r.macs ? fmt(r.macs) : ''));
     return tr;
   }));
   $('costTable').replaceChildren(head, body);
@@ -686,7 +697,7 @@ async function loadFiles(/** @type {FileList | File[]} */ list) {
   // Weights go to the selected run's trainer; everything else is data for the augmentation worker.
   const sel = app.selected === null ? null : store.get(app.selected);
   for (const w of all.filter((f) => f.name.endsWith('.safetensors'))) {
-    if (sel?.worker == null) showError(`${w.name}: start (or pause) a run of the model these weights belong to, then drop them again`);
+    if (sel?.worker == null) showError(words.msg.weightsNoRun(w.name));
     else pool.send(sel.worker, { type: 'import', runId: sel.id, ...w }, [w.bytes.buffer]);
   }
   const files = all.filter((f) => !f.name.endsWith('.safetensors'));
@@ -716,19 +727,22 @@ langSel.value = app.lang;
 /** The page chrome the language catalogues cover. */
 function applyLanguage() {
   document.documentElement.lang = app.lang === 'zh' ? 'zh-Hans' : 'en';
-  for (const e of document.querySelectorAll('[data-i18n]')) {
-    const key = /** @type {HTMLElement} */ (e).dataset.i18n ?? '';
-    e.textContent = /** @type {Record<string, string>} */ (words.chrome)[key] ?? key;
-  }
-  form.translate(words.settings);
+  /** @type {Record<string, unknown>} */ const table = { ...words.ui, ...words.chrome };
+  const text = (/** @type {string | undefined} */ key) => { const t = table[key ?? '']; return typeof t === 'string' ? t : key ?? ''; };
+  for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = text(/** @type {HTMLElement} */ (e).dataset.i18n);
+  for (const e of document.querySelectorAll('[data-i18n-title]')) e.setAttribute('title', text(/** @type {HTMLElement} */ (e).dataset.i18nTitle));
+  for (const e of document.querySelectorAll('[data-i18n-aria]')) e.setAttribute('aria-label', text(/** @type {HTMLElement} */ (e).dataset.i18nAria));
+  writeDataInfo();
+  form.translate(words);
+  if ($('probs').querySelector('.hint')) pad.showProbs(null);
+  sweepView.translate();
+  describe();
   setLanguage(app.lang);
   writeFieldOptions();
   runsView.drawnFor = null; // rows are rebuilt in the new language
   refresh(null);
   updateInside();
   features.request();
-  $('langLabel').textContent = words.ui.language;
-  $('showLessons').textContent = words.ui.lessons;
   showLessonView();
 }
 langSel.addEventListener('change', () => {

@@ -16,6 +16,7 @@ export const METRICS_HZ = 10;
  *   augment: AugmentSettings, [key: string]: unknown}} TrainConfigJson
  * @typedef {{enabled: boolean, strength: number, noise_std: number}} AugmentSettings
  * @typedef {{name: string, bytes: Uint8Array}} NamedBytes
+ * @typedef {import('./i18n/index.js').Problem} Problem
  * @typedef {{name: string, kind: string, output: number[], params: number, macs: number}} CostRow
  * @typedef {{name: string, params: number, macs: number, rows: CostRow[], spec: {name: string, layers: {type: string, [k: string]: any}[], remove_shortcuts?: boolean}}} ModelDescription
  */
@@ -45,8 +46,8 @@ export const METRICS_HZ = 10;
 /**
  * augmentation worker → main
  * @typedef {{type: 'ready'}
- *   | {type: 'dataset', source: string, train: number, test: number}
- *   | {type: 'dataset-error', message: string}
+ *   | {type: 'dataset', source: Problem, train: number, test: number}
+ *   | {type: 'dataset-error', problem: Problem}
  *   | {type: 'test-images', id: number, images: Uint8Array | null, message?: string}} AugmentToMain
  */
 
@@ -80,11 +81,11 @@ export const METRICS_HZ = 10;
  *   | {type: 'stopped', runId: number, memoryBytes?: number}
  *   | {type: 'prediction', id: number, probs: Float32Array | null}
  *   | {type: 'features', id: number, runId: number, maps: FeatureMap[], filters: {shape: number[], data: Float32Array} | null}
- *   | {type: 'description', id: number, model?: ModelDescription, error?: string}
+ *   | {type: 'description', id: number, model?: ModelDescription, error?: Problem}
  *   | {type: 'weights', runId: number, keep: boolean, bytes: Uint8Array<ArrayBuffer>, modelName: string}
  *   | {type: 'restored', runId: number}
- *   | {type: 'import-result', ok: boolean, message: string}
- *   | {type: 'error', runId?: number, message: string}
+ *   | {type: 'import-result', ok: boolean, problem: Problem}
+ *   | {type: 'error', runId?: number, problem: Problem}
  *   | {type: 'assigned', runId: number}} TrainerToMain  ('assigned' is made by the pool on the main thread)
  */
 
@@ -103,7 +104,7 @@ export const METRICS_HZ = 10;
  * @typedef {{type: 'run-ready', runId: number, batchesPerEpoch: number, trainCount: number,
  *   testImages: Float32Array, testLabels: Uint8Array, calibImages: Float32Array}
  *   | BatchMessage
- *   | {type: 'run-error', runId: number, message: string}} AugmentToTrainer
+ *   | {type: 'run-error', runId: number, problem: Problem}} AugmentToTrainer
  */
 
 export {};

@@ -5,6 +5,7 @@
 // (exported by the wasm module as `catalog()`); this file keeps only the mapping between the
 // URL, the settings object and the trainer's config. Parsing never throws: bad parameters are
 // reported and replaced by defaults.
+import { words, say, problemOf, coded } from './i18n/index.js';
 
 /**
  * @typedef {{type: 'choice', values: string[], default: string}
@@ -60,22 +61,22 @@ export class SettingsModel {
     const v = raw.trim();
     switch (k.type) {
       case 'choice':
-        if (!k.values.includes(v)) throw new Error(`must be one of ${k.values.join(', ')}`);
+        if (!k.values.includes(v)) throw coded('setting.choice', { key: s.key, value: v.slice(0, 60), choices: k.values.join(', ') }, `${s.key} "${v}" is not one of ${k.values.join(', ')}`);
         return v;
       case 'bool':
-        if (!['true', 'false', '1', '0'].includes(v)) throw new Error('must be true or false');
+        if (!['true', 'false', '1', '0'].includes(v)) throw coded('setting.bool', { key: s.key, value: v }, `${s.key} "${v}" is not true or false`);
         return v === 'true' || v === '1';
       case 'int': {
         if (k.random && v === 'random') return null;
         const n = Number(v);
-        if (!/^\d+$/.test(v) || n < k.min || n > k.max) throw new Error(`must be a whole number from ${k.min} to ${k.max}${k.random ? ' or random' : ''}`);
+        if (!/^\d+$/.test(v) || n < k.min || n > k.max) throw coded('setting.int', { key: s.key, value: v.slice(0, 60), min: k.min, max: k.max }, `${s.key} "${v}" is not a whole number from ${k.min} to ${k.max}`);
         return n;
       }
       case 'float': {
         const n = Number(v);
         // Compared as the trainer will (f32), so the page never accepts what Rust refuses.
         const f = Math.fround(n);
-        if (v === '' || !Number.isFinite(n) || f < Math.fround(k.min) || f > Math.fround(k.max)) throw new Error(`must be a number from ${k.min} to ${k.max}`);
+        if (v === '' || !Number.isFinite(n) || f < Math.fround(k.min) || f > Math.fround(k.max)) throw coded('setting.float', { key: s.key, value: v.slice(0, 60), min: k.min, max: k.max }, `${s.key} "${v}" is not a number from ${k.min} to ${k.max}`);
         return n;
       }
     }
@@ -103,7 +104,7 @@ export class SettingsModel {
     const settings = this.defaults();
     const errors = [];
     for (const key of new Set(q.keys())) {
-      if (!this.byKey.has(key) && !(key in PAGE_SETTINGS)) errors.push(`URL parameter "${key}" is not a setting (settings: ${[...this.byKey.keys()].join(', ')}); ignored`);
+      if (!this.byKey.has(key) && !(key in PAGE_SETTINGS)) errors.push(words().msg.urlUnknown(key.slice(0, 60), [...this.byKey.keys()].join(', ')));
     }
     for (const s of this.catalog.settings) {
       const raw = q.get(s.key);
@@ -111,14 +112,15 @@ export class SettingsModel {
       try {
         settings[s.key] = this.parse(s, raw);
       } catch (e) {
-        errors.push(`URL parameter ${s.key}=${JSON.stringify(raw)} ${/** @type {Error} */ (e).message}; using ${text(s.kind.default)}`);
+        errors.push(words().msg.urlValue(s.key, say(problemOf(e)), text(s.kind.default)));
       }
     }
     const offered = this.depths(settings);
     if (offered.length && !offered.includes(Number(settings.depth))) {
       const d = Number(this.byKey.get('depth')?.kind.default);
       const fallback = offered.includes(d) ? d : offered[0];
-      errors.push(`depth ${settings.depth} is not offered for ${this.presets.get(String(settings.model))?.label}: choose one of ${offered.join(', ')}; using ${fallback}`);
+      const preset = String(settings.model);
+      errors.push(words().msg.depthNotOffered(String(settings.depth), words().presets[preset] ?? this.presets.get(preset)?.label ?? preset, offered.join(', '), fallback));
       settings.depth = fallback;
     }
     return { settings, errors };

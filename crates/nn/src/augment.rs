@@ -56,9 +56,11 @@ impl AugmentConfig {
         ];
         for (name, v, lo, hi) in fields {
             if !(v.is_finite() && v >= lo && v <= hi) {
-                return Err(crate::error::ConfigError::new(
+                return Err(crate::error::ConfigError::coded(
                     alloc::format!("augment.{name}"),
                     alloc::format!("{v} is outside {lo}..={hi}"),
+                    "augment.range",
+                    &[("field", &name), ("value", &v), ("min", &lo), ("max", &hi)],
                 ));
             }
         }

@@ -56,6 +56,30 @@ impl fmt::Display for CheckpointError {
 
 impl core::error::Error for CheckpointError {}
 
+impl crate::error::Coded for CheckpointError {
+    fn code(&self) -> &'static str {
+        match self {
+            CheckpointError::Format(_) => "weights.format",
+            CheckpointError::Missing(_) => "weights.missing",
+            CheckpointError::Shape { .. } => "weights.shape",
+            CheckpointError::Dtype { .. } => "weights.dtype",
+        }
+    }
+
+    fn params(&self) -> Vec<(&'static str, String)> {
+        match self {
+            CheckpointError::Format(e) => alloc::vec![("detail", e.clone())],
+            CheckpointError::Missing(n) => alloc::vec![("name", n.clone())],
+            CheckpointError::Shape { name, found, expected } => alloc::vec![
+                ("name", name.clone()),
+                ("found", format!("{found:?}")),
+                ("expected", format!("{expected:?}"))
+            ],
+            CheckpointError::Dtype { name, found } => alloc::vec![("name", name.clone()), ("found", found.clone())],
+        }
+    }
+}
+
 struct F32View<'a> {
     shape: &'a [usize],
     data: &'a [f32],

@@ -150,24 +150,40 @@ pub fn default_text(s: &Setting) -> String {
 }
 
 /// Checks `value` against a setting's kind; returns the reason it is refused.
-fn check(s: &Setting, value: &str) -> Result<(), String> {
+fn check(s: &Setting, value: &str) -> Result<(), ConfigError> {
+    let (key, v) = (s.key, value);
+    let coded = |reason: String, code, params: &[(&'static str, &dyn core::fmt::Display)]| {
+        let mut all: alloc::vec::Vec<(&'static str, &dyn core::fmt::Display)> =
+            alloc::vec![("key", &key), ("value", &v)];
+        all.extend_from_slice(params);
+        Err(ConfigError::coded(s.path, reason, code, &all))
+    };
     match s.kind {
         Kind::Choice { values, .. } if !values.contains(&value) => {
-            Err(format!("{value:?} is not one of {}", values.join(", ")))
+            let choices = values.join(", ");
+            coded(format!("{value:?} is not one of {choices}"), "setting.choice", &[("choices", &choices)])
         }
         Kind::Choice { .. } => Ok(()),
         Kind::Int { random: true, .. } if value == "random" => Ok(()),
         Kind::Int { min, max, .. } => match value.parse::<u64>() {
             Ok(v) if (min..=max).contains(&v) => Ok(()),
-            _ => Err(format!("{value:?} is not a whole number from {min} to {max}")),
+            _ => coded(
+                format!("{value:?} is not a whole number from {min} to {max}"),
+                "setting.int",
+                &[("min", &min), ("max", &max)],
+            ),
         },
         Kind::Float { min, max, .. } => match value.parse::<f32>() {
             Ok(v) if v.is_finite() && v >= min as f32 && v <= max as f32 => Ok(()),
-            _ => Err(format!("{value:?} is not a number from {min} to {max}")),
+            _ => coded(
+                format!("{value:?} is not a number from {min} to {max}"),
+                "setting.float",
+                &[("min", &min), ("max", &max)],
+            ),
         },
         Kind::Bool { .. } => match value {
             "true" | "false" | "1" | "0" => Ok(()),
-            _ => Err(format!("{value:?} is not true or false")),
+            _ => coded(format!("{value:?} is not true or false"), "setting.bool", &[]),
         },
     }
 }
@@ -218,9 +234,15 @@ impl TrainConfig {
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
         let s = setting(key).ok_or_else(|| {
             let keys: alloc::vec::Vec<&str> = SETTINGS.iter().map(|s| s.key).collect();
-            ConfigError::new(key, format!("is not a setting; the settings are {}", keys.join(", ")))
+            let keys = keys.join(", ");
+            ConfigError::coded(
+                key,
+                format!("is not a setting; the settings are {keys}"),
+                "setting.unknown",
+                &[("key", &key), ("keys", &keys)],
+            )
         })?;
-        check(s, value).map_err(|r| ConfigError::new(s.path, r))?;
+        check(s, value)?;
         self.assign(s.key, value).map_err(|r| ConfigError::new(s.path, r))
     }
 
@@ -299,7 +321,7 @@ impl TrainConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         for s in SETTINGS {
             let v = self.get(s.key).ok_or_else(|| ConfigError::new(s.path, "has no field"))?;
-            check(s, &v).map_err(|r| ConfigError::new(s.path, r))?;
+            check(s, &v)?;
         }
         self.augment.validate()
     }

@@ -88,12 +88,57 @@ pub struct Divergence {
     pub pass: Pass,
     /// The weighted layer where it first appeared (or the last one before it), e.g. `layers.3`.
     pub layer: String,
-    /// What the layer is (convolution, batch norm, …) or what came after it.
-    pub at: String,
+    /// Where in or after that layer.
+    pub site: Site,
     /// The step (1-based) that diverged.
     pub step: u64,
     /// The learning rate of that step.
     pub lr: f32,
+}
+
+/// Where a divergence was found, relative to [`Divergence::layer`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum Site {
+    /// The output of the layer, of this cost-table kind (`conv`, `linear`, …; empty if unknown).
+    Output(&'static str),
+    /// A batch norm.
+    BatchNorm,
+    /// The classifier's output (the layer is "the loss").
+    Loss,
+    /// A value computed just after the layer (an activation, an addition, a pooling).
+    After,
+    /// The images themselves (the layer is "the input").
+    Input,
+    /// The layer's update was this many times its weights.
+    Update(f32),
+}
+
+impl Site {
+    /// A stable name for the page's catalogues.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Site::Output(_) => "output",
+            Site::BatchNorm => "batch_norm",
+            Site::Loss => "loss",
+            Site::After => "after",
+            Site::Input => "input",
+            Site::Update(_) => "update",
+        }
+    }
+}
+
+impl fmt::Display for Site {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Site::Output("") => f.write_str("its output"),
+            Site::Output(kind) => write!(f, "the output of this {kind}"),
+            Site::BatchNorm => f.write_str("a batch norm"),
+            Site::Loss => f.write_str("the classifier's output"),
+            Site::After => f.write_str("just after it"),
+            Site::Input => f.write_str("the images"),
+            Site::Update(r) => write!(f, "its update was {r:.1}× its weights"),
+        }
+    }
 }
 
 impl fmt::Display for Divergence {
@@ -110,8 +155,34 @@ impl fmt::Display for Divergence {
         write!(
             f,
             "training diverged at step {}: {what} {} ({}). {applied}. Lower the learning rate (it was {}) or add warm-up steps{also}.",
-            self.step, self.layer, self.at, self.lr
+            self.step, self.layer, self.site, self.lr
         )
+    }
+}
+
+impl crate::error::Coded for Divergence {
+    fn code(&self) -> &'static str {
+        match self.pass {
+            Pass::Forward => "diverged.forward",
+            Pass::Backward => "diverged.backward",
+            Pass::Update => "diverged.update",
+        }
+    }
+
+    fn params(&self) -> Vec<(&'static str, String)> {
+        use alloc::string::ToString;
+        let mut p = alloc::vec![
+            ("step", self.step.to_string()),
+            ("layer", self.layer.clone()),
+            ("site", self.site.key().to_string()),
+            ("lr", self.lr.to_string()),
+        ];
+        match self.site {
+            Site::Output(kind) => p.push(("kind", kind.to_string())),
+            Site::Update(r) => p.push(("ratio", format!("{r:.1}"))),
+            _ => {}
+        }
+        p
     }
 }
 
@@ -370,27 +441,27 @@ impl Probes {
     }
 
     /// Names the place of `v` on the tape: its weighted layer, or the last one before it.
-    pub(crate) fn locate(&self, tape: &Tape, params: &ParamStore, v: Var, costs: &[CostRow]) -> (String, String) {
+    pub(crate) fn locate(&self, tape: &Tape, params: &ParamStore, v: Var, costs: &[CostRow]) -> (String, Site) {
         let kind_of = |layer: &str| costs.iter().find(|r| r.name == layer).map_or("", |r| r.kind);
         let strip = |name: &str| String::from(name.rsplit_once('.').map_or(name, |(a, _)| a));
         match tape.node_info(v) {
             NodeInfo::Weighted { weight, .. } => {
                 let name = strip(&params.entry(weight).name);
                 let kind = kind_of(&name);
-                (name, if kind.is_empty() { String::from("its output") } else { format!("the output of this {kind}") })
+                (name, Site::Output(kind))
             }
-            NodeInfo::BatchNorm { gamma, .. } => (strip(&params.entry(gamma).name), String::from("a batch norm")),
-            NodeInfo::Loss => (String::from("the loss"), String::from("the classifier's output")),
+            NodeInfo::BatchNorm { gamma, .. } => (strip(&params.entry(gamma).name), Site::BatchNorm),
+            NodeInfo::Loss => (String::from("the loss"), Site::Loss),
             _ => {
                 for i in (0..v.index()).rev() {
                     let Some(u) = tape.var_at(i) else { break };
                     if let NodeInfo::Weighted { weight, .. } | NodeInfo::BatchNorm { gamma: weight, .. } =
                         tape.node_info(u)
                     {
-                        return (strip(&params.entry(weight).name), String::from("just after it"));
+                        return (strip(&params.entry(weight).name), Site::After);
                     }
                 }
-                (String::from("the input"), String::from("the images"))
+                (String::from("the input"), Site::Input)
             }
         }
     }

@@ -4,9 +4,9 @@
 use crate::config::TrainConfig;
 use crate::error::ConfigError;
 use crate::optim::Optimizer;
-use crate::probe::{Divergence, Pass, Probes};
+use crate::probe::{Divergence, Pass, Probes, Site};
 use crate::spec::{build, CostRow, ModelSpec, Network};
-use alloc::format;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 use depthlab_core::{Mode, ParamStore, Rng, Tape};
@@ -101,6 +101,46 @@ impl fmt::Display for StepError {
 }
 
 impl core::error::Error for StepError {}
+
+impl crate::error::Coded for BatchError {
+    fn code(&self) -> &'static str {
+        match self {
+            BatchError::Empty => "batch.empty",
+            BatchError::ShapeMismatch { .. } => "batch.shape",
+            BatchError::LabelOutOfRange { .. } => "batch.label",
+            BatchError::NonFinite { .. } => "batch.non_finite",
+        }
+    }
+
+    fn params(&self) -> Vec<(&'static str, String)> {
+        match self {
+            BatchError::Empty => Vec::new(),
+            BatchError::ShapeMismatch { pixels, labels } => {
+                alloc::vec![("pixels", pixels.to_string()), ("labels", labels.to_string())]
+            }
+            BatchError::LabelOutOfRange { index, value } => {
+                alloc::vec![("index", index.to_string()), ("value", value.to_string())]
+            }
+            BatchError::NonFinite { index } => alloc::vec![("index", index.to_string())],
+        }
+    }
+}
+
+impl crate::error::Coded for StepError {
+    fn code(&self) -> &'static str {
+        match self {
+            StepError::Batch(e) => e.code(),
+            StepError::Diverged(d) => d.code(),
+        }
+    }
+
+    fn params(&self) -> Vec<(&'static str, String)> {
+        match self {
+            StepError::Batch(e) => e.params(),
+            StepError::Diverged(d) => d.params(),
+        }
+    }
+}
 
 /// A model with everything needed to train it.
 #[derive(Debug)]
@@ -261,10 +301,7 @@ impl Trainer {
     pub fn set_params(&mut self, params: ParamStore) -> Result<(), ConfigError> {
         let same = params.entries() == self.params.entries() && params.buffer_entries() == self.params.buffer_entries();
         if !same {
-            return Err(ConfigError {
-                path: "params".into(),
-                reason: "the parameter layout differs from this model's".into(),
-            });
+            return Err(ConfigError::new("params", "the parameter layout differs from this model's"));
         }
         self.params = params;
         Ok(())
@@ -341,15 +378,15 @@ impl Trainer {
         self.steps = step;
         if let Some(l) = self.probes.record_update(&self.params, probe) {
             let layer = self.probes.names()[l].clone();
-            let at = format!("its update was {:.1}× its weights", self.probes.ratio(l));
-            return Err(StepError::Diverged(Divergence { pass: Pass::Update, layer, at, step, lr }));
+            let site = Site::Update(self.probes.ratio(l));
+            return Err(StepError::Diverged(Divergence { pass: Pass::Update, layer, site, step, lr }));
         }
         Ok(StepStats { loss: loss_v, accuracy: acc })
     }
 
     fn diverged(&self, pass: Pass, at: depthlab_core::Var, step: u64, lr: f32) -> StepError {
-        let (layer, at) = self.probes.locate(&self.tape, &self.params, at, &self.costs);
-        StepError::Diverged(Divergence { pass, layer, at, step, lr })
+        let (layer, site) = self.probes.locate(&self.tape, &self.params, at, &self.costs);
+        StepError::Diverged(Divergence { pass, layer, site, step, lr })
     }
 
     /// Per-digit predictions of the latest [`Trainer::evaluate`].

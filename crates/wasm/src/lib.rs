@@ -7,15 +7,70 @@
 //! - [`Trainer`]: a model built from a JSON-like config object (the trainer worker).
 //! - [`catalog`]: every preset and setting with defaults and ranges (the page's controls).
 //!
-//! Every fallible method returns `Result<_, JsError>`; the error message is written for the
-//! person using the page. The panic hook is installed once, when the module starts.
+//! Every fallible method throws an `Error` whose message is written for the person using the
+//! page (in English) and, for anything a user can cause, a stable `code` and named `params`
+//! (`depthlab_nn::error::ERROR_CODES`), from which the page words it in the reader's language.
+//! The panic hook is installed once, when the module starts.
 
 use depthlab_nn::augment::AugmentConfig;
 use depthlab_nn::data::Dataset;
+use depthlab_nn::error::Coded;
 use depthlab_nn::train::{CALIBRATION_DIGITS, PIXELS};
 use depthlab_nn::TrainConfig;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
+
+/// An error thrown to JavaScript: an `Error` with the English message and, when the error is
+/// [`Coded`], its `code` (string) and `params` (an object of strings).
+#[derive(Debug)]
+pub struct Failure(JsValue);
+
+impl From<Failure> for JsValue {
+    fn from(f: Failure) -> JsValue {
+        f.0
+    }
+}
+
+impl From<JsError> for Failure {
+    fn from(e: JsError) -> Failure {
+        Failure(e.into())
+    }
+}
+
+impl Failure {
+    /// An uncoded error: something the page itself got wrong, not its user.
+    fn new(message: &str) -> Failure {
+        Failure(js_sys::Error::new(message).into())
+    }
+
+    fn coded(e: &dyn Coded) -> Failure {
+        let err = js_sys::Error::new(&e.to_string());
+        let params = js_sys::Object::new();
+        for (k, v) in e.params() {
+            let _ = js_sys::Reflect::set(&params, &k.into(), &v.into());
+        }
+        let _ = js_sys::Reflect::set(&err, &"code".into(), &e.code().into());
+        let _ = js_sys::Reflect::set(&err, &"params".into(), &params);
+        Failure(err.into())
+    }
+}
+
+macro_rules! coded_failures {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Failure {
+            fn from(e: $t) -> Failure {
+                Failure::coded(&e)
+            }
+        }
+    )*};
+}
+coded_failures!(
+    depthlab_nn::error::ConfigError,
+    depthlab_nn::data::DataError,
+    depthlab_nn::train::StepError,
+    depthlab_nn::train::BatchError,
+    depthlab_nn::checkpoint::CheckpointError
+);
 
 #[wasm_bindgen(start)]
 fn start() {
@@ -30,9 +85,9 @@ pub fn simd_backend() -> String {
 
 /// A random seed from the platform's entropy source (`crypto.getRandomValues`).
 #[wasm_bindgen(js_name = randomSeed)]
-pub fn random_seed() -> Result<u32, JsError> {
+pub fn random_seed() -> Result<u32, Failure> {
     let mut b = [0u8; 4];
-    getrandom::fill(&mut b).map_err(|e| JsError::new(&format!("no entropy source available: {e}")))?;
+    getrandom::fill(&mut b).map_err(|e| Failure::new(&format!("no entropy source available: {e}")))?;
     Ok(u32::from_le_bytes(b))
 }
 
@@ -45,15 +100,17 @@ struct PageCatalog {
     pixels: usize,
     calibration_digits: usize,
     probe_fields: &'static [depthlab_nn::probe::ProbeField],
+    error_codes: &'static [&'static str],
 }
 
 /// Every preset (`{preset, label, paper, year, options, depth: {a, offered} | null}`) and every
 /// setting (`{key, path, group, label, help, kind: {type, …}, when}`), plus the constants the
 /// page shares with Rust (`pixels`, `calibrationDigits`) and the per-layer probe statistics
-/// (`probeFields`: `{key, label, help}` in the order of `Trainer.probes()`). The page builds its controls, its
+/// (`probeFields`: `{key, label, help}` in the order of `Trainer.probes()`), and every stable
+/// error code (`errorCodes`, for which each page language has a template). The page builds its controls, its
 /// defaults and its URL checks from this; see `depthlab_nn::catalog`.
 #[wasm_bindgen]
-pub fn catalog() -> Result<JsValue, JsError> {
+pub fn catalog() -> Result<JsValue, Failure> {
     let c = depthlab_nn::catalog::catalog();
     let c = PageCatalog {
         presets: c.presets,
@@ -62,16 +119,17 @@ pub fn catalog() -> Result<JsValue, JsError> {
         pixels: PIXELS,
         calibration_digits: CALIBRATION_DIGITS,
         probe_fields: &depthlab_nn::probe::PROBE_FIELDS,
+        error_codes: depthlab_nn::error::ERROR_CODES,
     };
     to_js(&c)
 }
 
 /// The trainer configuration from a JS object (`undefined` = defaults).
-fn train_config(config: JsValue) -> Result<TrainConfig, JsError> {
+fn train_config(config: JsValue) -> Result<TrainConfig, Failure> {
     if config.is_undefined() || config.is_null() {
         return Ok(TrainConfig::default());
     }
-    serde_wasm_bindgen::from_value(config).map_err(|e| JsError::new(&format!("model settings: {e}")))
+    serde_wasm_bindgen::from_value(config).map_err(|e| Failure::new(&format!("model settings: {e}")))
 }
 
 #[derive(Serialize)]
@@ -88,11 +146,11 @@ struct Description<'a> {
 /// the model spec (`{name, input, layers, remove_shortcuts, …}`, as JSON specs are written). Throws with a
 /// message naming the offending field for an invalid configuration or spec.
 #[wasm_bindgen(js_name = describeModel)]
-pub fn describe_model(config: JsValue) -> Result<JsValue, JsError> {
+pub fn describe_model(config: JsValue) -> Result<JsValue, Failure> {
     let cfg = train_config(config)?;
     cfg.validate()?;
     let spec = cfg.model_spec()?;
-    let rows = depthlab_nn::spec::cost_table(&spec).map_err(|e| JsError::from(e.within("model.spec")))?;
+    let rows = depthlab_nn::spec::cost_table(&spec).map_err(|e| Failure::from(e.within("model.spec")))?;
     let (params, macs) = rows.iter().fold((0, 0), |(p, m), r| (p + r.params, m + r.macs));
     to_js(&Description { name: &spec.name, params, macs, rows: &rows, spec: &spec })
 }
@@ -100,12 +158,12 @@ pub fn describe_model(config: JsValue) -> Result<JsValue, JsError> {
 /// The name of the model a configuration describes (`"ResNet-20 (A)"`), from its spec alone:
 /// nothing is built, so the page can name a run before a worker has started it.
 #[wasm_bindgen(js_name = modelName)]
-pub fn model_name(config: JsValue) -> Result<String, JsError> {
+pub fn model_name(config: JsValue) -> Result<String, Failure> {
     Ok(train_config(config)?.model_spec()?.name)
 }
 
-fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
-    serde_wasm_bindgen::to_value(v).map_err(JsError::from)
+fn to_js<T: Serialize>(v: &T) -> Result<JsValue, Failure> {
+    serde_wasm_bindgen::to_value(v).map_err(|e| Failure::new(&e.to_string()))
 }
 
 /// A validated set of 28×28 digits and labels.
@@ -120,7 +178,7 @@ impl DigitSet {
     /// Parses an IDX image file and an IDX label file (each raw or gzip).
     /// Throws with a message naming the problem (bad magic, truncated, count mismatch, …).
     #[wasm_bindgen(js_name = fromIdx)]
-    pub fn from_idx(images: &[u8], labels: &[u8]) -> Result<DigitSet, JsError> {
+    pub fn from_idx(images: &[u8], labels: &[u8]) -> Result<DigitSet, Failure> {
         Ok(DigitSet { inner: Dataset::from_idx(images, labels)? })
     }
 
@@ -142,10 +200,10 @@ impl DigitSet {
     }
 
     /// The digits `[start, end)` as a new set (used to hold out a test split).
-    pub fn slice(&self, start: usize, end: usize) -> Result<DigitSet, JsError> {
+    pub fn slice(&self, start: usize, end: usize) -> Result<DigitSet, Failure> {
         let n = self.inner.len();
         if start >= end || end > n {
-            return Err(JsError::new(&format!("slice {start}..{end} is not inside 0..{n}")));
+            return Err(Failure::new(&format!("slice {start}..{end} is not inside 0..{n}")));
         }
         let imgs = self.inner.image_bytes()[start * PIXELS..end * PIXELS].to_vec();
         let lbls = self.inner.labels()[start..end].to_vec();
@@ -160,11 +218,11 @@ pub struct Augmenter {
     inner: depthlab_nn::augment::Augmenter,
 }
 
-fn augment_config(v: JsValue) -> Result<AugmentConfig, JsError> {
+fn augment_config(v: JsValue) -> Result<AugmentConfig, Failure> {
     let c: AugmentConfig = if v.is_undefined() || v.is_null() {
         AugmentConfig::default()
     } else {
-        serde_wasm_bindgen::from_value(v).map_err(|e| JsError::new(&format!("augmentation settings: {e}")))?
+        serde_wasm_bindgen::from_value(v).map_err(|e| Failure::new(&format!("augmentation settings: {e}")))?
     };
     c.validate()?;
     Ok(c)
@@ -176,9 +234,9 @@ impl Augmenter {
     /// `config` is `{enabled, strength, max_rotation_deg, max_scale, max_shift_px, noise_std}`
     /// (any subset; `undefined` for the defaults).
     #[wasm_bindgen(constructor)]
-    pub fn new(data: &DigitSet, batch_size: usize, seed: u32, config: JsValue) -> Result<Augmenter, JsError> {
+    pub fn new(data: &DigitSet, batch_size: usize, seed: u32, config: JsValue) -> Result<Augmenter, Failure> {
         if batch_size == 0 || batch_size > depthlab_nn::config::MAX_BATCH {
-            return Err(JsError::new(&format!(
+            return Err(Failure::new(&format!(
                 "batch size {batch_size} is outside 1..={}",
                 depthlab_nn::config::MAX_BATCH
             )));
@@ -189,7 +247,7 @@ impl Augmenter {
 
     /// Changes the augmentation settings from the next batch on.
     #[wasm_bindgen(js_name = setConfig)]
-    pub fn set_config(&mut self, config: JsValue) -> Result<(), JsError> {
+    pub fn set_config(&mut self, config: JsValue) -> Result<(), Failure> {
         self.inner.set_config(augment_config(config)?);
         Ok(())
     }
@@ -209,11 +267,11 @@ impl Augmenter {
         batch: usize,
         images: &mut [f32],
         labels: &mut [u8],
-    ) -> Result<usize, JsError> {
+    ) -> Result<usize, Failure> {
         let need = labels.len().min(images.len() / PIXELS);
         let size = self.batch_size();
         if need < size {
-            return Err(JsError::new(&format!("batch buffers hold {need} samples, need {size}")));
+            return Err(Failure::new(&format!("batch buffers hold {need} samples, need {size}")));
         }
         Ok(self.inner.fill_batch(epoch as u64, batch, images, labels))
     }
@@ -244,7 +302,7 @@ impl Trainer {
     /// lr, …}`, any subset; the defaults are the catalogue's). Without a seed one is drawn at
     /// random; read it back with [`Trainer::seed`].
     #[wasm_bindgen(constructor)]
-    pub fn new(config: JsValue) -> Result<Trainer, JsError> {
+    pub fn new(config: JsValue) -> Result<Trainer, Failure> {
         let cfg = train_config(config)?;
         let seed = match cfg.seed {
             Some(s) => s,
@@ -280,7 +338,7 @@ impl Trainer {
 
     /// One optimizer step; returns `{loss, accuracy}` measured before the update.
     #[wasm_bindgen(js_name = trainStep)]
-    pub fn train_step(&mut self, images: &[f32], labels: &[u8]) -> Result<JsValue, JsError> {
+    pub fn train_step(&mut self, images: &[f32], labels: &[u8]) -> Result<JsValue, Failure> {
         let s = self.inner.train_step(images, labels)?;
         to_js(&Stats { loss: s.loss, accuracy: s.accuracy })
     }
@@ -288,12 +346,12 @@ impl Trainer {
     /// Recomputes batch-norm running statistics over `images` (clean training digits, `n·784`
     /// floats) before an evaluation; no effect on models without batch norm.
     #[wasm_bindgen(js_name = calibrateBatchNorm)]
-    pub fn calibrate_batch_norm(&mut self, images: &[f32]) -> Result<(), JsError> {
+    pub fn calibrate_batch_norm(&mut self, images: &[f32]) -> Result<(), Failure> {
         Ok(self.inner.calibrate_batch_norm(images)?)
     }
 
     /// `{loss, accuracy}` over a whole set, without updating.
-    pub fn evaluate(&mut self, images: &[f32], labels: &[u8]) -> Result<JsValue, JsError> {
+    pub fn evaluate(&mut self, images: &[f32], labels: &[u8]) -> Result<JsValue, Failure> {
         let s = self.inner.evaluate(images, labels)?;
         to_js(&Stats { loss: s.loss, accuracy: s.accuracy })
     }
@@ -301,16 +359,16 @@ impl Trainer {
     /// What every convolution passes on for one 28×28 image: an array of
     /// `{layer, shape: [c, h, w], data: Float32Array}`, input side first.
     #[wasm_bindgen(js_name = featureMaps)]
-    pub fn feature_maps(&mut self, image: &[f32]) -> Result<js_sys::Array, JsError> {
+    pub fn feature_maps(&mut self, image: &[f32]) -> Result<js_sys::Array, Failure> {
         let maps = self.inner.feature_maps(image)?;
         let out = js_sys::Array::new();
         for m in maps {
             let o = js_sys::Object::new();
             let shape = js_sys::Array::of3(&m.shape[0].into(), &m.shape[1].into(), &m.shape[2].into());
-            js_sys::Reflect::set(&o, &"layer".into(), &m.layer.into()).map_err(|_| JsError::new("featureMaps"))?;
-            js_sys::Reflect::set(&o, &"shape".into(), &shape).map_err(|_| JsError::new("featureMaps"))?;
+            js_sys::Reflect::set(&o, &"layer".into(), &m.layer.into()).map_err(|_| Failure::new("featureMaps"))?;
+            js_sys::Reflect::set(&o, &"shape".into(), &shape).map_err(|_| Failure::new("featureMaps"))?;
             js_sys::Reflect::set(&o, &"data".into(), &js_sys::Float32Array::from(&m.data[..]))
-                .map_err(|_| JsError::new("featureMaps"))?;
+                .map_err(|_| Failure::new("featureMaps"))?;
             out.push(&o);
         }
         Ok(out)
@@ -319,16 +377,16 @@ impl Trainer {
     /// The first convolution's filters as `{shape: [out, in, kh, kw], data: Float32Array}`, or
     /// `null` if the model does not start with a convolution.
     #[wasm_bindgen(js_name = firstFilters)]
-    pub fn first_filters(&self) -> Result<JsValue, JsError> {
+    pub fn first_filters(&self) -> Result<JsValue, Failure> {
         let Some((shape, data)) = self.inner.first_filters() else { return Ok(JsValue::NULL) };
         let o = js_sys::Object::new();
         let dims = js_sys::Array::new();
         for d in shape {
             dims.push(&d.into());
         }
-        js_sys::Reflect::set(&o, &"shape".into(), &dims).map_err(|_| JsError::new("firstFilters"))?;
+        js_sys::Reflect::set(&o, &"shape".into(), &dims).map_err(|_| Failure::new("firstFilters"))?;
         js_sys::Reflect::set(&o, &"data".into(), &js_sys::Float32Array::from(data))
-            .map_err(|_| JsError::new("firstFilters"))?;
+            .map_err(|_| Failure::new("firstFilters"))?;
         Ok(o.into())
     }
 
@@ -351,7 +409,7 @@ impl Trainer {
     }
 
     /// Ten class probabilities for one 28×28 image (784 floats in `[0, 1]`).
-    pub fn predict(&mut self, image: &[f32]) -> Result<Vec<f32>, JsError> {
+    pub fn predict(&mut self, image: &[f32]) -> Result<Vec<f32>, Failure> {
         Ok(self.inner.predict(image)?.to_vec())
     }
 
@@ -375,13 +433,13 @@ impl Trainer {
 
     /// Every parameter and batch-norm statistic as a safetensors file (PyTorch-style names).
     #[wasm_bindgen(js_name = exportWeights)]
-    pub fn export_weights(&self) -> Result<Vec<u8>, JsError> {
+    pub fn export_weights(&self) -> Result<Vec<u8>, Failure> {
         Ok(self.inner.save_checkpoint()?)
     }
 
     /// Loads weights exported from the same model; throws (model unchanged) otherwise.
     #[wasm_bindgen(js_name = importWeights)]
-    pub fn import_weights(&mut self, bytes: &[u8]) -> Result<(), JsError> {
+    pub fn import_weights(&mut self, bytes: &[u8]) -> Result<(), Failure> {
         Ok(self.inner.load_checkpoint(bytes)?)
     }
 
@@ -407,9 +465,9 @@ pub struct KernelBench {
 impl KernelBench {
     /// Random `m×k` and `k×n` matrices.
     #[wasm_bindgen(constructor)]
-    pub fn new(m: usize, n: usize, k: usize) -> Result<KernelBench, JsError> {
+    pub fn new(m: usize, n: usize, k: usize) -> Result<KernelBench, Failure> {
         if m == 0 || n == 0 || k == 0 || m * k > 1 << 24 || k * n > 1 << 24 || m * n > 1 << 24 {
-            return Err(JsError::new("benchmark sizes must be between 1 and 2^24 elements per matrix"));
+            return Err(Failure::new("benchmark sizes must be between 1 and 2^24 elements per matrix"));
         }
         let mut rng = depthlab_core::Rng::new(1);
         let mut r = |len: usize| (0..len).map(|_| rng.uniform(-1.0, 1.0)).collect::<Vec<f32>>();
@@ -455,9 +513,9 @@ pub struct ConvBench {
 impl ConvBench {
     /// `x: [n, c, hw, hw]`, `o` filters of `k×k`, stride 1, "same" padding.
     #[wasm_bindgen(constructor)]
-    pub fn new(n: usize, c: usize, hw: usize, o: usize, k: usize) -> Result<ConvBench, JsError> {
+    pub fn new(n: usize, c: usize, hw: usize, o: usize, k: usize) -> Result<ConvBench, Failure> {
         if n * c * hw * hw > 1 << 24 || o * c * k * k > 1 << 22 || k == 0 || k > hw {
-            return Err(JsError::new("benchmark sizes too large or kernel larger than the image"));
+            return Err(Failure::new("benchmark sizes too large or kernel larger than the image"));
         }
         let mut rng = depthlab_core::Rng::new(2);
         let p = depthlab_core::Conv2dParams::square(c, o, k, 1, k / 2);

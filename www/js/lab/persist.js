@@ -46,7 +46,7 @@ export class RunArchive {
       return await done(fn(db.transaction(STORE, mode).objectStore(STORE)));
     } catch (e) {
       this.failed = true;
-      this.onError(`Runs cannot be kept across reloads here (${/** @type {Error} */ (e).message ?? e}); they stay until the page closes.`);
+      this.onError(String(/** @type {Error} */ (e).message ?? e));
       return undefined;
     }
   }

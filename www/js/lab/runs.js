@@ -3,6 +3,8 @@
 // colour, a name, its status and its metrics. Views read runs; they never talk to workers.
 // Listeners are told which run changed; the store itself draws nothing.
 
+import { words } from '../i18n/index.js';
+
 /** @typedef {import('../state.js').Settings} Settings */
 /** @typedef {import('../protocol.js').TrainConfigJson} TrainConfigJson */
 
@@ -25,7 +27,7 @@ const emptyProbes = () => ({ steps: [], rows: [], stride: 1 });
  * @typedef {{id: number, settings: Settings, config: TrainConfigJson, color: string, customName: string | null,
  *   modelName: string, status: RunStatus, visible: boolean, worker: number | null, queuePos: number,
  *   seed: number | null, params: number, probeNames: string[], probes: ProbeHistory, preview: Uint8Array | null,
- *   totalSteps: number, bpe: number, samplesPerSec: number, waitFraction: number, elapsed: number, message: string,
+ *   totalSteps: number, bpe: number, samplesPerSec: number, waitFraction: number, elapsed: number, message: string, problem?: import('../i18n/index.js').Problem | null,
  *   metrics: RunMetrics, createdAt: number, sweep: {id: number, family: string, depth: number} | null,
  *   weights: Uint8Array | null, test: (import('../protocol.js').TestAnswers & {epoch: number}) | null}} Run
  */
@@ -129,6 +131,6 @@ export class RunsStore {
       const values = new Set(all.map((r) => String(r.settings[s.key])));
       if (values.size > 1 && model.applies(s, run.settings)) extras.push(`${s.key} ${run.settings[s.key] ?? 'random'}`);
     }
-    return [run.modelName, ...extras].join(' · ');
+    return [words().modelName(run.modelName), ...extras].join(' · ');
   }
 }

@@ -8,6 +8,7 @@
 // gate branches and the carry path. A click on a block selects it: its cost rows and its
 // heatmap rows are highlighted. Built with DOM calls only.
 import { requestDraw, watch } from './frame.js';
+import { words } from '../i18n/index.js';
 
 /** @typedef {import('../protocol.js').CostRow} CostRow */
 /** @typedef {{type: string, [k: string]: any}} LayerSpec */
@@ -30,15 +31,18 @@ const fmt = (/** @type {number} */ n) => (n >= 1e9 ? `${(n / 1e9).toFixed(2)}G` 
 
 /** What a shortcut looks like, from the block's spec and its cost rows. */
 export function shortcutOf(/** @type {LayerSpec} */ l, /** @type {CostRow[]} */ rows, /** @type {boolean} */ removed) {
-  if (removed || l.shortcut === 'none') return { kind: 'none', label: 'no shortcut' };
-  const sc = rows.filter((r) => /\.shortcut(\.|$)/.test(r.name));
-  if (sc.some((r) => r.kind === 'conv')) return { kind: 'projection', label: `projection: 1×1 conv${l.shortcut ? ` (option ${l.shortcut})` : ''}` };
-  if (sc.some((r) => r.kind === 'pad_shortcut')) return { kind: 'pad', label: 'option A: identity, stride 2, zero-padded channels' };
-  return { kind: 'identity', label: 'identity' };
+  const kind = removed || l.shortcut === 'none' ? 'none' : shortcutKind(rows);
+  return { kind, label: words().views.arch.long[kind](l.shortcut ?? '') };
 }
 
-/** What Inception's branches compute (GoogLeNet, Fig. 2b). */
-const BRANCH_NAMES = /** @type {Record<string, string>} */ ({ b1: '1×1', b3: '1×1 → 3×3', b5: '1×1 → 5×5', pool: 'max pool → 1×1', h: 'transform H', gate: 'gate T (sigmoid)' });
+/** The kind of a block's shortcut path from its cost rows. */
+function shortcutKind(/** @type {CostRow[]} */ rows) {
+  const sc = rows.filter((r) => /\.shortcut(\.|$)/.test(r.name));
+  if (sc.some((r) => r.kind === 'conv')) return 'projection';
+  if (sc.some((r) => r.kind === 'pad_shortcut')) return 'pad';
+  return 'identity';
+}
+
 
 /**
  * The branches of a block, by the name part after the block's own (`b1`, `b3`, `gate`, …); a
@@ -83,17 +87,18 @@ export class ArchView {
   draw() {
     if (!this.view.shown) return;
     const key = `${this.model?.name}|${this.selected}`;
-    if (this.model === this.drawn?.model && key === this.drawn?.key) return;
-    this.drawn = { model: this.model, key };
+    if (this.model === this.drawn?.model && key === this.drawn?.key && words().lang === this.drawn?.lang) return;
+    this.drawn = { model: this.model, key, lang: words().lang };
     const d = this.model;
     if (!d) {
       this.root.replaceChildren();
       return;
     }
-    const root = svg('svg', { role: 'img', 'aria-label': `architecture of ${d.name}`, class: 'arch' });
+    const a = words().views.arch;
+    const root = svg('svg', { role: 'img', 'aria-label': words().views.archAria(words().modelName(d.name)), class: 'arch' });
     let y = 8;
     const x0 = 10;
-    const inRow = svg('text', { x: x0, y: y + 11, class: 'io' }, 'input 1×28×28');
+    const inRow = svg('text', { x: x0, y: y + 11, class: 'io' }, a.input('1×28×28'));
     root.append(inRow);
     y += 22;
     d.spec.layers.forEach((l, i) => {
@@ -108,7 +113,7 @@ export class ArchView {
       root.append(g);
       y += h + GAP;
     });
-    root.append(svg('text', { x: x0, y: y + 4, class: 'io' }, 'output: 10 class scores'));
+    root.append(svg('text', { x: x0, y: y + 4, class: 'io' }, a.output(10)));
     root.setAttribute('viewBox', `0 0 ${BOX_W + 260} ${y + 14}`);
     root.setAttribute('width', String(BOX_W + 260));
     root.setAttribute('height', String(y + 14));
@@ -131,18 +136,21 @@ export class ArchView {
     const macs = rows.reduce((a, r) => a + r.macs, 0);
     const out = rows.at(-1)?.output.join('×') ?? '';
     const title = (/** @type {string} */ t) => `${t}${out ? ` → ${out}` : ''}`;
-    const stats = `${params ? `${fmt(params)} params` : 'no params'}${macs ? ` · ${fmt(macs)} MACs` : ''}`;
-    const lines = (/** @type {CostRow[]} */ rs) => rs.filter((r) => r.kind !== 'relu' || rs.length < 3).map((r) => `${r.name.slice(prefix.length + 1) || r.kind} · ${r.kind}${r.params ? ` · ${fmt(r.params)}` : ''}`);
+    const w = words().views;
+    const a = w.arch;
+    const kindWord = (/** @type {string} */ k) => w.kinds[k] ?? k;
+    const stats = a.stats(params ? fmt(params) : '', macs ? fmt(macs) : '');
+    const lines = (/** @type {CostRow[]} */ rs) => rs.filter((r) => r.kind !== 'relu' || rs.length < 3).map((r) => `${r.name.slice(prefix.length + 1) || kindWord(r.kind)} · ${kindWord(r.kind)}${r.params ? ` · ${fmt(r.params)}` : ''}`);
     const label = (/** @type {number} */ ty, /** @type {string} */ t, /** @type {string} */ cls = '') => g.append(svg('text', { x: x + 8, y: ty, class: cls }, t));
     switch (l.type) {
       case 'residual':
       case 'resnext': {
         const body = rows.filter((r) => !/\.shortcut(\.|$)/.test(r.name));
         const sc = shortcutOf(l, rows, removed);
-        const inner = l.type === 'resnext' ? [`grouped 3×3 conv: ${l.cardinality} groups × ${l.width} channels`, ...lines(body)] : lines(body);
+        const inner = l.type === 'resnext' ? [a.grouped(l.cardinality, l.width), ...lines(body)] : lines(body);
         const h = 36 + inner.length * LINE_H + 16;
         g.append(svg('rect', { x, y, width: BOX_W, height: h, rx: 6, class: `box ${l.type}` }));
-        label(y + 15, title(l.type === 'resnext' ? `ResNeXt block, stride ${l.stride ?? 1}` : `residual block${l.unit ? ` (unit ${l.unit})` : ''}, stride ${l.stride ?? 1}`), 'head');
+        label(y + 15, title(l.type === 'resnext' ? a.resnext(l.stride ?? 1) : a.residual(l.unit ?? '', l.stride ?? 1)), 'head');
         label(y + 30, stats, 'stats');
         inner.forEach((t, k) => label(y + 46 + k * LINE_H, t, 'sub'));
         // the shortcut: from the block's input (top) to the addition (bottom), on the right
@@ -154,7 +162,7 @@ export class ArchView {
           g.append(svg('path', { d: path, class: `shortcut ${sc.kind}` }));
           if (sc.kind === 'projection') g.append(svg('rect', { x: sx - 16, y: y + h / 2 - 10, width: 32, height: 20, rx: 3, class: 'proj' }), svg('text', { x: sx - 12, y: y + h / 2 + 4, class: 'sub' }, '1×1'));
         }
-        g.append(svg('text', { x: sx + 6, y: y + 14, class: `sc-label ${sc.kind}` }, sc.kind === 'none' ? 'no shortcut' : sc.kind === 'pad' ? 'A: zero-pad' : sc.kind === 'projection' ? `${l.shortcut ?? ''} proj.` : 'identity'));
+        g.append(svg('text', { x: sx + 6, y: y + 14, class: `sc-label ${sc.kind}` }, a.short[sc.kind](l.shortcut ?? '')));
         g.append(svg('title', {}, `${prefix}: ${sc.label}`));
         return h;
       }
@@ -165,25 +173,25 @@ export class ArchView {
         const maxLines = Math.max(1, ...cols.map(([, rs]) => rs.length));
         const h = 36 + 16 + maxLines * LINE_H + 10;
         g.append(svg('rect', { x, y, width: BOX_W + 130, height: h, rx: 6, class: `box ${l.type}` }));
-        label(y + 15, title(l.type === 'inception' ? `Inception module: ${cols.length} branches, concatenated` : 'highway block: T·H(x) + (1 − T)·x'), 'head');
+        label(y + 15, title(l.type === 'inception' ? a.inception(cols.length) : a.highway), 'head');
         label(y + 30, stats, 'stats');
         const cw = (BOX_W + 130 - 16) / Math.max(1, cols.length);
         cols.forEach(([name, rs], c) => {
           const cx = x + 8 + c * cw;
           g.append(svg('rect', { x: cx, y: y + 38, width: cw - 6, height: 14 + rs.length * LINE_H, rx: 3, class: 'branch' }));
-          g.append(svg('text', { x: cx + 4, y: y + 49, class: 'branch-name' }, BRANCH_NAMES[name] ?? name));
-          rs.forEach((r, k) => g.append(svg('text', { x: cx + 4, y: y + 64 + k * LINE_H, class: 'sub' }, `${r.kind}${r.params ? ` ${fmt(r.params)}` : ''}`)));
+          g.append(svg('text', { x: cx + 4, y: y + 49, class: 'branch-name' }, a.branches[name] ?? name));
+          rs.forEach((r, k) => g.append(svg('text', { x: cx + 4, y: y + 64 + k * LINE_H, class: 'sub' }, `${kindWord(r.kind)}${r.params ? ` ${fmt(r.params)}` : ''}`)));
         });
         if (l.type === 'highway') {
           const sx = x + BOX_W + 150;
           g.append(svg('path', { d: `M ${x + BOX_W / 2} ${y} L ${sx} ${y} L ${sx} ${y + h} L ${x + BOX_W / 2} ${y + h}`, class: 'shortcut carry' }));
-          g.append(svg('text', { x: sx + 6, y: y + 14, class: 'sc-label' }, 'carry (1 − T)·x'));
+          g.append(svg('text', { x: sx + 6, y: y + 14, class: 'sc-label' }, a.carry));
         }
         return h;
       }
       default: {
-        const kind = l.type === 'conv' ? `conv ${l.out}@${l.kernel ?? 3}×${l.kernel ?? 3}${(l.stride ?? 1) > 1 ? `/${l.stride}` : ''}${(l.groups ?? 1) > 1 ? `, ${l.groups} groups` : ''}`
-          : l.type === 'linear' ? 'linear' : l.type === 'aux_head' ? 'auxiliary classifier (training only)' : l.type.replace('_', ' ');
+        const kind = l.type === 'conv' ? a.conv(`${l.out}@${l.kernel ?? 3}×${l.kernel ?? 3}${(l.stride ?? 1) > 1 ? `/${l.stride}` : ''}`, l.groups ?? 1)
+          : l.type === 'aux_head' ? a.aux : kindWord(l.type);
         const h = params || macs ? 36 : 22;
         g.append(svg('rect', { x, y, width: BOX_W, height: h, rx: 6, class: `box ${l.type}` }));
         label(y + 15, title(kind), 'head');

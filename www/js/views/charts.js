@@ -6,6 +6,7 @@
 // and not while hidden.
 import uPlot from '../../vendor/uplot/uPlot.esm.js';
 import { requestDraw, watch } from './frame.js';
+import { words } from '../i18n/index.js';
 
 /** Whole-step tick spacings for the x axis. */
 const STEP_INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
@@ -51,7 +52,7 @@ class Overlay {
     if (!this.view.shown) return; // hidden: no work (drawn when shown again)
     const { runs, name } = this.source();
     const width = Math.max(280, this.view.width);
-    const builtFor = runs.map((r) => `${r.id}:${r.color}`).join('|');
+    const builtFor = `${words().lang}:${runs.map((r) => `${r.id}:${r.color}`).join('|')}`;
     if (builtFor !== this.builtFor) {
       // A new plot in this frame, its data in the next: the two are the costly parts.
       this.builtFor = builtFor;
@@ -93,25 +94,25 @@ export class CompareCharts {
   constructor(lossEl, accEl) {
     this.loss = new Overlay('charts-loss', lossEl, (runs, name) => ({
       ...common, width: 0, height: 0,
-      series: [{ label: 'step' }, ...runs.map((r) => ({ label: name(r), stroke: r.color, width: 2 }))],
-      axes: [{ label: 'step', incrs: STEP_INCRS }, { label: 'training loss (smoothed)' }],
+      series: [{ label: words().views.stepAxis }, ...runs.map((r) => ({ label: name(r), stroke: r.color, width: 2 }))],
+      axes: [{ label: words().views.stepAxis, incrs: STEP_INCRS }, { label: words().views.lossAxis }],
     }), (runs, n) => runs.map((r) => pad(r.metrics.smoothLoss, n)), (runs, name) => runs.map(name));
     this.acc = new Overlay('charts-acc', accEl, (runs, name) => ({
       ...common, width: 0, height: 0,
       scales: { x: { time: false }, y: { range: [0, 1] } },
       series: [
-        { label: 'step' },
+        { label: words().views.stepAxis },
         ...runs.flatMap((r) => [
-          { label: `${name(r)} train`, stroke: r.color, width: 1.5 },
-          { label: `${name(r)} test`, stroke: r.color, width: 0, spanGaps: true, points: { show: true, size: 7, fill: r.color } },
+          { label: words().views.trainSeries(name(r)), stroke: r.color, width: 1.5 },
+          { label: words().views.testSeries(name(r)), stroke: r.color, width: 0, spanGaps: true, points: { show: true, size: 7, fill: r.color } },
         ]),
       ],
-      axes: [{ label: 'step', incrs: STEP_INCRS }, { values: (_u, ticks) => ticks.map((v) => `${Math.round(v * 100)}%`) }],
+      axes: [{ label: words().views.stepAxis, incrs: STEP_INCRS }, { label: words().views.accAxis, values: (_u, ticks) => ticks.map((v) => `${Math.round(v * 100)}%`) }],
     }), (runs, n) => runs.flatMap((r) => {
       const test = new Array(n).fill(null);
       for (const t of r.metrics.tests) if (t.step >= 1 && t.step <= n) test[t.step - 1] = t.accuracy;
       return [pad(r.metrics.smoothAcc, n), test];
-    }), (runs, name) => runs.flatMap((r) => [`${name(r)} train`, `${name(r)} test`]));
+    }), (runs, name) => runs.flatMap((r) => [words().views.trainSeries(name(r)), words().views.testSeries(name(r))]));
   }
 
   /** Redraws both charts from `source()` (each at an animation frame). */

@@ -38,7 +38,7 @@ export class ConfusionView {
     this.fetchDigits = fetchDigits;
     this.pixels = pixels;
     this.caption = el('p', { class: 'note' });
-    this.table = el('table', { class: 'confusion', 'aria-label': 'confusion matrix: rows are true digits, columns predicted digits' });
+    this.table = el('table', { class: 'confusion' });
     this.cellInfo = el('p', { class: 'note', 'aria-live': 'polite' });
     this.cellDigits = el('div', { class: 'digits' });
     this.galleryTitle = el('p', { class: 'note' });
@@ -70,6 +70,7 @@ export class ConfusionView {
     const r = this.run;
     const t = r?.test ?? null;
     const w = words().views;
+    this.table.setAttribute('aria-label', w.confusionAria);
     const key = r && t ? `${r.id}:${t.epoch}:${words().lang}` : `:${words().lang}`;
     if (key === this.drawn) return;
     this.drawn = key;
@@ -94,7 +95,7 @@ export class ConfusionView {
       tr.append(el('th', { scope: 'row' }, String(i)));
       row.forEach((count, j) => {
         const share = count / total;
-        const td = el('td', { class: i === j ? 'diag' : count ? 'off' : 'zero', title: `true ${i}, said ${j}: ${count} (${(share * 100).toFixed(1)}% of the ${i}s)` }, count ? String(count) : '');
+        const td = el('td', { class: i === j ? 'diag' : count ? 'off' : 'zero', title: w.cellTitle(i, j, count, (share * 100).toFixed(1)) }, count ? String(count) : '');
         td.style.background = i === j ? `rgba(22, 163, 74, ${0.15 + 0.6 * share})` : count ? `rgba(220, 38, 38, ${Math.min(0.8, 0.12 + 4 * share)})` : '';
         if (count) td.addEventListener('click', () => this.showCell(t, i, j, count));
         tr.append(td);
@@ -126,7 +127,7 @@ export class ConfusionView {
     const side = Math.round(Math.sqrt(this.pixels));
     box.replaceChildren(...indices.map((idx, k) => {
       const fig = el('figure', { class: 'digit' });
-      const cv = /** @type {HTMLCanvasElement} */ (el('canvas', { width: String(side), height: String(side), 'aria-label': `test digit ${idx}` }));
+      const cv = /** @type {HTMLCanvasElement} */ (el('canvas', { width: String(side), height: String(side), 'aria-label': words().views.testDigitAria(idx) }));
       const ctx = /** @type {CanvasRenderingContext2D} */ (cv.getContext('2d'));
       const img = ctx.createImageData(side, side);
       for (let p = 0; p < this.pixels; p++) {

@@ -1,6 +1,8 @@
 // @ts-check
 // A drawing pad: the student draws a digit; it is reduced to MNIST's format (the ink's
 // bounding box scaled into 20×20, centred by mass in 28×28) and sent for prediction.
+import { el } from './dom.js';
+import { words } from '../i18n/index.js';
 
 export class DrawPad {
   /**
@@ -86,12 +88,17 @@ export class DrawPad {
   /** Shows ten bars (or a hint when there is no model yet). */
   showProbs(/** @type {ArrayLike<number> | null} */ probs) {
     if (!probs) {
-      this.probsEl.innerHTML = '<p class="hint">Start training, then draw a digit 0–9 in the black square.</p>';
+      this.probsEl.replaceChildren(el('p', { class: 'hint' }, words().views.drawHint));
       return;
     }
     let best = 0;
     for (let i = 1; i < 10; i++) if (probs[i] > probs[best]) best = i;
-    this.probsEl.innerHTML = Array.from(probs, (p, d) =>
-      `<div class="bar${d === best ? ' best' : ''}"><span>${d}</span><i style="width:${(p * 100).toFixed(1)}%"></i><b>${(p * 100).toFixed(0)}%</b></div>`).join('');
+    this.probsEl.replaceChildren(...Array.from(probs, (p, d) => {
+      const bar = el('i');
+      bar.style.width = `${(p * 100).toFixed(1)}%`;
+      const row = el('div', { class: `bar${d === best ? ' best' : ''}` });
+      row.append(el('span', {}, String(d)), bar, el('b', {}, `${(p * 100).toFixed(0)}%`));
+      return row;
+    }));
   }
 }

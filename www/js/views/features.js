@@ -86,10 +86,10 @@ export class FeatureView {
       const shown = Math.min(c, MAX_MAPS);
       for (let k = 0; k < shown; k++) {
         const off = k * h * w;
-        strip.append(image(w, h, (x, y) => { const g = Math.round(255 * (1 - (m.data[off + y * w + x] - lo) / span)); return [g, g, g]; }, `${m.layer} map ${k + 1}`));
+        strip.append(image(w, h, (x, y) => { const g = Math.round(255 * (1 - (m.data[off + y * w + x] - lo) / span)); return [g, g, g]; }, words().views.mapAria(m.layer, k + 1)));
       }
       const row = el('div', { class: 'strip-row' });
-      row.append(el('span', { class: 'strip-name', title: `${c} maps of ${h}×${w}` }, `${m.layer} · ${c}×${h}×${w}${c > shown ? ` (first ${shown})` : ''}`), strip);
+      row.append(el('span', { class: 'strip-name', title: words().views.mapsOf(c, h, w) }, `${m.layer} · ${c}×${h}×${w}${c > shown ? words().views.firstN(shown) : ''}`), strip);
       return row;
     }));
   }
@@ -107,7 +107,7 @@ export class FeatureView {
     for (let o = 0; o < Math.min(out, 64); o++) {
       // The first input channel of each filter (digits have one).
       const off = o * inC * kh * kw;
-      const cv = image(kw, kh, (x, y) => diverging(f.data[off + y * kw + x] / scale), `filter ${o + 1}`);
+      const cv = image(kw, kh, (x, y) => diverging(f.data[off + y * kw + x] / scale), words().views.filterAria(o + 1));
       cv.style.width = `${kw * FILTER_CELL}px`;
       cv.style.height = `${kh * FILTER_CELL}px`;
       tiles.push(cv);

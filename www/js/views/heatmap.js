@@ -122,7 +122,7 @@ export class FlowView {
     if (!x) return;
     const layers = x.m.length, cols = x.steps.length;
     const cw = w / cols, rh = h / layers;
-    cv.title = `${layers} layers (input at the bottom) × ${cols} probed steps (${x.steps[0]} to ${x.steps.at(-1)}); hover for values`;
+    cv.title = words().views.heatTitle(layers, cols, x.steps[0], /** @type {number} */ (x.steps.at(-1)));
     for (let l = 0; l < layers; l++) {
       const y = h - (l + 1) * rh; // input at the bottom
       for (let c = 0; c < cols; c++) {
@@ -172,8 +172,10 @@ export class FlowView {
     const fd = this.fields[this.source.field];
     const row = x.run.probes.rows[c];
     const n = this.fields.length;
-    const parts = this.fields.map((f, k) => `${f.label} ${fmtValue(row[l * n + k])}`);
-    tip.textContent = `${x.run.probeNames[l]} (layer ${l + 1} of ${layers}) · step ${x.steps[c]} · ${fd.label} = ${fmtValue(row[l * n + this.source.field])}\n${parts.join(' · ')}`;
+    const w = words().views;
+    const label = (/** @type {ProbeField} */ f) => w.probeFields[f.key]?.label ?? f.label;
+    const parts = this.fields.map((f, k) => `${label(f)} ${fmtValue(row[l * n + k])}`);
+    tip.textContent = `${w.heatTip(x.run.probeNames[l], l + 1, layers, x.steps[c], label(fd), fmtValue(row[l * n + this.source.field]))}\n${parts.join(' · ')}`;
     tip.hidden = false;
     tip.style.left = `${e.pageX + 12}px`;
     tip.style.top = `${e.pageY + 12}px`;

@@ -6,7 +6,7 @@
 
 import { el } from './dom.js';
 import { requestDraw } from './frame.js';
-import { words } from '../i18n/index.js';
+import { words, say } from '../i18n/index.js';
 
 /** @typedef {import('../lab/runs.js').Run} Run */
 
@@ -35,7 +35,7 @@ export function statusText(/** @type {Run} */ r) {
     case 'stopped':
       return `${w.stoppedAt(r.metrics.steps.length)}${acc}`;
     case 'failed':
-      return w.failed(r.message);
+      return w.failed(r.problem ? say(r.problem) : r.message);
   }
 }
 
@@ -116,7 +116,7 @@ class Row {
     const cls = `run ${r.status}${selected ? ' selected' : ''}`;
     if (this.li.className !== cls) this.li.className = cls;
     if (this.show.checked !== r.visible) this.show.checked = r.visible;
-    this.show.setAttribute('aria-label', `show ${name}`);
+    this.show.setAttribute('aria-label', words().views.showRun(name));
     if (this.color !== r.color) this.swatch.style.background = this.color = r.color;
     set(this.label, name);
     set(this.status, statusText(r));

@@ -18,7 +18,7 @@ export class SettingsForm {
    */
   constructor(model, containers, onChange) {
     this.model = model;
-    /** @type {Map<string, {row: HTMLElement, input: HTMLInputElement | HTMLSelectElement, out: HTMLOutputElement | null, name?: HTMLElement}>} */
+    /** @type {Map<string, {row: HTMLElement, input: HTMLInputElement | HTMLSelectElement, out: HTMLOutputElement | null, name?: HTMLElement, dice?: HTMLElement}>} */
     this.controls = new Map();
     /** The selected preset's paper, under the model picker. */
     this.paper = el('p', { class: 'paper' });
@@ -32,16 +32,27 @@ export class SettingsForm {
   }
 
   /**
-   * Labels and help in another language, by setting key (`{}`: the catalogue's English).
-   * @param {Record<string, {label: string, help: string}>} words
+   * The form's words in a language: labels and help by setting key (none: the catalogue's
+   * English), choice values and preset names, the dice buttons.
+   * @param {import('../i18n/index.js').Words} words
    */
   translate(words) {
     for (const s of this.model.catalog.settings) {
       const c = this.controls.get(s.key);
       if (!c) continue;
-      const w = words[s.key];
-      if (c.name) c.name.textContent = w?.label ?? s.label;
+      const w = words.settings[s.key];
+      const label = w?.label ?? s.label;
+      if (c.name) c.name.textContent = label;
       c.row.title = w?.help ?? s.help;
+      if (c.dice) {
+        c.dice.textContent = words.views.random;
+        c.dice.title = words.views.randomTitle(label);
+      }
+      if (s.kind.type !== 'choice' || !(c.input instanceof HTMLSelectElement)) continue;
+      for (const o of c.input.options) {
+        const p = s.key === 'model' ? this.model.presets.get(o.value) : undefined;
+        o.textContent = p ? `${words.presets[o.value] ?? p.label} (${p.year})` : words.choices[o.value] ?? o.value;
+      }
     }
   }
 
@@ -51,6 +62,7 @@ export class SettingsForm {
     const row = el('label', { title: s.help, 'data-key': s.key });
     /** @type {HTMLInputElement | HTMLSelectElement} */ let input;
     /** @type {HTMLOutputElement | null} */ let out = null;
+    /** @type {HTMLElement | undefined} */ let dice;
     const name = el('span');
     name.textContent = s.label;
     if (k.type === 'bool') {
@@ -84,8 +96,7 @@ export class SettingsForm {
       input = el('input', attrs);
       if (k.type === 'int' && k.random) {
         const span = el('span', { class: 'row' });
-        const dice = el('button', { type: 'button', title: `Pick a random ${s.label.toLowerCase()}` });
-        dice.textContent = 'random';
+        dice = el('button', { type: 'button' });
         const i = input;
         dice.addEventListener('click', () => {
           i.value = String(Math.floor(Math.random() * Math.min(k.max, 2 ** 31)));
@@ -95,7 +106,7 @@ export class SettingsForm {
         row.append(span);
       } else row.append(input);
     }
-    return { row, input, out, name };
+    return { row, input, out, name, dice };
   }
 
   /** Shows `settings`: values, which controls apply, the preset's depths. */

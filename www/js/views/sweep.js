@@ -7,6 +7,7 @@
 import uPlot from '../../vendor/uplot/uPlot.esm.js';
 import { el } from './dom.js';
 import { requestDraw, watch } from './frame.js';
+import { words } from '../i18n/index.js';
 
 /** @typedef {import('../lab/runs.js').Run} Run */
 /** @typedef {import('../state.js').SettingsModel} SettingsModel */
@@ -17,6 +18,8 @@ import { requestDraw, watch } from './frame.js';
  * sweep (6 runs on a 2-core machine) finishes within 5 minutes and plain nets' degradation
  * shows (see the closing note of the lab issue for the measurements).
  */
+/** The smallest step budget a sweep accepts. */
+export const MIN_SWEEP_STEPS = 10;
 export const SWEEP_DEFAULTS = Object.freeze({ families: ['plain', 'resnet'], depths: [8, 20, 32], overrides: { steps: 120, batch_size: 32, schedule: 'cosine' } });
 
 /** Mean of the last 10% (at least one) of `xs`. */
@@ -36,29 +39,44 @@ export class SweepView {
     this.model = model;
     const families = model.catalog.presets.filter((p) => p.depth);
     const famSelect = (/** @type {string} */ id, /** @type {string} */ value) => {
-      const s = el('select', { id, 'aria-label': id === 'sweepA' ? 'first family' : 'second family' });
-      for (const p of families) {
-        const o = el('option', { value: p.preset }, p.label);
-        s.append(o);
-      }
+      const s = el('select', { id });
+      for (const p of families) s.append(el('option', { value: p.preset }));
       s.value = value;
       return s;
     };
     this.famA = famSelect('sweepA', SWEEP_DEFAULTS.families[0]);
     this.famB = famSelect('sweepB', SWEEP_DEFAULTS.families[1]);
     this.depthsBox = el('span', { class: 'depths' });
-    this.steps = el('input', { id: 'sweepSteps', type: 'number', min: '10', max: '100000', step: '10', value: String(SWEEP_DEFAULTS.overrides.steps) });
-    const run = el('button', { id: 'runSweep', type: 'button', class: 'primary' }, 'Run sweep');
+    this.steps = el('input', { id: 'sweepSteps', type: 'number', min: String(MIN_SWEEP_STEPS), max: '100000', step: '10', value: String(SWEEP_DEFAULTS.overrides.steps) });
+    const run = el('button', { id: 'runSweep', type: 'button', class: 'primary' });
     this.note = el('p', { class: 'note' });
     /** Progress of the latest sweep. */
     this.progress = el('p', { class: 'note', id: 'sweepProgress', 'aria-live': 'polite' });
     const row1 = el('div', { class: 'row sweep-row' });
-    row1.append(this.famA, el('span', {}, 'vs'), this.famB);
+    const vs = el('span');
+    row1.append(this.famA, vs, this.famB);
     const row2 = el('div', { class: 'row sweep-row' });
-    row2.append(el('span', {}, 'depths'), this.depthsBox);
+    const depthsWord = el('span');
+    row2.append(depthsWord, this.depthsBox);
     const row3 = el('div', { class: 'row sweep-row' });
-    const stepsLabel = el('label', {}, 'steps per run ');
-    stepsLabel.append(this.steps);
+    const stepsLabel = el('label');
+    const stepsWord = el('span');
+    stepsLabel.append(stepsWord, ' ', this.steps);
+    /** Writes the form's words in the page's language. */
+    this.translate = () => {
+      const w = words();
+      for (const [sel, aria] of /** @type {[HTMLSelectElement, string][]} */ ([[this.famA, w.views.firstFamily], [this.famB, w.views.secondFamily]])) {
+        sel.setAttribute('aria-label', String(aria));
+        for (const o of sel.options) o.textContent = w.presets[o.value] ?? this.model.presets.get(o.value)?.label ?? o.value;
+      }
+      run.textContent = w.views.runSweep;
+      vs.textContent = w.views.vs;
+      depthsWord.textContent = w.views.depths;
+      stepsWord.textContent = w.views.stepsPerRun;
+      this.writeNote();
+      this.key = '';
+      requestDraw('sweep', () => this.draw());
+    };
     row3.append(stepsLabel, run);
     this.chartEl = el('div', { class: 'sweep-chart' });
     root.append(row1, row2, row3, this.note, this.progress, this.chartEl);
@@ -77,7 +95,7 @@ export class SweepView {
     this.plotted = '';
     this.view = watch(this.chartEl, () => requestDraw('sweep', () => this.draw()));
     /** @type {Run[]} */ this.runs = [];
-    this.writeNote();
+    this.translate();
   }
 
   /** Depth checkboxes: the depths both families offer (the defaults ticked). */
@@ -96,7 +114,8 @@ export class SweepView {
 
   writeNote() {
     const o = SWEEP_DEFAULTS.overrides;
-    this.note.textContent = `Each run: the form's settings with batch ${o.batch_size}, a ${o.schedule} schedule and this step budget, from the same seed. Runs go on the pool; the chart fills in as they finish.`;
+    const w = words();
+    this.note.textContent = w.views.sweepNote(o.batch_size, w.choices[o.schedule] ?? o.schedule);
   }
 
   /** Redraws the chart from the runs of the latest sweep. */
@@ -112,12 +131,13 @@ export class SweepView {
     const steps = runs.reduce((a, r) => a + r.metrics.steps.length, 0);
     const total = runs.reduce((a, r) => a + Number(r.settings.steps), 0);
     this.progress.textContent = runs.length
-      ? `${ended} of ${runs.length} runs ended · ${total ? Math.floor((100 * steps) / total) : 0}% of the sweep's steps`
+      ? words().views.sweepProgress(ended, runs.length, total ? Math.floor((100 * steps) / total) : 0)
       : '';
     const families = [...new Set(runs.map((r) => /** @type {NonNullable<Run['sweep']>} */ (r.sweep).family))];
     const depths = [...new Set(runs.map((r) => /** @type {NonNullable<Run['sweep']>} */ (r.sweep).depth))].sort((a, b) => a - b);
-    const label = (/** @type {string} */ f) => this.model.presets.get(f)?.label ?? f;
-    const key = families.join('|') + depths.join(',');
+    const w = words();
+    const label = (/** @type {string} */ f) => w.presets[f] ?? this.model.presets.get(f)?.label ?? f;
+    const key = `${w.lang}:${families.join('|')}${depths.join(',')}`;
     if (!runs.length) {
       this.plot?.destroy();
       this.plot = null;
@@ -133,14 +153,14 @@ export class SweepView {
         width, height: 200, legend: { show: true },
         scales: { x: { time: false }, err: { range: [0, 1] } },
         series: [
-          { label: 'depth' },
+          { label: w.views.depth },
           ...families.flatMap((f, i) => [
-            { label: `${label(f)}: final training loss`, stroke: colors[i], width: 2, points: { show: true, size: 6 } },
-            { label: `${label(f)}: test error`, stroke: colors[i], width: 1, dash: [6, 4], scale: 'err', points: { show: true, size: 5 } },
+            { label: w.views.sweepLoss(label(f)), stroke: colors[i], width: 2, points: { show: true, size: 6 } },
+            { label: w.views.sweepErr(label(f)), stroke: colors[i], width: 1, dash: [6, 4], scale: 'err', points: { show: true, size: 5 } },
           ]),
         ],
-        axes: [{ label: 'depth (weighted layers)', values: (_u, t) => t.map((v) => (depths.includes(v) ? String(v) : '')) },
-          { label: 'final training loss' }, { side: 1, scale: 'err', label: 'test error', grid: { show: false }, values: (_u, t) => t.map((v) => `${Math.round(v * 100)}%`) }],
+        axes: [{ label: w.views.depthAxis, values: (_u, t) => t.map((v) => (depths.includes(v) ? String(v) : '')) },
+          { label: w.views.finalLoss }, { side: 1, scale: 'err', label: w.views.testError, grid: { show: false }, values: (_u, t) => t.map((v) => `${Math.round(v * 100)}%`) }],
       }, [[]], this.chartEl);
       this.plotted = '';
       requestDraw('sweep', () => this.draw()); // its data in the next frame

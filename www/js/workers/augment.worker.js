@@ -5,6 +5,7 @@
 // serves every run: each port has at most one run, and batches are produced per credit, so the
 // runs interleave. A message loop, nothing more.
 import init, { DigitSet, Augmenter, catalog } from '../../../depthlab-wasm.js';
+import { problemOf, pageProblem, pageError } from '../i18n/index.js';
 
 /** @typedef {import('../protocol.js').AugmentToMain} AugmentToMain */
 /** @typedef {import('../protocol.js').AugmentToTrainer} AugmentToTrainer */
@@ -22,7 +23,7 @@ const BUNDLED = {
   testLabels: '../../data/test-labels-idx1-ubyte.gz',
 };
 
-/** @type {{train: DigitSet, test: DigitSet, source: string} | null} */ let data = null;
+/** @type {{train: DigitSet, test: DigitSet, source: import('../i18n/index.js').Problem} | null} */ let data = null;
 /**
  * One trainer's port and its active run: augmenter, next sequence number, credits, recycled buffers.
  * @typedef {{id: number, aug: Augmenter, seq: number, bpe: number, credits: number, free: {images: Float32Array, labels: Uint8Array}[]}} Run
@@ -43,35 +44,35 @@ function describe(set) {
 /** Classifies dropped files into image/label and train/test by name, then parses them. */
 function parseFiles(files) {
   if (files.length !== 2 && files.length !== 4) {
-    throw new Error(`drop 2 files (images + labels; 20% is held out for testing) or 4 files (train and test images + labels), not ${files.length}`);
+    throw pageError('dropCount', [files.length]);
   }
   const isLabel = (f) => /idx1|label/i.test(f.name);
   const isTest = (f) => /t10k|test/i.test(f.name);
   const pick = (pred, what) => {
     const found = files.filter(pred);
-    if (found.length !== 1) throw new Error(`could not tell which file holds the ${what} (found ${found.length}); name them like train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz`);
+    if (found.length !== 1) throw pageError('whichFile', [what, found.length]);
     return found[0];
   };
   const parse = (img, lbl) => {
     try {
       return DigitSet.fromIdx(img.bytes, lbl.bytes);
     } catch (e) {
-      throw new Error(`${img.name} + ${lbl.name}: ${/** @type {any} */ (e).message ?? e}`);
+      throw pageError('pairProblem', [img.name, lbl.name], problemOf(e));
     }
   };
   if (files.length === 2) {
     const lbl = pick(isLabel, 'labels');
     const img = pick((f) => !isLabel(f), 'images');
     const all = parse(img, lbl);
-    if (all.length < 10) throw new Error(`${img.name} holds only ${all.length} digits; at least 10 are needed to hold out a test split`);
+    if (all.length < 10) throw pageError('tooFewDigits', [img.name, all.length]);
     const cut = Math.floor(all.length * 0.8);
-    const split = { train: all.slice(0, cut), test: all.slice(cut, all.length), source: `${img.name} (${cut} train / ${all.length - cut} held out)` };
+    const split = { train: all.slice(0, cut), test: all.slice(cut, all.length), source: pageProblem('heldOut', [img.name, cut, all.length - cut]) };
     all.free();
     return split;
   }
   const train = parse(pick((f) => !isTest(f) && !isLabel(f), 'training images'), pick((f) => !isTest(f) && isLabel(f), 'training labels'));
   const test = parse(pick((f) => isTest(f) && !isLabel(f), 'test images'), pick((f) => isTest(f) && isLabel(f), 'test labels'));
-  return { train, test, source: files.map((f) => f.name).join(', ') };
+  return { train, test, source: { message: files.map((f) => f.name).join(', ') } };
 }
 
 /** Sends batches while the trainer has credits. */
@@ -99,7 +100,7 @@ function onPortMessage(/** @type {Link} */ link, /** @type {MessageEvent<import(
       link.run?.aug.free();
       link.run = null;
       if (!data) {
-        toTrainer(port, { type: 'run-error', runId: m.runId, message: 'no dataset is loaded yet' });
+        toTrainer(port, { type: 'run-error', runId: m.runId, problem: pageProblem('noDataset') });
         return;
       }
       try {
@@ -114,7 +115,7 @@ function onPortMessage(/** @type {Link} */ link, /** @type {MessageEvent<import(
         calib.free();
         toTrainer(port, { type: 'run-ready', runId: m.runId, batchesPerEpoch: r.bpe, trainCount: data.train.length, testImages, testLabels, calibImages }, [testImages.buffer, testLabels.buffer, calibImages.buffer]);
       } catch (e) {
-        toTrainer(port, { type: 'run-error', runId: m.runId, message: String(/** @type {any} */ (e).message ?? e) });
+        toTrainer(port, { type: 'run-error', runId: m.runId, problem: problemOf(e) });
       }
       return;
     }
@@ -150,7 +151,7 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToA
       }
       case 'load-bundled': {
         const [ti, tl, vi, vl] = await Promise.all([BUNDLED.trainImages, BUNDLED.trainLabels, BUNDLED.testImages, BUNDLED.testLabels].map(fetchBytes));
-        data = { train: DigitSet.fromIdx(ti, tl), test: DigitSet.fromIdx(vi, vl), source: 'bundled MNIST subset' };
+        data = { train: DigitSet.fromIdx(ti, tl), test: DigitSet.fromIdx(vi, vl), source: pageProblem('bundled') };
         toMain(describe({}));
         return;
       }
@@ -180,6 +181,6 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToA
       }
     }
   } catch (e) {
-    toMain({ type: 'dataset-error', message: String(/** @type {any} */ (e).message ?? e) });
+    toMain({ type: 'dataset-error', problem: problemOf(e) });
   }
 };

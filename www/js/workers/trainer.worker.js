@@ -9,6 +9,7 @@
 // apply (pause while idle, a batch of an earlier run) is ignored, never left half-done.
 import init, { Trainer, simdBackend, randomSeed, describeModel, catalog } from '../../../depthlab-wasm.js';
 import { PREFETCH, METRICS_HZ } from '../protocol.js';
+import { problemOf, pageProblem } from '../i18n/index.js';
 
 /** @typedef {import('../protocol.js').TrainerToMain} TrainerToMain */
 /** @typedef {import('../protocol.js').TrainerToAugment} TrainerToAugment */
@@ -90,7 +91,7 @@ function onPortMessage(/** @type {MessageEvent<import('../protocol.js').AugmentT
       loop(r);
       return;
     case 'run-error':
-      toMain({ type: 'error', runId: r.id, message: `could not start: ${m.message}` });
+      toMain({ type: 'error', runId: r.id, problem: pageProblem('couldNotStart', [], m.problem) });
       endRun('failed');
       return;
     case 'batch':
@@ -193,7 +194,7 @@ async function loop(/** @type {Run} */ r) {
     // curves up to it are kept.
     if (run === r) {
       flushMetrics(r, performance.now());
-      toMain({ type: 'error', runId: r.id, message: String(/** @type {any} */ (e).message ?? e) });
+      toMain({ type: 'error', runId: r.id, problem: problemOf(e) });
       endRun('failed');
     }
   } finally {
@@ -226,7 +227,7 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToT
         try {
           trainer = new Trainer({ ...c, seed });
         } catch (e) {
-          toMain({ type: 'error', runId: m.runId, message: String(/** @type {any} */ (e).message ?? e) });
+          toMain({ type: 'error', runId: m.runId, problem: problemOf(e) });
           return;
         }
         const now = performance.now();
@@ -265,7 +266,7 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToT
       case 'export': {
         const t = trainerOf(m.runId);
         if (!t) {
-          toMain({ type: 'error', message: 'this run has no weights here any more; train it again to export them' });
+          toMain({ type: 'error', problem: pageProblem('weightsGone') });
           return;
         }
         const bytes = t.exportWeights();
@@ -282,7 +283,7 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToT
           t.importWeights(m.bytes);
         } catch (e) {
           t?.free();
-          toMain({ type: 'error', message: `the kept weights could not be loaded: ${/** @type {any} */ (e).message ?? e}` });
+          toMain({ type: 'error', problem: pageProblem('keptWeightsFailed', [], problemOf(e)) });
           return;
         }
         kept.set(m.runId, t);
@@ -292,14 +293,14 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToT
       case 'import': {
         const t = trainerOf(m.runId);
         if (!t) {
-          toMain({ type: 'import-result', ok: false, message: `${m.name}: start (or pause) a run of the model these weights belong to, then drop them again` });
+          toMain({ type: 'import-result', ok: false, problem: pageProblem('weightsNoRun', [m.name]) });
           return;
         }
         try {
           t.importWeights(m.bytes);
-          toMain({ type: 'import-result', ok: true, message: `Loaded weights from ${m.name} into ${t.modelName}.` });
+          toMain({ type: 'import-result', ok: true, problem: pageProblem('weightsLoaded', [m.name, t.modelName]) });
         } catch (e) {
-          toMain({ type: 'import-result', ok: false, message: `${m.name}: ${/** @type {any} */ (e).message ?? e}` });
+          toMain({ type: 'import-result', ok: false, problem: pageProblem('fileProblem', [m.name], problemOf(e)) });
         }
         return;
       }
@@ -307,7 +308,7 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToT
         try {
           toMain({ type: 'description', id: m.id, model: describeModel(m.config) });
         } catch (e) {
-          toMain({ type: 'description', id: m.id, error: String(/** @type {any} */ (e).message ?? e) });
+          toMain({ type: 'description', id: m.id, error: problemOf(e) });
         }
         return;
       case 'predict': {
@@ -323,6 +324,6 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToT
       }
     }
   } catch (e) {
-    toMain({ type: 'error', runId: 'runId' in m ? m.runId : undefined, message: String(/** @type {any} */ (e).message ?? e) });
+    toMain({ type: 'error', runId: 'runId' in m ? m.runId : undefined, problem: problemOf(e) });
   }
 };

@@ -113,3 +113,54 @@ impl fmt::Display for DataError {
 }
 
 impl core::error::Error for DataError {}
+
+impl crate::error::Coded for DataError {
+    fn code(&self) -> &'static str {
+        match self {
+            DataError::TooShort { .. } => "data.too_short",
+            DataError::BadMagic { .. } => "data.bad_magic",
+            DataError::UnsupportedType { .. } => "data.type",
+            DataError::WrongKind { .. } => "data.wrong_kind",
+            DataError::AbsurdDimensions { .. } => "data.dimensions",
+            DataError::Truncated { .. } => "data.truncated",
+            DataError::TrailingBytes { .. } => "data.trailing",
+            DataError::CountMismatch { .. } => "data.count_mismatch",
+            DataError::LabelOutOfRange { .. } => "data.label",
+            DataError::WrongImageSize { .. } => "data.image_size",
+            DataError::Gzip(_) => "data.gzip",
+            DataError::TooLarge { .. } => "data.too_large",
+        }
+    }
+
+    fn params(&self) -> alloc::vec::Vec<(&'static str, String)> {
+        use alloc::string::ToString;
+        use alloc::vec;
+        match self {
+            DataError::TooShort { len } => vec![("len", len.to_string())],
+            DataError::BadMagic { found } => {
+                vec![("found", alloc::format!("{:02x} {:02x} {:02x} {:02x}", found[0], found[1], found[2], found[3]))]
+            }
+            DataError::UnsupportedType { code } => vec![("type", alloc::format!("0x{code:02x}"))],
+            DataError::WrongKind { expected, dims } => {
+                let kind = if expected.contains("label") { "labels" } else { "images" };
+                vec![("expected", kind.to_string()), ("dims", dims.to_string())]
+            }
+            DataError::AbsurdDimensions { count, rows, cols } => {
+                vec![("count", count.to_string()), ("rows", rows.to_string()), ("cols", cols.to_string())]
+            }
+            DataError::Truncated { expected, found } => {
+                vec![("expected", expected.to_string()), ("found", found.to_string())]
+            }
+            DataError::TrailingBytes { extra } => vec![("extra", extra.to_string())],
+            DataError::CountMismatch { images, labels } => {
+                vec![("images", images.to_string()), ("labels", labels.to_string())]
+            }
+            DataError::LabelOutOfRange { index, value } => {
+                vec![("index", index.to_string()), ("value", value.to_string())]
+            }
+            DataError::WrongImageSize { rows, cols } => vec![("rows", rows.to_string()), ("cols", cols.to_string())],
+            DataError::Gzip(msg) => vec![("detail", msg.clone())],
+            DataError::TooLarge { limit } => vec![("mb", (limit / 1_000_000).to_string())],
+        }
+    }
+}

@@ -55,15 +55,12 @@ named_enum! {
 /// `n` for a depth of the form `a·n + 2`, or an error naming `depth`.
 pub(crate) fn blocks_per_stage(depth: usize, a: usize, what: &str) -> Result<usize, ConfigError> {
     if depth < a + 2 || (depth - 2) % a != 0 || depth > MAX_DEPTH {
-        return Err(ConfigError::new(
+        let (lo, e2, e3) = (a + 2, 2 * a + 2, 3 * a + 2);
+        return Err(ConfigError::coded(
             "depth",
-            format!(
-                "{what} needs a depth of the form {a}n+2 between {} and {MAX_DEPTH} (e.g. {}, {}, {}), not {depth}",
-                a + 2,
-                a + 2,
-                2 * a + 2,
-                3 * a + 2
-            ),
+            format!("{what} needs a depth of the form {a}n+2 between {lo} and {MAX_DEPTH} (e.g. {lo}, {e2}, {e3}), not {depth}"),
+            "model.depth",
+            &[("model", &what), ("a", &a), ("min", &lo), ("max", &MAX_DEPTH), ("depth", &depth)],
         ));
     }
     Ok((depth - 2) / a)

@@ -23,11 +23,14 @@ use alloc::vec;
 /// ResNeXt-N with `cardinality` groups of `width` channels in the first stage.
 pub fn resnext(depth: usize, cardinality: usize, width: usize) -> Result<ModelSpec, ConfigError> {
     let n = blocks_per_stage(depth, 9, "ResNeXt")?;
-    if cardinality == 0 || width == 0 || cardinality * width > 512 {
-        return Err(ConfigError {
-            path: "cardinality".into(),
-            reason: format!("cardinality {cardinality} × width {width} must be between 1 and 512"),
-        });
+    // Checked: both come from user settings or specs and may be anything up to usize::MAX.
+    if cardinality == 0 || width == 0 || cardinality.checked_mul(width).is_none_or(|c| c > 512) {
+        return Err(ConfigError::coded(
+            "cardinality",
+            format!("cardinality {cardinality} × width {width} must be between 1 and 512"),
+            "model.cardinality",
+            &[("cardinality", &cardinality), ("width", &width), ("max", &512)],
+        ));
     }
     let mut l =
         vec![L::Conv { out: 32, kernel: 3, stride: 1, padding: None, groups: 1, bias: false }, L::BatchNorm, L::Relu];

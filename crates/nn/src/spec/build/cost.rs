@@ -1,7 +1,7 @@
 //! Naming and cost rows: one [`CostRow`] per layer (output shape, parameters, MACs) and the
 //! running parameter count that keeps a spec from asking for gigabytes.
 
-use super::shape::{err, Shape};
+use super::shape::Shape;
 use super::Builder;
 use crate::error::ConfigError;
 use alloc::format;
@@ -45,7 +45,12 @@ impl Builder<'_> {
     pub(super) fn count(&mut self, path: &str, n: u64) -> Result<(), ConfigError> {
         self.total_params = self.total_params.saturating_add(n);
         if self.total_params > MAX_PARAMS {
-            return Err(err(path, format!("the model would exceed {MAX_PARAMS} parameters; make it smaller")));
+            return Err(ConfigError::coded(
+                path,
+                format!("the model would exceed {MAX_PARAMS} parameters; make it smaller"),
+                "model.too_large",
+                &[("max", &MAX_PARAMS)],
+            ));
         }
         Ok(())
     }
