@@ -1,6 +1,6 @@
 // In-browser benchmark: the release page (dist/) and TensorFlow.js 4.22 side by side in the same
 // headless Chromium, runs interleaved. Prints one JSON line of figures; never asserts a time.
-// Usage: node tests/e2e/bench.mjs [--runs N] [--no-tfjs] [--sweep] [--lessons | --lessons-only]
+// Usage: node tests/e2e/bench.mjs [--runs N] [--no-tfjs] [--sweep] [--lessons | --lessons-only] [--lesson ID]
 //
 // - kernels (www/bench.html, one worker): GEMM 256³, one conv layer fwd+bwd, training steps of
 //   LeNet-5 and ResNet-20 (batch 64, Adam) on the same 64 digits;
@@ -35,7 +35,8 @@ async function lessonTimes() {
   const page0 = await ctx.newPage();
   await page0.goto(`${distUrl}?lesson=index&workers=2`);
   await page0.waitForFunction(() => window.depthlab?.phase === 'idle', null, { timeout: 60_000 });
-  const ids = await page0.evaluate(() => window.depthlab.catalog.lessons.map((l) => l.id));
+  const only = process.argv.includes('--lesson') ? process.argv[process.argv.indexOf('--lesson') + 1] : null;
+  const ids = (await page0.evaluate(() => window.depthlab.catalog.lessons.map((l) => l.id))).filter((/** @type {string} */ id) => !only || id === only);
   await page0.close();
   for (const id of ids) {
     const page = await ctx.newPage();

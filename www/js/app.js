@@ -20,7 +20,7 @@ import { ConfusionView, confusion } from './views/confusion.js';
 import { FeatureView } from './views/features.js';
 import { ArchView } from './views/arch.js';
 import { LessonsView } from './views/lessons.js';
-import { LANGUAGES, pickLanguage, setLanguage, say, pageProblem, useCatalogLabels } from './i18n/index.js';
+import { LANGUAGES, pickLanguage, setLanguage, say, pageProblem, problemOf, useCatalogLabels } from './i18n/index.js';
 import { finalMean } from './views/sweep.js';
 
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
@@ -58,6 +58,13 @@ const app = {
   lesson: /** @type {string | null} */ (null),
   /** Test hook: a lesson's step budget replaced by this (the e2e tests run lessons shortened). */
   lessonSteps: /** @type {number | null} */ (null),
+  /** Bytes one run may take in a worker. */
+  memoryLimit: 0,
+  /** Test hooks (set once the pool exists). */
+  killWorker: /** @type {(slot: number) => void} */ (() => {}),
+  sweep: /** @type {(req: import('./views/sweep.js').SweepRequest) => number[]} */ (() => []),
+  /** Why the form's configuration would not fit in memory (null: it fits). */
+  memoryProblem: /** @type {string | null} */ (null),
 };
 /** @type {any} */ (window).depthlab = app;
 
@@ -295,20 +302,32 @@ const sweepView = new SweepView($('sweep'), model, (req) => {
 function startSweep(/** @type {import('./state.js').Settings} */ base, /** @type {import('./views/sweep.js').SweepRequest} */ req) {
   sweepId += 1;
   $('banner').hidden = true;
-  const ids = [];
+  const added = [];
   for (const family of req.families) {
     for (const depth of req.depths) {
       const s = { ...base, ...req.overrides, model: family, depth };
       const config = model.trainerConfig(s);
       const r = store.add(s, config, modelName(config));
       r.sweep = { id: sweepId, family, depth };
-      pool.submit(r.id, config);
-      ids.push(r.id);
+      added.push({ r, config });
     }
   }
-  updateQueue();
+  submitLongestFirst(added);
   store.changed(null);
-  return ids;
+  return added.map((a) => a.r.id);
+}
+/**
+ * Queues runs on the pool, the costliest first (multiply-accumulates per digit × steps), so the
+ * last runs to start are the short ones and no worker idles while one long run finishes alone
+ * (the residual-fix lesson: 301.6 s in submission order, see the closing note of issue 10).
+ */
+function submitLongestFirst(/** @type {{r: Run, config: import('./protocol.js').TrainConfigJson}[]} */ runs) {
+  const cost = (/** @type {import('./protocol.js').TrainConfigJson} */ c) => {
+    try { return describeModel(c).macs * Math.max(1, c.steps || c.epochs * 1000); } catch { return 0; }
+  };
+  const costs = new Map(runs.map((a) => [a.r.id, cost(a.config)]));
+  for (const a of [...runs].sort((x, y) => (costs.get(y.r.id) ?? 0) - (costs.get(x.r.id) ?? 0))) pool.submit(a.r.id, a.config);
+  updateQueue();
 }
 $('sweepCsv').addEventListener('click', () => {
   const runs = store.list().filter((r) => r.sweep?.id === sweepId);
@@ -415,7 +434,7 @@ function refresh(/** @type {Run | null} */ changed) {
     $('params').textContent = sel?.params ? sel.params.toLocaleString() : '–';
     $('progress').value = sel && sel.totalSteps ? done / sel.totalSteps : 0;
   }
-  $('start').disabled = app.phase === 'loading' || app.description === null;
+  $('start').disabled = app.phase === 'loading' || app.description === null || app.memoryProblem !== null;
   $('pause').disabled = !(app.phase === 'running' || app.phase === 'paused') || sel?.status === 'queued';
   $('pause').textContent = app.phase === 'paused' ? words.chrome.resume : words.chrome.pause;
   $('reset').disabled = store.list().length === 0;
@@ -440,17 +459,22 @@ const toAugment = (/** @type {MainToAugment} */ m, /** @type {Transferable[]} */
 augmentWorker.onerror = (e) => showError(words.msg.augmentFailed(e.message));
 toAugment({ type: 'init', module: wasmModule });
 
+/**
+ * Bytes one run may take: wasm32 addresses 4 GiB (the module keeps a quarter as headroom), and
+ * on a device that reports its memory (navigator.deviceMemory, in GiB, capped at 8) at most
+ * half of it.
+ */
+const MEMORY_LIMIT = Math.min(3 * 2 ** 30, (/** @type {any} */ (navigator).deviceMemory ?? 8) * 2 ** 29);
+app.memoryLimit = MEMORY_LIMIT;
 const pool = new TrainerPool(poolSize, wasmModule, toAugment, onTrainerMessage, (slot, runId, message) => {
   const r = runId === null ? null : store.get(runId);
-  showError(`${words.msg.trainerDied(slot + 1, message)}${r ? words.msg.runLost(nameOf(r)) : ''}`);
-  if (r) {
-    r.status = 'failed';
-    r.problem = pageProblem('workerStopped');
-    r.message = r.problem.message;
-    store.changed(r);
-  }
-});
+  showError(`${words.msg.trainerDied(slot + 1, message)}${r ? continueOrLose(r) : ''}`);
+}, MEMORY_LIMIT);
 app.workers = poolSize;
+/** Test hook: kill a trainer worker as a crash would (its run continues from its checkpoint). */
+app.killWorker = (/** @type {number} */ i) => pool.kill(i);
+/** Test hook: a sweep from the form's settings, bypassing the form's checks (the workers check again). */
+app.sweep = (/** @type {import('./views/sweep.js').SweepRequest} */ req) => startSweep(settings, req);
 workersSel.addEventListener('change', () => {
   poolSize = Number(workersSel.value);
   pool.resize(poolSize);
@@ -458,10 +482,35 @@ workersSel.addEventListener('change', () => {
   history.replaceState(null, '', `${location.pathname}${pageQuery()}`);
 });
 
+/** How many times a run is resumed after its worker died before it is given up. */
+const MAX_RESUMES = 2;
+/**
+ * A run whose worker died: continued from its last in-memory checkpoint on a new worker (its
+ * steps after that checkpoint are trained again, bit for bit), or marked failed if it has none.
+ * Returns the sentence that says which.
+ */
+function continueOrLose(/** @type {Run} */ r) {
+  if (r.checkpoint && (r.resumes ?? 0) < MAX_RESUMES && pool.resume(r.id, r.checkpoint)) {
+    r.resumes = (r.resumes ?? 0) + 1;
+    r.status = 'queued';
+    r.worker = null;
+    updateQueue();
+    store.changed(r);
+    return words.msg.runResumed(nameOf(r), r.checkpoint.step);
+  }
+  r.status = 'failed';
+  r.problem = pageProblem('workerStopped');
+  r.message = r.problem.message;
+  keep(r);
+  store.changed(r);
+  return words.msg.runLost(nameOf(r));
+}
+
 /** A run that has ended: its status, kept across reloads, the queue moved on. */
 function ended(/** @type {Run | undefined} */ r, /** @type {'done' | 'failed'} */ status, /** @type {import('./i18n/index.js').Problem | null} */ problem) {
   if (!r) return;
   r.status = status;
+  r.checkpoint = null;
   r.problem = problem;
   r.message = problem?.message ?? '';
   keep(r);
@@ -520,7 +569,7 @@ function onTrainerMessage(/** @type {number} */ slot, /** @type {import('./proto
       store.changed(r);
       return;
     case 'epoch':
-      if (!r) return;
+      if (!r || r.metrics.tests.some((t) => t.epoch === m.epoch)) return; // a resumed run evaluates again
       r.metrics.tests.push({ step: r.metrics.steps.length, epoch: m.epoch, accuracy: m.testAccuracy, loss: m.testLoss });
       r.test = { ...m.test, epoch: m.epoch };
       store.changed(r);
@@ -569,8 +618,16 @@ function onTrainerMessage(/** @type {number} */ slot, /** @type {import('./proto
       else showError(words.msg.weightsFailed(say(m.problem)));
       return;
     case 'error':
+      if (m.fatal && r && ['starting', 'running', 'paused'].includes(r.status)) {
+        // The worker's wasm instance trapped mid-run: the pool replaces the worker.
+        showError(`${words.msg.runError(nameOf(r), say(m.problem))} ${continueOrLose(r)}`);
+        return;
+      }
       showError(r ? words.msg.runError(nameOf(r), say(m.problem)) : say(m.problem));
       ended(r, 'failed', m.problem);
+      return;
+    case 'checkpoint':
+      if (r) r.checkpoint = { step: m.step, bytes: m.bytes };
       return;
   }
 }
@@ -628,6 +685,7 @@ function showDescription(/** @type {any} */ m) {
   if (m.error) {
     arch.update(null);
     app.description = null;
+    app.memoryProblem = null;
     $('costSummary').textContent = words.msg.cannotBuild(say(m.error));
     $('costTable').replaceChildren();
     refresh(null);
@@ -635,11 +693,15 @@ function showDescription(/** @type {any} */ m) {
   }
   const d = m.model;
   app.description = d;
+  // Too large to train here: say so with the numbers, and Start stays off.
+  app.memoryProblem = d.memoryProblem ? say(d.memoryProblem) : null;
   arch.update(d);
   archSelected = null;
   refresh(null);
   const b = (/** @type {string} */ t) => cell('b', t);
-  $('costSummary').replaceChildren(...words.views.costSummary(words.modelName(d.name), d.params.toLocaleString(), fmt(d.macs)).map(([t, bold]) => (bold ? b(t) : t)));
+  $('costSummary').replaceChildren(...words.views.costSummary(words.modelName(d.name), d.params.toLocaleString(), fmt(d.macs)).map(([t, bold]) => (bold ? b(t) : t)),
+    words.msg.memoryNote((d.memory.total / 2 ** 20).toFixed(d.memory.total < 10 * 2 ** 20 ? 1 : 0), Number(settings.batch_size)));
+  if (app.memoryProblem) $('costSummary').append(cell('strong', ` ${app.memoryProblem}`));
   const rows = d.rows.filter((/** @type {any} */ r) => r.params > 0 || r.macs > 0 || r.kind !== 'relu');
   const head = document.createElement('thead');
   const hr = document.createElement('tr');
@@ -804,14 +866,13 @@ function runLesson(/** @type {import('./views/lessons.js').Lesson} */ l) {
   if (l.sweep) {
     ids.push(...startSweep(lessonSettings(l, []), { families: l.sweep.families, depths: l.sweep.depths, overrides: {} }));
   } else {
-    for (const pairs of l.runs) {
+    const added = l.runs.map((pairs) => {
       const s = lessonSettings(l, pairs);
       const config = model.trainerConfig(s);
-      const r = store.add(s, config, modelName(config));
-      pool.submit(r.id, config);
-      ids.push(r.id);
-    }
-    updateQueue();
+      return { r: store.add(s, config, modelName(config)), config };
+    });
+    submitLongestFirst(added);
+    ids.push(...added.map((a) => a.r.id));
   }
   lessonRuns = { id: l.id, runs: ids };
   const open = (/** @type {string} */ id) => { $(id).open = true; };

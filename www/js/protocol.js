@@ -10,6 +10,9 @@ export const PREFETCH = 3;
 /** Most metrics messages per second from the trainer. */
 export const METRICS_HZ = 10;
 
+/** Seconds between the trainer's in-memory checkpoints of a running run (for crash recovery). */
+export const CHECKPOINT_SECONDS = 5;
+
 /**
  * The trainer's config: depthlab_nn::TrainConfig as JSON (built by state.js from the catalogue).
  * @typedef {{model: Record<string, unknown>, batch_size: number, epochs: number, steps: number, seed: number | null,
@@ -18,7 +21,8 @@ export const METRICS_HZ = 10;
  * @typedef {{name: string, bytes: Uint8Array}} NamedBytes
  * @typedef {import('./i18n/index.js').Problem} Problem
  * @typedef {{name: string, kind: string, output: number[], params: number, macs: number}} CostRow
- * @typedef {{name: string, params: number, macs: number, rows: CostRow[], spec: {name: string, layers: {type: string, [k: string]: any}[], remove_shortcuts?: boolean}}} ModelDescription
+ * @typedef {{total: number, params: number, optimizer: number, activations: number, scratch: number}} MemoryEstimate
+ * @typedef {{name: string, params: number, macs: number, memory: MemoryEstimate, memoryLimit: number, memoryProblem?: Problem, rows: CostRow[], spec: {name: string, layers: {type: string, [k: string]: any}[], remove_shortcuts?: boolean}}} ModelDescription
  */
 
 /**
@@ -32,6 +36,12 @@ export const METRICS_HZ = 10;
  * What one convolution passes on for one image: `data` holds `shape[0]` maps of
  * `shape[1]×shape[2]`.
  * @typedef {{layer: string, shape: number[], data: Float32Array}} FeatureMap
+ */
+
+/**
+ * A run's training state at step `step` (Trainer.saveState), kept on the main thread so a run
+ * whose worker dies continues, bit for bit, in a new one.
+ * @typedef {{step: number, bytes: Uint8Array}} Resume
  */
 
 /**
@@ -53,8 +63,8 @@ export const METRICS_HZ = 10;
 
 /**
  * main → trainer worker
- * @typedef {{type: 'init', module: WebAssembly.Module, port: MessagePort}
- *   | {type: 'start', runId: number, config: TrainConfigJson}
+ * @typedef {{type: 'init', module: WebAssembly.Module, port: MessagePort, memoryLimit: number}
+ *   | {type: 'start', runId: number, config: TrainConfigJson, resume?: Resume}
  *   | {type: 'pause', runId: number} | {type: 'resume', runId: number} | {type: 'stop', runId: number}
  *   | {type: 'discard', runId: number}
  *   | {type: 'predict', id: number, runId: number, image: Float32Array}
@@ -78,6 +88,7 @@ export const METRICS_HZ = 10;
  *   | MetricsMessage
  *   | {type: 'epoch', runId: number, epoch: number, testAccuracy: number, testLoss: number, evalMs: number, test: TestAnswers}
  *   | {type: 'done', runId: number, step: number, elapsed: number}
+ *   | {type: 'checkpoint', runId: number, step: number, bytes: Uint8Array}
  *   | {type: 'stopped', runId: number, memoryBytes?: number}
  *   | {type: 'prediction', id: number, probs: Float32Array | null}
  *   | {type: 'features', id: number, runId: number, maps: FeatureMap[], filters: {shape: number[], data: Float32Array} | null}
@@ -85,13 +96,13 @@ export const METRICS_HZ = 10;
  *   | {type: 'weights', runId: number, keep: boolean, bytes: Uint8Array<ArrayBuffer>, modelName: string}
  *   | {type: 'restored', runId: number}
  *   | {type: 'import-result', ok: boolean, problem: Problem}
- *   | {type: 'error', runId?: number, problem: Problem}
+ *   | {type: 'error', runId?: number, problem: Problem, fatal?: boolean}
  *   | {type: 'assigned', runId: number}} TrainerToMain  ('assigned' is made by the pool on the main thread)
  */
 
 /**
  * trainer → augmentation worker (MessagePort)
- * @typedef {{type: 'run', runId: number, seed: number, batchSize: number, augment: AugmentSettings}
+ * @typedef {{type: 'run', runId: number, seed: number, batchSize: number, augment: AugmentSettings, startAt: number}
  *   | {type: 'need', runId: number, count: number}
  *   | {type: 'recycle', runId: number, images: Float32Array, labels: Uint8Array}
  *   | {type: 'stop', runId: number}} TrainerToAugment

@@ -17,7 +17,8 @@ import { words, say, problemOf, coded } from './i18n/index.js';
  * @typedef {{preset: string, label: string, paper: string, year: number, options: string[],
  *   depth: {a: number, offered: number[]} | null}} PresetInfo
  * @typedef {{presets: PresetInfo[], settings: Setting[], pixels: number, calibrationDigits: number,
- *   probeFields: {key: string, label: string, help: string, log: boolean}[]}} Catalog
+ *   probeFields: {key: string, label: string, help: string, log: boolean}[], errorCodes: string[],
+ *   sweep: {families: string[], depths: number[], budget: [string, string][]}}} Catalog
  * @typedef {Record<string, string | number | boolean | null>} Settings  keyed by setting key; `null` = random seed
  */
 

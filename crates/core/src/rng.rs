@@ -27,6 +27,16 @@ impl Rng {
         r
     }
 
+    /// The generator's whole state (to save a run and continue it later).
+    pub fn state(&self) -> [u64; 2] {
+        [self.state, self.inc]
+    }
+
+    /// A generator continuing from a [`Rng::state`]; `None` if `inc` is not odd (not a state).
+    pub fn from_state([state, inc]: [u64; 2]) -> Option<Self> {
+        (inc & 1 == 1).then_some(Rng { state, inc })
+    }
+
     /// Next 32 random bits.
     pub fn next_u32(&mut self) -> u32 {
         let old = self.state;

@@ -21,6 +21,7 @@ pub const ERROR_CODES: &[&str] = &[
     "model.depth",
     "model.cardinality",
     "model.too_large",
+    "model.memory",
     "augment.range",
     "config.invalid",
     // DataError
@@ -152,6 +153,8 @@ mod tests {
         let aug = crate::augment::AugmentConfig { strength: -1.0, ..Default::default() };
         push(&aug.validate().unwrap_err());
         push(&ConfigError::new("spec.layers[0]", "bad"));
+        let rows = crate::spec::cost_table(&TrainConfig::default().model_spec().unwrap()).unwrap();
+        push(&crate::memory::check(&rows, "LeNet-5", 1024, crate::optim::OptimizerKind::Adam, 1 << 20).unwrap_err());
         for e in [
             DataError::TooShort { len: 3 },
             DataError::BadMagic { found: [1, 2, 3, 4] },

@@ -24,6 +24,7 @@ pub mod config;
 pub mod data;
 pub mod error;
 pub mod init;
+pub mod memory;
 pub mod models;
 pub mod optim;
 pub mod probe;

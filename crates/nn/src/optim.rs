@@ -106,6 +106,22 @@ impl Optimizer {
         &self.config
     }
 
+    /// The per-parameter state (first moment or velocity, second moment) and the step count.
+    pub fn state(&self) -> (&[f32], &[f32], u32) {
+        (&self.m, &self.v, self.t)
+    }
+
+    /// Restores a [`Optimizer::state`]; refused (nothing changed) if the lengths differ.
+    pub fn set_state(&mut self, m: &[f32], v: &[f32], t: u32) -> bool {
+        if m.len() != self.m.len() || v.len() != self.v.len() {
+            return false;
+        }
+        self.m.copy_from_slice(m);
+        self.v.copy_from_slice(v);
+        self.t = t;
+        true
+    }
+
     /// Changes the learning rate (schedules); the optimizer state is kept.
     pub fn set_lr(&mut self, new: f32) {
         match &mut self.config {

@@ -97,6 +97,7 @@ struct PageCatalog {
     presets: &'static [depthlab_nn::catalog::PresetInfo],
     settings: &'static [depthlab_nn::catalog::Setting],
     lessons: &'static [depthlab_nn::catalog::LessonInfo],
+    sweep: depthlab_nn::catalog::LabSweepInfo,
     pixels: usize,
     calibration_digits: usize,
     probe_fields: &'static [depthlab_nn::probe::ProbeField],
@@ -116,6 +117,7 @@ pub fn catalog() -> Result<JsValue, Failure> {
         presets: c.presets,
         settings: c.settings,
         lessons: c.lessons,
+        sweep: c.sweep,
         pixels: PIXELS,
         calibration_digits: CALIBRATION_DIGITS,
         probe_fields: &depthlab_nn::probe::PROBE_FIELDS,
@@ -132,17 +134,43 @@ fn train_config(config: JsValue) -> Result<TrainConfig, Failure> {
     serde_wasm_bindgen::from_value(config).map_err(|e| Failure::new(&format!("model settings: {e}")))
 }
 
+/// Bytes a run may take in this worker (see [`set_memory_limit`]).
+static MEMORY_LIMIT: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(DEFAULT_MEMORY_LIMIT);
+/// wasm32 addresses 4 GiB; a run keeps a quarter of that as headroom for the allocator's
+/// fragmentation, the worker's JS heap and the batches in flight.
+const DEFAULT_MEMORY_LIMIT: u64 = 3 << 30;
+
+/// Sets the bytes a run may take in this worker (the page passes the lower of 3 GiB and its
+/// share of `navigator.deviceMemory`); a configuration whose estimate exceeds it is refused
+/// with code `model.memory`. Returns the limit in force (at most 3 GiB).
+#[wasm_bindgen(js_name = setMemoryLimit)]
+pub fn set_memory_limit(bytes: f64) -> f64 {
+    let b =
+        if bytes.is_finite() && bytes >= 1.0 { (bytes as u64).min(DEFAULT_MEMORY_LIMIT) } else { DEFAULT_MEMORY_LIMIT };
+    MEMORY_LIMIT.store(b, core::sync::atomic::Ordering::Relaxed);
+    b as f64
+}
+
+fn memory_limit() -> u64 {
+    MEMORY_LIMIT.load(core::sync::atomic::Ordering::Relaxed)
+}
+
 #[derive(Serialize)]
 struct Description<'a> {
     name: &'a str,
     params: u64,
     macs: u64,
+    memory: depthlab_nn::memory::MemoryEstimate,
+    #[serde(rename = "memoryLimit")]
+    memory_limit: u64,
     rows: &'a [depthlab_nn::spec::CostRow],
     spec: &'a depthlab_nn::spec::ModelSpec,
 }
 
-/// The model a configuration describes, without training state: `{name, params, macs, rows,
-/// spec}` where each row is `{name, kind, output, params, macs}` (the cost table) and `spec` is
+/// The model a configuration describes, without training state: `{name, params, macs, memory,
+/// memoryLimit, memoryProblem?, rows, spec}` (`memory`: the estimated peak bytes of a training
+/// step at the configuration's batch size, `{params, optimizer, activations, scratch, total}`;
+/// `memoryProblem`: the `model.memory` error the trainer would throw, if it would not fit) where each row is `{name, kind, output, params, macs}` (the cost table) and `spec` is
 /// the model spec (`{name, input, layers, remove_shortcuts, …}`, as JSON specs are written). Throws with a
 /// message naming the offending field for an invalid configuration or spec.
 #[wasm_bindgen(js_name = describeModel)]
@@ -152,7 +180,22 @@ pub fn describe_model(config: JsValue) -> Result<JsValue, Failure> {
     let spec = cfg.model_spec()?;
     let rows = depthlab_nn::spec::cost_table(&spec).map_err(|e| Failure::from(e.within("model.spec")))?;
     let (params, macs) = rows.iter().fold((0, 0), |(p, m), r| (p + r.params, m + r.macs));
-    to_js(&Description { name: &spec.name, params, macs, rows: &rows, spec: &spec })
+    let memory = depthlab_nn::memory::estimate(&rows, cfg.batch_size, cfg.optimizer);
+    let out = to_js(&Description {
+        name: &spec.name,
+        params,
+        macs,
+        memory,
+        memory_limit: memory_limit(),
+        rows: &rows,
+        spec: &spec,
+    })?;
+    // Too large to train here: the refusal the trainer would give, as an Error (code, params).
+    if let Err(e) = depthlab_nn::memory::check(&rows, &spec.name, cfg.batch_size, cfg.optimizer, memory_limit()) {
+        js_sys::Reflect::set(&out, &"memoryProblem".into(), &Failure::from(e).0)
+            .map_err(|_| Failure::new("describeModel"))?;
+    }
+    Ok(out)
 }
 
 /// The name of the model a configuration describes (`"ResNet-20 (A)"`), from its spec alone:
@@ -308,7 +351,7 @@ impl Trainer {
             Some(s) => s,
             None => random_seed()? as u64,
         };
-        Ok(Trainer { inner: depthlab_nn::Trainer::new(cfg, seed)? })
+        Ok(Trainer { inner: depthlab_nn::Trainer::new_within(cfg, seed, memory_limit())? })
     }
 
     /// The run's length in steps; from then on the learning rate follows the configured
@@ -441,6 +484,20 @@ impl Trainer {
     #[wasm_bindgen(js_name = importWeights)]
     pub fn import_weights(&mut self, bytes: &[u8]) -> Result<(), Failure> {
         Ok(self.inner.load_checkpoint(bytes)?)
+    }
+
+    /// The whole training state (steps, weights, batch-norm statistics, optimizer state), to
+    /// continue this run exactly in another worker if this one dies.
+    #[wasm_bindgen(js_name = saveState)]
+    pub fn save_state(&self) -> Vec<u8> {
+        self.inner.save_state()
+    }
+
+    /// Continues from a `saveState()` of a trainer built from the same configuration; throws
+    /// (nothing changed) otherwise.
+    #[wasm_bindgen(js_name = loadState)]
+    pub fn load_state(&mut self, bytes: &[u8]) -> Result<(), Failure> {
+        Ok(self.inner.load_state(bytes)?)
     }
 
     /// All parameters, flat (one `Float32Array`).

@@ -211,6 +211,9 @@ export default {
   modelName: (/** @type {string} */ name) => name,
   /** Messages of the page itself. */
   msg: {
+    runResumed: (/** @type {string} */ name, /** @type {number} */ step) => ` The run "${name}" continues from its checkpoint at step ${step}.`,
+    wasmTrap: (/** @type {string} */ e) => `the WebAssembly module stopped (${e}), most likely out of memory; its worker was replaced — try a smaller batch or model`,
+    memoryNote: (/** @type {string} */ mb, /** @type {number} */ batch) => ` · about ${mb} MB to train at batch ${batch}`,
     bundled: 'bundled MNIST subset',
     heldOut: (/** @type {string} */ name, /** @type {number} */ train, /** @type {number} */ held) => `${name} (${train} train / ${held} held out)`,
     dropCount: (/** @type {number} */ n) => `drop 2 files (images + labels; 20% is held out for testing) or 4 files (train and test images + labels), not ${n}`,
@@ -257,6 +260,7 @@ export default {
     'model.depth': (p) => `${p.path}: ${p.model} needs a depth of the form ${p.a}n+2 between ${p.min} and ${p.max}, not ${p.depth}`,
     'model.cardinality': (p) => `${p.path}: cardinality ${p.cardinality} × width ${p.width} must be between 1 and ${p.max}`,
     'model.too_large': (p) => `${p.path}: the model would exceed ${p.max} parameters; make it smaller`,
+    'model.memory': (p) => `training ${p.model} at batch size ${p.batch} needs about ${p.need} MB (weights and optimizer ${p.weights} MB, activations ${p.activations} MB), more than the ${p.have} MB available here; ${Number(p.fits) > 0 ? `lower the batch size to ${p.fits} or less, or choose a smaller model` : 'choose a smaller model'}`,
     'augment.range': (p) => `augmentation ${p.field} ${p.value} is outside ${p.min}..${p.max}`,
     'config.invalid': (p) => `${p.path}: ${p.reason}`,
     'data.too_short': (p) => `the file is only ${p.len} bytes; an IDX file starts with a header of at least 8 bytes — is this the right file?`,

@@ -216,6 +216,9 @@ export default {
     .replace(' without shortcuts', '（无捷径）').replace(' without batch norm', '（无批归一化）').replace(' without 1×1 reductions', '（无 1×1 降维）')
     .replace(/ ?\(unit ([a-e])\)/, '（单元 $1）').replace(/ \((Relu|relu)\)/, '（ReLU）').replace(/ \((sigmoid|tanh|Sigmoid|Tanh)\)/, (_m, a) => `（${a.toLowerCase()}）`),
   msg: {
+    runResumed: (/** @type {string} */ name, /** @type {number} */ step) => `训练“${name}”将从第 ${step} 步的检查点继续。`,
+    wasmTrap: (/** @type {string} */ e) => `WebAssembly 模块已停止（${e}），很可能是内存不足；已替换其训练线程——请减小批大小或模型`,
+    memoryNote: (/** @type {string} */ mb, /** @type {number} */ batch) => ` · 以批大小 ${batch} 训练约需 ${mb} MB 内存`,
     bundled: '内置 MNIST 子集',
     heldOut: (/** @type {string} */ name, /** @type {number} */ train, /** @type {number} */ held) => `${name}（训练 ${train} 个 / 留出 ${held} 个）`,
     dropCount: (/** @type {number} */ n) => `请拖入 2 个文件（图像 + 标签；留出 20% 用于测试）或 4 个文件（训练与测试的图像 + 标签），而不是 ${n} 个`,
@@ -261,6 +264,7 @@ export default {
     'model.depth': (p) => `${p.path}：${p.model} 的深度必须是 ${p.a}n+2 的形式，介于 ${p.min} 与 ${p.max} 之间，而不是 ${p.depth}`,
     'model.cardinality': (p) => `${p.path}：基数 ${p.cardinality} × 宽度 ${p.width} 必须介于 1 与 ${p.max} 之间`,
     'model.too_large': (p) => `${p.path}：模型参数将超过 ${p.max} 个；请把它改小`,
+    'model.memory': (p) => `以批大小 ${p.batch} 训练 ${p.model} 约需 ${p.need} MB 内存（权重与优化器 ${p.weights} MB，激活值 ${p.activations} MB），超过此处可用的 ${p.have} MB；${Number(p.fits) > 0 ? `请把批大小降到 ${p.fits} 或更小，或选择更小的模型` : '请选择更小的模型'}`,
     'augment.range': (p) => `数据增强参数 ${p.field} 的值 ${p.value} 超出 ${p.min}..${p.max}`,
     'config.invalid': (p) => `${p.path}：${p.reason}`,
     'data.too_short': (p) => `文件只有 ${p.len} 字节；IDX 文件至少以 8 字节的文件头开始——是不是选错了文件？`,

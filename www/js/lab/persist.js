@@ -10,7 +10,7 @@
 const DB = 'depthlab';
 const STORE = 'runs';
 /** Fields of a run that are kept (the rest is live state: worker, previews, queue position). */
-const KEPT = /** @type {const} */ (['id', 'settings', 'config', 'color', 'customName', 'modelName', 'status', 'visible', 'seed', 'params',
+const KEPT = /** @type {const} */ (['id', 'settings', 'config', 'color', 'customName', 'modelName', 'status', 'problem', 'visible', 'seed', 'params',
   'probeNames', 'probes', 'totalSteps', 'bpe', 'samplesPerSec', 'waitFraction', 'elapsed', 'message', 'createdAt', 'sweep', 'metrics', 'weights', 'test']);
 
 /** @returns {Promise<IDBDatabase>} */

@@ -17,9 +17,11 @@ export class TrainerPool {
    * @param {(m: import('../protocol.js').MainToAugment, t?: Transferable[]) => void} toAugment
    * @param {(slot: number, m: TrainerToMain) => void} onMessage every message from every worker
    * @param {(slot: number, runId: number | null, message: string) => void} onCrash a worker died
+   * @param {number} memoryLimit bytes a run may take in a worker (larger configurations are refused)
    */
-  constructor(size, module, toAugment, onMessage, onCrash) {
+  constructor(size, module, toAugment, onMessage, onCrash, memoryLimit) {
     this.module = module;
+    this.memoryLimit = memoryLimit;
     this.toAugment = toAugment;
     this.onMessage = onMessage;
     this.onCrash = onCrash;
@@ -27,6 +29,8 @@ export class TrainerPool {
     /** Run ids waiting for a worker, first first. */
     /** @type {number[]} */ this.queue = [];
     /** @type {Map<number, import('../protocol.js').TrainConfigJson>} */ this.configs = new Map();
+    /** Runs to continue from a saved state (their worker died), by id. */
+    /** @type {Map<number, import('../protocol.js').Resume>} */ this.resumes = new Map();
     for (let i = 0; i < size; i++) this.slots.push(this.spawn(i));
   }
 
@@ -42,6 +46,12 @@ export class TrainerPool {
         slot.runId = null;
       }
       this.onMessage(i, m);
+      if (m.type === 'error' && m.fatal) {
+        // Its wasm instance trapped: never reuse it; a fresh worker takes the slot.
+        worker.terminate();
+        this.slots[i] = this.spawn(i);
+        return;
+      }
       if (slot.runId === null && slot.ready) this.schedule();
     };
     worker.onerror = (e) => {
@@ -51,7 +61,7 @@ export class TrainerPool {
       this.slots[i] = this.spawn(i);
       this.onCrash(i, lost, e.message || 'the trainer worker stopped unexpectedly');
     };
-    this.post(worker, { type: 'init', module: this.module, port: port1 }, [port1]);
+    this.post(worker, { type: 'init', module: this.module, port: port1, memoryLimit: this.memoryLimit }, [port1]);
     this.toAugment({ type: 'connect', port: port2 }, [port2]);
     return slot;
   }
@@ -72,6 +82,24 @@ export class TrainerPool {
     this.schedule();
   }
 
+  /** Continues run `id` from `resume` on the next free worker, ahead of the queue. */
+  resume(/** @type {number} */ id, /** @type {import('../protocol.js').Resume} */ resume) {
+    if (!this.configs.has(id)) return false;
+    this.resumes.set(id, resume);
+    this.queue.unshift(id);
+    this.schedule();
+    return true;
+  }
+
+  /** Kills the worker in slot `i` as a crash would (a test hook): it is replaced and its run reported lost. */
+  kill(/** @type {number} */ i) {
+    const slot = this.slots[i];
+    if (!slot) return;
+    slot.worker.terminate();
+    this.slots[i] = this.spawn(i);
+    this.onCrash(i, slot.runId, 'terminated');
+  }
+
   /** Starts queued runs on free workers. */
   schedule() {
     for (let i = 0; i < this.slots.length && this.queue.length; i++) {
@@ -79,7 +107,9 @@ export class TrainerPool {
       if (!slot.ready || slot.runId !== null) continue;
       const id = /** @type {number} */ (this.queue.shift());
       slot.runId = id;
-      this.post(slot.worker, { type: 'start', runId: id, config: /** @type {any} */ (this.configs.get(id)) });
+      const resume = this.resumes.get(id);
+      this.resumes.delete(id);
+      this.post(slot.worker, { type: 'start', runId: id, config: /** @type {any} */ (this.configs.get(id)), ...(resume ? { resume } : {}) });
       this.onMessage(i, { type: 'assigned', runId: id });
     }
   }

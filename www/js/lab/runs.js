@@ -28,6 +28,7 @@ const emptyProbes = () => ({ steps: [], rows: [], stride: 1 });
  *   modelName: string, status: RunStatus, visible: boolean, worker: number | null, queuePos: number,
  *   seed: number | null, params: number, probeNames: string[], probes: ProbeHistory, preview: Uint8Array | null,
  *   totalSteps: number, bpe: number, samplesPerSec: number, waitFraction: number, elapsed: number, message: string, problem?: import('../i18n/index.js').Problem | null,
+ *   checkpoint?: import('../protocol.js').Resume | null, resumes?: number, replayed?: number, replayMismatches?: number,
  *   metrics: RunMetrics, createdAt: number, sweep: {id: number, family: string, depth: number} | null,
  *   weights: Uint8Array | null, test: (import('../protocol.js').TestAnswers & {epoch: number}) | null}} Run
  */
@@ -87,10 +88,19 @@ export class RunsStore {
     return [...this.runs.values()];
   }
 
-  /** Appends per-step metrics (and keeps the smoothed curves). */
+  /**
+   * Appends per-step metrics (and keeps the smoothed curves). Steps already recorded — a run
+   * resumed from a checkpoint trains its last steps again — are compared, not added.
+   */
   addSteps(/** @type {Run} */ run, /** @type {number[]} */ steps, /** @type {number[]} */ losses, /** @type {number[]} */ accs, /** @type {number[]} */ hashes) {
     const m = run.metrics;
     for (let i = 0; i < steps.length; i++) {
+      if (steps[i] <= m.steps.length) {
+        const k = steps[i] - 1;
+        run.replayed = (run.replayed ?? 0) + 1;
+        if (!Object.is(m.losses[k], losses[i]) || m.hashes[k] !== hashes[i]) run.replayMismatches = (run.replayMismatches ?? 0) + 1;
+        continue;
+      }
       m.emaLoss = EMA * m.emaLoss + (1 - EMA) * losses[i];
       m.emaAcc = EMA * m.emaAcc + (1 - EMA) * accs[i];
       const debias = 1 - EMA ** (m.steps.length + 1);

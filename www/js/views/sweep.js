@@ -11,16 +11,26 @@ import { words } from '../i18n/index.js';
 
 /** @typedef {import('../lab/runs.js').Run} Run */
 /** @typedef {import('../state.js').SettingsModel} SettingsModel */
-/** @typedef {{families: string[], depths: number[], overrides: Record<string, string | number>}} SweepRequest */
+/** @typedef {{families: string[], depths: number[], overrides: Record<string, string | number | boolean | null>}} SweepRequest */
 
-/**
- * What a sweep changes in the form's settings by default: a budget chosen so that the default
- * sweep (6 runs on a 2-core machine) finishes within 5 minutes and plain nets' degradation
- * shows (see the closing note of the lab issue for the measurements).
- */
 /** The smallest step budget a sweep accepts. */
 export const MIN_SWEEP_STEPS = 10;
-export const SWEEP_DEFAULTS = Object.freeze({ families: ['plain', 'resnet'], depths: [8, 20, 32], overrides: { steps: 120, batch_size: 32, schedule: 'cosine' } });
+
+/**
+ * The default sweep and what it changes in the form's settings, from the catalogue
+ * (depthlab_nn::catalog::LAB_SWEEP and SWEEP_BUDGET: 6 runs on a 2-core machine within about
+ * 5 minutes, plain nets' degradation showing); the seed stays the form's.
+ * @param {SettingsModel} model
+ */
+export function sweepDefaults(model) {
+  const s = model.catalog.sweep;
+  /** @type {Record<string, string | number | boolean | null>} */ const overrides = {};
+  for (const [k, v] of s.budget) {
+    const setting = model.byKey.get(k);
+    if (setting && k !== 'seed') overrides[k] = model.parse(setting, v);
+  }
+  return { families: s.families, depths: s.depths, overrides };
+}
 
 /** Mean of the last 10% (at least one) of `xs`. */
 export function finalMean(/** @type {number[]} */ xs) {
@@ -37,6 +47,8 @@ export class SweepView {
    */
   constructor(root, model, onRun) {
     this.model = model;
+    const SWEEP_DEFAULTS = sweepDefaults(model);
+    this.defaults = SWEEP_DEFAULTS;
     const families = model.catalog.presets.filter((p) => p.depth);
     const famSelect = (/** @type {string} */ id, /** @type {string} */ value) => {
       const s = el('select', { id });
@@ -106,16 +118,16 @@ export class SweepView {
     this.depthsBox.replaceChildren(...common.map((d) => {
       const l = el('label', { class: 'check' });
       const c = el('input', { type: 'checkbox', value: String(d) });
-      c.checked = SWEEP_DEFAULTS.depths.includes(d);
+      c.checked = this.defaults.depths.includes(d);
       l.append(c, ` ${d}`);
       return l;
     }));
   }
 
   writeNote() {
-    const o = SWEEP_DEFAULTS.overrides;
+    const o = this.defaults.overrides;
     const w = words();
-    this.note.textContent = w.views.sweepNote(o.batch_size, w.choices[o.schedule] ?? o.schedule);
+    this.note.textContent = w.views.sweepNote(Number(o.batch_size), w.choices[String(o.schedule)] ?? String(o.schedule));
   }
 
   /** Redraws the chart from the runs of the latest sweep. */

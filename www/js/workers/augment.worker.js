@@ -105,7 +105,7 @@ function onPortMessage(/** @type {Link} */ link, /** @type {MessageEvent<import(
       }
       try {
         const aug = new Augmenter(data.train, m.batchSize, m.seed, m.augment);
-        const r = { id: m.runId, aug, seq: 0, bpe: aug.batchesPerEpoch(), credits: 0, free: [] };
+        const r = { id: m.runId, aug, seq: Math.max(0, Math.floor(m.startAt) || 0), bpe: aug.batchesPerEpoch(), credits: 0, free: [] };
         link.run = r;
         const testImages = data.test.imagesF32();
         const testLabels = data.test.labels();

@@ -7,8 +7,8 @@
 // States of the active run: idle → starting (waiting for run-ready) → running ⇄ paused →
 // idle (done, stopped or failed). Every message is legal in every state: one that does not
 // apply (pause while idle, a batch of an earlier run) is ignored, never left half-done.
-import init, { Trainer, simdBackend, randomSeed, describeModel, catalog } from '../../../depthlab-wasm.js';
-import { PREFETCH, METRICS_HZ } from '../protocol.js';
+import init, { Trainer, simdBackend, randomSeed, describeModel, catalog, setMemoryLimit } from '../../../depthlab-wasm.js';
+import { PREFETCH, METRICS_HZ, CHECKPOINT_SECONDS } from '../protocol.js';
 import { problemOf, pageProblem } from '../i18n/index.js';
 
 /** @typedef {import('../protocol.js').TrainerToMain} TrainerToMain */
@@ -27,10 +27,10 @@ const memoryBytes = () => wasm?.memory.buffer.byteLength ?? 0;
  * The active run.
  * @typedef {{id: number, trainer: Trainer, state: 'starting' | 'running' | 'paused', seed: number, epochs: number, budget: number,
  *   totalSteps: number, step: number, epoch: number, bpe: number, samples: number, trainTime: number, waitTime: number,
- *   startTime: number, pausedTime: number, pauseStart: number, lastFlush: number, lastPreview: number, lastProbeStep: number,
+ *   startTime: number, pausedTime: number, pauseStart: number, lastFlush: number, lastCheckpoint: number, lastPreview: number, lastProbeStep: number,
  *   batchesReceived: number, producedByAugmenter: number, testImages: Float32Array | null, testLabels: Uint8Array | null,
  *   calibImages: Float32Array | null, queue: BatchMessage[], waiter: ((b: BatchMessage | null) => void) | null,
- *   looping: boolean, pending: {steps: number[], losses: number[], accs: number[], hashes: number[], preview: Uint8Array | null}}} Run
+ *   looping: boolean, pauseRequested: boolean, pending: {steps: number[], losses: number[], accs: number[], hashes: number[], preview: Uint8Array | null}}} Run
  */
 /** @type {Run | null} */ let run = null;
 /** Finished runs' trainers, kept for predictions and export until discarded. */
@@ -78,17 +78,21 @@ function onPortMessage(/** @type {MessageEvent<import('../protocol.js').AugmentT
     case 'run-ready':
       if (r.state !== 'starting') return;
       r.bpe = m.batchesPerEpoch;
+      r.epoch = Math.floor(r.step / r.bpe); // a resumed run continues in its epoch
       r.totalSteps = r.budget > 0 ? r.budget : r.bpe * r.epochs;
       r.trainer.setStepBudget(r.totalSteps);
       r.testImages = m.testImages;
       r.testLabels = m.testLabels;
       r.calibImages = m.calibImages;
-      r.state = 'running';
+      // Paused while it was starting: it starts paused (Resume starts the loop).
+      r.state = r.pauseRequested ? 'paused' : 'running';
       r.startTime = performance.now();
+      r.pauseStart = r.startTime;
       r.lastFlush = r.startTime;
+      r.lastCheckpoint = r.startTime;
       toMain({ type: 'started', runId: r.id, totalSteps: r.totalSteps, epochs: r.epochs, seed: r.seed, params: r.trainer.paramCount, modelName: r.trainer.modelName, probeNames: r.trainer.probeNames(), batchesPerEpoch: m.batchesPerEpoch, trainCount: m.trainCount, testCount: m.testLabels.length, memoryBytes: memoryBytes() });
       toAugment({ type: 'need', runId: r.id, count: PREFETCH });
-      loop(r);
+      if (r.state === 'running') loop(r);
       return;
     case 'run-error':
       toMain({ type: 'error', runId: r.id, problem: pageProblem('couldNotStart', [], m.problem) });
@@ -177,6 +181,12 @@ async function loop(/** @type {Run} */ r) {
       }
       toAugment({ type: 'recycle', runId: r.id, images: b.images, labels: b.labels }, [b.images.buffer, b.labels.buffer]);
       if (t1 - r.lastFlush > 1000 / METRICS_HZ) flushMetrics(r, t1);
+      if (t1 - r.lastCheckpoint > CHECKPOINT_SECONDS * 1000 && r.step < r.totalSteps) {
+        // The state after this step, for the main thread to resume from if this worker dies.
+        const bytes = r.trainer.saveState();
+        toMain({ type: 'checkpoint', runId: r.id, step: r.step, bytes }, [bytes.buffer]);
+        r.lastCheckpoint = performance.now();
+      }
       if (r.step % r.bpe === 0 || r.step === r.totalSteps) {
         flushMetrics(r, performance.now());
         r.epoch = Math.ceil(r.step / r.bpe);
@@ -192,7 +202,8 @@ async function loop(/** @type {Run} */ r) {
   } catch (e) {
     // A step the trainer refused (training diverged, named by layer) ends this run only; the
     // curves up to it are kept.
-    if (run === r) {
+    if (isTrap(e)) fatal(e, r.id);
+    else if (run === r) {
       flushMetrics(r, performance.now());
       toMain({ type: 'error', runId: r.id, problem: problemOf(e) });
       endRun('failed');
@@ -200,6 +211,17 @@ async function loop(/** @type {Run} */ r) {
   } finally {
     r.looping = false;
   }
+}
+
+/**
+ * A trap of the wasm instance (out of memory, a bug): its memory may be half-written, so this
+ * worker must not be used again. Reported as fatal; the pool replaces the worker.
+ */
+const isTrap = (/** @type {unknown} */ e) => e instanceof WebAssembly.RuntimeError;
+function fatal(/** @type {unknown} */ e, /** @type {number | undefined} */ runId) {
+  toMain({ type: 'error', runId, problem: pageProblem('wasmTrap', [], problemOf(e)), fatal: true });
+  run = null;
+  self.close();
 }
 
 /** The trainer of run `id`: the active one or a kept finished one. */
@@ -212,6 +234,7 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToT
       case 'init':
         wasm = await init({ module_or_path: m.module });
         PIXELS = catalog().pixels;
+        setMemoryLimit(m.memoryLimit);
         port = m.port;
         port.onmessage = onPortMessage;
         toMain({ type: 'ready', simd: simdBackend(), memoryBytes: memoryBytes() });
@@ -226,27 +249,32 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToT
         let trainer;
         try {
           trainer = new Trainer({ ...c, seed });
+          if (m.resume) trainer.loadState(m.resume.bytes);
         } catch (e) {
-          toMain({ type: 'error', runId: m.runId, problem: problemOf(e) });
+          trainer?.free();
+          if (isTrap(e)) fatal(e, m.runId);
+          else toMain({ type: 'error', runId: m.runId, problem: problemOf(e) });
           return;
         }
         const now = performance.now();
         run = {
-          id: m.runId, trainer, state: 'starting', seed, epochs: c.epochs, budget: c.steps, totalSteps: Infinity, step: 0, epoch: 0, bpe: 1,
-          samples: 0, trainTime: 0, waitTime: 0, startTime: now, pausedTime: 0, pauseStart: 0, lastFlush: now, lastPreview: -1e9, lastProbeStep: 0,
+          id: m.runId, trainer, state: 'starting', seed, epochs: c.epochs, budget: c.steps, totalSteps: Infinity, step: m.resume?.step ?? 0, epoch: 0, bpe: 1,
+          samples: 0, trainTime: 0, waitTime: 0, startTime: now, pausedTime: 0, pauseStart: 0, lastFlush: now, lastCheckpoint: now, lastPreview: -1e9, lastProbeStep: 0,
           batchesReceived: 0, producedByAugmenter: 0, testImages: null, testLabels: null, calibImages: null, queue: [], waiter: null,
-          looping: false, pending: { steps: [], losses: [], accs: [], hashes: [], preview: null },
+          looping: false, pauseRequested: false, pending: { steps: [], losses: [], accs: [], hashes: [], preview: null },
         };
-        toAugment({ type: 'run', runId: m.runId, seed, batchSize: c.batch_size, augment: c.augment });
+        toAugment({ type: 'run', runId: m.runId, seed, batchSize: c.batch_size, augment: c.augment, startAt: m.resume?.step ?? 0 });
         return;
       }
       case 'pause':
+        if (run?.id === m.runId && run.state === 'starting') run.pauseRequested = true;
         if (run?.id === m.runId && run.state === 'running') {
           run.state = 'paused';
           run.pauseStart = performance.now();
         }
         return;
       case 'resume':
+        if (run?.id === m.runId && run.state === 'starting') run.pauseRequested = false;
         if (run?.id === m.runId && run.state === 'paused') {
           run.state = 'running';
           run.pausedTime += performance.now() - run.pauseStart;
@@ -306,7 +334,10 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToT
       }
       case 'describe':
         try {
-          toMain({ type: 'description', id: m.id, model: describeModel(m.config) });
+          const model = describeModel(m.config);
+          // An Error loses its code and parameters when posted: send the problem as data.
+          if (model.memoryProblem) model.memoryProblem = problemOf(model.memoryProblem);
+          toMain({ type: 'description', id: m.id, model });
         } catch (e) {
           toMain({ type: 'description', id: m.id, error: problemOf(e) });
         }
@@ -324,6 +355,8 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToT
       }
     }
   } catch (e) {
-    toMain({ type: 'error', runId: 'runId' in m ? m.runId : undefined, problem: problemOf(e) });
+    const runId = 'runId' in m ? m.runId : undefined;
+    if (isTrap(e)) fatal(e, runId);
+    else toMain({ type: 'error', runId, problem: problemOf(e) });
   }
 };

@@ -8,7 +8,7 @@ mod names;
 mod presets;
 mod settings;
 
-pub use lessons::{lesson, LessonInfo, LessonSweep, Measure, LESSONS};
+pub use lessons::{lesson, LessonInfo, LessonSweep, Measure, Pairs, LAB_SWEEP, LESSONS, SWEEP_BUDGET};
 pub(crate) use names::named_enum;
 pub use names::{Named, UnknownName};
 pub use presets::{preset_info, DepthRule, PresetInfo, PRESETS};
@@ -25,11 +25,29 @@ pub struct Catalog {
     pub settings: &'static [Setting],
     /// The lessons, in order.
     pub lessons: &'static [LessonInfo],
+    /// The lab's default depth sweep and its budget.
+    pub sweep: LabSweepInfo,
+}
+
+/// The lab's default depth sweep: its families and depths, and the budget of every run.
+#[derive(Clone, Copy, Debug, serde::Serialize)]
+pub struct LabSweepInfo {
+    /// Presets with a depth rule.
+    pub families: &'static [&'static str],
+    /// Depths every family offers.
+    pub depths: &'static [usize],
+    /// Settings every run of a sweep shares (`seed` only for lessons: the lab uses the form's).
+    pub budget: Pairs,
 }
 
 /// The catalogue.
 pub fn catalog() -> Catalog {
-    Catalog { presets: PRESETS, settings: SETTINGS, lessons: LESSONS }
+    Catalog {
+        presets: PRESETS,
+        settings: SETTINGS,
+        lessons: LESSONS,
+        sweep: LabSweepInfo { families: LAB_SWEEP.families, depths: LAB_SWEEP.depths, budget: SWEEP_BUDGET },
+    }
 }
 
 #[cfg(test)]
