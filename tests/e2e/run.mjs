@@ -359,6 +359,81 @@ await test('a trainer worker killed mid-run: the page says so, a new worker cont
   await page.close();
 });
 
+await test('random click sequences (Start, Clear runs, Pause/Resume, Stop, Remove, Duplicate, model and setting changes, bad file drops, workers, language; seeded) never wedge the page: a run trains after each', async () => {
+  const n = Number(process.env.DEPTHLAB_CLICK_SEQUENCES ?? 500);
+  const page = await openPage('?workers=2');
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  const t0 = Date.now();
+  let actions = 0;
+  for (let seq = 0; seq < n; seq++) {
+    // One sequence of 4–12 actions with 0–40 ms between them, from seed `seq`.
+    const log = await page.evaluate(async (seed) => {
+      let x = (seed * 2654435761 + 12345) >>> 0;
+      const rnd = () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x / 2 ** 32; };
+      const pick = (/** @type {any[]} */ a) => a[Math.floor(rnd() * a.length)];
+      const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
+      const set = (/** @type {string} */ id, /** @type {string} */ v) => { const e = $(id); if (!e || e.closest('[hidden]')) return; e.value = v; e.dispatchEvent(new Event('change')); };
+      const clickAny = (/** @type {string} */ sel) => { const all = Array.from(document.querySelectorAll(sel)); if (all.length) /** @type {HTMLElement} */ (pick(all)).click(); };
+      const drop = (/** @type {string} */ name, /** @type {number} */ size) => {
+        const bytes = new Uint8Array(size).map(() => Math.floor(rnd() * 256));
+        const dt = new DataTransfer();
+        dt.items.add(new File([bytes], name));
+        $('drop').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      };
+      const ops = {
+        start: () => { if (!$('start').disabled) $('start').click(); },
+        clear: () => { if (!$('reset').disabled) $('reset').click(); },
+        pause: () => { if (!$('pause').disabled) $('pause').click(); },
+        model: () => set('model', pick(['lenet5', 'plain', 'resnet', 'alexnet_mini', 'highway'])),
+        depth: () => set('depth', pick(['8', '14', '20'])),
+        steps: () => set('steps', String(1 + Math.floor(rnd() * 40))),
+        batch: () => set('batch_size', pick(['1', '8', '32', '64', '4096', '0', 'x'])),
+        lr: () => set('lr', pick(['0.001', '0.1', '10', '-1', 'NaN'])),
+        drop: () => drop(pick(['train-images-idx3-ubyte', 'train-labels-idx1-ubyte.gz', 'weights.safetensors']), pick([0, 3, 16, 1000])),
+        select: () => clickAny('#runs .run .name'),
+        stop: () => clickAny('#runs .run-stop'),
+        remove: () => clickAny('#runs .run-remove'),
+        duplicate: () => clickAny('#runs .run-duplicate'),
+        workers: () => set('workers', pick(['1', '2'])),
+        lang: () => set('lang', pick(['en', 'zh'])),
+      };
+      const names = Object.keys(ops);
+      const done = [];
+      const k = 4 + Math.floor(rnd() * 9);
+      for (let i = 0; i < k; i++) {
+        const name = pick(names);
+        done.push(name);
+        /** @type {any} */ (ops)[name]();
+        await new Promise((r) => setTimeout(r, Math.floor(rnd() * 40)));
+      }
+      return done;
+    }, seq);
+    actions += log.length;
+    // Then: Clear runs, and a short LeNet-5 run must train to its end.
+    try {
+      await page.waitForFunction(() => window.depthlab.phase !== 'loading', null, { timeout: 30_000 });
+      if (!(await page.isDisabled('#reset'))) await page.click('#reset');
+      await page.waitForFunction(() => window.depthlab.runs().length === 0, null, { timeout: 10_000 });
+      await page.selectOption('#model', 'lenet5');
+      await page.dispatchEvent('#model', 'change');
+      for (const [id, v] of [['steps', '3'], ['batch_size', '16'], ['lr', '0.001']]) {
+        await page.fill(`#${id}`, v);
+        await page.dispatchEvent(`#${id}`, 'change');
+      }
+      await page.waitForFunction(() => !(/** @type {HTMLButtonElement} */ (document.getElementById('start'))).disabled, null, { timeout: 20_000 });
+      await page.click('#start');
+      await page.waitForFunction(() => window.depthlab.runs().length === 1 && window.depthlab.runs()[0].status === 'done', null, { timeout: 60_000 });
+    } catch (e) {
+      const state = await page.evaluate(() => ({ runs: window.depthlab.runs().map((r) => `${r.id}:${r.status}:${r.message}`), phase: window.depthlab.phase, errors: window.depthlab.errors.slice(-3) }));
+      throw new Error(`sequence ${seq} (${log.join(', ')}) left the page unable to train: ${e.message.split('\n')[0]}; ${JSON.stringify(state)}`);
+    }
+  }
+  await page.close();
+  console.log(`     ${n} sequences, ${actions} actions, a run trained after each (${((Date.now() - t0) / 1000).toFixed(0)} s); page errors: ${pageErrors.length}`);
+  assert(pageErrors.length === 0, pageErrors.slice(0, 5).join(' | '));
+});
+
 await test('lr = 10 on a ResNet stops that run with a message naming the layer; a run beside it carries on', async () => {
   const page = await openPage('?workers=2&model=lenet5&steps=150&seed=3');
   await page.click('#start');

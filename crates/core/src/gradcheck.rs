@@ -16,13 +16,24 @@ use alloc::vec::Vec;
 pub struct GradCheck {
     /// Finite-difference step.
     pub eps: f32,
-    /// Allowed `|analytic − numeric| / max(1, |numeric|)`.
+    /// Allowed `|analytic − numeric| / max(|numeric|, floor)`, where the floor is the larger of
+    /// 1e-3 × the largest numeric gradient of the check and the finite difference's own
+    /// rounding noise (f32 forward passes): relative for every element that carries gradient,
+    /// so a wrong small gradient — or an analytic zero where there is gradient — fails.
     pub tol: f64,
+    /// For functions with kinks (ReLU, max pooling): an element that fails is measured again
+    /// with this step, and passes if it agrees there — a finite difference that straddles a
+    /// kink depends on the step, a wrong gradient does not. At most 2% of the elements may
+    /// need it.
+    pub kink_eps: Option<f32>,
+    /// The floor's share of the largest gradient (1e-3 for single operations; whole networks
+    /// in f32 carry more rounding through their layers).
+    pub floor: f64,
 }
 
 impl Default for GradCheck {
     fn default() -> Self {
-        GradCheck { eps: 1e-2, tol: 2e-2 }
+        GradCheck { eps: 1e-2, tol: 2e-2, kink_eps: None, floor: 1e-3 }
     }
 }
 
@@ -66,38 +77,109 @@ where
     drop(tape);
 
     let eps = cfg.eps;
-    let mut worst = 0.0f64;
-    let mut compare = |what: String, a: f32, lp: f64, lm: f64| -> Result<(), String> {
-        let num = (lp - lm) / (2.0 * eps as f64);
-        let err = (a as f64 - num).abs() / num.abs().max(1.0);
-        worst = worst.max(err);
-        if err > cfg.tol {
-            return Err(format!("{what}: analytic {a} vs numeric {num} (rel err {err:.3e})"));
-        }
-        Ok(())
+    // (what, analytic, numeric) for every element, compared once the scale is known.
+    let mut found: Vec<(String, f32, f64)> = Vec::new();
+    // Which element each entry is: an input (tensor, index) or a parameter (usize::MAX, index).
+    let mut at: Vec<(usize, usize)> = Vec::new();
+    let mut noise = 0.0f64;
+    let mut record = |what: String, a: f32, lp: (f64, f64), lm: (f64, f64)| {
+        found.push((what, a, (lp.0 - lm.0) / (2.0 * eps as f64)));
+        // Each f32 output is rounded (relative 2^-24); the weighted sum carries that error.
+        noise = noise.max((lp.1 + lm.1) * f32::EPSILON as f64 / (2.0 * eps as f64));
+    };
+    let eval_both = |params: &mut ParamStore, inputs: &[Tensor]| {
+        let (l, out) = eval(params, inputs, Some(&r));
+        (l, out.data().iter().zip(&r).map(|(a, b)| (*a as f64 * *b as f64).abs()).sum::<f64>())
     };
     let mut inputs: Vec<Tensor> = inputs.to_vec();
     for t in 0..inputs.len() {
         for i in 0..inputs[t].len() {
             let orig = inputs[t].data()[i];
             inputs[t].data_mut()[i] = orig + eps;
-            let lp = eval(&mut *params, &inputs, Some(&r)).0;
+            let lp = eval_both(&mut *params, &inputs);
             inputs[t].data_mut()[i] = orig - eps;
-            let lm = eval(&mut *params, &inputs, Some(&r)).0;
+            let lm = eval_both(&mut *params, &inputs);
             inputs[t].data_mut()[i] = orig;
-            compare(format!("input {t}[{i}]"), analytic_in[t][i], lp, lm)?;
+            record(format!("input {t}[{i}]"), analytic_in[t][i], lp, lm);
+            at.push((t, i));
         }
     }
     for i in 0..params.len() {
         let orig = params.values()[i];
         params.values_mut()[i] = orig + eps;
-        let lp = eval(&mut *params, &inputs, Some(&r)).0;
+        let lp = eval_both(&mut *params, &inputs);
         params.values_mut()[i] = orig - eps;
-        let lm = eval(&mut *params, &inputs, Some(&r)).0;
+        let lm = eval_both(&mut *params, &inputs);
         params.values_mut()[i] = orig;
         let name =
             params.entries().iter().find(|e| i >= e.offset && i < e.offset + e.len).map_or("?", |e| e.name.as_str());
-        compare(format!("param {name} flat[{i}]"), analytic_p[i], lp, lm)?;
+        record(format!("param {name} flat[{i}]"), analytic_p[i], lp, lm);
+        at.push((usize::MAX, i));
+    }
+    let share = cfg.floor;
+    let Some(kink_eps) = cfg.kink_eps else { return compare(&found, noise, share, cfg.tol) };
+    // Elements that fail at `eps` are measured again at `kink_eps`.
+    let mut kinks = 0usize;
+    loop {
+        let Err(msg) = compare(&found, noise, share, cfg.tol) else { break };
+        let k = found.iter().position(|f| msg.starts_with(&format!("{}:", f.0))).ok_or_else(|| msg.clone())?;
+        kinks += 1;
+        if kinks * 50 > found.len().max(50) {
+            return Err(format!("{msg} — and {kinks} elements needed a second step: not kinks"));
+        }
+        let (t, i) = at[k];
+        let h = kink_eps as f64;
+        let numeric = if t == usize::MAX {
+            let orig = params.values()[i];
+            params.values_mut()[i] = orig + kink_eps;
+            let lp = eval(&mut *params, &inputs, Some(&r)).0;
+            params.values_mut()[i] = orig - kink_eps;
+            let lm = eval(&mut *params, &inputs, Some(&r)).0;
+            params.values_mut()[i] = orig;
+            (lp - lm) / (2.0 * h)
+        } else {
+            let orig = inputs[t].data()[i];
+            inputs[t].data_mut()[i] = orig + kink_eps;
+            let lp = eval(&mut *params, &inputs, Some(&r)).0;
+            inputs[t].data_mut()[i] = orig - kink_eps;
+            let lm = eval(&mut *params, &inputs, Some(&r)).0;
+            inputs[t].data_mut()[i] = orig;
+            (lp - lm) / (2.0 * h)
+        };
+        // The second step's rounding noise scales as 1/step.
+        let again = [(found[k].0.clone(), found[k].1, numeric)];
+        compare_with_floor(&again, floor_of(&found, noise * cfg.eps as f64 / h, share), cfg.tol)
+            .map_err(|e| format!("{msg}; at step {kink_eps}: {e}"))?;
+        found[k].2 = found[k].1 as f64; // agreed at the second step
+    }
+    compare(&found, noise, share, cfg.tol)
+}
+
+/// The floor of [`compare`]: `share` × the largest numeric gradient, or 8 × the noise.
+fn floor_of(found: &[(String, f32, f64)], noise: f64, share: f64) -> f64 {
+    let scale = found.iter().fold(0.0f64, |m, f| m.max(f.2.abs()));
+    (share * scale).max(8.0 * noise)
+}
+
+/// Compares every `(what, analytic, numeric)` relative to `max(|numeric|, floor)`, with the
+/// floor 1e-3 × the largest numeric gradient or 8 × the rounding `noise`, whichever is larger;
+/// the worst relative error, or a message naming the first element over `tol`.
+fn compare(found: &[(String, f32, f64)], noise: f64, share: f64, tol: f64) -> Result<f64, String> {
+    if found.iter().all(|f| f.2 == 0.0) {
+        return Err(String::from("every numeric gradient is 0: the check cannot tell anything"));
+    }
+    compare_with_floor(found, floor_of(found, noise, share), tol)
+}
+
+/// [`compare`] with a given floor.
+fn compare_with_floor(found: &[(String, f32, f64)], floor: f64, tol: f64) -> Result<f64, String> {
+    let mut worst = 0.0f64;
+    for (what, a, num) in found {
+        let err = (*a as f64 - num).abs() / num.abs().max(floor);
+        worst = worst.max(err);
+        if err > tol {
+            return Err(format!("{what}: analytic {a} vs numeric {num} (rel err {err:.3e}; floor {floor:.2e})"));
+        }
     }
     Ok(worst)
 }
@@ -124,6 +206,21 @@ mod tests {
             Ok(err) => assert!(err < 2e-2),
             Err(e) => panic!("{e}"),
         }
+    }
+
+    /// The comparison is relative down to a small floor: a small gradient that is wrong by 50%,
+    /// or an analytic zero where the numeric gradient is small but real, fails; rounding noise
+    /// below the floor passes.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn small_wrong_gradients_and_zeros_fail() {
+        let e = |a: f32, num: f64| (String::from("x"), a, num);
+        assert!(compare(&[e(1.0, 1.0), e(0.01, 0.01)], 1e-9, 1e-3, 2e-2).is_ok());
+        assert!(compare(&[e(1.0, 1.0), e(0.0, 0.01)], 1e-9, 1e-3, 2e-2).is_err(), "an analytic zero passed");
+        assert!(compare(&[e(1.0, 1.0), e(0.015, 0.01)], 1e-9, 1e-3, 2e-2).is_err(), "a 50% error passed");
+        assert!(compare(&[e(1.0, 1.0), e(0.0, 1e-6)], 1e-9, 1e-3, 2e-2).is_ok(), "noise below the floor failed");
+        assert!(compare(&[e(0.0, 0.0)], 0.0, 1e-3, 2e-2).is_err(), "a check with no gradient at all passed");
+        // The old rule (|a − n| / max(1, |n|)) let both of these through.
+        assert!(compare(&[e(0.3, 0.3), e(0.011, 0.019)], 1e-9, 1e-3, 2e-2).is_err());
     }
 
     #[wasm_bindgen_test(unsupported = test)]
@@ -254,11 +351,11 @@ mod tests {
                 let mut ps = ParamStore::new();
                 let p = bn(&mut ps, &mut rng, shape[1]);
                 let x = rand_tensor(&mut rng, shape);
-                let cfg = GradCheck { eps: 1e-2, tol: 3e-2 };
+                let cfg = GradCheck { eps: 1e-2, tol: 3e-2, kink_eps: None, floor: 1e-3 };
                 check_gradients(&mut ps, core::slice::from_ref(&x), |t, pr, v| t.batch_norm(pr, v[0], p, mode), cfg)
                     .unwrap();
                 // Fused ReLU: a smaller step keeps the differences off its kink.
-                let fine = GradCheck { eps: 1e-3, tol: 3e-2 };
+                let fine = GradCheck { eps: 1e-3, tol: 3e-2, kink_eps: None, floor: 1e-3 };
                 check_gradients(&mut ps, &[x], |t, pr, v| t.batch_norm_act(pr, v[0], p, mode, true), fine).unwrap();
             }
         }
@@ -321,7 +418,7 @@ mod tests {
         let b1 = bn(&mut ps, &mut rng, 2);
         let w2 = rand_param(&mut ps, &mut rng, "c2", &[2, 2, 3, 3]);
         let x = rand_tensor(&mut rng, &[3, 2, 3, 3]);
-        let cfg = GradCheck { eps: 1e-2, tol: 3e-2 };
+        let cfg = GradCheck { eps: 1e-2, tol: 3e-2, kink_eps: None, floor: 1e-3 };
         check_gradients(
             &mut ps,
             &[x],
@@ -384,7 +481,7 @@ mod tests {
         let fw = rand_param(&mut ps, &mut rng, "f.w", &[5, 7 * 16]);
         let fb = rand_param(&mut ps, &mut rng, "f.b", &[5]);
         let x = rand_tensor(&mut rng, &[2, 2, 4, 4]);
-        let cfg = GradCheck { eps: 2e-3, tol: 3e-2 };
+        let cfg = GradCheck { eps: 2e-3, tol: 3e-2, kink_eps: None, floor: 1e-3 };
         check_gradients(
             &mut ps,
             &[x],

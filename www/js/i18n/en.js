@@ -143,6 +143,7 @@ export default {
     drawHint: 'Start training, then draw a digit 0–9 in the black square.',
     mapsOf: (/** @type {number} */ c, /** @type {number} */ h, /** @type {number} */ w) => `${c} maps of ${h}×${w}`,
     firstN: (/** @type {number} */ n) => ` (first ${n})`,
+    runNameAria: 'run name',
     stepOf: (/** @type {number} */ a, /** @type {number} */ b) => `step ${a} / ${b}`,
     epochOf: (/** @type {number} */ e, /** @type {number} */ n) => `epoch ${e} / ${n}`,
     accAtEpoch: (/** @type {string} */ acc, /** @type {number} */ e) => `${acc}% (epoch ${e})`,
@@ -328,8 +329,8 @@ export default {
     'pre-activation': {
       title: 'Pre-activation: ResNet v1 vs v2',
       claim: 'Moving batch norm and ReLU in front of the convolutions (unit e, “full pre-activation”) leaves the shortcut path a pure identity, which trains deeper nets more easily (He et al. 2016b).',
-      look: 'The two loss curves, and the gradient flow: the v2 net’s shortcut path carries the gradient without a nonlinearity.',
-      next: 'In the lab, compare the units a–e of ResNet v2 at the same depth.',
+      look: 'The gradient-flow heatmaps side by side. In v1 the activation comes after each addition, so the gradient passes a nonlinearity in every block on its way down; in v2 the shortcut path is an identity from output to input. To make that visible in a 20-layer net, this lesson takes out batch norm and uses sigmoids (slope at most 1/4): v1’s first layers get orders of magnitude less gradient than v2’s.',
+      next: 'With batch norm and ReLU (the paper’s setting) both train well at 32 layers in a few hundred steps — v1 even ends lower here; the paper’s advantage appears at hundreds of layers. Try ResNet-32 v1 against v2 with the lab’s defaults, then compare v2’s units a–e.',
     },
     bottleneck: {
       title: 'The 1×1 bottleneck of Inception',

@@ -139,6 +139,7 @@ export default {
     drawHint: '先开始训练，再在黑色方框里写一个 0–9 的数字。',
     mapsOf: (/** @type {number} */ c, /** @type {number} */ h, /** @type {number} */ w) => `${c} 张 ${h}×${w} 的特征图`,
     firstN: (/** @type {number} */ n) => `（前 ${n} 张）`,
+    runNameAria: '训练名称',
     stepOf: (/** @type {number} */ a, /** @type {number} */ b) => `第 ${a} / ${b} 步`,
     epochOf: (/** @type {number} */ e, /** @type {number} */ n) => `第 ${e} / ${n} 轮`,
     accAtEpoch: (/** @type {string} */ acc, /** @type {number} */ e) => `${acc}%（第 ${e} 轮）`,
@@ -358,8 +359,8 @@ export default {
     'pre-activation': {
       title: '预激活：ResNet v1 与 v2',
       claim: '把批归一化和 ReLU 移到卷积之前（单元 e，“完全预激活”），捷径路径就成了纯粹的恒等映射，更深的网络更容易训练（He 等，2016b）。',
-      look: '看两条损失曲线和梯度流：v2 网络的捷径路径不经过任何非线性就把梯度传了回去。',
-      next: '在自由实验中比较 ResNet v2 的 a–e 五种单元。',
+      look: '并排看两张梯度流热力图。v1 把激活放在每次相加之后，梯度向下传时每个残差块都要经过一次非线性；v2 的捷径路径从输出到输入都是恒等映射。为了在 20 层的网络里看清这一点，本课去掉了批归一化并使用 sigmoid（斜率最大 1/4）：v1 前几层得到的梯度比 v2 小几个数量级。',
+      next: '在论文的设定（批归一化 + ReLU）下，32 层时两者在几百步内都训练得很好——这里 v1 的损失甚至更低；论文中的优势要到数百层才显现。在自由实验里用默认设置比较 ResNet-32 v1 与 v2，再比较 v2 的 a–e 五种单元。',
     },
     bottleneck: {
       title: 'Inception 的 1×1 瓶颈',

@@ -85,7 +85,7 @@ class Row {
     this.label = el('button', { type: 'button', class: 'name', title: words().views.selectRename });
     this.label.addEventListener('click', () => a.select(id));
     this.label.addEventListener('dblclick', () => {
-      const input = el('input', { type: 'text', class: 'rename', value: this.label.textContent ?? '', 'aria-label': 'run name' });
+      const input = el('input', { type: 'text', class: 'rename', value: this.label.textContent ?? '', 'aria-label': words().views.runNameAria });
       let finished = false;
       const done = (/** @type {boolean} */ save) => {
         if (finished) return;

@@ -52,10 +52,13 @@ impl Conv2dParams {
     /// kernel does not fit or the stride is zero.
     pub fn output_size(&self, h: usize, w: usize) -> Option<(usize, usize)> {
         let (kh, kw) = self.kernel;
-        if self.stride == 0 || h + 2 * self.padding < kh || w + 2 * self.padding < kw {
+        // Checked: geometry may come from a user's spec (None rather than an overflow).
+        let padded = |n: usize| self.padding.checked_mul(2).and_then(|p| n.checked_add(p));
+        let (ph, pw) = (padded(h)?, padded(w)?);
+        if self.stride == 0 || ph < kh || pw < kw {
             return None;
         }
-        Some(((h + 2 * self.padding - kh) / self.stride + 1, (w + 2 * self.padding - kw) / self.stride + 1))
+        Some(((ph - kh) / self.stride + 1, (pw - kw) / self.stride + 1))
     }
 
     /// Rows of the whole `col` matrix: `C·KH·KW`.
@@ -86,7 +89,12 @@ impl Conv2dParams {
 
     /// Multiply-accumulates per image for an `H×W` input (0 if the kernel does not fit).
     pub fn macs(&self, h: usize, w: usize) -> u64 {
-        self.output_size(h, w).map_or(0, |(oh, ow)| (self.out_channels * self.patch_len() * oh * ow) as u64)
+        // In u64, saturating: usize is 32 bits on wasm32.
+        self.output_size(h, w).map_or(0, |(oh, ow)| {
+            [self.patch_len() as u64, oh as u64, ow as u64]
+                .iter()
+                .fold(self.out_channels as u64, |a, &b| a.saturating_mul(b))
+        })
     }
 }
 
@@ -206,6 +214,10 @@ mod tests {
         assert_eq!(Conv2dParams::square(6, 16, 5, 1, 0).output_size(14, 14), Some((10, 10)));
         assert_eq!(Conv2dParams::square(1, 1, 3, 2, 1).output_size(7, 7), Some((4, 4)));
         assert_eq!(Conv2dParams::square(1, 1, 5, 1, 0).output_size(4, 4), None);
+        // Geometry from a user's spec never overflows: absurd padding is "does not fit".
+        assert_eq!(Conv2dParams::square(1, 1, 3, 1, usize::MAX / 2 + 1).output_size(28, 28), None);
+        assert_eq!(Conv2dParams::square(1, 1, 3, 1, usize::MAX / 4).output_size(usize::MAX, 28), None);
+        assert_eq!(Conv2dParams::square(4096, 4096, 15, 1, 7).macs(1024, 1024), 4096 * 4096 * 225 * 1024 * 1024);
         assert_eq!(Conv2dParams::square(1, 1, 1, 0, 0).output_size(4, 4), None);
     }
 

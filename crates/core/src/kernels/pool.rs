@@ -19,15 +19,14 @@ impl Pool2dParams {
     }
     /// Output size `(OH, OW)`: `(H + 2p − k) / s + 1`, or `None` when the window does not fit.
     pub fn output_size(&self, h: usize, w: usize) -> Option<(usize, usize)> {
-        if self.stride == 0
-            || self.kernel == 0
-            || h + 2 * self.padding < self.kernel
-            || w + 2 * self.padding < self.kernel
-        {
+        // Checked: geometry may come from a user's spec (None rather than an overflow).
+        let padded = |n: usize| self.padding.checked_mul(2).and_then(|p| n.checked_add(p));
+        let (ph, pw) = (padded(h)?, padded(w)?);
+        if self.stride == 0 || self.kernel == 0 || ph < self.kernel || pw < self.kernel {
             return None;
         }
-        let f = |n: usize| (n + 2 * self.padding - self.kernel) / self.stride + 1;
-        Some((f(h), f(w)))
+        let f = |n: usize| (n - self.kernel) / self.stride + 1;
+        Some((f(ph), f(pw)))
     }
 
     fn window(&self, o: usize, n: usize) -> (usize, usize) {

@@ -207,6 +207,31 @@ fn other_spec_mistakes() {
     assert!(e.starts_with("input:"), "{e}");
 }
 
+/// The inputs a mutation fuzz found to overflow or to allocate gigabytes are refused with a
+/// message (no panic, no allocation): huge conv and pool paddings, paddings at or beyond the
+/// kernel, a cardinality that overflows `cardinality × width`.
+#[wasm_bindgen_test(unsupported = test)]
+fn absurd_sizes_are_refused_not_overflowed() {
+    for pad in ["9223372036854775808", "4611686018427387904", "1000", "3"] {
+        let e = build_err(&alloc::format!(
+            r#"{{"layers": [{{"type": "conv", "out": 4, "kernel": 3, "padding": {pad}}}, {{"type": "global_avg_pool"}}, {{"type": "linear", "out": 10}}]}}"#
+        ));
+        assert!(e.starts_with("layers[0].padding: padding"), "conv padding {pad}: {e}");
+        let e = build_err(&alloc::format!(
+            r#"{{"layers": [{{"type": "max_pool", "kernel": 2, "stride": 2, "padding": {pad}}}, {{"type": "global_avg_pool"}}, {{"type": "linear", "out": 10}}]}}"#
+        ));
+        assert!(e.starts_with("layers[0].padding: padding"), "pool padding {pad}: {e}");
+    }
+    let e = build_err(
+        r#"{"layers": [{"type": "conv", "out": 32}, {"type": "resnext", "out": 64, "cardinality": 4611686018427387904, "width": 4}, {"type": "global_avg_pool"}, {"type": "linear", "out": 10}]}"#,
+    );
+    assert!(e.contains("cardinality"), "{e}");
+    let cfg: crate::TrainConfig =
+        serde_json::from_str(r#"{"model": {"preset": "resnext", "cardinality": 4611686018427387904}}"#).unwrap();
+    let e = cfg.model_spec().unwrap_err();
+    assert!(e.to_string().contains("cardinality"), "{e}");
+}
+
 /// The shortcut switch: plain-20 is ResNet-20 (option A, no parameters in its shortcuts)
 /// with the additions removed, and remove_shortcuts turns one into the other.
 #[wasm_bindgen_test(unsupported = test)]
