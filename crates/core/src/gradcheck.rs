@@ -120,8 +120,7 @@ where
     let Some(kink_eps) = cfg.kink_eps else { return compare(&found, noise, share, cfg.tol) };
     // Elements that fail at `eps` are measured again at `kink_eps`.
     let mut kinks = 0usize;
-    loop {
-        let Err(msg) = compare(&found, noise, share, cfg.tol) else { break };
+    while let Err(msg) = compare(&found, noise, share, cfg.tol) {
         let k = found.iter().position(|f| msg.starts_with(&format!("{}:", f.0))).ok_or_else(|| msg.clone())?;
         kinks += 1;
         if kinks * 50 > found.len().max(50) {
