@@ -13,6 +13,7 @@
 //    workers, on identical batches (a hash per batch), and both curves are drawn.
 // 8. 10 epochs: test accuracy ≥ 97% (skipped with DEPTHLAB_QUICK=1).
 import { serve, launch, fail } from './lib.mjs';
+import { PREFETCH } from '../../www/js/protocol.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -81,7 +82,11 @@ await test('LeNet-5, default settings, 1 epoch: ≥ 90% test accuracy from augme
   assert(shown >= 90, `test accuracy ${shown}% < 90%`);
   const m = r.d.lastMetrics;
   assert(m.step === 125 && r.d.losses.length === 125, `expected 125 steps, got ${m.step}`);
-  assert(m.batchesReceived >= m.step && m.producedByAugmenter >= m.step, `batches: received ${m.batchesReceived}, augmenter produced ${m.producedByAugmenter}, steps ${m.step}`);
+  // Every batch the trainer received is one the augmentation worker produced (one run in a
+  // fresh page: the augmenter's count at the last batch equals the batches received), and the
+  // trainer asked for at most PREFETCH ahead of the steps it took.
+  assert(m.producedByAugmenter === m.batchesReceived && m.batchesReceived - m.step >= 0 && m.batchesReceived - m.step <= PREFETCH,
+    `batches: received ${m.batchesReceived}, augmenter produced ${m.producedByAugmenter}, steps ${m.step}, prefetch ${PREFETCH}`);
   const settingsAugment = r.d.settings.augment;
   assert(settingsAugment === true, 'augmentation should be on by default');
   // Long tasks are wall-clock: on a loaded 2-core machine the main thread is descheduled while
@@ -432,6 +437,45 @@ await test('random click sequences (Start, Clear runs, Pause/Resume, Stop, Remov
   await page.close();
   console.log(`     ${n} sequences, ${actions} actions, a run trained after each (${((Date.now() - t0) / 1000).toFixed(0)} s); page errors: ${pageErrors.length}`);
   assert(pageErrors.length === 0, pageErrors.slice(0, 5).join(' | '));
+});
+
+await test('the page makes same-origin requests only, under a Content-Security-Policy without inline script or eval that it never violates', async () => {
+  const html = readFileSync(join(root, 'index.html'), 'utf8');
+  const meta = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1];
+  const header = /"Content-Security-Policy" = "([^"]+)"/.exec(readFileSync(join(root, 'Trunk.toml'), 'utf8'))?.[1];
+  assert(meta && meta === header, `index.html's policy and Trunk.toml's serve header differ:\n${meta}\n${header}`);
+  assert(!/unsafe-inline|'unsafe-eval'/.test(meta), meta);
+  const page = await ctx.newPage();
+  /** @type {string[]} */ const requests = [];
+  page.on('request', (r) => requests.push(r.url()));
+  await page.addInitScript(() => {
+    /** @type {any} */ (window).__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => /** @type {any} */ (window).__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  await page.goto(`${srv.url}?model=lenet5&steps=30&workers=2`);
+  await page.waitForFunction(() => window.depthlab?.phase === 'idle', null, { timeout: 60_000 });
+  await page.click('#start');
+  await page.waitForFunction(() => window.depthlab.runs()[0]?.status === 'done', null, { timeout: 120_000 });
+  await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
+  await page.selectOption('#lang', 'zh');
+  await page.click('#featureShow');
+  await page.click('#showLessons');
+  await page.waitForTimeout(1500);
+  const csp = await page.evaluate(() => /** @type {any} */ (window).__csp);
+  // The policy is in force: an inline script is blocked (and reported).
+  const blocked = await page.evaluate(async () => {
+    const s = document.createElement('script');
+    s.textContent = 'window.__ran = true';
+    document.body.append(s);
+    await new Promise((r) => setTimeout(r, 100));
+    return { ran: /** @type {any} */ (window).__ran === true, reported: /** @type {any} */ (window).__csp.length };
+  });
+  await page.close();
+  assert(!blocked.ran && blocked.reported === 1, `an inline script: ${JSON.stringify(blocked)}`);
+  const foreign = requests.filter((u) => !u.startsWith(srv.url) && !u.startsWith('data:') && !u.startsWith('blob:'));
+  console.log(`     ${requests.length} requests, ${foreign.length} to other origins; ${csp.length} policy violations`);
+  assert(foreign.length === 0, foreign.join(', '));
+  assert(csp.length === 0, csp.join(' | '));
 });
 
 await test('lr = 10 on a ResNet stops that run with a message naming the layer; a run beside it carries on', async () => {

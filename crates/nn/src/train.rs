@@ -9,7 +9,7 @@ use crate::spec::{build, CostRow, ModelSpec, Network};
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
-use depthlab_core::{Mode, ParamStore, Rng, Tape};
+use depthlab_core::{BufferId, Mode, ParamStore, Rng, Tape};
 
 pub use crate::data::PIXELS;
 /// Number of classes.
@@ -526,11 +526,24 @@ impl Trainer {
         if self.params.buffer_entries().is_empty() {
             return Ok(());
         }
-        for (i, chunk) in images.chunks(EVAL_CHUNK * PIXELS).enumerate() {
-            self.tape.set_bn_momentum(Some(1.0 / (i + 1) as f32));
+        // Every batch norm's running mean and variance become the exact mean and variance of its
+        // inputs over all the digits (each chunk normalised with its own statistics on the way,
+        // as in training).
+        self.tape.begin_bn_calibration();
+        for chunk in images.chunks(EVAL_CHUNK * PIXELS) {
             self.forward(chunk, chunk.len() / PIXELS, Mode::Train);
         }
-        self.tape.set_bn_momentum(None);
+        let entries = self.params.buffer_entries();
+        let layers: Vec<(BufferId, BufferId)> = entries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| {
+                let base = e.name.strip_suffix(".running_mean")?;
+                let v = entries.iter().position(|f| f.name.strip_suffix(".running_var") == Some(base))?;
+                Some((BufferId::from_index(i), BufferId::from_index(v)))
+            })
+            .collect();
+        self.tape.finish_bn_calibration(&mut self.params, &layers);
         self.tape.reset();
         Ok(())
     }
@@ -616,6 +629,30 @@ mod tests {
             assert_eq!(c.params().values(), &before[..]);
             assert_eq!(c.steps(), 0);
         }
+    }
+
+    /// Recalibration computes the exact mean and unbiased variance over every calibration digit,
+    /// also when the chunks differ in size and their means differ (150 digits = 64 + 64 + 22,
+    /// brightness rising from chunk to chunk): a batch norm that reads the images directly
+    /// must hold the statistics of all 150 × 784 pixels.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn batch_norm_calibration_is_exact_over_all_digits() {
+        let spec: ModelSpec = serde_json::from_str(
+            r#"{"name": "bn-first", "input": [1, 28, 28], "layers": [{"type": "batch_norm"}, {"type": "conv", "out": 4}, {"type": "global_avg_pool"}, {"type": "linear", "out": 10}]}"#,
+        )
+        .unwrap();
+        let model = crate::ModelConfig { spec: Some(spec), ..Default::default() };
+        let mut t = Trainer::new(TrainConfig { model, ..Default::default() }, 1).unwrap();
+        let n = 150;
+        let x: Vec<f32> =
+            (0..n * 784).map(|i| (((i * 7919) % 251) as f32 / 251.0) * (1.0 + (i / 784) as f32 / 50.0)).collect();
+        t.calibrate_batch_norm(&x).unwrap();
+        let m = (n * 784) as f64;
+        let mean = x.iter().map(|&v| v as f64).sum::<f64>() / m;
+        let var = x.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / (m - 1.0);
+        let b = t.params().buffers();
+        assert!((b[0] as f64 - mean).abs() < 1e-6 * mean.abs().max(1.0), "mean {} vs {mean}", b[0]);
+        assert!((b[1] as f64 - var).abs() < 1e-5 * var, "variance {} vs {var}", b[1]);
     }
 
     /// Recalibration replaces the running statistics by the exact average over the given digits:

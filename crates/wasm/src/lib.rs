@@ -242,6 +242,11 @@ impl DigitSet {
         self.inner.labels().to_vec()
     }
 
+    /// The same digits in an order fixed by `seed` (before holding out a test split).
+    pub fn shuffled(&self, seed: u32) -> DigitSet {
+        DigitSet { inner: self.inner.shuffled(seed as u64) }
+    }
+
     /// The digits `[start, end)` as a new set (used to hold out a test split).
     pub fn slice(&self, start: usize, end: usize) -> Result<DigitSet, Failure> {
         let n = self.inner.len();

@@ -41,6 +41,9 @@ function describe(set) {
   return { type: 'dataset', source: data?.source, train: data?.train.length, test: data?.test.length, ...set };
 }
 
+/** Seed of the shuffle before a single dropped set's test split is held out. */
+const HOLDOUT_SEED = 20240;
+
 /** Classifies dropped files into image/label and train/test by name, then parses them. */
 function parseFiles(files) {
   if (files.length !== 2 && files.length !== 4) {
@@ -64,15 +67,26 @@ function parseFiles(files) {
     const lbl = pick(isLabel, 'labels');
     const img = pick((f) => !isLabel(f), 'images');
     const all = parse(img, lbl);
-    if (all.length < 10) throw pageError('tooFewDigits', [img.name, all.length]);
-    const cut = Math.floor(all.length * 0.8);
-    const split = { train: all.slice(0, cut), test: all.slice(cut, all.length), source: pageProblem('heldOut', [img.name, cut, all.length - cut]) };
-    all.free();
-    return split;
+    let mixed = null;
+    try {
+      if (all.length < 10) throw pageError('tooFewDigits', [img.name, all.length]);
+      // Shuffled (fixed seed) before the last fifth is held out: files are often sorted.
+      mixed = all.shuffled(HOLDOUT_SEED);
+      const cut = Math.floor(mixed.length * 0.8);
+      return { train: mixed.slice(0, cut), test: mixed.slice(cut, mixed.length), source: pageProblem('heldOut', [img.name, cut, mixed.length - cut]) };
+    } finally {
+      all.free();
+      mixed?.free();
+    }
   }
   const train = parse(pick((f) => !isTest(f) && !isLabel(f), 'training images'), pick((f) => !isTest(f) && isLabel(f), 'training labels'));
-  const test = parse(pick((f) => isTest(f) && !isLabel(f), 'test images'), pick((f) => isTest(f) && isLabel(f), 'test labels'));
-  return { train, test, source: { message: files.map((f) => f.name).join(', ') } };
+  try {
+    const test = parse(pick((f) => isTest(f) && !isLabel(f), 'test images'), pick((f) => isTest(f) && isLabel(f), 'test labels'));
+    return { train, test, source: { message: files.map((f) => f.name).join(', ') } };
+  } catch (e) {
+    train.free(); // nothing of a failed drop stays in memory
+    throw e;
+  }
 }
 
 /** Sends batches while the trainer has credits. */

@@ -70,6 +70,9 @@ pub struct Tape {
     pool: Vec<Vec<f32>>,
     pool_u32: Vec<Vec<u32>>,
     pub(crate) bn_momentum: Option<f32>,
+    /// While recalibrating batch norm: per layer (keyed by its running-mean buffer), Σx and Σx²
+    /// per channel in f64 and the count, over every batch of the calibration.
+    pub(crate) bn_sums: Option<alloc::collections::BTreeMap<usize, (Vec<f64>, Vec<f64>, u64)>>,
 }
 
 impl Tape {
@@ -193,6 +196,30 @@ impl Tape {
     /// statistics their exact average ("precise BN" recalibration).
     pub fn set_bn_momentum(&mut self, momentum: Option<f32>) {
         self.bn_momentum = momentum;
+    }
+
+    /// Starts a batch-norm recalibration: from now on, [`Mode::Train`] batch norms leave their
+    /// running statistics alone and add their inputs' per-channel sums to a side table, until
+    /// [`Tape::finish_bn_calibration`].
+    pub fn begin_bn_calibration(&mut self) {
+        self.bn_sums = Some(alloc::collections::BTreeMap::new());
+    }
+
+    /// Ends a recalibration: every batch norm that saw data gets the exact mean and (unbiased)
+    /// variance of all its inputs over all the batches since [`Tape::begin_bn_calibration`].
+    pub fn finish_bn_calibration(&mut self, params: &mut ParamStore, layers: &[(crate::BufferId, crate::BufferId)]) {
+        let Some(sums) = self.bn_sums.take() else { return };
+        for &(mean_id, var_id) in layers {
+            let Some((s, s2, m)) = sums.get(&mean_id.0) else { continue };
+            let m = *m as f64;
+            for ch in 0..s.len() {
+                let mean = s[ch] / m;
+                let var = (s2[ch] / m - mean * mean).max(0.0);
+                let unbiased = if m > 1.0 { var * m / (m - 1.0) } else { var };
+                params.buffer_mut(mean_id)[ch] = mean as f32;
+                params.buffer_mut(var_id)[ch] = unbiased as f32;
+            }
+        }
     }
 
     /// Records a constant input (no gradient is computed for it).

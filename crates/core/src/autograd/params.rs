@@ -37,6 +37,13 @@ pub struct ParamEntry {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BufferId(pub(crate) usize);
 
+impl BufferId {
+    /// The handle of the `i`-th entry of [`ParamStore::buffer_entries`].
+    pub fn from_index(i: usize) -> Self {
+        BufferId(i)
+    }
+}
+
 /// All parameters of a model: flat values, flat gradients, and an index of entries; plus a
 /// separate list of buffers that are state but not trained (running means and variances).
 #[derive(Clone, Debug, Default)]

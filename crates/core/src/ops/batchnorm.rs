@@ -87,12 +87,23 @@ impl Tape {
                 }
                 let mean = s / m as f64;
                 let var = (s2 / m as f64 - mean * mean).max(0.0);
-                let unbiased = if m > 1 { var * m as f64 / (m - 1) as f64 } else { var };
-                let mom = momentum;
-                let rm = &mut params.buffer_mut(p.running_mean)[ch];
-                *rm = (1.0 - mom) * *rm + mom * mean as f32;
-                let rv = &mut params.buffer_mut(p.running_var)[ch];
-                *rv = (1.0 - mom) * *rv + mom * unbiased as f32;
+                if let Some(sums) = self.bn_sums.as_mut() {
+                    // Recalibrating: add to the exact totals instead of a moving average.
+                    let e =
+                        sums.entry(p.running_mean.0).or_insert_with(|| (alloc::vec![0.0; c], alloc::vec![0.0; c], 0));
+                    e.0[ch] += s;
+                    e.1[ch] += s2;
+                    if ch == 0 {
+                        e.2 += m as u64;
+                    }
+                } else {
+                    let unbiased = if m > 1 { var * m as f64 / (m - 1) as f64 } else { var };
+                    let mom = momentum;
+                    let rm = &mut params.buffer_mut(p.running_mean)[ch];
+                    *rm = (1.0 - mom) * *rm + mom * mean as f32;
+                    let rv = &mut params.buffer_mut(p.running_var)[ch];
+                    *rv = (1.0 - mom) * *rv + mom * unbiased as f32;
+                }
                 (mean as f32, var as f32)
             } else {
                 (params.buffer(p.running_mean)[ch], params.buffer(p.running_var)[ch])

@@ -38,6 +38,26 @@ impl Dataset {
         Ok(Dataset { images, labels })
     }
 
+    /// The same digits in an order fixed by `seed` (Fisher–Yates): a dropped single set is
+    /// shuffled before a test split is held out, so the split is not whatever order the file
+    /// happens to be sorted in (MNIST-like files are often sorted by writer or by digit).
+    pub fn shuffled(&self, seed: u64) -> Dataset {
+        let n = self.len();
+        let mut order: Vec<usize> = (0..n).collect();
+        let mut rng = depthlab_core::Rng::with_stream(seed, 0x5f1e);
+        for i in (1..n).rev() {
+            let j = (rng.next_u32() as u64 * (i as u64 + 1) >> 32) as usize;
+            order.swap(i, j);
+        }
+        let mut images = Vec::with_capacity(self.images.len());
+        let mut labels = Vec::with_capacity(n);
+        for &k in &order {
+            images.extend_from_slice(self.image(k));
+            labels.push(self.labels[k]);
+        }
+        Dataset { images, labels }
+    }
+
     /// Number of digits.
     pub fn len(&self) -> usize {
         self.labels.len()
@@ -83,6 +103,27 @@ mod tests {
         }
         v.extend_from_slice(data);
         v
+    }
+
+    /// A shuffle keeps every digit with its label, is fixed by the seed, and mixes a set
+    /// sorted by label so that an 80/20 split holds out every digit.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn shuffle_keeps_pairs_and_mixes_a_sorted_set() {
+        let n = 500;
+        let labels: Vec<u8> = (0..n).map(|i| (i * 10 / n) as u8).collect(); // sorted: 0…0 1…1 … 9…9
+        let images: Vec<u8> = (0..n).flat_map(|i| core::iter::repeat_n((i % 256) as u8, PIXELS)).collect();
+        let d = Dataset::from_raw(images, labels).unwrap();
+        let a = d.shuffled(7);
+        assert_eq!(a, d.shuffled(7));
+        assert_ne!(a, d.shuffled(8));
+        let key = |s: &Dataset, i: usize| (s.labels()[i], s.image(i)[0]);
+        let mut before: Vec<_> = (0..n).map(|i| key(&d, i)).collect();
+        let mut after: Vec<_> = (0..n).map(|i| key(&a, i)).collect();
+        before.sort();
+        after.sort();
+        assert_eq!(before, after);
+        let held: alloc::collections::BTreeSet<u8> = a.labels()[n * 4 / 5..].iter().copied().collect();
+        assert_eq!(held.len(), 10, "the held-out fifth has only digits {held:?}");
     }
 
     #[wasm_bindgen_test(unsupported = test)]
