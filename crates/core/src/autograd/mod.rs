@@ -59,6 +59,9 @@ pub(crate) enum Node {
     SoftmaxCe(ops::loss::SoftmaxCeNode),
 }
 
+/// A batch norm's per-channel Σx and Σx² and the count of values summed, during recalibration.
+pub(crate) type BnSums = (Vec<f64>, Vec<f64>, u64);
+
 /// The tape: values in creation order, their gradients, and the nodes that made them.
 #[derive(Debug, Default)]
 pub struct Tape {
@@ -72,7 +75,7 @@ pub struct Tape {
     pub(crate) bn_momentum: Option<f32>,
     /// While recalibrating batch norm: per layer (keyed by its running-mean buffer), Σx and Σx²
     /// per channel in f64 and the count, over every batch of the calibration.
-    pub(crate) bn_sums: Option<alloc::collections::BTreeMap<usize, (Vec<f64>, Vec<f64>, u64)>>,
+    pub(crate) bn_sums: Option<alloc::collections::BTreeMap<usize, BnSums>>,
 }
 
 impl Tape {

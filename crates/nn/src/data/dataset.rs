@@ -46,7 +46,7 @@ impl Dataset {
         let mut order: Vec<usize> = (0..n).collect();
         let mut rng = depthlab_core::Rng::with_stream(seed, 0x5f1e);
         for i in (1..n).rev() {
-            let j = (rng.next_u32() as u64 * (i as u64 + 1) >> 32) as usize;
+            let j = ((rng.next_u32() as u64 * (i as u64 + 1)) >> 32) as usize;
             order.swap(i, j);
         }
         let mut images = Vec::with_capacity(self.images.len());
