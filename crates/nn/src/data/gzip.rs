@@ -63,13 +63,23 @@ pub fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, DataError> {
     let trailer = &bytes[bytes.len() - 8..];
     let crc = u32::from_le_bytes([trailer[0], trailer[1], trailer[2], trailer[3]]);
     let isize = u32::from_le_bytes([trailer[4], trailer[5], trailer[6], trailer[7]]);
-    let out =
-        miniz_oxide::inflate::decompress_to_vec_with_limit(body, MAX_DECOMPRESSED).map_err(|e| match e.status {
-            miniz_oxide::inflate::TINFLStatus::HasMoreOutput => DataError::TooLarge { limit: MAX_DECOMPRESSED },
+    // The trailer gives the size (mod 2^32): refuse beyond the cap before inflating, then
+    // inflate into exactly that many bytes — never more than the file promises within the cap
+    // (growing a vector by doubling overshot the cap twofold).
+    if isize as usize > MAX_DECOMPRESSED {
+        return Err(DataError::TooLarge { limit: MAX_DECOMPRESSED });
+    }
+    let mut out = alloc::vec![0u8; isize as usize];
+    let n = miniz_oxide::inflate::decompress_slice_iter_to_slice(&mut out, core::iter::once(body), false, true)
+        .map_err(|s| match s {
+            // More output than the trailer says: a damaged file, or one past the cap whose size wrapped.
+            miniz_oxide::inflate::TINFLStatus::HasMoreOutput => {
+                DataError::Gzip(format!("the data is longer than the trailer's {isize} bytes"))
+            }
             s => DataError::Gzip(format!("deflate stream error {s:?}")),
         })?;
-    if out.len() as u32 != isize {
-        return Err(DataError::Gzip(format!("length {} does not match the trailer's {isize}", out.len())));
+    if n != out.len() {
+        return Err(DataError::Gzip(format!("length {n} does not match the trailer's {isize}")));
     }
     if crc32fast::hash(&out) != crc {
         return Err(bad("CRC-32 mismatch"));

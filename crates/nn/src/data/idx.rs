@@ -172,6 +172,11 @@ mod tests {
         // A gzip header followed by garbage deflate data and a fake trailer.
         let mut b = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3];
         b.extend_from_slice(&[0xff; 20]);
+        // Its trailer claims 4 GiB: refused before inflating anything.
+        assert!(matches!(parse_idx(&b, IdxKind::Images), Err(DataError::TooLarge { .. })));
+        // With a plausible size the garbage stream itself is refused.
+        let n = b.len();
+        b[n - 4..].copy_from_slice(&100u32.to_le_bytes());
         assert!(matches!(parse_idx(&b, IdxKind::Images), Err(DataError::Gzip(_))));
         assert!(matches!(parse_idx(&[0x1f, 0x8b, 8, 0], IdxKind::Images), Err(DataError::Gzip(_))));
     }
