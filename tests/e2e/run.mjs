@@ -178,7 +178,7 @@ await test('malformed IDX files while training: each gets its own message, the r
     console.log(`     ${name}: "${banner.slice(0, 110)}…"`);
   }
   const ds = await page.evaluate(() => window.depthlab.dataset);
-  assert(ds.source === 'bundled MNIST subset' && ds.train === 8000, `dataset changed: ${JSON.stringify(ds)}`);
+  assert(ds.source.code === 'msg.bundled' && ds.train === 8000, `dataset changed: ${JSON.stringify(ds)}`);
   await page.close();
 });
 
