@@ -21,7 +21,7 @@
 use crate::error::ConfigError;
 use crate::optim::OptimizerKind;
 use crate::spec::CostRow;
-use crate::train::EVAL_CHUNK;
+use crate::train::{EVAL_CHUNK, PIXELS};
 use alloc::format;
 
 /// Bytes per value.
@@ -81,7 +81,8 @@ pub fn estimate(rows: &[CostRow], batch: usize, optimizer: OptimizerKind) -> Mem
         .map(|r| r.macs / r.output.first().copied().unwrap_or(1).max(1) as u64)
         .max()
         .unwrap_or(0);
-    let scratch = col.saturating_mul(2 * F32).saturating_add(batch.saturating_mul(784 * F32)).saturating_add(RUNTIME);
+    let scratch =
+        col.saturating_mul(2 * F32).saturating_add(batch.saturating_mul(PIXELS as u64 * F32)).saturating_add(RUNTIME);
     let total = params.saturating_add(optimizer).saturating_add(activations).saturating_add(scratch);
     MemoryEstimate { params, optimizer, activations, scratch, total }
 }

@@ -31,12 +31,6 @@ impl From<Failure> for JsValue {
     }
 }
 
-impl From<JsError> for Failure {
-    fn from(e: JsError) -> Failure {
-        Failure(e.into())
-    }
-}
-
 impl Failure {
     /// An uncoded error: something the page itself got wrong, not its user.
     fn new(message: &str) -> Failure {
