@@ -6,9 +6,12 @@
 //!   Node and in headless Chromium, the release page build, its SIMD check, the end-to-end tests
 //! - `bench-web` build the release page and print the in-browser benchmark as one JSON line
 //! - `check`     the quick subset: fmt, clippy, and TypeScript (checkJs) over www/ and tests/e2e
+//! - `fuzz`      the cargo-fuzz targets (nightly), each for a time or a number of inputs; see
+//!   `cargo xtask fuzz --help`
 //!
 //! Never exports `RUSTFLAGS` (it would replace `+simd128` from `.cargo/config.toml`).
 
+mod fuzz;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -22,8 +25,9 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("bench-web") => bench_web(&args[1..]),
         Some("check") => ensure_tools().and_then(|env| check(&env)),
+        Some("fuzz") => fuzz::command(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <serve | test | bench-web | check>");
+            eprintln!("usage: cargo xtask <serve | test | bench-web | check | fuzz>");
             return ExitCode::from(2);
         }
     };

@@ -9,6 +9,8 @@ use std::process::{Command, Stdio};
 pub const WASM_BINDGEN: &str = "0.2.130";
 /// A target without std (only core and alloc) for the no_std build of core and nn.
 pub const NO_STD_TARGET: &str = "wasm32v1-none";
+/// cargo-fuzz, for the fuzz targets (nightly).
+pub const CARGO_FUZZ: &str = "0.13.2";
 /// Trunk 0.22 needs a newer rustc than this machine has.
 pub const TRUNK: &str = "0.21.14";
 
@@ -124,6 +126,29 @@ pub fn ensure_tools() -> Result<Env, String> {
             apt_install(&["nodejs", "npm"])?;
         }
         run(env.cmd("npm").args(["ci", "--no-audit", "--no-fund"]), "npm ci")?;
+    }
+    Ok(env)
+}
+
+/// The fuzzing tool chain: a nightly Rust (any installed nightly is reused; otherwise the
+/// current one is installed, minimal profile) and cargo-fuzz at a pinned version.
+pub fn ensure_fuzz_tools() -> Result<Env, String> {
+    let env = ensure_tools()?;
+    let nightly = env.cmd("rustup").args(["run", "nightly", "rustc", "--version"]).output();
+    if !nightly.is_ok_and(|o| o.status.success()) {
+        println!("==> installing a nightly Rust for cargo-fuzz (about 1 minute)");
+        run(
+            env.cmd("rustup").args(["toolchain", "install", "nightly", "--profile", "minimal"]),
+            "rustup toolchain install nightly",
+        )?;
+    }
+    let fuzz = env.cmd("cargo").args(["fuzz", "--version"]).output();
+    if !fuzz.is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).trim().ends_with(CARGO_FUZZ)) {
+        println!("==> installing cargo-fuzz {CARGO_FUZZ} (about 1 minute)");
+        run(
+            env.cmd("cargo").args(["install", "cargo-fuzz", "--version", CARGO_FUZZ, "--locked", "--force"]),
+            "installing cargo-fuzz",
+        )?;
     }
     Ok(env)
 }

@@ -112,8 +112,27 @@ pub fn save(params: &ParamStore) -> Result<Vec<u8>, CheckpointError> {
     safetensors::serialize(views, None).map_err(|e| CheckpointError::Format(format!("{e:?}")))
 }
 
-/// Loads `bytes` into `params`: all or nothing.
+/// Header bytes allowed per tensor the model has (a PyTorch-style entry such as
+/// `"layers.9.block.2.conv1.weight":{"dtype":"F32","shape":[64,64,3,3],"data_offsets":[…]}` is
+/// about 100), plus [`HEADER_SLACK`] for metadata other tools add.
+pub const HEADER_PER_TENSOR: u64 = 512;
+/// Header bytes allowed beyond [`HEADER_PER_TENSOR`] per tensor.
+pub const HEADER_SLACK: u64 = 64 * 1024;
+
+/// Loads `bytes` into `params`: all or nothing. The JSON header is refused before it is parsed
+/// when it is longer than this model's tensors could need, so a header listing a million
+/// tensors costs nothing.
 pub fn load(params: &mut ParamStore, bytes: &[u8]) -> Result<(), CheckpointError> {
+    if let Some(len) = bytes.get(..8) {
+        let header = u64::from_le_bytes([len[0], len[1], len[2], len[3], len[4], len[5], len[6], len[7]]);
+        let tensors = (params.entries().len() + params.buffer_entries().len()) as u64;
+        let most = tensors * HEADER_PER_TENSOR + HEADER_SLACK;
+        if header > most {
+            return Err(CheckpointError::Format(format!(
+                "its header is {header} bytes, more than the {most} that this model's {tensors} tensors could need"
+            )));
+        }
+    }
     let st = SafeTensors::deserialize(bytes).map_err(|e| CheckpointError::Format(format!("{e:?}")))?;
     // Validate everything first, so a bad file leaves the model untouched.
     let mut plan: Vec<(bool, usize, safetensors::tensor::TensorView<'_>)> = Vec::new();
@@ -178,6 +197,24 @@ mod tests {
             Err(CheckpointError::Format(_))
         ));
         assert!(matches!(load(&mut target, &[]), Err(CheckpointError::Format(_))));
+        // A header listing 100 000 tensors (8 MB of JSON) is refused by its length alone.
+        let mut header = String::from("{");
+        for i in 0..100_000 {
+            header.push_str(&format!(
+                "\"t{i}\":{{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[{},{}]}},",
+                4 * i,
+                4 * i + 4
+            ));
+        }
+        header.pop();
+        header.push('}');
+        let mut huge = (header.len() as u64).to_le_bytes().to_vec();
+        huge.extend_from_slice(header.as_bytes());
+        huge.resize(huge.len() + 400_000, 0);
+        match load(&mut target, &huge) {
+            Err(CheckpointError::Format(m)) => assert!(m.contains("header is"), "{m}"),
+            other => panic!("a 100 000-tensor header was not refused by its length: {other:?}"),
+        }
         // A different model: missing tensors or other shapes.
         let deeper = save(trainer(1, 14).params()).unwrap();
         let e = load(&mut target, &deeper);

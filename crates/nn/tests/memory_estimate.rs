@@ -93,7 +93,22 @@ fn the_estimate_bounds_the_real_peak_of_every_family() {
         }
         let cfg = TrainConfig { model, batch_size: batch, ..Default::default() };
         let spec = cfg.model_spec().unwrap();
+        // The cost table is a dry build: the rows of a real build, without its parameters'
+        // memory (so a model is judged before it is allocated).
+        let base = LIVE.load(Ordering::Relaxed);
+        PEAK.store(base, Ordering::Relaxed);
         let rows = depthlab_nn::spec::cost_table(&spec).unwrap();
+        let dry_peak = PEAK.load(Ordering::Relaxed) - base;
+        let mut params = depthlab_core::ParamStore::new();
+        let (_, built) = depthlab_nn::spec::build(&spec, &mut params, &mut depthlab_core::Rng::new(1)).unwrap();
+        assert_eq!(rows, built, "{}: the cost table differs from a real build's", spec.name);
+        let param_bytes = params.len() * 4;
+        assert!(
+            dry_peak < param_bytes / 4 + 64 * 1024,
+            "{}: the cost table allocated {dry_peak} bytes for {param_bytes} bytes of parameters",
+            spec.name
+        );
+        drop(params);
         let est = depthlab_nn::memory::estimate(&rows, batch, cfg.optimizer).total as usize;
         let real = measured(&cfg);
         // The estimate's fixed part for the digits a worker holds is not allocated here.

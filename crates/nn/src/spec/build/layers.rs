@@ -69,9 +69,11 @@ impl Builder<'_> {
         let n_params = (p.weight_len() + if bias { out } else { 0 }) as u64;
         self.count(at.path, n_params)?;
         let (fan_in, fan_out) = (p.patch_len(), out / groups * k * k);
-        let wv = init.sample(self.rng, p.weight_len(), fan_in, fan_out);
-        let wid = self.params.add(&format!("{}.weight", at.name), &[out, c / groups, k, k], wv);
-        let bid = bias.then(|| self.params.add_zeros(&format!("{}.bias", at.name), &[out]));
+        let len = p.weight_len();
+        let wid = self.param(&format!("{}.weight", at.name), &[out, c / groups, k, k], |rng| {
+            init.sample(rng, len, fan_in, fan_out)
+        });
+        let bid = bias.then(|| self.param(&format!("{}.bias", at.name), &[out], |_| vec![0.0; out]));
         let s = Shape::Img(out, oh, ow);
         self.row(at.name, "conv", s, n_params, p.macs(h, w));
         Ok((Op::Conv { p, w: wid, b: bid, relu: false }, s))
@@ -86,10 +88,10 @@ impl Builder<'_> {
         let c = shape.channels();
         self.count(at.path, 2 * c as u64)?;
         let name = at.name;
-        let gamma = self.params.add(&format!("{name}.weight"), &[c], vec![if zero_gamma { 0.0 } else { 1.0 }; c]);
-        let beta = self.params.add_zeros(&format!("{name}.bias"), &[c]);
-        let running_mean = self.params.add_buffer(&format!("{name}.running_mean"), &[c], vec![0.0; c]);
-        let running_var = self.params.add_buffer(&format!("{name}.running_var"), &[c], vec![1.0; c]);
+        let gamma = self.param(&format!("{name}.weight"), &[c], |_| vec![if zero_gamma { 0.0 } else { 1.0 }; c]);
+        let beta = self.param(&format!("{name}.bias"), &[c], |_| vec![0.0; c]);
+        let running_mean = self.buffer(&format!("{name}.running_mean"), &[c], 0.0);
+        let running_var = self.buffer(&format!("{name}.running_var"), &[c], 1.0);
         self.row(name, "batch_norm", shape, 2 * c as u64, 0);
         let p = BatchNormParams { gamma, beta, running_mean, running_var, momentum: 0.1, eps: 1e-5 };
         Ok((Op::Bn { p, relu: false }, shape))
@@ -129,9 +131,9 @@ impl Builder<'_> {
         let fan_in = shape.numel();
         let n_params = (fan_in as u64).saturating_mul(out as u64).saturating_add(if bias { out as u64 } else { 0 });
         self.count(at.path, n_params)?;
-        let wv = init.sample(self.rng, fan_in * out, fan_in, out);
-        let w = self.params.add(&format!("{}.weight", at.name), &[out, fan_in], wv);
-        let b = bias.then(|| self.params.add_zeros(&format!("{}.bias", at.name), &[out]));
+        let w = self
+            .param(&format!("{}.weight", at.name), &[out, fan_in], |rng| init.sample(rng, fan_in * out, fan_in, out));
+        let b = bias.then(|| self.param(&format!("{}.bias", at.name), &[out], |_| vec![0.0; out]));
         self.row(at.name, "linear", Shape::Flat(out), n_params, (fan_in * out) as u64);
         Ok((Op::Linear { w, b, relu: false }, Shape::Flat(out)))
     }

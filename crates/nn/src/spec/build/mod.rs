@@ -23,7 +23,7 @@ use crate::error::ConfigError;
 use alloc::format;
 use alloc::vec::Vec;
 use depthlab_core::kernels::activation::Activation;
-use depthlab_core::{ParamStore, Rng};
+use depthlab_core::{BufferId, ParamId, ParamStore, Rng};
 use layers::{ConvLayer, PoolLayer};
 use shape::{err, init_for, Shape};
 
@@ -46,10 +46,22 @@ pub(super) struct Builder<'a> {
     relu_as: Activation,
     total_params: u64,
     aux_heads: usize,
+    /// Shapes and costs only: parameters are registered empty and nothing is initialised, so
+    /// a model's size can be judged before its memory is allocated ([`cost_table`]).
+    dry: bool,
 }
 
 /// Builds `spec`, registering its parameters in `params` (initialised from `rng`).
 pub fn build(spec: &ModelSpec, params: &mut ParamStore, rng: &mut Rng) -> Result<(Network, Vec<CostRow>), ConfigError> {
+    build_with(spec, params, rng, false)
+}
+
+fn build_with(
+    spec: &ModelSpec,
+    params: &mut ParamStore,
+    rng: &mut Rng,
+    dry: bool,
+) -> Result<(Network, Vec<CostRow>), ConfigError> {
     let input = shape::check_input(spec)?;
     let mut b = Builder {
         params,
@@ -60,6 +72,7 @@ pub fn build(spec: &ModelSpec, params: &mut ParamStore, rng: &mut Rng) -> Result
         relu_as: spec.activation.map_or(Activation::Relu, Activation::from),
         total_params: 0,
         aux_heads: 0,
+        dry,
     };
     let (ops, out) = b.sequence(&spec.layers, input, At { path: "layers", name: "layers" })?;
     shape::check_output(out)?;
@@ -68,9 +81,33 @@ pub fn build(spec: &ModelSpec, params: &mut ParamStore, rng: &mut Rng) -> Result
     Ok((Network { ops, input: spec.input, rng: Rng::with_stream(seed, 0xd20) }, b.rows))
 }
 
-/// The cost table of `spec` alone (builds into a scratch parameter store).
+/// The cost table of `spec` alone: the same checks and rows as [`build`], without allocating
+/// or initialising any parameter (a dry build), so a model can be judged — and refused for its
+/// memory — before it is built.
 pub fn cost_table(spec: &ModelSpec) -> Result<Vec<CostRow>, ConfigError> {
-    build(spec, &mut ParamStore::new(), &mut Rng::new(0)).map(|(_, rows)| rows)
+    build_with(spec, &mut ParamStore::new(), &mut Rng::new(0), true).map(|(_, rows)| rows)
+}
+
+impl Builder<'_> {
+    /// Registers a parameter initialised by `init` (empty in a dry build).
+    fn param(&mut self, name: &str, shape: &[usize], init: impl FnOnce(&mut Rng) -> Vec<f32>) -> ParamId {
+        if self.dry {
+            self.params.add(name, &[0], Vec::new())
+        } else {
+            let values = init(self.rng);
+            self.params.add(name, shape, values)
+        }
+    }
+
+    /// Registers a buffer filled with `value` (empty in a dry build).
+    fn buffer(&mut self, name: &str, shape: &[usize], value: f32) -> BufferId {
+        if self.dry {
+            self.params.add_buffer(name, &[0], Vec::new())
+        } else {
+            let len = shape.iter().product();
+            self.params.add_buffer(name, shape, alloc::vec![value; len])
+        }
+    }
 }
 
 impl Builder<'_> {
