@@ -51,3 +51,32 @@ export function fail(msg) {
   process.exitCode = 1;
   throw new Error(msg);
 }
+
+/**
+ * A test runner: `test(name, fn)` runs `fn` and prints ok/FAIL with the time (only the tests
+ * whose name contains DEPTHLAB_E2E, case-insensitive, when it is set); `failures()` counts.
+ */
+export function tester() {
+  const only = process.env.DEPTHLAB_E2E?.toLowerCase();
+  let failed = 0;
+  return {
+    /** @param {string} name @param {() => Promise<void>} fn */
+    async test(name, fn) {
+      if (only && !name.toLowerCase().includes(only)) return;
+      const t0 = Date.now();
+      try {
+        await fn();
+        console.log(`ok   ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      } catch (e) {
+        failed += 1;
+        console.log(`FAIL ${name}: ${/** @type {Error} */ (e).message}`);
+      }
+    },
+    failures: () => failed,
+  };
+}
+
+/** Throws `msg` unless `cond`. @param {unknown} cond @param {string} msg */
+export function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}

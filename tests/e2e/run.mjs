@@ -12,7 +12,7 @@
 // 7. Twins on the pool: plain-8 and ResNet-8 from the same seed train at the same time on two
 //    workers, on identical batches (a hash per batch), and both curves are drawn.
 // 8. 10 epochs: test accuracy ≥ 97% (skipped with DEPTHLAB_QUICK=1).
-import { serve, launch, fail } from './lib.mjs';
+import { serve, launch, fail, tester, assert } from './lib.mjs';
 import { PREFETCH } from '../../www/js/protocol.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -24,7 +24,6 @@ import { dirname, join } from 'node:path';
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const srv = await serve(join(root, 'dist'));
 const ctx = await launch();
-let failures = 0;
 
 /** A fresh page at `query`; runs kept from earlier tests are cleared unless `keepRuns`. */
 async function openPage(query = '', keepRuns = false) {
@@ -46,24 +45,7 @@ async function openPage(query = '', keepRuns = false) {
   return page;
 }
 
-/** DEPTHLAB_E2E=text runs only the tests whose name contains it (case-insensitive). */
-const only = process.env.DEPTHLAB_E2E?.toLowerCase();
-
-async function test(name, fn) {
-  if (only && !name.toLowerCase().includes(only)) return;
-  const t0 = Date.now();
-  try {
-    await fn();
-    console.log(`ok   ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-  } catch (e) {
-    failures += 1;
-    console.log(`FAIL ${name}: ${e.message}`);
-  }
-}
-
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
+const { test, failures: failed } = tester();
 
 const waitDone = (page, timeout = 300_000) =>
   page.waitForFunction(() => window.depthlab.phase === 'done' || window.depthlab.errors.length > 0, null, { timeout });
@@ -722,6 +704,32 @@ await test('during a sweep the main thread never freezes (tasks over 50 ms repor
   await page.close();
 });
 
+await test('a long run keeps bounded curves: every step up to MAX_CURVE_POINTS, then a coarser grid; replays still compared', async () => {
+  const page = await openPage();
+  const r = await page.evaluate(async () => {
+    const module = './www/js/lab/runs.js'; // the page's own module, as served
+    const { RunsStore, MAX_CURVE_POINTS } = await import(module);
+    const store = new RunsStore();
+    const run = store.add(window.depthlab.settings, /** @type {any} */ ({}), 'long');
+    const N = 10_000;
+    const loss = (/** @type {number} */ s) => Math.fround(1 / s);
+    for (let s = 1; s <= N; s += 50) {
+      const steps = Array.from({ length: 50 }, (_, i) => s + i);
+      store.addSteps(run, steps, steps.map(loss), steps.map(() => 0.5), steps.map((x) => x * 7));
+    }
+    const m = run.metrics;
+    const onGrid = m.steps.every((x, i) => x === (i + 1) * m.stride && Object.is(m.losses[i], loss(x)) && m.hashes[i] === x * 7);
+    // A resume replays the last steps: one on the grid with another loss, one off it.
+    const onStep = Math.floor(N / m.stride) * m.stride;
+    store.addSteps(run, [onStep, onStep - 1], [0.123, 0.456], [0.5, 0.5], [onStep * 7, (onStep - 1) * 7]);
+    return { points: m.steps.length, max: MAX_CURVE_POINTS, stride: m.stride, count: m.count, onGrid, replayed: run.replayed, mismatches: run.replayMismatches, first: m.steps[0], last: m.steps.at(-1) };
+  });
+  console.log(`     10000 steps → ${r.points} points every ${r.stride} steps (${r.first}…${r.last}); replays ${r.replayed}, mismatches ${r.mismatches}`);
+  assert(r.count === 10_000 && r.points < r.max && r.stride === 4 && r.onGrid, JSON.stringify(r));
+  assert(r.replayed === 2 && r.mismatches === 1, `replays: ${r.replayed}, mismatches ${r.mismatches} (expected 2 and 1)`);
+  await page.close();
+});
+
 if (process.env.DEPTHLAB_QUICK !== '1') {
   await test('LeNet-5, default settings, 10 epochs: ≥ 97% test accuracy, wasm memory flat over the last 1,100 steps', async () => {
     const page = await openPage();
@@ -744,5 +752,5 @@ if (process.env.DEPTHLAB_QUICK !== '1') {
 
 await ctx.close();
 await srv.close();
-if (failures) fail(`${failures} end-to-end test(s) failed`);
+if (failed()) fail(`${failed()} end-to-end test(s) failed`);
 console.log('all end-to-end tests passed');

@@ -570,7 +570,7 @@ function onTrainerMessage(/** @type {number} */ slot, /** @type {import('./proto
       return;
     case 'epoch':
       if (!r || r.metrics.tests.some((t) => t.epoch === m.epoch)) return; // a resumed run evaluates again
-      r.metrics.tests.push({ step: r.metrics.steps.length, epoch: m.epoch, accuracy: m.testAccuracy, loss: m.testLoss });
+      r.metrics.tests.push({ step: r.metrics.count, epoch: m.epoch, accuracy: m.testAccuracy, loss: m.testLoss });
       r.test = { ...m.test, epoch: m.epoch };
       store.changed(r);
       return;

@@ -3,9 +3,13 @@
 //!
 //! - `serve`     build the page (release) and serve it at http://127.0.0.1:8080
 //! - `test`      every check: fmt, clippy, native tests, docs, no_std build, wasm tests in
-//!   Node and in headless Chromium, the release page build, its SIMD check, the end-to-end tests
+//!   Node, headless Chromium and headless Firefox ESR, `wasm-pack test --headless --chrome`,
+//!   the release page build, its SIMD check, the end-to-end tests in Chromium and Firefox, and
+//!   each fuzz target briefly
 //! - `bench-web` build the release page and print the in-browser benchmark as one JSON line
 //! - `check`     the quick subset: fmt, clippy, and TypeScript (checkJs) over www/ and tests/e2e
+//! - `soak`      train one run in the page for 30 minutes (or `soak MINUTES`), printing wasm
+//!   memory and the JS heap each minute; fails if either moves over 5% after warm-up
 //! - `fuzz`      the cargo-fuzz targets (nightly), each for a time or a number of inputs; see
 //!   `cargo xtask fuzz --help`
 //!
@@ -26,8 +30,9 @@ fn main() -> ExitCode {
         Some("bench-web") => bench_web(&args[1..]),
         Some("check") => ensure_tools().and_then(|env| check(&env)),
         Some("fuzz") => fuzz::command(&args[1..]),
+        Some("soak") => soak(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <serve | test | bench-web | check | fuzz>");
+            eprintln!("usage: cargo xtask <serve | test | bench-web | check | fuzz | soak>");
             return ExitCode::from(2);
         }
     };
@@ -108,9 +113,13 @@ fn typecheck(env: &Env) -> Result {
     Ok(())
 }
 
+/// Seconds each fuzz target runs in the test command (`cargo xtask fuzz` runs longer).
+const FUZZ_SECONDS: u64 = 20;
+
 fn test() -> Result {
     let env = ensure_tools()?;
     ensure_browser()?;
+    tools::ensure_test_tools(&env)?;
     check(&env)?;
     step("native tests (all crates)");
     run(env.cmd("cargo").args(["test", "--workspace"]), "cargo test")?;
@@ -127,43 +136,98 @@ fn test() -> Result {
         "no_std build",
     )?;
     step("wasm tests in Node");
-    wasm_tests(&env, false)?;
+    wasm_tests(&env, Where::Node)?;
     step("wasm tests in headless Chromium");
-    wasm_tests(&env, true)?;
+    wasm_tests(&env, Where::Chrome)?;
+    step("wasm tests in headless Firefox ESR");
+    wasm_tests(&env, Where::Firefox)?;
+    step("wasm-pack test --headless --chrome (core, nn)");
+    wasm_pack_tests(&env)?;
     step("release page build");
     build_page(&env)?;
     step("SIMD in the shipped wasm's GEMM");
     check_simd(&env)?;
     step("end-to-end tests in headless Chromium");
     run(env.cmd("node").arg("tests/e2e/run.mjs"), "end-to-end tests")?;
+    step("end-to-end tests in headless Firefox ESR (smoke, same losses as Chromium, background tab)");
+    run(env.cmd("node").arg("tests/e2e/firefox.mjs"), "Firefox end-to-end tests")?;
+    step(&format!("fuzz targets, {FUZZ_SECONDS} s each with AddressSanitizer"));
+    let fuzz_env = tools::ensure_fuzz_tools()?;
+    fuzz::run(&fuzz_env, &fuzz::TARGETS, fuzz::Budget::Time(FUZZ_SECONDS), "address")?;
     println!("\nAll checks passed.");
     Ok(())
 }
 
-/// Runs the unit tests of core and nn compiled to wasm32, in Node or in headless Chromium,
-/// and fails if nothing ran (the runner exits 0 with "no tests to run" when misconfigured).
-fn wasm_tests(env: &Env, browser: bool) -> Result {
+/// Where the wasm tests run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Where {
+    Node,
+    Chrome,
+    Firefox,
+}
+
+/// Runs the unit tests of core and nn compiled to wasm32 in Node or a headless browser, and
+/// fails unless tests passed there: the runner exits 0 with "no tests to run" when
+/// misconfigured, and falls back to Node when no browser is asked for, so a browser run must
+/// show the runner's "Running headless tests in <browser>" line.
+fn wasm_tests(env: &Env, place: Where) -> Result {
     let mut cmd = env.cmd("cargo");
     cmd.args(["test", "--target", "wasm32-unknown-unknown", "-p", "depthlab-core", "-p", "depthlab-nn", "--lib"]);
-    if browser {
-        cmd.env("WASM_BINDGEN_USE_BROWSER", "1").env("CHROMEDRIVER", "/usr/bin/chromedriver");
-    } else {
-        cmd.env_remove("WASM_BINDGEN_USE_BROWSER");
+    cmd.env_remove("WASM_BINDGEN_USE_BROWSER").env_remove("CHROMEDRIVER").env_remove("GECKODRIVER");
+    match place {
+        Where::Node => {}
+        Where::Chrome => {
+            cmd.env("WASM_BINDGEN_USE_BROWSER", "1").env("CHROMEDRIVER", "/usr/bin/chromedriver");
+        }
+        Where::Firefox => {
+            cmd.env("WASM_BINDGEN_USE_BROWSER", "1").env("GECKODRIVER", tools::geckodriver());
+        }
     }
     let out = run_capture(&mut cmd, "wasm tests")?;
+    count_passed(&out, place, "wasm tests").map(|_| ())
+}
+
+/// The number of tests passed in a test runner's output; an error when none ran, or when a
+/// browser was asked for and the output does not show the runner started one.
+fn count_passed(out: &str, place: Where, what: &str) -> Result<usize> {
     let passed: usize = out
         .lines()
         .filter_map(|l| l.trim().strip_prefix("test result: ok. "))
         .filter_map(|l| l.split_whitespace().next()?.parse::<usize>().ok())
         .sum();
-    let where_ = if browser { "headless Chromium" } else { "Node" };
+    let (name, proof) = match place {
+        Where::Node => ("Node", None),
+        Where::Chrome => ("headless Chromium", Some("Running headless tests in Chrome")),
+        Where::Firefox => ("headless Firefox", Some("Running headless tests in Firefox")),
+    };
     if passed == 0 {
-        return Err(format!("wasm tests in {where_}: no test ran (the runner was not configured for {where_})"));
+        return Err(format!("{what} in {name}: no test ran (the runner was not configured for {name})"));
     }
-    if browser && !out.contains("webdriver") {
-        eprintln!("warning: could not confirm from the runner output that tests ran in a browser");
+    if let Some(line) = proof {
+        let starts = out.matches(line).count();
+        if starts == 0 {
+            return Err(format!(
+                "{what}: {passed} passed, but the runner never printed \"{line}\": they did not run in {name}"
+            ));
+        }
+        println!("{what} in {name}: {passed} passed ({starts} × \"{line}\")");
+    } else {
+        println!("{what} in {name}: {passed} passed");
     }
-    println!("wasm tests in {where_}: {passed} passed");
+    Ok(passed)
+}
+
+/// `wasm-pack test --headless --chrome` for core and nn, the way the README tells developers to
+/// run them (wasm-pack 0.15.1); fails unless each crate reports passed tests in Chromium.
+fn wasm_pack_tests(env: &Env) -> Result {
+    for krate in ["crates/core", "crates/nn"] {
+        let mut cmd = env.cmd("wasm-pack");
+        cmd.args(["test", "--headless", "--chrome", krate])
+            .env("WASM_BINDGEN_USE_BROWSER", "1")
+            .env("CHROMEDRIVER", "/usr/bin/chromedriver");
+        let out = run_capture(&mut cmd, "wasm-pack test")?;
+        count_passed(&out, Where::Chrome, &format!("wasm-pack test --headless --chrome {krate}"))?;
+    }
     Ok(())
 }
 
@@ -196,6 +260,16 @@ fn find_wasm(dist: &Path) -> Result<PathBuf> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .find(|p| p.to_string_lossy().ends_with("_bg.wasm"))
         .ok_or_else(|| format!("no *_bg.wasm in {}", dist.display()))
+}
+
+/// `cargo xtask soak [MINUTES]`: builds the page and trains one run for MINUTES (default 30),
+/// printing wasm memory and the JS heap each minute (tests/e2e/soak.mjs).
+fn soak(args: &[String]) -> Result {
+    let minutes = args.first().map_or("30", String::as_str);
+    let env = ensure_tools()?;
+    ensure_browser()?;
+    build_page(&env)?;
+    run(env.cmd("node").args(["tests/e2e/soak.mjs", "--minutes", minutes]), "soak")
 }
 
 fn bench_web(args: &[String]) -> Result {

@@ -9,6 +9,10 @@ use std::process::{Command, Stdio};
 pub const WASM_BINDGEN: &str = "0.2.130";
 /// A target without std (only core and alloc) for the no_std build of core and nn.
 pub const NO_STD_TARGET: &str = "wasm32v1-none";
+/// wasm-pack, for the README's `wasm-pack test --headless --chrome`.
+pub const WASM_PACK: &str = "0.15.1";
+/// geckodriver, for the wasm tests in Firefox (no Debian package; npm's downloads a binary).
+pub const GECKODRIVER: &str = "0.37.1";
 /// cargo-fuzz, for the fuzz targets (nightly).
 pub const CARGO_FUZZ: &str = "0.13.2";
 /// Trunk 0.22 needs a newer rustc than this machine has.
@@ -128,6 +132,31 @@ pub fn ensure_tools() -> Result<Env, String> {
         run(env.cmd("npm").args(["ci", "--no-audit", "--no-fund"]), "npm ci")?;
     }
     Ok(env)
+}
+
+/// Where `cargo install` put geckodriver.
+pub fn geckodriver() -> PathBuf {
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+    PathBuf::from(std::env::var("CARGO_HOME").unwrap_or_else(|_| format!("{home}/.cargo"))).join("bin/geckodriver")
+}
+
+/// What the test command needs beyond the build tools: wasm-pack and geckodriver at pinned
+/// versions (cargo installs, one after another), and Debian's Firefox ESR.
+pub fn ensure_test_tools(env: &Env) -> Result<(), String> {
+    for (tool, version, krate) in [("wasm-pack", WASM_PACK, "wasm-pack"), ("geckodriver", GECKODRIVER, "geckodriver")] {
+        let installed = env.version_of(tool).and_then(|v| v.split_whitespace().nth(1).map(str::to_string));
+        if installed.as_deref() != Some(version) {
+            println!("==> installing {krate} {version} (about 3 minutes)");
+            run(
+                env.cmd("cargo").args(["install", krate, "--version", version, "--locked", "--force"]),
+                &format!("installing {krate}"),
+            )?;
+        }
+    }
+    if !Path::new("/usr/bin/firefox-esr").exists() {
+        apt_install(&["firefox-esr"])?;
+    }
+    Ok(())
 }
 
 /// The fuzzing tool chain: a nightly Rust (any installed nightly is reused; otherwise the

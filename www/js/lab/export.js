@@ -36,7 +36,7 @@ export function sweepCsv(/** @type {Run[]} */ runs) {
   for (const r of runs) {
     if (!r.sweep || r.status !== 'done') continue;
     const t = r.metrics.tests.at(-1);
-    lines.push([`${r.sweep.family}:${r.sweep.depth}`, JSON.stringify(r.modelName), r.params, r.metrics.steps.length, finalMean(r.metrics.losses),
+    lines.push([`${r.sweep.family}:${r.sweep.depth}`, JSON.stringify(r.modelName), r.params, r.metrics.count, finalMean(r.metrics.losses),
       finalMean(r.metrics.accs), t?.accuracy ?? '', t?.loss ?? '', r.elapsed.toFixed(1)].join(','));
   }
   return `${lines.join('\n')}\n`;

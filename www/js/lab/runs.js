@@ -14,6 +14,13 @@ const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2
 const EMA = 0.95;
 /** Probe rows kept per run: past this, every other row is dropped and only every 2nd (4th, …) new one kept. */
 const MAX_PROBE_ROWS = 1024;
+/**
+ * Points kept per run of the per-step curves (loss, accuracy, their smoothed forms, the step
+ * hashes): every step up to this many, then every 2nd step (4th, …), the points on a grid of
+ * absolute step numbers so runs line up. A run of any length holds bounded memory and its
+ * charts draw in bounded time; the tail of any run is as fine as its head.
+ */
+export const MAX_CURVE_POINTS = 4096;
 
 const emptyProbes = () => ({ steps: [], rows: [], stride: 1 });
 
@@ -23,7 +30,9 @@ const emptyProbes = () => ({ steps: [], rows: [], stride: 1 });
  *   row even when thinning skipped it
  * @typedef {'queued' | 'starting' | 'running' | 'paused' | 'done' | 'stopped' | 'failed'} RunStatus
  * @typedef {{steps: number[], losses: number[], accs: number[], smoothLoss: number[], smoothAcc: number[], hashes: number[],
- *   tests: {step: number, epoch: number, accuracy: number, loss: number}[], emaLoss: number, emaAcc: number}} RunMetrics
+ *   tests: {step: number, epoch: number, accuracy: number, loss: number}[], emaLoss: number, emaAcc: number,
+ *   count: number, stride: number}} RunMetrics the curves at the steps in `steps` (every `stride`-th step, see
+ *   MAX_CURVE_POINTS); `count`: steps trained so far
  * @typedef {{id: number, settings: Settings, config: TrainConfigJson, color: string, customName: string | null,
  *   modelName: string, status: RunStatus, visible: boolean, worker: number | null, queuePos: number,
  *   seed: number | null, params: number, probeNames: string[], probes: ProbeHistory, preview: Uint8Array | null,
@@ -60,7 +69,7 @@ export class RunsStore {
       id: this.nextId++, settings: { ...settings }, config, color, customName: null, modelName, status: 'queued', visible: true,
       worker: null, queuePos: 0, seed: null, params: 0, probeNames: [], probes: emptyProbes(), preview: null, totalSteps: 0, bpe: 0,
       samplesPerSec: 0, waitFraction: 0, elapsed: 0, message: '', createdAt: Date.now(), sweep: null, weights: null, test: null,
-      metrics: { steps: [], losses: [], accs: [], smoothLoss: [], smoothAcc: [], hashes: [], tests: [], emaLoss: 0, emaAcc: 0 },
+      metrics: { steps: [], losses: [], accs: [], smoothLoss: [], smoothAcc: [], hashes: [], tests: [], emaLoss: 0, emaAcc: 0, count: 0, stride: 1 },
     };
     this.runs.set(run.id, run);
     this.changed(null);
@@ -71,6 +80,9 @@ export class RunsStore {
   restore(/** @type {Run} */ kept) {
     /** @type {Run} */
     const run = { ...kept, worker: null, queuePos: 0, preview: null, probes: kept.probes ?? emptyProbes(), weights: kept.weights ?? null, test: kept.test ?? null };
+    // Kept by a version that stored every step: every step is a point.
+    run.metrics.count ??= run.metrics.steps.at(-1) ?? 0;
+    run.metrics.stride ??= 1;
     this.runs.set(run.id, run);
     this.nextId = Math.max(this.nextId, run.id + 1);
   }
@@ -95,21 +107,31 @@ export class RunsStore {
   addSteps(/** @type {Run} */ run, /** @type {number[]} */ steps, /** @type {number[]} */ losses, /** @type {number[]} */ accs, /** @type {number[]} */ hashes) {
     const m = run.metrics;
     for (let i = 0; i < steps.length; i++) {
-      if (steps[i] <= m.steps.length) {
-        const k = steps[i] - 1;
+      const step = steps[i];
+      if (step <= m.count) {
+        // Replayed after a resume: compared where the curve kept that step.
         run.replayed = (run.replayed ?? 0) + 1;
-        if (!Object.is(m.losses[k], losses[i]) || m.hashes[k] !== hashes[i]) run.replayMismatches = (run.replayMismatches ?? 0) + 1;
+        const k = step % m.stride === 0 ? step / m.stride - 1 : -1;
+        if (k >= 0 && m.steps[k] === step && (!Object.is(m.losses[k], losses[i]) || m.hashes[k] !== hashes[i])) run.replayMismatches = (run.replayMismatches ?? 0) + 1;
         continue;
       }
+      m.count = step;
       m.emaLoss = EMA * m.emaLoss + (1 - EMA) * losses[i];
       m.emaAcc = EMA * m.emaAcc + (1 - EMA) * accs[i];
-      const debias = 1 - EMA ** (m.steps.length + 1);
-      m.steps.push(steps[i]);
+      const debias = 1 - EMA ** step;
+      if (step % m.stride !== 0) continue;
+      m.steps.push(step);
       m.losses.push(losses[i]);
       m.accs.push(accs[i]);
       m.smoothLoss.push(m.emaLoss / debias);
       m.smoothAcc.push(m.emaAcc / debias);
       m.hashes.push(hashes[i]);
+      if (m.steps.length >= MAX_CURVE_POINTS) {
+        // Keep the steps on the next grid: multiples of twice the stride (the odd-numbered points).
+        const keep = (/** @type {unknown} */ _, /** @type {number} */ j) => j % 2 === 1;
+        for (const key of /** @type {const} */ (['steps', 'losses', 'accs', 'smoothLoss', 'smoothAcc', 'hashes'])) m[key] = m[key].filter(keep);
+        m.stride *= 2;
+      }
     }
   }
 

@@ -24,7 +24,7 @@ class Overlay {
    * @param {string} key the frame scheduler's key
    * @param {HTMLElement} root
    * @param {(runs: Run[], name: (r: Run) => string) => uPlot.Options} options
-   * @param {(runs: Run[], n: number) => (number | null)[][]} columns the y columns (x is the step)
+   * @param {(runs: Run[], x: number[]) => (number | null)[][]} columns the y columns at the steps `x`
    * @param {(runs: Run[], name: (r: Run) => string) => string[]} labels legend texts, one per y column
    */
   constructor(key, root, options, columns, labels) {
@@ -63,13 +63,12 @@ class Overlay {
     }
     const plot = this.plot;
     if (!plot) return;
-    const n = Math.max(0, ...runs.map((r) => r.metrics.steps.length));
-    const x = Array.from({ length: n }, (_, i) => i + 1);
+    const x = stepAxis(runs);
     // batch(): uPlot draws now rather than in a microtask, inside the frame scheduler's budget.
     plot.batch(() => {
       if (plot.width !== width) plot.setSize({ width, height: HEIGHT });
       this.relabel(this.labels(runs, name));
-      plot.setData(/** @type {any} */ ([x, ...this.columns(runs, n)]));
+      plot.setData(/** @type {any} */ ([x, ...this.columns(runs, x)]));
     });
   }
 
@@ -84,8 +83,35 @@ class Overlay {
   }
 }
 
-/** `a` padded with nulls to length `n`. */
-const pad = (/** @type {number[]} */ a, /** @type {number} */ n) => (a.length === n ? a : [...a, ...new Array(n - a.length).fill(null)]);
+/**
+ * The x values of a chart: every step at which some run has a point (runs past
+ * MAX_CURVE_POINTS keep every 2nd, 4th… step, on a common grid), in order.
+ */
+function stepAxis(/** @type {Run[]} */ runs) {
+  // Runs that all keep every step from step 1 (the usual case): 1…n without a merge.
+  if (runs.every((r) => r.metrics.stride === 1 && r.metrics.steps[0] === 1 && r.metrics.steps.length === r.metrics.steps.at(-1))) {
+    const n = Math.max(0, ...runs.map((r) => r.metrics.steps.length));
+    return Array.from({ length: n }, (_, i) => i + 1);
+  }
+  const all = new Set();
+  for (const r of runs) {
+    for (const s of r.metrics.steps) all.add(s);
+    for (const t of r.metrics.tests) all.add(t.step);
+  }
+  return [...all].sort((a, b) => a - b);
+}
+
+/** `values` (at `steps`) placed on the axis `x`, null where the run has no point. */
+function onAxis(/** @type {number[]} */ x, /** @type {number[]} */ steps, /** @type {number[]} */ values) {
+  if (steps.length === values.length && steps.every((s, i) => x[i] === s)) return x.length === values.length ? values : [...values, ...new Array(x.length - values.length).fill(null)];
+  const out = new Array(x.length).fill(null);
+  let j = 0;
+  for (let i = 0; i < steps.length; i++) {
+    while (j < x.length && x[j] < steps[i]) j++;
+    if (x[j] === steps[i]) out[j] = values[i];
+  }
+  return out;
+}
 
 const common = { legend: { show: true }, cursor: { drag: { x: true, y: false } }, scales: { x: { time: false } } };
 
@@ -96,7 +122,7 @@ export class CompareCharts {
       ...common, width: 0, height: 0,
       series: [{ label: words().views.stepAxis }, ...runs.map((r) => ({ label: name(r), stroke: r.color, width: 2 }))],
       axes: [{ label: words().views.stepAxis, incrs: STEP_INCRS }, { label: words().views.lossAxis }],
-    }), (runs, n) => runs.map((r) => pad(r.metrics.smoothLoss, n)), (runs, name) => runs.map(name));
+    }), (runs, x) => runs.map((r) => onAxis(x, r.metrics.steps, r.metrics.smoothLoss)), (runs, name) => runs.map(name));
     this.acc = new Overlay('charts-acc', accEl, (runs, name) => ({
       ...common, width: 0, height: 0,
       scales: { x: { time: false }, y: { range: [0, 1] } },
@@ -108,10 +134,9 @@ export class CompareCharts {
         ]),
       ],
       axes: [{ label: words().views.stepAxis, incrs: STEP_INCRS }, { label: words().views.accAxis, values: (_u, ticks) => ticks.map((v) => `${Math.round(v * 100)}%`) }],
-    }), (runs, n) => runs.flatMap((r) => {
-      const test = new Array(n).fill(null);
-      for (const t of r.metrics.tests) if (t.step >= 1 && t.step <= n) test[t.step - 1] = t.accuracy;
-      return [pad(r.metrics.smoothAcc, n), test];
+    }), (runs, x) => runs.flatMap((r) => {
+      const tests = r.metrics.tests.filter((t) => t.step >= 1).sort((a, b) => a.step - b.step);
+      return [onAxis(x, r.metrics.steps, r.metrics.smoothAcc), onAxis(x, tests.map((t) => t.step), tests.map((t) => t.accuracy))];
     }), (runs, name) => runs.flatMap((r) => [words().views.trainSeries(name(r)), words().views.testSeries(name(r))]));
   }
 

@@ -27,13 +27,13 @@ export function statusText(/** @type {Run} */ r) {
       return w.starting;
     case 'running':
     case 'paused': {
-      const pct = r.totalSteps ? Math.floor((100 * r.metrics.steps.length) / r.totalSteps) : 0;
+      const pct = r.totalSteps ? Math.floor((100 * r.metrics.count) / r.totalSteps) : 0;
       return `${w.progress(w[r.status], pct, (r.waitFraction * 100).toFixed(1))}${acc}`;
     }
     case 'done':
       return `${w.doneIn(r.elapsed.toFixed(1))}${acc}${r.weights ? w.weights((r.weights.byteLength / 1024).toFixed(0)) : ''}`;
     case 'stopped':
-      return `${w.stoppedAt(r.metrics.steps.length)}${acc}`;
+      return `${w.stoppedAt(r.metrics.count)}${acc}`;
     case 'failed':
       return w.failed(r.problem ? say(r.problem) : r.message);
   }
@@ -123,7 +123,7 @@ class Row {
     const active = ['queued', 'starting', 'running', 'paused'].includes(r.status);
     const w = words().views;
     const which = /** @type {['stop' | 'csv' | 'duplicate' | 'remove', (id: number) => void, boolean][]} */ ([
-      ['stop', this.actions.stop, active], ['csv', this.actions.csv, r.metrics.steps.length > 0], ['duplicate', this.actions.duplicate, true], ['remove', this.actions.remove, true],
+      ['stop', this.actions.stop, active], ['csv', this.actions.csv, r.metrics.count > 0], ['duplicate', this.actions.duplicate, true], ['remove', this.actions.remove, true],
     ]).filter(([, , show]) => show);
     const key = `${words().lang}:${which.map(([t]) => t).join(',')}`;
     if (key === this.buttonsFor) return;

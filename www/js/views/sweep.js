@@ -140,7 +140,7 @@ export class SweepView {
     if (!this.view.shown) return; // hidden: no work (drawn when shown again)
     const runs = this.runs.filter((r) => r.sweep);
     const ended = runs.filter((r) => ['done', 'stopped', 'failed'].includes(r.status)).length;
-    const steps = runs.reduce((a, r) => a + r.metrics.steps.length, 0);
+    const steps = runs.reduce((a, r) => a + r.metrics.count, 0);
     const total = runs.reduce((a, r) => a + Number(r.settings.steps), 0);
     this.progress.textContent = runs.length
       ? words().views.sweepProgress(ended, runs.length, total ? Math.floor((100 * steps) / total) : 0)
