@@ -28,7 +28,8 @@ export function serve(root, port = 0) {
     }
   });
   return new Promise((resolve) => server.listen(port, '127.0.0.1', () => {
-    resolve({ url: `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}/`, close: () => new Promise((r) => server.close(r)) });
+    // close() also drops kept-alive connections: after it, the server is really gone.
+    resolve({ url: `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}/`, close: () => new Promise((r) => { server.close(r); server.closeAllConnections(); }) });
   }));
 }
 

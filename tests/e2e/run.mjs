@@ -14,8 +14,8 @@
 // 8. 10 epochs: test accuracy ≥ 97% (skipped with DEPTHLAB_QUICK=1).
 import { serve, launch, fail, tester, assert } from './lib.mjs';
 import { PREFETCH } from '../../www/js/protocol.js';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
@@ -702,6 +702,84 @@ await test('during a sweep the main thread never freezes (tasks over 50 ms repor
   for (const d of r.done) assert(kept.some((k) => k.id === d.id && k.status === 'done' && k.losses === d.losses), `run ${d.id} was not kept: ${JSON.stringify(kept)}`);
   console.log(`     after the reload: ${kept.length} finished runs kept (${kept.map((k) => k.losses).join(', ')} steps)`);
   await page.close();
+});
+
+await test('the published build (cargo xtask dist) served by a plain static server (python3 -m http.server) logs no error and trains', async () => {
+  const port = 18000 + Math.floor(Math.random() * 1000);
+  const server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', join(root, 'dist')], { stdio: 'ignore' });
+  const c = await launch();
+  try {
+    const url = `http://127.0.0.1:${port}/`;
+    for (let i = 0; i < 50; i++) {
+      if (await fetch(url).then((r) => r.ok, () => false)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const page = await c.newPage();
+    /** @type {string[]} */ const problems = [];
+    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`); });
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+    page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
+    await page.goto(`${url}?steps=3&seed=1`);
+    await page.waitForFunction(() => window.depthlab?.phase === 'idle', null, { timeout: 60_000 });
+    await page.click('#start');
+    await waitDone(page, 120_000);
+    const r = await page.evaluate(() => ({ steps: window.depthlab.losses.length, errors: window.depthlab.errors }));
+    console.log(`     ${r.steps} steps; console errors, warnings, failed requests: ${problems.length}`);
+    assert(r.steps === 3 && r.errors.length === 0 && problems.length === 0, [...r.errors, ...problems].join(' | '));
+  } finally {
+    await c.close();
+    server.kill();
+  }
+});
+
+await test('offline: after one visit the page loads and trains with the server gone; a new version is picked up on the next visit', async () => {
+  // A copy of the build on its own server (a new origin, so a new service worker), which the
+  // test changes and then stops.
+  const site = mkdtempSync(join(tmpdir(), 'depthlab-site-'));
+  cpSync(join(root, 'dist'), site, { recursive: true });
+  const own = await serve(site);
+  const c = await launch();
+  try {
+    const page = await c.newPage();
+    await page.goto(`${own.url}?steps=5&seed=1`);
+    await page.waitForFunction(() => window.depthlab?.phase === 'idle', null, { timeout: 60_000 });
+    const cachedVersion = () => page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+      const hit = await (await caches.open('depthlab')).match('precache.json');
+      return hit ? (await hit.json()).version : null;
+    });
+    await page.waitForFunction(async () => (await navigator.serviceWorker.ready) && !!(await (await caches.open('depthlab')).match('precache.json')), null, { timeout: 60_000, polling: 200 });
+    const v1 = await cachedVersion();
+    // Publish a new version: a changed stylesheet and its precache.json.
+    appendFileSync(join(site, 'www/css/app.css'), '\n/* version 2 */\n');
+    execFileSync('node', [join(root, 'scripts/precache.mjs')], { env: { ...process.env, TRUNK_STAGING_DIR: site } });
+    await page.reload();
+    await page.waitForFunction(() => window.depthlab?.phase === 'idle', null, { timeout: 60_000 });
+    await page.waitForFunction(async (old) => {
+      const hit = await (await caches.open('depthlab')).match('precache.json');
+      return hit && (await hit.json()).version !== old;
+    }, v1, { timeout: 60_000, polling: 200 });
+    const v2 = await cachedVersion();
+    await own.close();
+    // The server is gone: the page, a lesson address of it, the wasm and the digits come from the cache.
+    await page.goto(`${own.url}?steps=5&seed=1&lesson=degradation`);
+    await page.waitForFunction(() => window.depthlab?.phase === 'idle', null, { timeout: 60_000 });
+    await page.goto(`${own.url}?steps=5&seed=1`);
+    await page.waitForFunction(() => window.depthlab?.phase === 'idle', null, { timeout: 60_000 });
+    const css = await page.evaluate(async () => (await fetch('www/css/app.css')).text());
+    await page.click('#start');
+    await waitDone(page, 120_000);
+    const r = await page.evaluate(() => ({ steps: window.depthlab.losses.length, errors: window.depthlab.errors }));
+    console.log(`     cached version ${v1} → ${v2} after publishing; offline: ${r.steps} steps trained, stylesheet of version 2: ${css.includes('version 2')}`);
+    assert(v1 && v2 && v1 !== v2, `the cache did not pick up the new version (${v1} → ${v2})`);
+    assert(css.includes('version 2'), 'offline, the stylesheet is the old version');
+    assert(r.steps === 5 && r.errors.length === 0, `offline run: ${r.steps} steps, errors ${r.errors.join(' | ')}`);
+  } finally {
+    await c.close();
+    await own.close();
+    rmSync(site, { recursive: true, force: true });
+  }
 });
 
 await test('a long run keeps bounded curves: every step up to MAX_CURVE_POINTS, then a coarser grid; replays still compared', async () => {

@@ -92,6 +92,9 @@ try {
   showError(LANGUAGES[pickLanguage(new URLSearchParams(location.search).get('lang'), navigator.languages ?? []).lang].msg.wasmLoad(String(/** @type {Error} */ (e).message)));
   throw e;
 }
+// Offline use: the service worker (www/sw.js, copied to the site's root) keeps the build cached
+// after this first visit. Without it (a file: page, an insecure origin) the page still works online.
+navigator.serviceWorker?.register(new URL('../../sw.js', import.meta.url)).catch((e) => console.warn(`offline use unavailable: ${e}`));
 const model = new SettingsModel(catalog());
 useCatalogLabels(model.catalog.settings);
 // The language first (page-only parameter, like workers and lesson): every message below is worded in it.

@@ -8,6 +8,8 @@
 //!   each fuzz target briefly
 //! - `bench-web` build the release page and print the in-browser benchmark as one JSON line
 //! - `check`     the quick subset: fmt, clippy, and TypeScript (checkJs) over www/ and tests/e2e
+//! - `dist`      the release build in `dist/`, checked ready for any static host (no inline
+//!   script, no live-reload socket), with a `_headers` file carrying the Content-Security-Policy
 //! - `soak`      train one run in the page for 30 minutes (or `soak MINUTES`), printing wasm
 //!   memory and the JS heap each minute; fails if either moves over 5% after warm-up
 //! - `fuzz`      the cargo-fuzz targets (nightly), each for a time or a number of inputs; see
@@ -31,8 +33,9 @@ fn main() -> ExitCode {
         Some("check") => ensure_tools().and_then(|env| check(&env)),
         Some("fuzz") => fuzz::command(&args[1..]),
         Some("soak") => soak(&args[1..]),
+        Some("dist") => dist(),
         _ => {
-            eprintln!("usage: cargo xtask <serve | test | bench-web | check | fuzz | soak>");
+            eprintln!("usage: cargo xtask <serve | test | bench-web | check | fuzz | soak | dist>");
             return ExitCode::from(2);
         }
     };
@@ -260,6 +263,55 @@ fn find_wasm(dist: &Path) -> Result<PathBuf> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .find(|p| p.to_string_lossy().ends_with("_bg.wasm"))
         .ok_or_else(|| format!("no *_bg.wasm in {}", dist.display()))
+}
+
+/// `cargo xtask dist`: the release build in `dist/`, checked for what breaks on a static host
+/// (an inline script the Content-Security-Policy forbids, Trunk's live-reload socket), plus a
+/// `_headers` file (Netlify / Cloudflare Pages format) with the policy `cargo xtask serve` sends.
+fn dist() -> Result {
+    let env = ensure_tools()?;
+    build_page(&env)?;
+    let dist = root().join("dist");
+    let html = std::fs::read_to_string(dist.join("index.html")).map_err(|e| format!("dist/index.html: {e}"))?;
+    for (bad, why) in [
+        ("__trunk_address__", "Trunk's live-reload script"),
+        ("ws://", "a WebSocket (live reload)"),
+        ("<script>", "an inline script, which the Content-Security-Policy forbids"),
+        ("<script type=\"module\">", "an inline script, which the Content-Security-Policy forbids"),
+    ] {
+        if html.contains(bad) {
+            return Err(format!("dist/index.html contains {why} ({bad}): not publishable"));
+        }
+    }
+    let trunk = std::fs::read_to_string(root().join("Trunk.toml")).map_err(|e| format!("Trunk.toml: {e}"))?;
+    let csp = trunk
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("\"Content-Security-Policy\" = \""))
+        .and_then(|v| v.strip_suffix('"'))
+        .ok_or("Trunk.toml has no Content-Security-Policy header")?;
+    let headers = format!("/*\n  Content-Security-Policy: {csp}\n  X-Content-Type-Options: nosniff\n");
+    std::fs::write(dist.join("_headers"), headers).map_err(|e| format!("dist/_headers: {e}"))?;
+    let (files, bytes) = walk(&dist)?;
+    println!(
+        "\ndist/ is ready for any static host: {files} files, {:.1} MB. Copy the folder as it is; the host must\nserve .wasm as application/wasm. dist/_headers carries the Content-Security-Policy for hosts that\nread it (the page also has it as a meta tag).",
+        bytes as f64 / 1e6
+    );
+    Ok(())
+}
+
+/// Files and bytes under `dir`.
+fn walk(dir: &Path) -> Result<(usize, u64)> {
+    let mut total = (0, 0);
+    for e in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+        let p = e.map_err(|e| e.to_string())?.path();
+        if p.is_dir() {
+            let (f, b) = walk(&p)?;
+            total = (total.0 + f, total.1 + b);
+        } else {
+            total = (total.0 + 1, total.1 + p.metadata().map_or(0, |m| m.len()));
+        }
+    }
+    Ok(total)
 }
 
 /// `cargo xtask soak [MINUTES]`: builds the page and trains one run for MINUTES (default 30),
