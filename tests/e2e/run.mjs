@@ -704,6 +704,73 @@ await test('during a sweep the main thread never freezes (tasks over 50 ms repor
   await page.close();
 });
 
+/** axe-core's WCAG 2.1 A/AA and best-practice rules on `page`: violations by impact. */
+async function axeScan(/** @type {import('playwright-core').Page} */ page) {
+  await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
+  await page.evaluate(readFileSync(join(root, 'node_modules/axe-core/axe.min.js'), 'utf8'));
+  return page.evaluate(async () => {
+    const r = await /** @type {any} */ (window).axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
+    return {
+      passes: r.passes.length,
+      incomplete: r.incomplete.length,
+      violations: r.violations.map((/** @type {any} */ v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((/** @type {any} */ n) => n.target.join(' ')) })),
+    };
+  });
+}
+
+await test('accessibility: axe-core finds no serious or critical violation (lab after a run, lesson index, a lesson after running, Chinese, 640×480), every control is reached by Tab, and Enter starts training', async () => {
+  /** @type {string[]} */ const serious = [];
+  const scan = async (/** @type {import('playwright-core').Page} */ page, /** @type {string} */ where) => {
+    const r = await axeScan(page);
+    const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    console.log(`     ${where}: ${r.passes} rules pass, ${r.violations.length} violations (${r.violations.map((v) => `${v.id}/${v.impact}`).join(', ') || 'none'}), ${r.incomplete} to check by hand`);
+    for (const v of bad) serious.push(`${where}: ${v.id} (${v.impact}) at ${v.nodes.join(', ')}`);
+  };
+  // The lab after a short run: runs table, charts and their summaries, test results.
+  const page = await openPage('?steps=20&seed=1');
+  await page.click('#start');
+  await waitDone(page);
+  await scan(page, 'lab after a run');
+  const summaries = await page.$$eval('.chart-summary', (ps) => ps.map((p) => p.textContent));
+  console.log(`     chart summaries: ${summaries.join(' / ')}`);
+  assert(summaries.length >= 2 && summaries.every((t) => t && /\d/.test(t)), `charts without a text summary: ${JSON.stringify(summaries)}`);
+  await page.setViewportSize({ width: 640, height: 480 });
+  await scan(page, 'lab at 640×480');
+  await page.close();
+  const index = await openPage('?lesson=index&lang=zh');
+  await scan(index, 'lesson index, Chinese');
+  await index.close();
+  const lesson = await openPage('?lesson=vanishing-gradients');
+  await lesson.evaluate(() => { window.depthlab.lessonSteps = 4; });
+  await lesson.click('#lessonRun');
+  await lesson.waitForFunction(() => window.depthlab.runs().length > 0 && window.depthlab.runs().every((x) => ['done', 'failed', 'stopped'].includes(x.status)), null, { timeout: 300_000 });
+  await scan(lesson, 'a lesson after running');
+  await lesson.close();
+  // Keyboard: Tab from the top reaches every visible, enabled control; Enter on Start trains.
+  const kb = await openPage('?steps=5&seed=2');
+  const controls = await kb.$$eval('button, input, select, textarea, summary, a[href], [tabindex]', (els) => els
+    // Shown: not in a closed <details> (content-visibility), not display: none or visibility: hidden.
+    .filter((e) => !(/** @type {any} */ (e).disabled) && e.getAttribute('tabindex') !== '-1' && e.checkVisibility({ contentVisibilityAuto: true, visibilityProperty: true }))
+    .map((e) => { e.setAttribute('data-kb', ''); return e.id || e.outerHTML.slice(0, 80); }));
+  /** @type {Set<string>} */ const reached = new Set();
+  for (let i = 0; i < 600; i++) {
+    await kb.keyboard.press('Tab');
+    const id = await kb.evaluate(() => { const a = document.activeElement; if (!a || !a.hasAttribute('data-kb')) return null; a.setAttribute('data-reached', ''); return a.id || a.outerHTML.slice(0, 80); });
+    if (id) reached.add(id);
+    if (reached.size === controls.length) break;
+  }
+  const missed = await kb.$$eval('[data-kb]:not([data-reached])', (els) => els.map((e) => e.id || e.outerHTML.slice(0, 80)));
+  console.log(`     Tab reached ${reached.size} of ${controls.length} controls`);
+  assert(missed.length === 0, `not reachable by Tab: ${missed.join(' | ')}`);
+  await kb.focus('#start');
+  await kb.keyboard.press('Enter');
+  await waitDone(kb);
+  const steps = await kb.evaluate(() => window.depthlab.losses.length);
+  assert(steps === 5, `Enter on Start: ${steps} steps trained`);
+  await kb.close();
+  assert(serious.length === 0, serious.join(' | '));
+});
+
 await test('the published build (cargo xtask dist) served by a plain static server (python3 -m http.server) logs no error and trains', async () => {
   const port = 18000 + Math.floor(Math.random() * 1000);
   const server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', join(root, 'dist')], { stdio: 'ignore' });

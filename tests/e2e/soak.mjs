@@ -1,6 +1,6 @@
 // The soak test: one run trains in headless Chromium for --minutes (default 30) while the page
 // evaluates every epoch, checkpoints every few seconds and draws its charts; each minute it
-// prints the trainer's wasm memory and the page's JS heap after a garbage collection. At the
+// prints the trainer's wasm memory and the page's retained JS heap (see sample()). At the
 // end it compares every later sample with the one after warm-up (minute 5) and fails if either
 // moved more than 5%. `cargo xtask soak [MINUTES]` builds the page and runs this.
 import { join, dirname } from 'node:path';
@@ -26,25 +26,35 @@ await page.goto(`${srv.url}?steps=1000000&seed=5`);
 await page.waitForFunction(() => window.depthlab?.phase === 'idle', null, { timeout: 60_000 });
 const cdp = await ctx.newCDPSession(page);
 
-/** wasm memory of the training worker, the page's live JS heap (after a GC), steps so far. */
+/**
+ * wasm memory of the training worker, the page's live JS heap, steps so far. The heap is the
+ * least of three readings a second apart, each after a full garbage collection: what the page
+ * retains, without whatever a message or a drawing happened to hold at that instant (single
+ * readings here vary by about ±1 MB on a 4 MB heap, which would hide or fake a leak).
+ */
 async function sample() {
-  await cdp.send('HeapProfiler.collectGarbage');
-  const heap = await cdp.send('Runtime.getHeapUsage');
+  const readings = [];
+  for (let i = 0; i < 3; i++) {
+    if (i) await new Promise((r) => setTimeout(r, 1000));
+    await cdp.send('HeapProfiler.collectGarbage');
+    readings.push((await cdp.send('Runtime.getHeapUsage')).usedSize);
+  }
+  const heap = { usedSize: Math.min(...readings), spread: Math.max(...readings) - Math.min(...readings) };
   const d = await page.evaluate(() => ({ wasm: window.depthlab.memoryBytes, steps: window.depthlab.lastMetrics?.step ?? 0, epochs: window.depthlab.testAccuracy.length, phase: window.depthlab.phase, errors: window.depthlab.errors }));
-  return { ...d, heap: heap.usedSize };
+  return { ...d, heap: heap.usedSize, spread: heap.spread };
 }
 
 const mb = (/** @type {number} */ b) => (b / 1048576).toFixed(1);
 await page.click('#start');
 const t0 = Date.now();
 /** @type {Awaited<ReturnType<typeof sample>>[]} */ const rows = [];
-console.log('minute   steps  epochs  wasm MB  JS heap MB');
+console.log('minute   steps  epochs  wasm MB  JS heap MB  (spread of 3 readings)');
 for (let m = 0; m <= minutes; m++) {
   const wait = t0 + m * 60_000 - Date.now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   const s = await sample();
   rows.push(s);
-  console.log(`${String(m).padStart(6)} ${String(s.steps).padStart(7)} ${String(s.epochs).padStart(7)} ${mb(s.wasm).padStart(8)} ${mb(s.heap).padStart(11)}`);
+  console.log(`${String(m).padStart(6)} ${String(s.steps).padStart(7)} ${String(s.epochs).padStart(7)} ${mb(s.wasm).padStart(8)} ${mb(s.heap).padStart(11)}  (${mb(s.spread)})`);
   if (s.errors.length || errors.length) break;
 }
 await ctx.close();

@@ -153,6 +153,12 @@ export default {
     accAxis: 'accuracy',
     trainSeries: (/** @type {string} */ name) => `${name} train`,
     testSeries: (/** @type {string} */ name) => `${name} test`,
+    /** Text summaries under the charts (for screen readers and a quick read). */
+    noCurves: 'No run has trained yet.',
+    lossSummary: (/** @type {string[]} */ items) => `Latest smoothed training loss: ${items.join('; ')}.`,
+    lossItem: (/** @type {string} */ name, /** @type {string} */ loss, /** @type {number} */ step) => `${name} ${loss} at step ${step}`,
+    accSummary: (/** @type {string[]} */ items) => `Latest accuracy: ${items.join('; ')}.`,
+    accItem: (/** @type {string} */ name, /** @type {string} */ train, /** @type {string | null} */ test, /** @type {number} */ step) => `${name} ${train}% training at step ${step}${test === null ? '' : `, ${test}% test`}`,
     depthAxis: 'depth (weighted layers)',
     depth: 'depth',
     finalLoss: 'final training loss',

@@ -8,8 +8,11 @@ import { words } from '../i18n/index.js';
 /** @typedef {import('../state.js').Settings} Settings */
 /** @typedef {import('../protocol.js').TrainConfigJson} TrainConfigJson */
 
-/** Colours of runs, in order of creation (distinct at a glance, readable on white). */
-const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#be185d', '#65a30d', '#4b5563', '#ca8a04'];
+/**
+ * Colours of runs, in order of creation: Okabe and Ito's colour-blind-safe set (without its
+ * yellow, unreadable on white), then three of Paul Tol's (wine, olive, indigo) for runs 8–10.
+ */
+export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#882255', '#999933', '#332288'];
 /** Smoothing of the per-step curves (bias-corrected exponential moving average). */
 const EMA = 0.95;
 /** Probe rows kept per run: past this, every other row is dropped and only every 2nd (4th, …) new one kept. */

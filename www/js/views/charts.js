@@ -26,10 +26,18 @@ class Overlay {
    * @param {(runs: Run[], name: (r: Run) => string) => uPlot.Options} options
    * @param {(runs: Run[], x: number[]) => (number | null)[][]} columns the y columns at the steps `x`
    * @param {(runs: Run[], name: (r: Run) => string) => string[]} labels legend texts, one per y column
+   * @param {(runs: Run[], name: (r: Run) => string) => string} summary the chart in words
    */
-  constructor(key, root, options, columns, labels) {
+  constructor(key, root, options, columns, labels, summary) {
     this.key = key;
     this.root = root;
+    this.summarize = summary;
+    // The chart in words, under it: what a screen reader reads (the canvas is hidden from it).
+    this.summary = document.createElement('p');
+    this.summary.className = 'chart-summary';
+    this.summary.id = `${root.id}-summary`;
+    root.after(this.summary);
+    root.setAttribute('aria-describedby', this.summary.id);
     this.options = options;
     this.columns = columns;
     this.labels = labels;
@@ -51,6 +59,8 @@ class Overlay {
   draw() {
     if (!this.view.shown) return; // hidden: no work (drawn when shown again)
     const { runs, name } = this.source();
+    const text = this.summarize(runs, name);
+    if (this.summary.textContent !== text) this.summary.textContent = text;
     const width = Math.max(280, this.view.width);
     const builtFor = `${words().lang}:${runs.map((r) => `${r.id}:${r.color}`).join('|')}`;
     if (builtFor !== this.builtFor) {
@@ -122,7 +132,11 @@ export class CompareCharts {
       ...common, width: 0, height: 0,
       series: [{ label: words().views.stepAxis }, ...runs.map((r) => ({ label: name(r), stroke: r.color, width: 2 }))],
       axes: [{ label: words().views.stepAxis, incrs: STEP_INCRS }, { label: words().views.lossAxis }],
-    }), (runs, x) => runs.map((r) => onAxis(x, r.metrics.steps, r.metrics.smoothLoss)), (runs, name) => runs.map(name));
+    }), (runs, x) => runs.map((r) => onAxis(x, r.metrics.steps, r.metrics.smoothLoss)), (runs, name) => runs.map(name), (runs, name) => {
+      const w = words().views;
+      const items = runs.filter((r) => r.metrics.steps.length).map((r) => w.lossItem(name(r), r.metrics.smoothLoss[r.metrics.smoothLoss.length - 1].toFixed(3), r.metrics.steps[r.metrics.steps.length - 1]));
+      return items.length ? w.lossSummary(items) : w.noCurves;
+    });
     this.acc = new Overlay('charts-acc', accEl, (runs, name) => ({
       ...common, width: 0, height: 0,
       scales: { x: { time: false }, y: { range: [0, 1] } },
@@ -137,7 +151,15 @@ export class CompareCharts {
     }), (runs, x) => runs.flatMap((r) => {
       const tests = r.metrics.tests.filter((t) => t.step >= 1).sort((a, b) => a.step - b.step);
       return [onAxis(x, r.metrics.steps, r.metrics.smoothAcc), onAxis(x, tests.map((t) => t.step), tests.map((t) => t.accuracy))];
-    }), (runs, name) => runs.flatMap((r) => [words().views.trainSeries(name(r)), words().views.testSeries(name(r))]));
+    }), (runs, name) => runs.flatMap((r) => [words().views.trainSeries(name(r)), words().views.testSeries(name(r))]), (runs, name) => {
+      const w = words().views;
+      const pct = (/** @type {number} */ v) => (v * 100).toFixed(1);
+      const items = runs.filter((r) => r.metrics.steps.length).map((r) => {
+        const test = r.metrics.tests.at(-1);
+        return w.accItem(name(r), pct(r.metrics.smoothAcc[r.metrics.smoothAcc.length - 1]), test ? pct(test.accuracy) : null, r.metrics.steps[r.metrics.steps.length - 1]);
+      });
+      return items.length ? w.accSummary(items) : w.noCurves;
+    });
   }
 
   /** Redraws both charts from `source()` (each at an animation frame). */

@@ -95,9 +95,17 @@ export class ConfusionView {
       tr.append(el('th', { scope: 'row' }, String(i)));
       row.forEach((count, j) => {
         const share = count / total;
-        const td = el('td', { class: i === j ? 'diag' : count ? 'off' : 'zero', title: w.cellTitle(i, j, count, (share * 100).toFixed(1)) }, count ? String(count) : '');
-        td.style.background = i === j ? `rgba(22, 163, 74, ${0.15 + 0.6 * share})` : count ? `rgba(220, 38, 38, ${Math.min(0.8, 0.12 + 4 * share)})` : '';
-        if (count) td.addEventListener('click', () => this.showCell(t, i, j, count));
+        const title = w.cellTitle(i, j, count, (share * 100).toFixed(1));
+        const off = i !== j && count > 0;
+        // A wrong cell is a button (keyboard and screen readers): it shows its digits.
+        const td = el('td', { class: i === j ? 'diag' : count ? 'off' : 'zero', title }, off ? '' : count ? String(count) : '');
+        if (off) {
+          const b = el('button', { type: 'button', 'aria-label': title }, String(count));
+          b.addEventListener('click', () => this.showCell(t, i, j, count));
+          td.append(b);
+        }
+        // Shades kept light enough for dark text at WCAG AA contrast (≥ 4.5:1).
+        td.style.background = i === j ? `rgba(22, 163, 74, ${0.15 + 0.6 * share})` : count ? `rgba(220, 38, 38, ${Math.min(0.6, 0.12 + 4 * share)})` : '';
         tr.append(td);
       });
       return tr;

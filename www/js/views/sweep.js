@@ -8,6 +8,7 @@ import uPlot from '../../vendor/uplot/uPlot.esm.js';
 import { el } from './dom.js';
 import { requestDraw, watch } from './frame.js';
 import { words } from '../i18n/index.js';
+import { PALETTE } from '../lab/runs.js';
 
 /** @typedef {import('../lab/runs.js').Run} Run */
 /** @typedef {import('../state.js').SettingsModel} SettingsModel */
@@ -160,15 +161,14 @@ export class SweepView {
     if (key !== this.key) {
       this.key = key;
       this.plot?.destroy();
-      const colors = ['#dc2626', '#2563eb', '#16a34a', '#9333ea'];
       this.plot = new uPlot({
         width, height: 200, legend: { show: true },
         scales: { x: { time: false }, err: { range: [0, 1] } },
         series: [
           { label: w.views.depth },
           ...families.flatMap((f, i) => [
-            { label: w.views.sweepLoss(label(f)), stroke: colors[i], width: 2, points: { show: true, size: 6 } },
-            { label: w.views.sweepErr(label(f)), stroke: colors[i], width: 1, dash: [6, 4], scale: 'err', points: { show: true, size: 5 } },
+            { label: w.views.sweepLoss(label(f)), stroke: PALETTE[i % PALETTE.length], width: 2, points: { show: true, size: 6 } },
+            { label: w.views.sweepErr(label(f)), stroke: PALETTE[i % PALETTE.length], width: 1, dash: [6, 4], scale: 'err', points: { show: true, size: 5 } },
           ]),
         ],
         axes: [{ label: w.views.depthAxis, values: (_u, t) => t.map((v) => (depths.includes(v) ? String(v) : '')) },
