@@ -771,6 +771,88 @@ await test('accessibility: axe-core finds no serious or critical violation (lab 
   assert(serious.length === 0, serious.join(' | '));
 });
 
+await test('embedding: the demo course page drives its three embeds through the postMessage API; another origin is ignored unless host= names it; bad embed parameters each get a message', async () => {
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => console.log(`  [pageerror] ${e.message}`));
+  await page.setViewportSize({ width: 2000, height: 1200 });
+  await page.goto(`${srv.url}www/course.html`);
+  await page.waitForFunction(() => /** @type {any} */ (window).course?.embeds().every((/** @type {any} */ e) => e.ready), null, { timeout: 120_000 });
+  const frames = page.frames().filter((f) => f.url().includes('embed=1'));
+  assert(frames.length === 3, `${frames.length} embeds`);
+  // Short budgets (test hooks inside the frames; the course page itself only sends commands).
+  for (const f of frames) await f.evaluate(() => { window.depthlab.lessonSteps = 4; });
+  const send = (/** @type {number} */ i, /** @type {Record<string, unknown>} */ c) => page.evaluate(([i, c]) => /** @type {any} */ (window).course.send(i, c), /** @type {const} */ ([i, c]));
+  await send(2, { type: 'config', settings: { steps: 10, seed: 9, lr: 'banana', nonsense: 1 } });
+  await send(2, { type: 'warp' });
+  await send(1, { type: 'lesson', id: 'no-such-lesson' });
+  await page.waitForFunction(() => /** @type {any} */ (window).course.embeds().every((/** @type {any} */ e, /** @type {number} */ i) => i === 0 || e.events.filter((/** @type {any} */ m) => m.type === 'error').length >= (i === 2 ? 3 : 1)), null, { timeout: 10_000 });
+  await page.click('#startAll');
+  await page.waitForFunction(() => /** @type {any} */ (window).course.embeds().every((/** @type {any} */ e) => e.events.some((/** @type {any} */ m) => m.type === 'done')), null, { timeout: 300_000 });
+  for (const f of frames) await f.waitForFunction(() => window.depthlab.runs().length > 0 && window.depthlab.runs().every((x) => ['done', 'failed', 'stopped'].includes(x.status)), null, { timeout: 300_000 });
+  const embeds = await page.evaluate(() => /** @type {any} */ (window).course.embeds());
+  const runs = await Promise.all(frames.map((f) => f.evaluate(() => window.depthlab.runs().map((r) => ({ id: r.id, status: r.status, steps: r.metrics.count })))));
+  embeds.forEach((/** @type {any} */ e, /** @type {number} */ i) => {
+    const kinds = (/** @type {string} */ t) => e.events.filter((/** @type {any} */ m) => m.type === t);
+    const done = kinds('done');
+    console.log(`     embed ${i + 1}: ${kinds('progress').length} progress, ${kinds('epoch').length} epoch, ${done.length} done (of ${runs[i].length} runs), ${kinds('error').length} errors: ${kinds('error').map((/** @type {any} */ m) => m.message.slice(0, 70)).join(' / ')}`);
+    assert(done.length === runs[i].length && runs[i].every((/** @type {any} */ r) => r.status === 'done'), `embed ${i + 1}: ${done.length} done events for runs ${JSON.stringify(runs[i])}`);
+    // Progress is throttled per run.
+    /** @type {Map<number, number>} */ const last = new Map();
+    for (const m of kinds('progress')) {
+      const prev = last.get(m.runId);
+      assert(prev === undefined || m.at - prev >= 200, `embed ${i + 1}: progress events ${(m.at - (prev ?? 0)).toFixed(0)} ms apart`);
+      last.set(m.runId, m.at);
+    }
+  });
+  assert(runs[2].length === 1 && runs[2][0].steps === 10, `embed 3 ran ${JSON.stringify(runs[2])}, not the 10 steps its config command set`);
+  await page.close();
+  // Another origin (a second server) embeds the page: its commands are ignored unless host= names it.
+  const other = await serve(join(root, 'dist'));
+  const foreign = await ctx.newPage();
+  try {
+    await foreign.goto(`${other.url}www/data/README.md`);
+    const origin = new URL(other.url).origin;
+    const embedAt = async (/** @type {string} */ extra) => {
+      const src = `${srv.url}?embed=1&steps=3&seed=4${extra}`;
+      await foreign.evaluate((src) => {
+        document.body.replaceChildren();
+        const f = document.createElement('iframe');
+        f.src = src;
+        f.width = '640';
+        f.height = '480';
+        document.body.append(f);
+      }, src);
+      await foreign.waitForFunction((src) => document.querySelector('iframe')?.src === src, src);
+      let frame;
+      for (let i = 0; i < 100 && !frame; i++) {
+        frame = foreign.frames().find((f) => f.url() === src);
+        if (!frame) await foreign.waitForTimeout(100);
+      }
+      assert(frame, 'the embed did not load');
+      await frame.waitForFunction(() => window.depthlab?.phase === 'idle', null, { timeout: 60_000 });
+      // Runs kept from earlier visits (IndexedDB) are there already: count the new ones.
+      const before = await frame.evaluate(() => window.depthlab.runs().length);
+      await foreign.evaluate(() => document.querySelector('iframe')?.contentWindow?.postMessage({ depthlab: 1, type: 'start' }, '*'));
+      await foreign.waitForTimeout(1500);
+      return (await frame.evaluate(() => window.depthlab.runs().length)) - before;
+    };
+    const ignored = await embedAt('');
+    const taken = await embedAt(`&host=${encodeURIComponent(origin)}`);
+    console.log(`     from ${origin}: runs started without host= ${ignored}, with host= ${taken}`);
+    assert(ignored === 0 && taken === 1, `runs started: ${ignored} without host=, ${taken} with it`);
+  } finally {
+    await foreign.close();
+    await other.close();
+  }
+  // Bad embed parameters: one message each, the page still usable.
+  const bad = await openPage('?embed=maybe&hide=settings,nowhere&autostart=2&host=javascript:alert(1)');
+  const banner = await bad.textContent('#banner');
+  const hidden = await bad.evaluate(() => document.getElementById('controls')?.hidden);
+  for (const key of ['embed', 'nowhere', 'autostart', 'host']) assert(banner?.includes(key), `no message about ${key}: ${banner}`);
+  assert(hidden === false, 'hide=settings applied although embed=maybe was refused');
+  await bad.close();
+});
+
 await test('the published build (cargo xtask dist) served by a plain static server (python3 -m http.server) logs no error and trains', async () => {
   const port = 18000 + Math.floor(Math.random() * 1000);
   const server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', join(root, 'dist')], { stdio: 'ignore' });

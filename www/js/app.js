@@ -3,7 +3,8 @@
 // worker; the views. The main thread never trains or augments: it routes messages into the
 // runs store and draws. It instantiates the wasm module once, only to read the catalogue.
 import initWasm, { catalog, modelName, describeModel } from '../../depthlab-wasm.js';
-import { SettingsModel, PAGE_SETTINGS } from './state.js';
+import { SettingsModel, PAGE_SETTINGS, text } from './state.js';
+import { embedOptions, embedQuery, applyEmbed, connectHost } from './embed.js';
 import { RunsStore } from './lab/runs.js';
 import { TrainerPool } from './lab/pool.js';
 import { RunArchive } from './lab/persist.js';
@@ -135,6 +136,13 @@ if (lessonQuery !== null) {
     lessonOpen = null;
   }
 } else if (location.search === '') lessonOpen = null; // a fresh visit lands on the lessons
+// Embedding (page-only parameters: embed, hide, autostart, host).
+const embed = embedOptions(query, words.msg);
+urlErrors.push(...embed.errors);
+applyEmbed(embed);
+/** The host page's connection (set at the end, once the commands exist); `ready` is told once. */
+let host = /** @type {{post: (e: Record<string, unknown>) => void} | null} */ (null);
+let announced = false;
 if (urlErrors.length) showError(urlErrors.join(' · '));
 
 // ---------- controls ----------
@@ -148,6 +156,7 @@ function pageQuery() {
   if (poolSize !== cores) extra.push(`workers=${poolSize}`);
   if (langChosen) extra.push(`lang=${app.lang}`);
   if (lessonOpen !== undefined) extra.push(`lesson=${lessonOpen ?? 'index'}`);
+  extra.push(...embedQuery(embed));
   // A lesson's link is the lesson itself; the lab's carries every setting.
   const q = lessonOpen === undefined ? model.toQuery(settings) : '';
   const all = [q.replace(/^\?/, ''), ...extra].filter(Boolean).join('&');
@@ -418,6 +427,11 @@ function phaseOf(/** @type {Run | null | undefined} */ r) {
 function refresh(/** @type {Run | null} */ changed) {
   const sel = app.selected === null ? null : store.get(app.selected);
   app.phase = phaseOf(sel);
+  if (host && !announced && app.phase !== 'loading') {
+    announced = true;
+    host.post({ type: 'ready' });
+    if (embed.autostart) hostCommands.start();
+  }
   document.body.dataset.phase = app.phase;
   if (!changed || changed === sel) {
     app.losses = sel?.metrics.losses ?? [];
@@ -922,5 +936,43 @@ function updateLesson() {
   }
   lessonsView.setStatus({ running, progress: runs.length ? words.ui.runsOf(ended.length, runs.length) : '', measured });
 }
+// ---------- the host page (embedding) ----------
+/** @type {import('./embed.js').Commands} */
+const hostCommands = {
+  start: () => {
+    const l = lessons.find((x) => x.id === lessonOpen);
+    if (l) runLesson(l);
+    else $('start').click();
+  },
+  pause: () => $('pause').click(),
+  reset: () => $('reset').click(),
+  lesson: (id) => {
+    if (!lessons.some((l) => l.id === id)) return words.ui.unknownLesson(id.slice(0, 60), lessons.map((l) => l.id).join(', '));
+    lessonOpen = id;
+    showLessonView();
+    history.replaceState(null, '', `${location.pathname}${pageQuery()}`);
+    return null;
+  },
+  config: (given) => {
+    const problems = [];
+    for (const [key, value] of Object.entries(given)) {
+      const s = model.byKey.get(key);
+      if (!s) {
+        problems.push(words.msg.urlUnknown(key.slice(0, 60), [...model.byKey.keys()].join(', ')));
+        continue;
+      }
+      try {
+        settings[key] = model.parse(s, String(value));
+      } catch (e) {
+        problems.push(words.msg.urlValue(key, say(problemOf(e)), text(settings[key])));
+      }
+    }
+    form.write(settings);
+    describe();
+    history.replaceState(null, '', `${location.pathname}${pageQuery()}`);
+    return problems;
+  },
+};
+host = connectHost(embed, hostCommands, store, { badCommand: (w) => words.msg.badCommand(w) });
 applyLanguage();
 refresh(null);

@@ -26,9 +26,10 @@ import { words, say, problemOf, coded } from './i18n/index.js';
  * Page-only settings (not part of a run's configuration), by URL key.
  * `workers`: trainer workers in the pool (default: one per core), with its range;
  * `lang`: the page's language (i18n/index.js checks it); `lesson`: the open lesson's id, or
- * `index` for the list (app.js checks it against the catalogue's lessons).
+ * `index` for the list (app.js checks it against the catalogue's lessons); `embed`, `hide`, `autostart`,
+ * `host`: embedding (embed.js checks them).
  */
-export const PAGE_SETTINGS = Object.freeze({ workers: { min: 1, max: 16 }, lang: {}, lesson: {} });
+export const PAGE_SETTINGS = Object.freeze({ workers: { min: 1, max: 16 }, lang: {}, lesson: {}, embed: {}, hide: {}, autostart: {}, host: {} });
 
 /** The text form of a value, as the catalogue and the URL write it. */
 export function text(/** @type {string | number | boolean | null} */ v) {

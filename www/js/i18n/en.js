@@ -231,6 +231,8 @@ export default {
     wasmLoad: (/** @type {string} */ e) => `Could not load the WebAssembly module: ${e}. Depthlab needs a browser with WebAssembly SIMD (Chrome 91+, Firefox 89+, Safari 16.4+).`,
     workersParam: (/** @type {string} */ v, /** @type {number} */ min, /** @type {number} */ max, /** @type {number} */ using) => `URL parameter workers=${v} must be a whole number from ${min} to ${max}; using ${using}`,
     urlUnknown: (/** @type {string} */ key, /** @type {string} */ keys) => `URL parameter "${key}" is not a setting (settings: ${keys}); ignored`,
+    embedParam: (/** @type {string} */ key, /** @type {string} */ value, /** @type {string} */ allowed) => `URL parameter ${key}: "${value}" is not allowed (use ${allowed}); ignored`,
+    badCommand: (/** @type {string} */ what) => `the host page sent a command the page does not know (${what}); commands: start, pause, reset, lesson, config`,
     urlValue: (/** @type {string} */ key, /** @type {string} */ reason, /** @type {string} */ fallback) => `URL parameter ${key}: ${reason}; using ${fallback}`,
     depthNotOffered: (/** @type {string} */ depth, /** @type {string} */ model, /** @type {string} */ offered, /** @type {number} */ fallback) => `depth ${depth} is not offered for ${model}: choose one of ${offered}; using ${fallback}`,
     formValue: (/** @type {string} */ reason, /** @type {string} */ current) => `${reason}; keeping ${current}`,

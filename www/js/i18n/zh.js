@@ -235,6 +235,8 @@ export default {
     wasmLoad: (/** @type {string} */ e) => `无法加载 WebAssembly 模块：${e}。Depthlab 需要支持 WebAssembly SIMD 的浏览器（Chrome 91+、Firefox 89+、Safari 16.4+）。`,
     workersParam: (/** @type {string} */ v, /** @type {number} */ min, /** @type {number} */ max, /** @type {number} */ using) => `URL 参数 workers=${v} 必须是 ${min} 到 ${max} 之间的整数；已使用 ${using}`,
     urlUnknown: (/** @type {string} */ key, /** @type {string} */ keys) => `URL 参数“${key}”不是设置项（设置项：${keys}）；已忽略`,
+    embedParam: (/** @type {string} */ key, /** @type {string} */ value, /** @type {string} */ allowed) => `URL 参数 ${key}：不允许“${value}”（可用 ${allowed}）；已忽略`,
+    badCommand: (/** @type {string} */ what) => `宿主页面发来了本页不认识的命令（${what}）；可用命令：start、pause、reset、lesson、config`,
     urlValue: (/** @type {string} */ key, /** @type {string} */ reason, /** @type {string} */ fallback) => `URL 参数 ${key}：${reason}；已使用 ${fallback}`,
     depthNotOffered: (/** @type {string} */ depth, /** @type {string} */ model, /** @type {string} */ offered, /** @type {number} */ fallback) => `${model} 不提供深度 ${depth}：可选 ${offered}；已使用 ${fallback}`,
     formValue: (/** @type {string} */ reason, /** @type {string} */ current) => `${reason}；保持 ${current}`,
