@@ -853,6 +853,70 @@ await test('embedding: the demo course page drives its three embeds through the 
   await bad.close();
 });
 
+await test('a copied link (ten settings changed in the form, a comparison of two runs) reproduces both loss curves bit for bit in a new browser context', async () => {
+  const page = await openPage('?workers=2');
+  const set = async (/** @type {string} */ key, /** @type {string} */ value) => {
+    const tag = await page.$eval(`#${key}`, (e) => e.tagName + (/** @type {HTMLInputElement} */ (e).type ?? ''));
+    if (tag.startsWith('SELECT')) await page.selectOption(`#${key}`, value);
+    else if (tag === 'INPUTcheckbox') await page.setChecked(`#${key}`, value === 'true');
+    else await page.fill(`#${key}`, value);
+    await page.dispatchEvent(`#${key}`, 'change');
+  };
+  const changes = [['model', 'resnet'], ['depth', '8'], ['activation', 'tanh'], ['optimizer', 'sgd'], ['lr', '0.05'], ['momentum', '0.8'],
+    ['weight_decay', '0.0001'], ['schedule', 'cosine'], ['batch_size', '16'], ['steps', '12'], ['seed', '77'], ['noise', '0.05']];
+  for (const [k, v] of changes) await set(k, v);
+  await page.waitForFunction(() => window.depthlab.description?.name.startsWith('ResNet-8 '), null, { timeout: 30_000 });
+  await page.click('#start');
+  await set('depth', '14');
+  await page.waitForFunction(() => window.depthlab.description?.name.startsWith('ResNet-14 '), null, { timeout: 30_000 });
+  await page.click('#start');
+  await page.waitForFunction(() => window.depthlab.runs().length === 2 && window.depthlab.runs().every((x) => x.status === 'done'), null, { timeout: 300_000 });
+  await page.click('#copyLink');
+  const link = await page.evaluate(() => window.depthlab.link());
+  const before = await page.evaluate(() => window.depthlab.runs().map((r) => ({ name: r.modelName, settings: r.settings, losses: r.metrics.losses })));
+  await page.close();
+  const fresh = await launch();
+  try {
+    const p = await fresh.newPage();
+    await p.goto(link);
+    await p.waitForFunction(() => window.depthlab?.runs().length === 2 && window.depthlab.runs().every((x) => x.status === 'done' || x.status === 'failed'), null, { timeout: 300_000 });
+    const after = await p.evaluate(() => ({ runs: window.depthlab.runs().map((r) => ({ name: r.modelName, settings: r.settings, losses: r.metrics.losses })), errors: window.depthlab.errors, form: window.depthlab.settings }));
+    console.log(`     link: ${link.replace(/^http:\/\/[^/]+/, '')}`);
+    assert(after.errors.length === 0, after.errors.join(' | '));
+    for (const [i, b] of before.entries()) {
+      const a = after.runs[i];
+      const diff = b.losses.findIndex((v, j) => !Object.is(v, a.losses[j]));
+      assert(a.name === b.name && a.losses.length === 12 && b.losses.length === 12 && diff === -1, `run ${i + 1} (${b.name} vs ${a.name}): differs at step ${diff + 1}`);
+      for (const [k, v] of changes) if (k !== 'depth') assert(String(a.settings[k]) === v, `run ${i + 1}: ${k} is ${a.settings[k]}, not ${v}`);
+    }
+    assert(after.form.depth === 14 && after.form.lr === 0.05, `the form: depth ${after.form.depth}, lr ${after.form.lr}`);
+    console.log(`     ${before.map((b) => `${b.name}: 12 losses identical (last ${b.losses[11]})`).join('; ')}`);
+  } finally {
+    await fresh.close();
+  }
+});
+
+await test('twenty malformed URL parameters each get their own message, and the page still trains', async () => {
+  const bad = ['depth=abc', 'lr=banana', 'optimizer=rmsprop', 'batch_size=0', 'epochs=-1', 'seed=x1', 'augment=maybe', 'strength=99', 'noise=-1',
+    'workers=0', 'lang=xx', 'embed=2', 'hide=header', 'autostart=yes', 'host=ftp://x', 'runs=depth:abc', 'unknown1=1', 'momentum=abc', 'schedule=foo', 'warmup=1e9'];
+  const page = await openPage(`?${bad.join('&')}&steps=3`);
+  const banner = (await page.textContent('#banner')) ?? '';
+  const parts = banner.split(' · ');
+  console.log(`     ${parts.length} messages, e.g. "${parts[0]}" … "${parts[parts.length - 1]}"`);
+  for (const b of bad) {
+    const [key, value] = b.split('=');
+    const hit = parts.filter((m) => m.includes(key) || m.includes(value));
+    assert(hit.length >= 1, `no message for ${b}`);
+  }
+  assert(parts.length >= 20, `${parts.length} messages for 20 bad parameters: ${banner}`);
+  // (The URL's messages are in depthlab.errors already: wait for the run itself.)
+  await page.click('#start');
+  await page.waitForFunction(() => window.depthlab.phase === 'done', null, { timeout: 120_000 });
+  const steps = await page.evaluate(() => window.depthlab.losses.length);
+  assert(steps === 3, `the page trained ${steps} steps after the bad parameters`);
+  await page.close();
+});
+
 await test('the published build (cargo xtask dist) served by a plain static server (python3 -m http.server) logs no error and trains', async () => {
   const port = 18000 + Math.floor(Math.random() * 1000);
   const server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', join(root, 'dist')], { stdio: 'ignore' });

@@ -64,6 +64,8 @@ const app = {
   /** Test hooks (set once the pool exists). */
   killWorker: /** @type {(slot: number) => void} */ (() => {}),
   sweep: /** @type {(req: import('./views/sweep.js').SweepRequest) => number[]} */ (() => []),
+  /** The link Copy link gives (settings and every run). */
+  link: () => '',
   /** Why the form's configuration would not fit in memory (null: it fits). */
   memoryProblem: /** @type {string | null} */ (null),
 };
@@ -140,6 +142,10 @@ if (lessonQuery !== null) {
 const embed = embedOptions(query, words.msg);
 urlErrors.push(...embed.errors);
 applyEmbed(embed);
+// A comparison from a copied link: its runs start once the page is ready.
+const runsParam = query.get('runs');
+const linkRuns = runsParam === null ? { runs: [], errors: [] } : model.runsFromQuery(runsParam);
+urlErrors.push(...linkRuns.errors);
 /** The host page's connection (set at the end, once the commands exist); `ready` is told once. */
 let host = /** @type {{post: (e: Record<string, unknown>) => void} | null} */ (null);
 let announced = false;
@@ -429,6 +435,14 @@ function refresh(/** @type {Run | null} */ changed) {
   app.phase = phaseOf(sel);
   if (host && !announced && app.phase !== 'loading') {
     announced = true;
+    if (linkRuns.runs.length) {
+      const added = linkRuns.runs.map((s) => {
+        const config = model.trainerConfig(s);
+        return { r: store.add(s, config, modelName(config)), config };
+      });
+      submitLongestFirst(added);
+      select(added[0].r.id);
+    }
     host.post({ type: 'ready' });
     if (embed.autostart) hostCommands.start();
   }
@@ -768,6 +782,25 @@ $('reset').addEventListener('click', () => {
   grid.reset();
   pad.showProbs(null);
   select(null);
+});
+
+/** A link to this page with its settings and every run (each with the seed it used). */
+function shareLink() {
+  const url = new URL(`${location.origin}${location.pathname}${pageQuery()}`);
+  const runs = store.list().map((r) => ({ ...r.settings, seed: r.seed ?? r.settings.seed }));
+  if (runs.length) url.searchParams.set('runs', model.runsToQuery(runs));
+  return url.href;
+}
+app.link = shareLink;
+$('copyLink').addEventListener('click', async () => {
+  const link = shareLink();
+  const n = store.list().length;
+  try {
+    await navigator.clipboard.writeText(link);
+    showInfo(words.msg.linkCopied(n));
+  } catch {
+    showInfo(`${words.msg.linkShown} ${link}`);
+  }
 });
 
 // ---------- your own files ----------

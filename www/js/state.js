@@ -27,9 +27,10 @@ import { words, say, problemOf, coded } from './i18n/index.js';
  * `workers`: trainer workers in the pool (default: one per core), with its range;
  * `lang`: the page's language (i18n/index.js checks it); `lesson`: the open lesson's id, or
  * `index` for the list (app.js checks it against the catalogue's lessons); `embed`, `hide`, `autostart`,
- * `host`: embedding (embed.js checks them).
+ * `host`: embedding (embed.js checks them); `runs`: a comparison — the runs a copied link trains, at most
+ * `max` (see SettingsModel.runsToQuery).
  */
-export const PAGE_SETTINGS = Object.freeze({ workers: { min: 1, max: 16 }, lang: {}, lesson: {}, embed: {}, hide: {}, autostart: {}, host: {} });
+export const PAGE_SETTINGS = Object.freeze({ workers: { min: 1, max: 16 }, lang: {}, lesson: {}, embed: {}, hide: {}, autostart: {}, host: {}, runs: { max: 10 } });
 
 /** The text form of a value, as the catalogue and the URL write it. */
 export function text(/** @type {string | number | boolean | null} */ v) {
@@ -126,6 +127,52 @@ export class SettingsModel {
       settings.depth = fallback;
     }
     return { settings, errors };
+  }
+
+  /**
+   * A comparison as one URL parameter value: each run's settings that differ from the defaults
+   * as `key:value` pairs joined by `,`, runs joined by `;` (catalogue keys and values never
+   * contain these characters). A run's seed is always written, so a link reproduces it.
+   * @param {Settings[]} runs
+   */
+  runsToQuery(runs) {
+    return runs.map((r) => this.catalog.settings
+      .filter((s) => r[s.key] !== s.kind.default || s.key === 'seed')
+      .map((s) => `${s.key}:${text(r[s.key])}`).join(',')).join(';');
+  }
+
+  /**
+   * The runs of a `runs=` value: each from the defaults and its pairs; a bad pair or run is a
+   * message (naming the run by its place) and is left out.
+   * @param {string} value
+   * @returns {{runs: Settings[], errors: string[]}}
+   */
+  runsFromQuery(value) {
+    /** @type {Settings[]} */ const runs = [];
+    const errors = [];
+    const items = value.split(';').filter((x) => x.trim() !== '');
+    if (items.length > PAGE_SETTINGS.runs.max) errors.push(words().msg.runsTooMany(items.length, PAGE_SETTINGS.runs.max));
+    for (const [i, item] of items.slice(0, PAGE_SETTINGS.runs.max).entries()) {
+      const s = this.defaults();
+      let ok = true;
+      for (const pair of item.split(',')) {
+        const [key, raw] = pair.split(':');
+        const st = this.byKey.get(key ?? '');
+        if (!st || raw === undefined) {
+          errors.push(words().msg.runsPair(i + 1, pair.slice(0, 60)));
+          ok = false;
+          continue;
+        }
+        try {
+          s[st.key] = this.parse(st, raw);
+        } catch (e) {
+          errors.push(words().msg.runsValue(i + 1, say(problemOf(e))));
+          ok = false;
+        }
+      }
+      if (ok) runs.push(s);
+    }
+    return { runs, errors };
   }
 
   /** The query string for `settings`, listing only what differs from the defaults. */
