@@ -772,7 +772,9 @@ await test('accessibility: axe-core finds no serious or critical violation (lab 
 });
 
 await test('embedding: the demo course page drives its three embeds through the postMessage API; another origin is ignored unless host= names it; bad embed parameters each get a message', async () => {
-  const page = await ctx.newPage();
+  // A fresh browser, as a student opening the course page (no runs kept from earlier tests).
+  const visitor = await launch();
+  const page = await visitor.newPage();
   page.on('pageerror', (e) => console.log(`  [pageerror] ${e.message}`));
   await page.setViewportSize({ width: 2000, height: 1200 });
   await page.goto(`${srv.url}www/course.html`);
@@ -805,7 +807,7 @@ await test('embedding: the demo course page drives its three embeds through the 
     }
   });
   assert(runs[2].length === 1 && runs[2][0].steps === 10, `embed 3 ran ${JSON.stringify(runs[2])}, not the 10 steps its config command set`);
-  await page.close();
+  await visitor.close();
   // Another origin (a second server) embeds the page: its commands are ignored unless host= names it.
   const other = await serve(join(root, 'dist'));
   const foreign = await ctx.newPage();
