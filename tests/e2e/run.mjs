@@ -426,6 +426,8 @@ await test('the page makes same-origin requests only, under a Content-Security-P
   const meta = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1];
   const header = /"Content-Security-Policy" = "([^"]+)"/.exec(readFileSync(join(root, 'Trunk.toml'), 'utf8'))?.[1];
   assert(meta && meta === header, `index.html's policy and Trunk.toml's serve header differ:\n${meta}\n${header}`);
+  const course = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(readFileSync(join(root, 'www/course.html'), 'utf8'))?.[1];
+  assert(course === meta, `the demo course page's policy differs from the page's:\n${course}\n${meta}`);
   assert(!/unsafe-inline|'unsafe-eval'/.test(meta), meta);
   const page = await ctx.newPage();
   /** @type {string[]} */ const requests = [];
