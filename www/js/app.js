@@ -991,13 +991,13 @@ const hostCommands = {
     for (const [key, value] of Object.entries(given)) {
       const s = model.byKey.get(key);
       if (!s) {
-        problems.push(words.msg.urlUnknown(key.slice(0, 60), [...model.byKey.keys()].join(', ')));
+        problems.push(words.msg.commandUnknownSetting(key.slice(0, 60), [...model.byKey.keys()].join(', ')));
         continue;
       }
       try {
         settings[key] = model.parse(s, String(value));
       } catch (e) {
-        problems.push(words.msg.urlValue(key, say(problemOf(e)), text(settings[key])));
+        problems.push(words.msg.commandValue(key, say(problemOf(e)), text(settings[key])));
       }
     }
     form.write(settings);

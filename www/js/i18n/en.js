@@ -239,6 +239,8 @@ export default {
     linkCopied: (/** @type {number} */ n) => `Link copied: it opens this page with these settings and trains the same ${n} run(s) again, bit for bit.`,
     linkShown: 'Copy this link (the clipboard is not available here):',
     embedParam: (/** @type {string} */ key, /** @type {string} */ value, /** @type {string} */ allowed) => `URL parameter ${key}: "${value}" is not allowed (use ${allowed}); ignored`,
+    commandUnknownSetting: (/** @type {string} */ key, /** @type {string} */ keys) => `the host page's config command names "${key}", which is not a setting (settings: ${keys}); ignored`,
+    commandValue: (/** @type {string} */ key, /** @type {string} */ reason, /** @type {string} */ kept) => `the host page's config command: ${key}: ${reason}; kept ${kept}`,
     badCommand: (/** @type {string} */ what) => `the host page sent a command the page does not know (${what}); commands: start, pause, reset, lesson, config`,
     urlValue: (/** @type {string} */ key, /** @type {string} */ reason, /** @type {string} */ fallback) => `URL parameter ${key}: ${reason}; using ${fallback}`,
     depthNotOffered: (/** @type {string} */ depth, /** @type {string} */ model, /** @type {string} */ offered, /** @type {number} */ fallback) => `depth ${depth} is not offered for ${model}: choose one of ${offered}; using ${fallback}`,

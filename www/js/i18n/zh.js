@@ -243,6 +243,8 @@ export default {
     linkCopied: (/** @type {number} */ n) => `链接已复制：打开它会以相同设置重新训练这 ${n} 次训练，结果逐位相同。`,
     linkShown: '请复制此链接（此处无法使用剪贴板）：',
     embedParam: (/** @type {string} */ key, /** @type {string} */ value, /** @type {string} */ allowed) => `URL 参数 ${key}：不允许“${value}”（可用 ${allowed}）；已忽略`,
+    commandUnknownSetting: (/** @type {string} */ key, /** @type {string} */ keys) => `宿主页面的 config 命令给出了“${key}”，它不是设置项（设置项：${keys}）；已忽略`,
+    commandValue: (/** @type {string} */ key, /** @type {string} */ reason, /** @type {string} */ kept) => `宿主页面的 config 命令：${key}：${reason}；保持 ${kept}`,
     badCommand: (/** @type {string} */ what) => `宿主页面发来了本页不认识的命令（${what}）；可用命令：start、pause、reset、lesson、config`,
     urlValue: (/** @type {string} */ key, /** @type {string} */ reason, /** @type {string} */ fallback) => `URL 参数 ${key}：${reason}；已使用 ${fallback}`,
     depthNotOffered: (/** @type {string} */ depth, /** @type {string} */ model, /** @type {string} */ offered, /** @type {number} */ fallback) => `${model} 不提供深度 ${depth}：可选 ${offered}；已使用 ${fallback}`,
