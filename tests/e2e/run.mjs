@@ -113,17 +113,23 @@ await test('same seed, twice, with a pause and resume in the second: bit-identic
   await page.click('#start');
   await page.waitForFunction(() => window.depthlab.losses.length >= 30, null, { timeout: 60_000 });
   await page.click('#pause');
-  const atPause = await page.evaluate(() => window.depthlab.losses.length);
+  // The worker confirms the step it stands at, having sent every loss up to it; after that no
+  // loss arrives until Resume (exact: steps already under way are in the confirmed count).
+  await page.waitForFunction(() => typeof window.depthlab.runs().find((r) => r.id === window.depthlab.selected)?.pausedAt === 'number', null, { timeout: 10_000 });
+  const atPause = await page.evaluate(() => ({
+    step: window.depthlab.runs().find((r) => r.id === window.depthlab.selected).pausedAt, losses: window.depthlab.losses.length,
+  }));
   await page.waitForTimeout(700);
   const whilePaused = await page.evaluate(() => window.depthlab.losses.length);
   await page.click('#pause'); // Resume
   await waitDone(page);
   const second = await page.evaluate(() => window.depthlab.losses.slice());
-  assert(whilePaused - atPause <= 2, `training went on while paused (${atPause} → ${whilePaused})`);
+  console.log(`     paused at step ${atPause.step} (${atPause.losses} losses shown), ${whilePaused} after 700 ms`);
+  assert(atPause.losses === atPause.step && whilePaused === atPause.step, `training went on while paused (confirmed step ${atPause.step}, losses ${atPause.losses} → ${whilePaused})`);
   assert(first.length === 125 && second.length === 125, `lengths ${first.length}, ${second.length}`);
   const diff = first.findIndex((v, i) => !Object.is(v, second[i]));
   assert(diff === -1, `curves differ at step ${diff + 1}: ${first[diff]} vs ${second[diff]}`);
-  console.log(`     125 losses identical (paused at step ${atPause}); first ${first[0]}, last ${first[124]}`);
+  console.log(`     125 losses identical (paused at step ${atPause.step}); first ${first[0]}, last ${first[124]}`);
   await page.close();
 });
 

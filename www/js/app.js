@@ -616,6 +616,13 @@ function onTrainerMessage(/** @type {number} */ slot, /** @type {import('./proto
         store.changed(r);
       }
       return;
+    case 'paused':
+      // The worker confirms: it stands at this step and takes no other until resumed.
+      if (r && r.status === 'paused') {
+        r.pausedAt = m.step;
+        store.changed(r);
+      }
+      return;
     case 'stopped':
       if (r && r.status !== 'done' && r.status !== 'failed') r.status = 'stopped';
       if (r) keep(r);
@@ -768,6 +775,7 @@ $('pause').addEventListener('click', () => {
   } else if (r.status === 'paused') {
     pool.send(r.worker, { type: 'resume', runId: r.id });
     r.status = 'running';
+    r.pausedAt = null;
   }
   store.changed(r);
 });

@@ -90,6 +90,7 @@ export const CHECKPOINT_SECONDS = 5;
  *   | {type: 'done', runId: number, step: number, elapsed: number}
  *   | {type: 'checkpoint', runId: number, step: number, bytes: Uint8Array}
  *   | {type: 'stopped', runId: number, memoryBytes?: number}
+ *   | {type: 'paused', runId: number, step: number}
  *   | {type: 'prediction', id: number, probs: Float32Array | null}
  *   | {type: 'features', id: number, runId: number, maps: FeatureMap[], filters: {shape: number[], data: Float32Array} | null}
  *   | {type: 'description', id: number, model?: ModelDescription, error?: Problem}
@@ -97,7 +98,8 @@ export const CHECKPOINT_SECONDS = 5;
  *   | {type: 'restored', runId: number}
  *   | {type: 'import-result', ok: boolean, problem: Problem}
  *   | {type: 'error', runId?: number, problem: Problem, fatal?: boolean}
- *   | {type: 'assigned', runId: number}} TrainerToMain  ('assigned' is made by the pool on the main thread)
+ *   | {type: 'assigned', runId: number}} TrainerToMain  ('assigned' is made by the pool on the main thread; 'paused'
+ *   confirms a pause: every step up to `step` was sent and none follows until resume)
  */
 
 /**

@@ -39,7 +39,7 @@ const emptyProbes = () => ({ steps: [], rows: [], stride: 1 });
  * @typedef {{id: number, settings: Settings, config: TrainConfigJson, color: string, customName: string | null,
  *   modelName: string, status: RunStatus, visible: boolean, worker: number | null, queuePos: number,
  *   seed: number | null, params: number, probeNames: string[], probes: ProbeHistory, preview: Uint8Array | null,
- *   totalSteps: number, bpe: number, samplesPerSec: number, waitFraction: number, elapsed: number, message: string, problem?: import('../i18n/index.js').Problem | null,
+ *   totalSteps: number, bpe: number, pausedAt?: number | null, samplesPerSec: number, waitFraction: number, elapsed: number, message: string, problem?: import('../i18n/index.js').Problem | null,
  *   checkpoint?: import('../protocol.js').Resume | null, resumes?: number, replayed?: number, replayMismatches?: number,
  *   metrics: RunMetrics, createdAt: number, sweep: {id: number, family: string, depth: number} | null,
  *   weights: Uint8Array | null, test: (import('../protocol.js').TestAnswers & {epoch: number}) | null}} Run

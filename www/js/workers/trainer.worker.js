@@ -93,6 +93,7 @@ function onPortMessage(/** @type {MessageEvent<import('../protocol.js').AugmentT
       toMain({ type: 'started', runId: r.id, totalSteps: r.totalSteps, epochs: r.epochs, seed: r.seed, params: r.trainer.paramCount, modelName: r.trainer.modelName, probeNames: r.trainer.probeNames(), batchesPerEpoch: m.batchesPerEpoch, trainCount: m.trainCount, testCount: m.testLabels.length, memoryBytes: memoryBytes() });
       toAugment({ type: 'need', runId: r.id, count: PREFETCH });
       if (r.state === 'running') loop(r);
+      else toMain({ type: 'paused', runId: r.id, step: r.step });
       return;
     case 'run-error':
       toMain({ type: 'error', runId: r.id, problem: pageProblem('couldNotStart', [], m.problem) });
@@ -271,6 +272,10 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToT
         if (run?.id === m.runId && run.state === 'running') {
           run.state = 'paused';
           run.pauseStart = performance.now();
+          // No step is taken after this message (the loop checks the state before each one):
+          // every step so far is sent now, and the step the run stands at.
+          flushMetrics(run, run.pauseStart);
+          toMain({ type: 'paused', runId: run.id, step: run.step });
         }
         return;
       case 'resume':
