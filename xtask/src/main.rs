@@ -4,8 +4,8 @@
 //! - `serve`     build the page (release) and serve it at http://127.0.0.1:8080
 //! - `test`      every check: fmt, clippy, native tests, docs, no_std build, wasm tests in
 //!   Node, headless Chromium and headless Firefox ESR, `wasm-pack test --headless --chrome`,
-//!   the release page build, its SIMD check, the end-to-end tests in Chromium and Firefox, and
-//!   each fuzz target briefly
+//!   the release page build, its SIMD check, the end-to-end tests in Chromium and Firefox,
+//!   the PyTorch and ONNX hand-off, and each fuzz target briefly
 //! - `bench-web` build the release page and print the in-browser benchmark as one JSON line
 //! - `check`     the quick subset: fmt, clippy, and TypeScript (checkJs) over www/ and tests/e2e
 //! - `dist`      the release build in `dist/`, checked ready for any static host (no inline
@@ -14,11 +14,15 @@
 //!   memory and the JS heap each minute; fails if either moves over 5% after warm-up
 //! - `fuzz`      the cargo-fuzz targets (nightly), each for a time or a number of inputs; see
 //!   `cargo xtask fuzz --help`
+//! - `handoff`   the PyTorch and ONNX export checked in a pinned virtualenv (created in
+//!   `~/.cache/depthlab/torch-venv` or `$DEPTHLAB_TORCH_VENV`, reused when its versions match):
+//!   logits of every family, train.py under `torchrun --nproc_per_node=2`, ONNX Runtime's logits
 //!
 //! Never exports `RUSTFLAGS` (it would replace `+simd128` from `.cargo/config.toml`).
 
 mod fuzz;
 mod tools;
+mod torch;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -34,8 +38,9 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz::command(&args[1..]),
         Some("soak") => soak(&args[1..]),
         Some("dist") => dist(),
+        Some("handoff") => ensure_tools().and_then(|env| torch::handoff(&env)),
         _ => {
-            eprintln!("usage: cargo xtask <serve | test | bench-web | check | fuzz | soak | dist>");
+            eprintln!("usage: cargo xtask <serve | test | bench-web | check | fuzz | soak | dist | handoff>");
             return ExitCode::from(2);
         }
     };
@@ -154,6 +159,8 @@ fn test() -> Result {
     run(env.cmd("node").arg("tests/e2e/run.mjs"), "end-to-end tests")?;
     step("end-to-end tests in headless Firefox ESR (smoke, same losses as Chromium, background tab)");
     run(env.cmd("node").arg("tests/e2e/firefox.mjs"), "Firefox end-to-end tests")?;
+    step("PyTorch and ONNX hand-off (pinned virtualenv)");
+    torch::handoff(&env)?;
     step(&format!("fuzz targets, {FUZZ_SECONDS} s each with AddressSanitizer"));
     let fuzz_env = tools::ensure_fuzz_tools()?;
     fuzz::run(&fuzz_env, &fuzz::TARGETS, fuzz::Budget::Time(FUZZ_SECONDS), "address")?;

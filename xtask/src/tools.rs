@@ -201,7 +201,7 @@ pub fn ensure_browser() -> Result<(), String> {
     apt_install(&missing)
 }
 
-fn apt_install(pkgs: &[&str]) -> Result<(), String> {
+pub fn apt_install(pkgs: &[&str]) -> Result<(), String> {
     println!("==> apt-get install {}", pkgs.join(" "));
     let is_root = Command::new("id")
         .arg("-u")

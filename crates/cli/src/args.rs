@@ -27,6 +27,9 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Train several models for the same step budget and write one results table.
     Sweep(SweepArgs),
+    /// Write a model (and its trained weights) for PyTorch: model.py, train.py, the weights and
+    /// a self-check against Depthlab's logits.
+    Export(ExportArgs),
 }
 
 /// Every catalogue setting as a flag; the parsed result is a whole [`TrainConfig`].
@@ -124,6 +127,26 @@ pub struct TrainArgs {
     /// Start from these weights (a safetensors file saved from the same model).
     #[arg(long)]
     pub load: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub settings: Settings,
+    /// A model spec (JSON) instead of a preset.
+    #[arg(long)]
+    pub spec: Option<PathBuf>,
+    /// The trained weights (a safetensors file saved from the same model, e.g. by `train
+    /// --save`); without it, the model as initialised from the seed.
+    #[arg(long)]
+    pub load: Option<PathBuf>,
+    /// Test digits for the self-check come from here (as `train --data`).
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Write model.py, train.py, weights.safetensors and check.safetensors into this folder
+    /// (created if missing); then `python DIR/model.py` checks the export.
+    #[arg(long, value_name = "DIR", required = true)]
+    pub pytorch: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -6,6 +6,7 @@
 //! depthlab train --spec my-model.json --optimizer sgd --lr 0.1 --schedule cosine
 //! depthlab inspect --model inception
 //! depthlab sweep --steps 500 resnet:32 plain:32 resnet:32:no-shortcuts --out sweep.csv
+//! depthlab export --model resnet --load resnet.safetensors --pytorch resnet-pt/
 //! ```
 
 mod args;
@@ -22,6 +23,7 @@ fn main() -> ExitCode {
         Command::Train(a) => run::train(a),
         Command::Inspect(a) => run::inspect(a),
         Command::Sweep(a) => run::sweep(a),
+        Command::Export(a) => run::export(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,6 @@
-//! The subcommands: train, inspect, sweep.
+//! The subcommands: train, inspect, sweep, export.
 
-use crate::args::{read_spec, with_spec, InspectArgs, SweepArgs, TrainArgs};
+use crate::args::{read_spec, with_spec, ExportArgs, InspectArgs, SweepArgs, TrainArgs};
 use crate::data;
 use depthlab_nn::augment::Augmenter;
 use depthlab_nn::data::Dataset;
@@ -132,6 +132,32 @@ pub fn train(a: TrainArgs) -> Result<(), String> {
         let bytes = trainer.save_checkpoint().map_err(|e| e.to_string())?;
         std::fs::write(p, bytes).map_err(|e| format!("cannot write weights to {}: {e}", p.display()))?;
         println!("weights saved to {}", p.display());
+    }
+    Ok(())
+}
+
+pub fn export(a: ExportArgs) -> Result<(), String> {
+    let config = with_spec(&a.settings, a.spec.as_deref())?;
+    let mut trainer = trainer_for(&config, seed_of(&config))?;
+    if let Some(p) = &a.load {
+        let bytes = std::fs::read(p).map_err(|e| format!("cannot read weights {}: {e}", p.display()))?;
+        trainer.load_checkpoint(&bytes).map_err(|e| format!("{}: {e}", p.display()))?;
+    }
+    let (_, test) = data::load(a.data.data.as_deref())?;
+    if let Some(dir) = &a.pytorch {
+        let files = depthlab_nn::export::pytorch_files(&mut trainer, &test.images_f32()).map_err(|e| e.to_string())?;
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        for (name, bytes) in files {
+            let p = dir.join(name);
+            std::fs::write(&p, bytes).map_err(|e| format!("cannot write {}: {e}", p.display()))?;
+        }
+        println!(
+            "{}: PyTorch export in {} (model.py, train.py, weights, self-check)\n  check it:  python {}\n  train on:  python {} --data MNIST_DIR   (or torchrun --nproc_per_node=N …)",
+            trainer.spec().name,
+            dir.display(),
+            dir.join("model.py").display(),
+            dir.join("train.py").display()
+        );
     }
     Ok(())
 }

@@ -112,6 +112,20 @@ pub fn save(params: &ParamStore) -> Result<Vec<u8>, CheckpointError> {
     safetensors::serialize(views, None).map_err(|e| CheckpointError::Format(format!("{e:?}")))
 }
 
+/// Serialises named F32 tensors (`(name, shape, values)`), e.g. an export's self-check file.
+pub fn save_tensors(tensors: &[(&str, &[usize], &[f32])]) -> Result<Vec<u8>, CheckpointError> {
+    for (name, shape, data) in tensors {
+        if shape.iter().product::<usize>() != data.len() {
+            return Err(CheckpointError::Format(format!(
+                "tensor \"{name}\": shape {shape:?} does not hold {} values",
+                data.len()
+            )));
+        }
+    }
+    let views = tensors.iter().map(|(name, shape, data)| (String::from(*name), F32View { shape, data }));
+    safetensors::serialize(views, None).map_err(|e| CheckpointError::Format(format!("{e:?}")))
+}
+
 /// Header bytes allowed per tensor the model has (a PyTorch-style entry such as
 /// `"layers.9.block.2.conv1.weight":{"dtype":"F32","shape":[64,64,3,3],"data_offsets":[…]}` is
 /// about 100), plus [`HEADER_SLACK`] for metadata other tools add.

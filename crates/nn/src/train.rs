@@ -564,6 +564,18 @@ impl Trainer {
         Some(([e.shape[0], e.shape[1], e.shape[2], e.shape[3]], self.params.value(id)))
     }
 
+    /// Logits `[n, 10]` of `n` 28×28 images in evaluation mode (in chunks of [`EVAL_CHUNK`]).
+    pub fn logits(&mut self, images: &[f32]) -> Result<Vec<f32>, BatchError> {
+        let n = images.len() / PIXELS;
+        check_batch(images, &alloc::vec![0; n])?;
+        let mut out = Vec::with_capacity(n * CLASSES);
+        for chunk in images.chunks(EVAL_CHUNK * PIXELS) {
+            let logits = self.forward(chunk, chunk.len() / PIXELS, Mode::Eval).logits;
+            out.extend_from_slice(self.tape.value(logits).data());
+        }
+        Ok(out)
+    }
+
     /// Class probabilities for one 28×28 image.
     pub fn predict(&mut self, image: &[f32]) -> Result<[f32; CLASSES], BatchError> {
         check_batch(image, &[0])?;

@@ -13,8 +13,10 @@
 mod build;
 mod network;
 
+pub(crate) use build::build_unfused;
 pub use build::{build, cost_table, CostRow, CLASSES, MAX_PARAMS};
 pub use network::{Network, NetworkOutput, MAX_AUX};
+pub(crate) use network::{Op, Shortcut};
 
 use crate::catalog::named_enum;
 use alloc::string::String;

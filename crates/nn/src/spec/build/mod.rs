@@ -56,12 +56,33 @@ pub fn build(spec: &ModelSpec, params: &mut ParamStore, rng: &mut Rng) -> Result
     build_with(spec, params, rng, false)
 }
 
+/// The op tree of `spec` as written — one op per spec layer at the top level, no ReLU fused,
+/// removed batch norms kept as [`Op::Identity`] — with its parameters registered in `params`
+/// (their names and shapes are what [`crate::export`] writes code and graphs from).
+pub(crate) fn build_unfused(spec: &ModelSpec, params: &mut ParamStore) -> Result<Vec<Op>, ConfigError> {
+    let mut rng = Rng::new(0);
+    let (ops, _) = build_ops(spec, params, &mut rng, false)?;
+    Ok(ops)
+}
+
 fn build_with(
     spec: &ModelSpec,
     params: &mut ParamStore,
     rng: &mut Rng,
     dry: bool,
 ) -> Result<(Network, Vec<CostRow>), ConfigError> {
+    let (ops, rows) = build_ops(spec, params, rng, dry)?;
+    let seed = rng.next_u32() as u64;
+    let ops = super::network::fuse_relu(ops);
+    Ok((Network { ops, input: spec.input, rng: Rng::with_stream(seed, 0xd20) }, rows))
+}
+
+fn build_ops(
+    spec: &ModelSpec,
+    params: &mut ParamStore,
+    rng: &mut Rng,
+    dry: bool,
+) -> Result<(Vec<Op>, Vec<CostRow>), ConfigError> {
     let input = shape::check_input(spec)?;
     let mut b = Builder {
         params,
@@ -76,9 +97,7 @@ fn build_with(
     };
     let (ops, out) = b.sequence(&spec.layers, input, At { path: "layers", name: "layers" })?;
     shape::check_output(out)?;
-    let seed = b.rng.next_u32() as u64;
-    let ops = super::network::fuse_relu(ops);
-    Ok((Network { ops, input: spec.input, rng: Rng::with_stream(seed, 0xd20) }, b.rows))
+    Ok((ops, b.rows))
 }
 
 /// The cost table of `spec` alone: the same checks and rows as [`build`], without allocating
