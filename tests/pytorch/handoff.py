@@ -1,8 +1,9 @@
-"""The PyTorch hand-off, end to end (run by `cargo xtask test` in its pinned virtualenv).
+"""The PyTorch and ONNX hand-off, end to end (run by `cargo xtask test` in its pinned virtualenv).
 
 For each family: the CLI trains a few steps (so batch-norm statistics are real) and saves the
 weights; `depthlab export --pytorch` writes model.py, train.py, the weights and the self-check;
-the generated model.py must give Depthlab's logits on 100 test digits within 1e-4. Then
+the generated model.py must give Depthlab's logits on 100 test digits within 1e-4, and so
+must ONNX Runtime running `depthlab export --onnx`'s graph (after onnx's full checker). Then
 train.py continues ResNet-20 under `torchrun --nproc_per_node=2` (gloo, CPU) and must end with
 the two processes' weights identical, and the weights it writes load back into Depthlab.
 
@@ -53,6 +54,19 @@ def check_export(folder):
     return float(m.group(2)), int(m.group(1)), out.returncode
 
 
+def check_onnx(path, check_file):
+    """onnx's full checker, then ONNX Runtime's logits against Depthlab's; the largest difference."""
+    import onnx
+    import onnxruntime
+    from safetensors.numpy import load_file
+
+    onnx.checker.check_model(onnx.load(str(path)), full_check=True)
+    saved = load_file(str(check_file))
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    logits = session.run(["logits"], {"images": saved["images"]})[0]
+    return float(abs(logits - saved["logits"]).max())
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--cli", required=True)
@@ -63,16 +77,18 @@ def main():
     work.mkdir(parents=True)
     failures = []
 
-    print(f"{'family':34} {'digits':>6} {'max |Δ logit|':>14}")
+    print(f"{'family':34} {'digits':>6} {'PyTorch max |Δ logit|':>22} {'ONNX Runtime':>13}")
     for i, (name, model) in enumerate(FAMILIES):
         weights, folder = work / f"m{i}.safetensors", work / f"m{i}"
         run([cli, "train", *model, "--steps", "12", "--batch-size", "32", "--seed", "3", "--save", weights])
-        run([cli, "export", *model, "--seed", "3", "--load", weights, "--pytorch", folder])
+        onnx_file = folder / "model.onnx"
+        run([cli, "export", *model, "--seed", "3", "--load", weights, "--pytorch", folder, "--onnx", onnx_file])
         diff, n, code = check_export(folder)
-        ok = diff <= TOLERANCE and code == 0 and n == 100
-        print(f"{name:34} {n:>6} {diff:>14.3g} {'ok' if ok else 'FAIL'}")
+        onnx_diff = check_onnx(onnx_file, folder / "check.safetensors")
+        ok = diff <= TOLERANCE and code == 0 and n == 100 and onnx_diff <= TOLERANCE
+        print(f"{name:34} {n:>6} {diff:>22.3g} {onnx_diff:>13.3g} {'ok' if ok else 'FAIL'}")
         if not ok:
-            failures.append(f"{name}: largest logit difference {diff} on {n} digits (exit {code})")
+            failures.append(f"{name}: largest logit difference {diff} (PyTorch), {onnx_diff} (ONNX Runtime) on {n} digits (exit {code})")
 
     # train.py on two processes (gloo on CPU), from ResNet-20 (A)'s export.
     folder = work / "m1"

@@ -27,8 +27,8 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Train several models for the same step budget and write one results table.
     Sweep(SweepArgs),
-    /// Write a model (and its trained weights) for PyTorch: model.py, train.py, the weights and
-    /// a self-check against Depthlab's logits.
+    /// Write a model (and its trained weights) for PyTorch — model.py, train.py, the weights and
+    /// a self-check against Depthlab's logits — or as an ONNX graph.
     Export(ExportArgs),
 }
 
@@ -145,8 +145,11 @@ pub struct ExportArgs {
     pub data: DataArgs,
     /// Write model.py, train.py, weights.safetensors and check.safetensors into this folder
     /// (created if missing); then `python DIR/model.py` checks the export.
-    #[arg(long, value_name = "DIR", required = true)]
+    #[arg(long, value_name = "DIR", required_unless_present = "onnx")]
     pub pytorch: Option<PathBuf>,
+    /// Write the inference graph with its weights as ONNX (opens in Netron, runs in ONNX Runtime).
+    #[arg(long, value_name = "FILE")]
+    pub onnx: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -159,6 +159,11 @@ pub fn export(a: ExportArgs) -> Result<(), String> {
             dir.join("train.py").display()
         );
     }
+    if let Some(p) = &a.onnx {
+        let bytes = depthlab_nn::export::onnx_file(&trainer).map_err(|e| e.to_string())?;
+        std::fs::write(p, &bytes).map_err(|e| format!("cannot write {}: {e}", p.display()))?;
+        println!("{}: ONNX graph in {} ({} bytes)", trainer.spec().name, p.display(), bytes.len());
+    }
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 //! same parameter names as the safetensors file ([`crate::checkpoint`]), so the weights load
 //! into either without renaming.
 
+pub mod onnx;
 pub mod pytorch;
 
 use crate::error::ConfigError;
@@ -47,6 +48,20 @@ impl Graph {
     }
 }
 
+/// Whether the activations are `[N, features]` after `op` (`flat` before it).
+pub(crate) fn flat_after(op: &Op, flat: bool) -> bool {
+    match op {
+        Op::Gap | Op::Flatten | Op::Linear { .. } => true,
+        Op::Conv { .. }
+        | Op::MaxPool(_)
+        | Op::AvgPool(_)
+        | Op::Residual { .. }
+        | Op::Highway { .. }
+        | Op::Branches(_) => false,
+        _ => flat,
+    }
+}
+
 /// `x` as Python source: a float that reads back as the same `f32`.
 pub(crate) fn py_float(x: f32) -> String {
     let s = alloc::format!("{x:?}");
@@ -71,6 +86,11 @@ pub fn pytorch_files(trainer: &mut Trainer, check_images: &[f32]) -> Result<Vec<
         (pytorch::WEIGHTS_FILE, weights),
         (CHECK_FILE, check),
     ])
+}
+
+/// The ONNX inference graph of this trainer's model with its weights ([`onnx`]).
+pub fn onnx_file(trainer: &Trainer) -> Result<Vec<u8>, ConfigError> {
+    onnx::export(trainer.config(), trainer.params(), &trainer.spec().name)
 }
 
 /// The self-check file: up to [`CHECK_DIGITS`] images and this trainer's logits for them.
@@ -122,6 +142,13 @@ mod tests {
             assert_eq!(files[2].0, pytorch::WEIGHTS_FILE);
             let check = safetensors::SafeTensors::deserialize(&files[3].1).unwrap();
             assert_eq!(check.tensor("logits").unwrap().shape(), &[3, 10]);
+            // (ONNX Runtime runs every preset's graph in tests/pytorch/handoff.py.)
+            let graph = onnx_file(&trainer).unwrap();
+            assert!(
+                graph.len() > 1000 && graph.windows(8).any(|w| w == b"Depthlab"),
+                "{:?}: no ONNX graph",
+                info.preset
+            );
         }
     }
 }

@@ -7,7 +7,7 @@
 //! inception module, an auxiliary head) becomes one small class, shared by every layer built
 //! the same way, whose `forward` spells out the block's arithmetic.
 
-use super::{py_float, Graph, CHECK_FILE, CHECK_TOLERANCE};
+use super::{flat_after, py_float, Graph, CHECK_FILE, CHECK_TOLERANCE};
 use crate::config::TrainConfig;
 use crate::error::ConfigError;
 use crate::spec::{Op, Shortcut};
@@ -54,7 +54,7 @@ pub fn export(config: &TrainConfig, name: &str) -> Result<PytorchExport, ConfigE
             }
             _ => e.module(op, flat).unwrap_or_else(|| "nn.Identity()".to_string()),
         };
-        flat = after(op, flat);
+        flat = flat_after(op, flat);
         let _ = writeln!(top, "            {ctor},  # {at}");
     }
     let params: usize = g.params.entries().iter().map(|p| p.len).sum();
@@ -191,20 +191,6 @@ fn train_script(c: &TrainConfig, name: &str) -> String {
     let _ = writeln!(settings, "    \"seed\": {},", c.seed.unwrap_or(1));
     let _ = writeln!(settings, "}}");
     TRAIN_TEMPLATE.replace("# {{SETTINGS}}\n", &settings)
-}
-
-/// Whether the activations are `[N, features]` after `op` (`flat` before it).
-fn after(op: &Op, flat: bool) -> bool {
-    match op {
-        Op::Gap | Op::Flatten | Op::Linear { .. } => true,
-        Op::Conv { .. }
-        | Op::MaxPool(_)
-        | Op::AvgPool(_)
-        | Op::Residual { .. }
-        | Op::Highway { .. }
-        | Op::Branches(_) => false,
-        _ => flat,
-    }
 }
 
 /// One distinct block class.
@@ -392,7 +378,7 @@ impl Block<'_> {
                     return Err(unsupported(self.at))
                 }
             };
-            flat = after(op, flat);
+            flat = flat_after(op, flat);
             let _ = writeln!(self.forward, "        {v} = {expr}");
             cur = v.to_string();
         }
