@@ -189,6 +189,32 @@ await test('weights export as safetensors and load back; a wrong file is refused
   await page.close();
 });
 
+await test('Export to PyTorch and ONNX: a zip of model.py, train.py, weights and the page\'s logits; an .onnx graph (checked in PyTorch and ONNX Runtime by the hand-off step)', async () => {
+  const page = await openPage('?model=resnet&depth=8&shortcut=A&steps=30&batch_size=32&seed=5');
+  await page.click('#start');
+  await waitDone(page);
+  const { readFileSync, writeFileSync, mkdirSync, rmSync } = await import('node:fs');
+  const { unzipSync } = await import('fflate');
+  const [zipDownload] = await Promise.all([page.waitForEvent('download'), page.click('#exportPytorch')]);
+  const files = unzipSync(new Uint8Array(readFileSync(await zipDownload.path())));
+  const names = Object.keys(files).sort();
+  const folder = zipDownload.suggestedFilename().replace(/\.zip$/, '');
+  const expected = ['check.safetensors', 'model.py', 'train.py', 'weights.safetensors'].map((n) => `${folder}/${n}`);
+  assert(JSON.stringify(names) === JSON.stringify(expected), `zip holds ${names.join(', ')}`);
+  const [onnxDownload] = await Promise.all([page.waitForEvent('download'), page.click('#exportOnnx')]);
+  const onnx = readFileSync(await onnxDownload.path());
+  // Kept for the hand-off step, which runs them in PyTorch and ONNX Runtime.
+  const out = join(root, 'target/page-export');
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(join(out, 'pytorch'), { recursive: true });
+  for (const [name, bytes] of Object.entries(files)) writeFileSync(join(out, 'pytorch', name.split('/')[1]), bytes);
+  writeFileSync(join(out, 'model.onnx'), onnx);
+  const model = new TextDecoder().decode(files[`${folder}/model.py`]);
+  assert(model.includes('class Net(nn.Module)') && model.includes('ResNet-8 (A)'), model.slice(0, 200));
+  console.log(`     ${zipDownload.suggestedFilename()}: ${names.map((n) => `${n.split('/')[1]} ${files[n].length} B`).join(', ')}; ${onnxDownload.suggestedFilename()} ${onnx.length} B`);
+  await page.close();
+});
+
 await test('a bad URL parameter gives a clear message and the default', async () => {
   const page = await openPage('?lr=banana&activation=swish&batch_size=64&act=relu&workers=99');
   const r = await page.evaluate(() => ({ errors: window.depthlab.errors, s: window.depthlab.settings }));

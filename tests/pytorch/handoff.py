@@ -7,7 +7,8 @@ must ONNX Runtime running `depthlab export --onnx`'s graph (after onnx's full ch
 train.py continues ResNet-20 under `torchrun --nproc_per_node=2` (gloo, CPU) and must end with
 the two processes' weights identical, and the weights it writes load back into Depthlab.
 
-    python tests/pytorch/handoff.py --cli target/release/depthlab --work target/handoff
+    python tests/pytorch/handoff.py --cli target/release/depthlab --work target/handoff \
+        [--page-export target/page-export]   # the page's downloads, saved by the e2e tests
 """
 
 import argparse
@@ -71,6 +72,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--cli", required=True)
     p.add_argument("--work", required=True)
+    p.add_argument("--page-export", help="the page's PyTorch and ONNX downloads, saved by the e2e tests")
     a = p.parse_args()
     cli, work = Path(a.cli).resolve(), Path(a.work).resolve()
     shutil.rmtree(work, ignore_errors=True)
@@ -122,6 +124,16 @@ def main():
     print("python train.py (Inception with auxiliary heads, 1 process): " + " | ".join(r.stdout.splitlines()[-2:]))
     if r.returncode != 0:
         failures.append(f"train.py with auxiliary heads: exit {r.returncode}\n{r.stderr[-3000:]}")
+
+    if a.page_export:
+        # What the page's Export buttons downloaded (a ResNet-8 trained in the browser).
+        page = Path(a.page_export).resolve()
+        diff, n, code = check_export(page / "pytorch")
+        onnx_diff = check_onnx(page / "model.onnx", page / "pytorch" / "check.safetensors")
+        ok = diff <= TOLERANCE and code == 0 and n == 100 and onnx_diff <= TOLERANCE
+        print(f"{'the page: ResNet-8 (A), its downloads':34} {n:>6} {diff:>22.3g} {onnx_diff:>13.3g} {'ok' if ok else 'FAIL'}")
+        if not ok:
+            failures.append(f"the page's export: largest logit difference {diff} (PyTorch), {onnx_diff} (ONNX Runtime)")
 
     if failures:
         print("\n".join(["", "FAILED:"] + failures))

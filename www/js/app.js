@@ -2,6 +2,7 @@
 // Wiring: settings ↔ form ↔ URL; the runs store; the trainer pool and the augmentation
 // worker; the views. The main thread never trains or augments: it routes messages into the
 // runs store and draws. It instantiates the wasm module once, only to read the catalogue.
+import { zipSync } from '../vendor/fflate/fflate.js';
 import initWasm, { catalog, modelName, describeModel } from '../../depthlab-wasm.js';
 import { SettingsModel, PAGE_SETTINGS, text } from './state.js';
 import { embedOptions, embedQuery, applyEmbed, connectHost } from './embed.js';
@@ -469,7 +470,8 @@ function refresh(/** @type {Run | null} */ changed) {
   $('pause').disabled = !(app.phase === 'running' || app.phase === 'paused') || sel?.status === 'queued';
   $('pause').textContent = app.phase === 'paused' ? words.chrome.resume : words.chrome.pause;
   $('reset').disabled = store.list().length === 0;
-  $('export').disabled = !sel || sel.worker === null || !['running', 'paused', 'done'].includes(sel.status);
+  const noWeights = !sel || sel.worker === null || !['running', 'paused', 'done'].includes(sel.status);
+  for (const id of ['export', 'exportPytorch', 'exportOnnx']) $(id).disabled = noWeights;
   const visible = store.list().filter((r) => r.visible);
   charts.update(() => ({ runs: visible, name: nameOf }));
   runsView.update(() => ({ runs: store.list(), selected: app.selected, name: nameOf }));
@@ -651,6 +653,17 @@ function onTrainerMessage(/** @type {number} */ slot, /** @type {import('./proto
       download(new Blob([m.bytes], { type: 'application/octet-stream' }), `${fileName(m.modelName)}.safetensors`);
       return;
     }
+    case 'export-files': {
+      if (m.format === 'onnx') {
+        download(new Blob([m.files[0][1]], { type: 'application/octet-stream' }), `${fileName(m.modelName)}.onnx`);
+        return;
+      }
+      // One folder in a .zip: unzip, then `python model.py` checks it and train.py continues.
+      const folder = `${fileName(m.modelName)}-pytorch`;
+      const zip = zipSync(Object.fromEntries(m.files.map(([name, bytes]) => [`${folder}/${name}`, bytes])));
+      download(new Blob([zip], { type: 'application/zip' }), `${folder}.zip`);
+      return;
+    }
     case 'import-result':
       if (m.ok) showInfo(say(m.problem));
       else showError(words.msg.weightsFailed(say(m.problem)));
@@ -823,10 +836,12 @@ async function loadFiles(/** @type {FileList | File[]} */ list) {
   const files = all.filter((f) => !f.name.endsWith('.safetensors'));
   if (files.length) toAugment({ type: 'load-files', files }, files.map((f) => f.bytes.buffer));
 }
-$('export').addEventListener('click', () => {
-  const r = app.selected === null ? null : store.get(app.selected);
-  if (r?.worker != null) pool.send(r.worker, { type: 'export', runId: r.id });
-});
+for (const [id, format] of /** @type {const} */ ([['export', 'safetensors'], ['exportPytorch', 'pytorch'], ['exportOnnx', 'onnx']])) {
+  $(id).addEventListener('click', () => {
+    const r = app.selected === null ? null : store.get(app.selected);
+    if (r?.worker != null) pool.send(r.worker, { type: 'export', runId: r.id, format });
+  });
+}
 const drop = $('drop');
 drop.addEventListener('dragover', (/** @type {DragEvent} */ e) => { e.preventDefault(); drop.classList.add('over'); });
 drop.addEventListener('dragleave', () => drop.classList.remove('over'));

@@ -19,6 +19,7 @@ export const CHECKPOINT_SECONDS = 5;
  *   augment: AugmentSettings, [key: string]: unknown}} TrainConfigJson
  * @typedef {{enabled: boolean, strength: number, noise_std: number}} AugmentSettings
  * @typedef {{name: string, bytes: Uint8Array}} NamedBytes
+ * @typedef {'safetensors' | 'pytorch' | 'onnx'} ExportFormat what Export writes: the weights, a PyTorch folder (zipped), an ONNX graph
  * @typedef {import('./i18n/index.js').Problem} Problem
  * @typedef {{name: string, kind: string, output: number[], params: number, macs: number}} CostRow
  * @typedef {{total: number, params: number, optimizer: number, activations: number, scratch: number}} MemoryEstimate
@@ -70,7 +71,7 @@ export const CHECKPOINT_SECONDS = 5;
  *   | {type: 'predict', id: number, runId: number, image: Float32Array}
  *   | {type: 'features', id: number, runId: number, image: Float32Array}
  *   | {type: 'describe', id: number, config: TrainConfigJson}
- *   | {type: 'export', runId: number, keep?: boolean}
+ *   | {type: 'export', runId: number, keep?: boolean, format?: ExportFormat}
  *   | {type: 'restore', runId: number, config: TrainConfigJson, bytes: Uint8Array}
  *   | {type: 'import', runId: number, name: string, bytes: Uint8Array}} MainToTrainer
  */
@@ -96,6 +97,7 @@ export const CHECKPOINT_SECONDS = 5;
  *   | {type: 'description', id: number, model?: ModelDescription, error?: Problem}
  *   | {type: 'weights', runId: number, keep: boolean, bytes: Uint8Array<ArrayBuffer>, modelName: string}
  *   | {type: 'restored', runId: number}
+ *   | {type: 'export-files', runId: number, format: ExportFormat, modelName: string, files: [string, Uint8Array<ArrayBuffer>][]}
  *   | {type: 'import-result', ok: boolean, problem: Problem}
  *   | {type: 'error', runId?: number, problem: Problem, fatal?: boolean}
  *   | {type: 'assigned', runId: number}} TrainerToMain  ('assigned' is made by the pool on the main thread; 'paused'

@@ -38,7 +38,7 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz::command(&args[1..]),
         Some("soak") => soak(&args[1..]),
         Some("dist") => dist(),
-        Some("handoff") => ensure_tools().and_then(|env| torch::handoff(&env)),
+        Some("handoff") => ensure_tools().and_then(|env| torch::handoff(&env, None)),
         _ => {
             eprintln!("usage: cargo xtask <serve | test | bench-web | check | fuzz | soak | dist | handoff>");
             return ExitCode::from(2);
@@ -160,7 +160,7 @@ fn test() -> Result {
     step("end-to-end tests in headless Firefox ESR (smoke, same losses as Chromium, background tab)");
     run(env.cmd("node").arg("tests/e2e/firefox.mjs"), "Firefox end-to-end tests")?;
     step("PyTorch and ONNX hand-off (pinned virtualenv)");
-    torch::handoff(&env)?;
+    torch::handoff(&env, Some("target/page-export"))?;
     step(&format!("fuzz targets, {FUZZ_SECONDS} s each with AddressSanitizer"));
     let fuzz_env = tools::ensure_fuzz_tools()?;
     fuzz::run(&fuzz_env, &fuzz::TARGETS, fuzz::Budget::Time(FUZZ_SECONDS), "address")?;

