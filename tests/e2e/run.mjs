@@ -704,7 +704,24 @@ await test('a sweep in the page and `depthlab sweep` give the same table for the
     }
   }
   console.log(`     ${ours.map((r) => `${r[0]}: final loss ${Number(r[4]).toFixed(4)}, test ${(Number(r[6]) * 100).toFixed(2)}%`).join('; ')} — equal to the CLI's`);
+  // Its link: the two runs again in a new browser context, grouped as the sweep, same table.
+  const link = await page.evaluate(() => window.depthlab.link());
   await page.close();
+  assert(new URL(link).searchParams.get('sweep') === '1,2', `the link does not carry the sweep: ${link}`);
+  const fresh = await launch();
+  try {
+    const p = await fresh.newPage();
+    await p.goto(link);
+    await p.waitForFunction(() => document.getElementById('sweepProgress')?.textContent?.startsWith('2 of 2 runs ended · 100%'), null, { timeout: 120_000 });
+    const [again] = await Promise.all([p.waitForEvent('download'), p.click('#sweepCsv')]);
+    const relinked = rows(readFileSync(await again.path(), 'utf8'));
+    for (let i = 0; i < 2; i++) {
+      for (const col of [0, 2, 3, 4, 5, 6, 7]) assert(relinked[i][col] === ours[i][col], `linked sweep, ${ours[i][0]} column ${col}: ${relinked[i][col]} vs ${ours[i][col]}`);
+    }
+    console.log(`     its link (…${decodeURIComponent(link.slice(link.indexOf('&runs=')))}) retrains both as one sweep in a new browser context: the same table`);
+  } finally {
+    await fresh.close();
+  }
 });
 
 await test('during a sweep the main thread never freezes (tasks over 50 ms reported), and a reload mid-sweep keeps the finished runs', async () => {

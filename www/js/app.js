@@ -145,8 +145,12 @@ urlErrors.push(...embed.errors);
 applyEmbed(embed);
 // A comparison from a copied link: its runs start once the page is ready.
 const runsParam = query.get('runs');
-const linkRuns = runsParam === null ? { runs: [], errors: [] } : model.runsFromQuery(runsParam);
+const linkRuns = runsParam === null ? { runs: [], errors: [], places: [] } : model.runsFromQuery(runsParam);
 urlErrors.push(...linkRuns.errors);
+// Which of them were one depth sweep (their places in runs=): grouped again, its chart shown.
+const sweepParam = query.get('sweep');
+const linkSweep = sweepParam === null ? { members: [], error: null } : model.sweepFromQuery(sweepParam, linkRuns.places);
+if (linkSweep.error) urlErrors.push(linkSweep.error);
 /** The host page's connection (set at the end, once the commands exist); `ready` is told once. */
 let host = /** @type {{post: (e: Record<string, unknown>) => void} | null} */ (null);
 let announced = false;
@@ -437,10 +441,14 @@ function refresh(/** @type {Run | null} */ changed) {
   if (host && !announced && app.phase !== 'loading') {
     announced = true;
     if (linkRuns.runs.length) {
-      const added = linkRuns.runs.map((s) => {
+      if (linkSweep.members.length) sweepId += 1;
+      const added = linkRuns.runs.map((s, i) => {
         const config = model.trainerConfig(s);
-        return { r: store.add(s, config, modelName(config)), config };
+        const r = store.add(s, config, modelName(config));
+        if (linkSweep.members.includes(i)) r.sweep = { id: sweepId, family: String(s.model), depth: Number(s.depth) };
+        return { r, config };
       });
+      if (linkSweep.members.length) $('sweepBox').open = true;
       submitLongestFirst(added);
       select(added[0].r.id);
     }
@@ -808,8 +816,12 @@ $('reset').addEventListener('click', () => {
 /** A link to this page with its settings and every run (each with the seed it used). */
 function shareLink() {
   const url = new URL(`${location.origin}${location.pathname}${pageQuery()}`);
-  const runs = store.list().map((r) => ({ ...r.settings, seed: r.seed ?? r.settings.seed }));
+  const list = store.list();
+  const runs = list.map((r) => ({ ...r.settings, seed: r.seed ?? r.settings.seed }));
   if (runs.length) url.searchParams.set('runs', model.runsToQuery(runs));
+  // The latest depth sweep's runs, by their place in runs= (grouped again when opened).
+  const swept = list.flatMap((r, i) => (r.sweep?.id === sweepId ? [i + 1] : []));
+  if (swept.length) url.searchParams.set('sweep', swept.join(','));
   return url.href;
 }
 app.link = shareLink;

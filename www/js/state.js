@@ -30,7 +30,7 @@ import { words, say, problemOf, coded } from './i18n/index.js';
  * `host`: embedding (embed.js checks them); `runs`: a comparison — the runs a copied link trains, at most
  * `max` (see SettingsModel.runsToQuery).
  */
-export const PAGE_SETTINGS = Object.freeze({ workers: { min: 1, max: 16 }, lang: {}, lesson: {}, embed: {}, hide: {}, autostart: {}, host: {}, runs: { max: 10 } });
+export const PAGE_SETTINGS = Object.freeze({ workers: { min: 1, max: 16 }, lang: {}, lesson: {}, embed: {}, hide: {}, autostart: {}, host: {}, runs: { max: 10 }, sweep: {} });
 
 /** The text form of a value, as the catalogue and the URL write it. */
 export function text(/** @type {string | number | boolean | null} */ v) {
@@ -145,10 +145,11 @@ export class SettingsModel {
    * The runs of a `runs=` value: each from the defaults and its pairs; a bad pair or run is a
    * message (naming the run by its place) and is left out.
    * @param {string} value
-   * @returns {{runs: Settings[], errors: string[]}}
+   * @returns {{runs: Settings[], errors: string[], places: number[]}} `places`: each accepted run's place in the list (1-based)
    */
   runsFromQuery(value) {
     /** @type {Settings[]} */ const runs = [];
+    /** @type {number[]} */ const places = [];
     const errors = [];
     const items = value.split(';').filter((x) => x.trim() !== '');
     if (items.length > PAGE_SETTINGS.runs.max) errors.push(words().msg.runsTooMany(items.length, PAGE_SETTINGS.runs.max));
@@ -170,9 +171,29 @@ export class SettingsModel {
           ok = false;
         }
       }
-      if (ok) runs.push(s);
+      if (ok) {
+        runs.push(s);
+        places.push(i + 1);
+      }
     }
-    return { runs, errors };
+    return { runs, errors, places };
+  }
+
+  /**
+   * The runs of a `sweep=` value (places in `runs=`, 1-based, comma-separated) that form one
+   * depth sweep, as indices into the accepted runs; a bad value is a message and no sweep.
+   * @param {string} value @param {number[]} places the accepted runs' places (runsFromQuery)
+   * @returns {{members: number[], error: string | null}}
+   */
+  sweepFromQuery(value, places) {
+    const items = value.split(',');
+    const members = [];
+    for (const item of items) {
+      const at = /^\d{1,3}$/.test(item) ? places.indexOf(Number(item)) : -1;
+      if (at < 0 || members.includes(at)) return { members: [], error: words().msg.sweepParam(JSON.stringify(value.slice(0, 40)), places.length) };
+      members.push(at);
+    }
+    return { members, error: null };
   }
 
   /** The query string for `settings`, listing only what differs from the defaults. */

@@ -238,6 +238,7 @@ export default {
     wasmLoad: (/** @type {string} */ e) => `Could not load the WebAssembly module: ${e}. Depthlab needs a browser with WebAssembly SIMD (Chrome 91+, Firefox 89+, Safari 16.4+).`,
     workersParam: (/** @type {string} */ v, /** @type {number} */ min, /** @type {number} */ max, /** @type {number} */ using) => `URL parameter workers=${v} must be a whole number from ${min} to ${max}; using ${using}`,
     urlUnknown: (/** @type {string} */ key, /** @type {string} */ keys) => `URL parameter "${key}" is not a setting (settings: ${keys}); ignored`,
+    sweepParam: (/** @type {string} */ v, /** @type {number} */ n) => `URL parameter sweep=${v} must list runs of the link's runs= by their place (1 to ${n}, each once); the runs are shown without the sweep chart`,
     runsTooMany: (/** @type {number} */ n, /** @type {number} */ max) => `URL parameter runs lists ${n} runs; the first ${max} are used`,
     runsPair: (/** @type {number} */ i, /** @type {string} */ pair) => `URL parameter runs, run ${i}: "${pair}" is not key:value with a setting's key; that run is left out`,
     runsValue: (/** @type {number} */ i, /** @type {string} */ reason) => `URL parameter runs, run ${i}: ${reason}; that run is left out`,

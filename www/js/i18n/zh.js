@@ -242,6 +242,7 @@ export default {
     wasmLoad: (/** @type {string} */ e) => `无法加载 WebAssembly 模块：${e}。Depthlab 需要支持 WebAssembly SIMD 的浏览器（Chrome 91+、Firefox 89+、Safari 16.4+）。`,
     workersParam: (/** @type {string} */ v, /** @type {number} */ min, /** @type {number} */ max, /** @type {number} */ using) => `URL 参数 workers=${v} 必须是 ${min} 到 ${max} 之间的整数；已使用 ${using}`,
     urlUnknown: (/** @type {string} */ key, /** @type {string} */ keys) => `URL 参数“${key}”不是设置项（设置项：${keys}）；已忽略`,
+    sweepParam: (/** @type {string} */ v, /** @type {number} */ n) => `URL 参数 sweep=${v} 应按位置列出链接中 runs= 的训练（1 到 ${n}，各一次）；这些训练照常显示，但不画深度扫描图`,
     runsTooMany: (/** @type {number} */ n, /** @type {number} */ max) => `URL 参数 runs 列出了 ${n} 次训练；只使用前 ${max} 次`,
     runsPair: (/** @type {number} */ i, /** @type {string} */ pair) => `URL 参数 runs，第 ${i} 次训练：“${pair}”不是“设置项:值”的形式；该次训练已略去`,
     runsValue: (/** @type {number} */ i, /** @type {string} */ reason) => `URL 参数 runs，第 ${i} 次训练：${reason}；该次训练已略去`,
