@@ -275,7 +275,7 @@ await test('schedule, warm-up, weight decay and SGD from the URL: the page train
   const settings = { model: 'lenet5', optimizer: 'sgd', lr: '0.05', momentum: '0.8', schedule: 'cosine', warmup: '30', weight_decay: '0.0005', epochs: '1', seed: '11', noise: '0.1' };
   const csv = join(mkdtempSync(join(tmpdir(), 'depthlab-cli-')), 'run.csv');
   const flags = Object.entries(settings).flatMap(([k, v]) => [`--${k.replaceAll('_', '-')}`, v]);
-  execFileSync('cargo', ['run', '-q', '--release', '-p', 'depthlab', '--', 'train', ...flags, '--metrics', csv], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('cargo', ['run', '-q', '--release', '-p', 'depthlab', '--', 'train', ...flags, '--threads', '1', '--metrics', csv], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   const cli = readFileSync(csv, 'utf8').trim().split('\n').slice(1).map((l) => Math.fround(Number(l.split(',')[2])));
   const page = await openPage(`?${new URLSearchParams(settings)}`);
   await page.click('#start');
@@ -691,7 +691,7 @@ await test('a sweep in the page and `depthlab sweep` give the same table for the
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#sweepCsv')]);
   const pageCsv = readFileSync(await download.path(), 'utf8');
   const csv = join(mkdtempSync(join(tmpdir(), 'depthlab-sweep-')), 'sweep.csv');
-  execFileSync('cargo', ['run', '-q', '--release', '-p', 'depthlab', '--', 'sweep', '--steps', '20', '--batch-size', '32', '--schedule', 'cosine', '--seed', '9', 'plain:8', 'resnet:8', '--out', csv], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('cargo', ['run', '-q', '--release', '-p', 'depthlab', '--', 'sweep', '--threads', '1', '--steps', '20', '--batch-size', '32', '--schedule', 'cosine', '--seed', '9', 'plain:8', 'resnet:8', '--out', csv], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   const rows = (/** @type {string} */ text) => text.trim().split('\n').slice(1).map((l) => l.split(','));
   const ours = rows(pageCsv), cli = rows(readFileSync(csv, 'utf8'));
   assert(ours.length === 2 && cli.length === 2, `rows: page ${ours.length}, CLI ${cli.length}`);

@@ -100,6 +100,15 @@ impl FromArgMatches for Settings {
     }
 }
 
+/// Threads for the convolutions (every subcommand that trains).
+#[derive(Args, Debug, Clone)]
+pub struct ThreadArgs {
+    /// Threads the convolutions split each batch over [default: every core]. `--threads 1`
+    /// trains the page's curve bit for bit; any count repeats its own.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=crate::threads::MAX_THREADS as i64))]
+    pub threads: Option<u16>,
+}
+
 /// Options every subcommand that trains shares.
 #[derive(Args, Debug, Clone)]
 pub struct DataArgs {
@@ -118,6 +127,8 @@ pub struct TrainArgs {
     pub spec: Option<PathBuf>,
     #[command(flatten)]
     pub data: DataArgs,
+    #[command(flatten)]
+    pub threads: ThreadArgs,
     /// Write per-step metrics here (`.csv`, or JSON lines for any other extension).
     #[arg(long)]
     pub metrics: Option<PathBuf>,
@@ -172,6 +183,8 @@ pub struct SweepArgs {
     pub settings: Settings,
     #[command(flatten)]
     pub data: DataArgs,
+    #[command(flatten)]
+    pub threads: ThreadArgs,
     /// Write the results table here (`.csv`, or JSON lines otherwise).
     #[arg(long)]
     pub out: Option<PathBuf>,

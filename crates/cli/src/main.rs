@@ -12,6 +12,7 @@
 mod args;
 mod data;
 mod run;
+mod threads;
 
 use args::{Cli, Command};
 use clap::Parser;

@@ -75,6 +75,8 @@ pub fn train(a: TrainArgs) -> Result<(), String> {
     let config = with_spec(&a.settings, a.spec.as_deref())?;
     let seed = seed_of(&config);
     let mut trainer = trainer_for(&config, seed)?;
+    let threads = crate::threads::count(a.threads.threads.map(usize::from));
+    trainer.set_parallel(crate::threads::pool(threads)?);
     if let Some(p) = &a.load {
         let bytes = std::fs::read(p).map_err(|e| format!("cannot read weights {}: {e}", p.display()))?;
         trainer.load_checkpoint(&bytes).map_err(|e| format!("{}: {e}", p.display()))?;
@@ -91,10 +93,11 @@ pub fn train(a: TrainArgs) -> Result<(), String> {
     let total = config.total_steps(bpe);
     trainer.set_step_budget(total);
     println!(
-        "{}: {} parameters; {n_train} train / {} test digits; {bpe} steps per epoch",
+        "{}: {} parameters; {n_train} train / {} test digits; {bpe} steps per epoch; {threads} thread{}",
         trainer.spec().name,
         trainer.params().len(),
-        test.len()
+        test.len(),
+        if threads == 1 { "" } else { "s" }
     );
     let b = bar(total)?;
     let start = Instant::now();
@@ -224,6 +227,7 @@ pub fn sweep(a: SweepArgs) -> Result<(), String> {
     let (train, test) = data::load(a.data.data.as_deref())?;
     let (test_x, test_y) = (test.images_f32(), test.labels().to_vec());
     let calib = calibration_set(&train);
+    let pool = crate::threads::pool(crate::threads::count(a.threads.threads.map(usize::from)))?;
     let mut out = match &a.out {
         Some(p) => Some(std::fs::File::create(p).map_err(|e| format!("cannot write {}: {e}", p.display()))?),
         None => None,
@@ -239,6 +243,7 @@ pub fn sweep(a: SweepArgs) -> Result<(), String> {
     );
     for (entry, c) in &entries {
         let mut t = trainer_for(c, seed)?;
+        t.set_parallel(pool);
         let mut s = Session::new(train.clone(), c, seed);
         let steps = c.total_steps(s.aug.batches_per_epoch() as u64);
         t.set_step_budget(steps);

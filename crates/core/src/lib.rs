@@ -18,6 +18,7 @@ pub mod autograd;
 pub mod gradcheck;
 pub mod kernels;
 pub mod ops;
+pub mod parallel;
 pub mod rng;
 pub mod simd;
 pub mod tensor;

@@ -564,6 +564,13 @@ impl Trainer {
         Some(([e.shape[0], e.shape[1], e.shape[2], e.shape[3]], self.params.value(id)))
     }
 
+    /// Lets the convolutions use `pool`'s threads (`None`: one thread). Forward passes and
+    /// input gradients stay bit-identical; weight gradients are reproducible for the same
+    /// thread count (see [`depthlab_core::parallel`]).
+    pub fn set_parallel(&mut self, pool: Option<&'static dyn depthlab_core::parallel::Parallel>) {
+        self.tape.set_parallel(pool);
+    }
+
     /// Logits `[n, 10]` of `n` 28×28 images in evaluation mode (in chunks of [`EVAL_CHUNK`]).
     pub fn logits(&mut self, images: &[f32]) -> Result<Vec<f32>, BatchError> {
         let n = images.len() / PIXELS;

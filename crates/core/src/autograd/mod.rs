@@ -76,12 +76,34 @@ pub struct Tape {
     /// While recalibrating batch norm: per layer (keyed by its running-mean buffer), Σx and Σx²
     /// per channel in f64 and the count, over every batch of the calibration.
     pub(crate) bn_sums: Option<alloc::collections::BTreeMap<usize, BnSums>>,
+    /// Threads the convolutions may use, and each one's working memory.
+    pub(crate) threads: crate::parallel::Threads,
+    pub(crate) lanes: Vec<crate::parallel::Lane>,
 }
 
 impl Tape {
     /// An empty tape.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Lets convolutions split each batch over `pool`'s threads (`None`: one thread). See
+    /// [`crate::parallel`] for what stays bit-identical.
+    pub fn set_parallel(&mut self, pool: Option<&'static dyn crate::parallel::Parallel>) {
+        self.threads = crate::parallel::Threads(pool);
+    }
+
+    /// Threads the kernels use.
+    pub fn threads(&self) -> usize {
+        self.threads.count()
+    }
+
+    /// The working memory of `n` threads (grown on first use, kept after).
+    pub(crate) fn lanes(&mut self, n: usize) -> &mut [crate::parallel::Lane] {
+        while self.lanes.len() < n {
+            self.lanes.push(crate::parallel::Lane::default());
+        }
+        &mut self.lanes[..n]
     }
 
     /// Forgets every value and node but keeps their buffers for reuse by the next step.

@@ -11,7 +11,7 @@ use crate::kernels::activation::{relu_in_place, relu_mask};
 use crate::kernels::conv::{col2im_add, im2col, Conv2dParams};
 use crate::kernels::depthwise::{depthwise_backward_input, depthwise_backward_weight, depthwise_forward};
 use crate::kernels::gemm::{gemm, Gemm, MatRef};
-use alloc::vec::Vec;
+use crate::parallel::{share, Lane, Shared};
 
 /// Saved state of a convolution: geometry and handles only. The backward pass unfolds each
 /// image again instead of keeping `[N, C·KH·KW, OH·OW]` columns alive between the passes:
@@ -69,7 +69,6 @@ impl Tape {
         }
         let mut y = self.tensor_for_overwrite(&[n, o, oh, ow]);
         let pointwise = p.is_pointwise();
-        let mut col = if pointwise { Vec::new() } else { self.buffer_for_overwrite(rows * hw) };
         let wv = params.value(w);
         let beta = if let Some(b) = b {
             fill_bias(y.data_mut(), params.value(b), hw);
@@ -77,30 +76,44 @@ impl Tape {
         } else {
             0.0
         };
-        let xv = self.values[x.0].data();
-        for i in 0..n {
-            let xi = &xv[i * c * h * wd..(i + 1) * c * h * wd];
-            let col: &[f32] = if pointwise {
-                xi
-            } else {
-                im2col(xi, h, wd, &p, &mut col);
-                &col
-            };
-            let yi = &mut y.data_mut()[i * o * hw..(i + 1) * o * hw];
-            for gi in 0..g {
-                let a = MatRef::row_major(&wv[gi * og * k..], k);
-                let bm = MatRef::row_major(&col[gi * k * hw..(gi + 1) * k * hw], hw);
-                gemm(
-                    Gemm { m: og, n: hw, k, alpha: 1.0, a, b: bm, beta, ldc: hw },
-                    &mut yi[gi * og * hw..],
-                    &mut self.gemm,
-                );
-            }
-            if relu {
-                relu_in_place(yi);
+        // The batch in one contiguous range of images per thread (see crate::parallel): each
+        // image is computed exactly as on one thread.
+        let tasks = self.threads.tasks(n);
+        let threads = self.threads;
+        for lane in self.lanes(tasks) {
+            if !pointwise && lane.col.len() < rows * hw {
+                lane.col.resize(rows * hw, 0.0);
             }
         }
-        self.recycle(col);
+        let Tape { values, lanes, .. } = &mut *self;
+        let xv = values[x.0].data();
+        let (ys, ls) = (Shared(y.data_mut().as_mut_ptr()), Shared(lanes.as_mut_ptr()));
+        threads.run(tasks, &|t| {
+            // SAFETY: task t alone uses lane t and the outputs of its own images.
+            let lane = unsafe { &mut ls.slice(t, 1)[0] };
+            for i in share(t, tasks, n) {
+                let xi = &xv[i * c * h * wd..(i + 1) * c * h * wd];
+                let col: &[f32] = if pointwise {
+                    xi
+                } else {
+                    im2col(xi, h, wd, &p, &mut lane.col[..rows * hw]);
+                    &lane.col[..rows * hw]
+                };
+                let yi = unsafe { ys.slice(i * o * hw, o * hw) };
+                for gi in 0..g {
+                    let a = MatRef::row_major(&wv[gi * og * k..], k);
+                    let bm = MatRef::row_major(&col[gi * k * hw..(gi + 1) * k * hw], hw);
+                    gemm(
+                        Gemm { m: og, n: hw, k, alpha: 1.0, a, b: bm, beta, ldc: hw },
+                        &mut yi[gi * og * hw..],
+                        &mut lane.gemm,
+                    );
+                }
+                if relu {
+                    relu_in_place(yi);
+                }
+            }
+        });
         let node = Conv2dNode { x, w, b, p, in_hw: (h, wd), out_hw: (oh, ow), batch: n, relu };
         self.push(y, Node::Conv2d(node), true)
     }
@@ -195,53 +208,82 @@ impl Conv2dNode {
         let og = o / g;
         let pointwise = p.is_pointwise();
         let need_dx = tape.needs_grad(self.x);
-        let mut col = if pointwise { Vec::new() } else { tape.buffer_for_overwrite(rows * hw) };
-        let mut dcol = if pointwise || !need_dx { Vec::new() } else { tape.buffer_for_overwrite(rows * hw) };
         if need_dx {
             tape.grad_mut(self.x);
         }
         let (wv, dw) = params.value_and_grad_mut(self.w);
-        let Tape { values, grads, gemm: scratch, .. } = &mut *tape;
-        let xv = values[self.x.0].data();
-        for i in 0..self.batch {
-            let dyi = &dy[i * o * hw..(i + 1) * o * hw];
-            let xi = &xv[i * c * h * w..(i + 1) * c * h * w];
-            let coli: &[f32] = if pointwise {
-                xi
-            } else {
-                im2col(xi, h, w, p, &mut col);
-                &col
-            };
-            // dW[g] += dy[g] · col[g]ᵀ
-            for gi in 0..g {
-                let a = MatRef::row_major(&dyi[gi * og * hw..(gi + 1) * og * hw], hw);
-                let bm = MatRef::transposed(&coli[gi * k * hw..(gi + 1) * k * hw], hw);
-                gemm(
-                    Gemm { m: og, n: k, k: hw, alpha: 1.0, a, b: bm, beta: 1.0, ldc: k },
-                    &mut dw[gi * og * k..],
-                    scratch,
-                );
+        let n_w = dw.len();
+        // One contiguous range of images per thread (see crate::parallel): thread 0 adds its
+        // images' weight gradients straight into dW, the others into their own partial sums,
+        // added in thread order at the end; dx is per image.
+        let tasks = tape.threads.tasks(self.batch);
+        let threads = tape.threads;
+        for (t, lane) in tape.lanes(tasks).iter_mut().enumerate() {
+            if !pointwise && lane.col.len() < rows * hw {
+                lane.col.resize(rows * hw, 0.0);
             }
-            if !need_dx {
-                continue;
+            if need_dx && !pointwise && lane.dcol.len() < rows * hw {
+                lane.dcol.resize(rows * hw, 0.0);
             }
-            // dcol[g] = W[g]ᵀ · dy[g]; pointwise accumulates straight into dx.
-            let dxi = &mut grads[self.x.0][i * c * h * w..(i + 1) * c * h * w];
-            let (target, beta): (&mut [f32], f32) = if pointwise { (dxi, 1.0) } else { (&mut dcol[..], 0.0) };
-            for gi in 0..g {
-                let a = MatRef::transposed(&wv[gi * og * k..(gi + 1) * og * k], k);
-                let bm = MatRef::row_major(&dyi[gi * og * hw..(gi + 1) * og * hw], hw);
-                gemm(
-                    Gemm { m: k, n: hw, k: og, alpha: 1.0, a, b: bm, beta, ldc: hw },
-                    &mut target[gi * k * hw..],
-                    scratch,
-                );
-            }
-            if !pointwise {
-                col2im_add(&dcol, h, w, p, &mut grads[self.x.0][i * c * h * w..(i + 1) * c * h * w]);
+            if t > 0 {
+                lane.dw.clear();
+                lane.dw.resize(n_w, 0.0);
             }
         }
-        tape.recycle(col);
-        tape.recycle(dcol);
+        let Tape { values, grads, lanes, .. } = &mut *tape;
+        let xv = values[self.x.0].data();
+        let dx = Shared(grads[self.x.0].as_mut_ptr());
+        let (ls, dws) = (Shared(lanes.as_mut_ptr()), Shared(dw.as_mut_ptr()));
+        threads.run(tasks, &|t| {
+            // SAFETY: task t alone uses lane t, dW (task 0 only) and dx of its own images.
+            let lane = unsafe { &mut ls.slice(t, 1)[0] };
+            let Lane { gemm: scratch, col, dcol, dw: partial } = lane;
+            let dw: &mut [f32] = if t == 0 { unsafe { dws.slice(0, n_w) } } else { &mut partial[..] };
+            for i in share(t, tasks, self.batch) {
+                let dyi = &dy[i * o * hw..(i + 1) * o * hw];
+                let xi = &xv[i * c * h * w..(i + 1) * c * h * w];
+                let coli: &[f32] = if pointwise {
+                    xi
+                } else {
+                    im2col(xi, h, w, p, &mut col[..rows * hw]);
+                    &col[..rows * hw]
+                };
+                // dW[g] += dy[g] · col[g]ᵀ
+                for gi in 0..g {
+                    let a = MatRef::row_major(&dyi[gi * og * hw..(gi + 1) * og * hw], hw);
+                    let bm = MatRef::transposed(&coli[gi * k * hw..(gi + 1) * k * hw], hw);
+                    gemm(
+                        Gemm { m: og, n: k, k: hw, alpha: 1.0, a, b: bm, beta: 1.0, ldc: k },
+                        &mut dw[gi * og * k..],
+                        scratch,
+                    );
+                }
+                if !need_dx {
+                    continue;
+                }
+                // dcol[g] = W[g]ᵀ · dy[g]; pointwise accumulates straight into dx.
+                let dxi = unsafe { dx.slice(i * c * h * w, c * h * w) };
+                let (target, beta): (&mut [f32], f32) =
+                    if pointwise { (dxi, 1.0) } else { (&mut dcol[..rows * hw], 0.0) };
+                for gi in 0..g {
+                    let a = MatRef::transposed(&wv[gi * og * k..(gi + 1) * og * k], k);
+                    let bm = MatRef::row_major(&dyi[gi * og * hw..(gi + 1) * og * hw], hw);
+                    gemm(
+                        Gemm { m: k, n: hw, k: og, alpha: 1.0, a, b: bm, beta, ldc: hw },
+                        &mut target[gi * k * hw..],
+                        scratch,
+                    );
+                }
+                if !pointwise {
+                    let dxi = unsafe { dx.slice(i * c * h * w, c * h * w) };
+                    col2im_add(&dcol[..rows * hw], h, w, p, dxi);
+                }
+            }
+        });
+        for lane in &lanes[1..tasks] {
+            for (d, &v) in dw.iter_mut().zip(&lane.dw) {
+                *d += v;
+            }
+        }
     }
 }
