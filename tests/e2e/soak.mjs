@@ -27,10 +27,36 @@ await page.waitForFunction(() => window.depthlab?.phase === 'idle', null, { time
 const cdp = await ctx.newCDPSession(page);
 
 /**
- * wasm memory of the training worker, the page's live JS heap, steps so far. The heap is the
- * least of three readings a second apart, each after a full garbage collection: what the page
- * retains, without whatever a message or a drawing happened to hold at that instant (single
- * readings here vary by about ±1 MB on a 4 MB heap, which would hide or fake a leak).
+ * The objects the page retains: a heap snapshot (which collects garbage first) summed over
+ * every live object, and that sum without compiled code — V8 compiles, optimises and flushes
+ * functions' code as it likes (bytecode flushing), which moves the heap by a few hundred KB
+ * with no object of the page's involved.
+ */
+async function retained() {
+  /** @type {string[]} */ const chunks = [];
+  const onChunk = (/** @type {{chunk: string}} */ e) => chunks.push(e.chunk);
+  cdp.on('HeapProfiler.addHeapSnapshotChunk', onChunk);
+  await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+  cdp.off('HeapProfiler.addHeapSnapshotChunk', onChunk);
+  const snap = JSON.parse(chunks.join(''));
+  const fields = snap.snapshot.meta.node_fields;
+  const types = snap.snapshot.meta.node_types[0];
+  const [ti, si] = [fields.indexOf('type'), fields.indexOf('self_size')];
+  let all = 0, code = 0;
+  for (let i = 0; i < snap.nodes.length; i += fields.length) {
+    const size = snap.nodes[i + si];
+    all += size;
+    if (types[snap.nodes[i + ti]] === 'code') code += size;
+  }
+  return { all, objects: all - code };
+}
+
+/**
+ * wasm memory of the training worker, the page's JS heap, steps so far. The heap that must
+ * stay flat is what the page retains apart from compiled code (see retained()); printed
+ * beside it, V8's own used-size figure after a full collection (least of three readings a
+ * second apart), which also counts code and space not yet swept and so moves by ±0.5 MB on
+ * its own.
  */
 async function sample() {
   const readings = [];
@@ -39,22 +65,22 @@ async function sample() {
     await cdp.send('HeapProfiler.collectGarbage');
     readings.push((await cdp.send('Runtime.getHeapUsage')).usedSize);
   }
-  const heap = { usedSize: Math.min(...readings), spread: Math.max(...readings) - Math.min(...readings) };
+  const kept = await retained();
   const d = await page.evaluate(() => ({ wasm: window.depthlab.memoryBytes, steps: window.depthlab.lastMetrics?.step ?? 0, epochs: window.depthlab.testAccuracy.length, phase: window.depthlab.phase, errors: window.depthlab.errors }));
-  return { ...d, heap: heap.usedSize, spread: heap.spread };
+  return { ...d, heap: kept.objects, snapshot: kept.all, used: Math.min(...readings) };
 }
 
 const mb = (/** @type {number} */ b) => (b / 1048576).toFixed(1);
 await page.click('#start');
 const t0 = Date.now();
 /** @type {Awaited<ReturnType<typeof sample>>[]} */ const rows = [];
-console.log('minute   steps  epochs  wasm MB  JS heap MB  (spread of 3 readings)');
+console.log('minute   steps  epochs  wasm MB  JS objects MB  (snapshot with code, V8 used size)');
 for (let m = 0; m <= minutes; m++) {
   const wait = t0 + m * 60_000 - Date.now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   const s = await sample();
   rows.push(s);
-  console.log(`${String(m).padStart(6)} ${String(s.steps).padStart(7)} ${String(s.epochs).padStart(7)} ${mb(s.wasm).padStart(8)} ${mb(s.heap).padStart(11)}  (${mb(s.spread)})`);
+  console.log(`${String(m).padStart(6)} ${String(s.steps).padStart(7)} ${String(s.epochs).padStart(7)} ${mb(s.wasm).padStart(8)} ${mb(s.heap).padStart(14)}  (${mb(s.snapshot)}, ${mb(s.used)})`);
   if (s.errors.length || errors.length) break;
 }
 await ctx.close();
@@ -67,13 +93,13 @@ const warm = Math.min(WARM_UP, Math.floor(minutes / 2));
 const last = rows[rows.length - 1];
 const base = rows[warm];
 const after = rows.slice(warm);
-const growth = (/** @type {'wasm' | 'heap'} */ k) => Math.max(...after.map((r) => Math.abs(r[k] - base[k]) / base[k]));
-console.log(`\nminutes ${warm} to ${rows.length - 1}: wasm memory within ${(growth('wasm') * 100).toFixed(1)}%, JS heap within ${(growth('heap') * 100).toFixed(1)}% of minute ${warm}; ${last.steps} steps`);
+const growth = (/** @type {'wasm' | 'heap' | 'snapshot' | 'used'} */ k) => Math.max(...after.map((r) => Math.abs(r[k] - base[k]) / base[k]));
+console.log(`\nminutes ${warm} to ${rows.length - 1}: wasm memory within ${(growth('wasm') * 100).toFixed(1)}%, the JS objects within ${(growth('heap') * 100).toFixed(1)}% of minute ${warm} (with code ${(growth('snapshot') * 100).toFixed(1)}%, V8's used size ${(growth('used') * 100).toFixed(1)}%); ${last.steps} steps`);
 const problems = [];
 if (last.errors.length || errors.length) problems.push(`errors: ${[...last.errors, ...errors].join(' | ')}`);
 if (last.phase !== 'running') problems.push(`the run is ${last.phase}, not running`);
 for (const k of /** @type {const} */ (['wasm', 'heap'])) {
-  if (growth(k) > TOLERANCE) problems.push(`${k === 'wasm' ? 'wasm memory' : 'the JS heap'} moved ${(growth(k) * 100).toFixed(1)}% from minute ${warm} (limit ${TOLERANCE * 100}%)`);
+  if (growth(k) > TOLERANCE) problems.push(`${k === 'wasm' ? 'wasm memory' : 'the JS objects'} moved ${(growth(k) * 100).toFixed(1)}% from minute ${warm} (limit ${TOLERANCE * 100}%)`);
 }
 if (problems.length) {
   console.error(`FAIL: ${problems.join('; ')}`);

@@ -23,6 +23,31 @@ pub trait Parallel: Sync {
     fn run(&self, tasks: usize, f: &(dyn Fn(usize) + Sync));
 }
 
+/// A rayon thread pool as [`Parallel`] (feature `rayon`): what the CLI and the native
+/// benchmarks use.
+#[cfg(feature = "rayon")]
+pub struct RayonPool(rayon::ThreadPool);
+
+#[cfg(feature = "rayon")]
+impl RayonPool {
+    /// A pool of `threads` threads, leaked: it lives as long as the program, as a tape needs.
+    pub fn leaked(threads: usize) -> Result<&'static dyn Parallel, rayon::ThreadPoolBuildError> {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+        Ok(alloc::boxed::Box::leak(alloc::boxed::Box::new(RayonPool(pool))))
+    }
+}
+
+#[cfg(feature = "rayon")]
+impl Parallel for RayonPool {
+    fn threads(&self) -> usize {
+        self.0.current_num_threads()
+    }
+    fn run(&self, tasks: usize, f: &(dyn Fn(usize) + Sync)) {
+        use rayon::prelude::*;
+        self.0.install(|| (0..tasks).into_par_iter().for_each(f));
+    }
+}
+
 /// The tape's pool (none: one thread).
 #[derive(Clone, Copy, Default)]
 pub(crate) struct Threads(pub(crate) Option<&'static dyn Parallel>);

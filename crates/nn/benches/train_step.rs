@@ -1,6 +1,7 @@
 //! Criterion benchmarks of one training step (batch 64, Adam) on real digits: LeNet-5,
-//! ResNet-20 and a ResNeXt block stack, and ResNet-20 with the probes on and off. Prints timings
-//! (samples/s = 64 / time); never asserts.
+//! ResNet-20 and a ResNeXt block stack, ResNet-20 with the probes on and off, and ResNet-20 and
+//! LeNet-5 with the convolutions on 1 and 2 threads (rayon, as the CLI's `--threads`). Prints
+//! timings (samples/s = 64 / time); never asserts.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use depthlab_nn::data::Dataset;
@@ -40,6 +41,24 @@ fn bench(c: &mut Criterion) {
         let mut t = Trainer::new(cfg, 1).unwrap();
         t.train_step(&x, &y).unwrap();
         g.bench_function(name, |b| b.iter(|| t.train_step(&x, &y).unwrap()));
+    }
+    g.finish();
+    // Threads (`Tape::set_parallel`): the same step on one thread and on two.
+    let mut g = c.benchmark_group("train_step_b64_threads");
+    g.throughput(Throughput::Elements(64));
+    g.sample_size(20);
+    for (name, preset, probe_every) in
+        [("resnet20", Preset::Resnet, 1), ("resnet20_probes_off", Preset::Resnet, 0), ("lenet5", Preset::Lenet5, 1)]
+    {
+        for threads in [1, 2] {
+            let model = ModelConfig { preset, depth: 20, ..Default::default() };
+            let mut t = Trainer::new(TrainConfig { model, probe_every, ..Default::default() }, 1).unwrap();
+            if threads > 1 {
+                t.set_parallel(Some(depthlab_core::parallel::RayonPool::leaked(threads).unwrap()));
+            }
+            t.train_step(&x, &y).unwrap();
+            g.bench_function(format!("{name}_{threads}_threads"), |b| b.iter(|| t.train_step(&x, &y).unwrap()));
+        }
     }
     g.finish();
 }
