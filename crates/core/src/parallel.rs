@@ -26,6 +26,7 @@ pub trait Parallel: Sync {
 /// A rayon thread pool as [`Parallel`] (feature `rayon`): what the CLI and the native
 /// benchmarks use.
 #[cfg(feature = "rayon")]
+#[derive(Debug)]
 pub struct RayonPool(rayon::ThreadPool);
 
 #[cfg(feature = "rayon")]
