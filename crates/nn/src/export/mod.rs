@@ -1,6 +1,6 @@
 //! Hand-off to other frameworks: a model as PyTorch code ([`pytorch`]) and as an ONNX
 //! inference graph ([`onnx`]). Both are written from the same op tree the trainer builds from
-//! the spec ([`crate::spec::build_unfused`]: one op per spec layer, nothing fused), with the
+//! the spec (`spec::build_unfused`: one op per spec layer, nothing fused), with the
 //! same parameter names as the safetensors file ([`crate::checkpoint`]), so the weights load
 //! into either without renaming.
 
@@ -77,7 +77,10 @@ pub(crate) fn py_float(x: f32) -> String {
 /// first [`CHECK_DIGITS`] of `check_images` with the logits this trainer gives them).
 pub fn pytorch_files(trainer: &mut Trainer, check_images: &[f32]) -> Result<Vec<(&'static str, Vec<u8>)>, ConfigError> {
     let name = trainer.spec().name.clone();
-    let code = pytorch::export(trainer.config(), &name)?;
+    // train.py's default seed: the one this run used (also when it was drawn at random).
+    let mut config = trainer.config().clone();
+    config.seed = Some(trainer.seed());
+    let code = pytorch::export(&config, &name)?;
     let weights = crate::checkpoint::save(trainer.params()).map_err(|e| ConfigError::new("weights", e.to_string()))?;
     let check = self_check(trainer, check_images)?;
     Ok(alloc::vec![
