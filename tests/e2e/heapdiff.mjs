@@ -3,7 +3,7 @@
 //   node tests/e2e/heapdiff.mjs 4 9 14
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serve, launch } from './lib.mjs';
+import { serve, launch, takeHeapSnapshot } from './lib.mjs';
 
 const at = process.argv.slice(2).map(Number);
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -16,12 +16,7 @@ const cdp = await ctx.newCDPSession(page);
 
 async function snapshot() {
   await cdp.send('HeapProfiler.collectGarbage');
-  let chunks = [];
-  const onChunk = (/** @type {any} */ e) => chunks.push(e.chunk);
-  cdp.on('HeapProfiler.addHeapSnapshotChunk', onChunk);
-  await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
-  cdp.off('HeapProfiler.addHeapSnapshotChunk', onChunk);
-  const snap = JSON.parse(chunks.join(''));
+  const snap = await takeHeapSnapshot(cdp);
   const f = snap.snapshot.meta.node_fields;
   const types = snap.snapshot.meta.node_types[0];
   const n = f.length;

@@ -81,3 +81,17 @@ export function tester() {
 export function assert(cond, msg) {
   if (!cond) throw new Error(msg);
 }
+
+/**
+ * A heap snapshot of the page behind `cdp` (a CDP session), parsed; taking it collects
+ * garbage first. Used by the soak test and the heap-diff diagnostic.
+ * @param {any} cdp
+ */
+export async function takeHeapSnapshot(cdp) {
+  /** @type {string[]} */ const chunks = [];
+  const onChunk = (/** @type {{chunk: string}} */ e) => chunks.push(e.chunk);
+  cdp.on('HeapProfiler.addHeapSnapshotChunk', onChunk);
+  await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+  cdp.off('HeapProfiler.addHeapSnapshotChunk', onChunk);
+  return JSON.parse(chunks.join(''));
+}

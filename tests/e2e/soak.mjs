@@ -5,7 +5,7 @@
 // moved more than 5%. `cargo xtask soak [MINUTES]` builds the page and runs this.
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serve, launch } from './lib.mjs';
+import { serve, launch, takeHeapSnapshot } from './lib.mjs';
 
 const arg = process.argv.indexOf('--minutes');
 const minutes = arg > 0 ? Number(process.argv[arg + 1]) : 30;
@@ -33,12 +33,7 @@ const cdp = await ctx.newCDPSession(page);
  * with no object of the page's involved.
  */
 async function retained() {
-  /** @type {string[]} */ const chunks = [];
-  const onChunk = (/** @type {{chunk: string}} */ e) => chunks.push(e.chunk);
-  cdp.on('HeapProfiler.addHeapSnapshotChunk', onChunk);
-  await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
-  cdp.off('HeapProfiler.addHeapSnapshotChunk', onChunk);
-  const snap = JSON.parse(chunks.join(''));
+  const snap = await takeHeapSnapshot(cdp);
   const fields = snap.snapshot.meta.node_fields;
   const types = snap.snapshot.meta.node_types[0];
   const [ti, si] = [fields.indexOf('type'), fields.indexOf('self_size')];
