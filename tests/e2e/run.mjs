@@ -230,6 +230,13 @@ await test('a bad URL parameter gives a clear message and the default', async ()
   const summary = await p2.textContent('#costSummary');
   assert(/cannot be built: model\.cardinality/.test(summary) && (await p2.isDisabled('#start')), summary);
   await p2.close();
+  // A malformed sweep= (a place that is not in runs=): its message, the run still listed.
+  const p4 = await ctx.newPage();
+  await p4.goto(`${srv.url}?runs=model:lenet5,steps:2&sweep=1,7`);
+  await p4.waitForFunction(() => window.depthlab?.runs().length === 1, null, { timeout: 60_000 });
+  const e4 = await p4.evaluate(() => window.depthlab.errors);
+  assert(e4.some((e) => e.includes('URL parameter sweep="1,7"')), e4.join(' | '));
+  await p4.close();
   // An unknown lesson or language: a message each, the lesson list, English.
   const p3 = await openPage('?lesson=nope<b>&lang=xx');
   const r3 = await p3.evaluate(() => ({ errors: window.depthlab.errors, lang: window.depthlab.lang, cards: document.querySelectorAll('#lessons .lesson-card[data-lesson]').length, bold: document.querySelectorAll('#banner b').length }));
