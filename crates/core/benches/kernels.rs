@@ -125,5 +125,44 @@ fn bench_conv(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_gemm, bench_conv);
+/// The parts of one image's 3×3 convolution (ResNet-20 stage 1: 16 → 16 channels, 28×28), to
+/// see where a convolution's time goes: im2col, the forward GEMM, the weight-gradient GEMM,
+/// the input-gradient GEMM and col2im. Throughput in flops (multiply-adds × 2) or elements.
+fn bench_conv_parts(c: &mut Criterion) {
+    use depthlab_core::kernels::conv::{col2im_add, im2col};
+    use depthlab_core::Conv2dParams;
+    let mut g = c.benchmark_group("conv_parts_16to16_28x28");
+    let mut rng = Rng::new(4);
+    let p = Conv2dParams::square(16, 16, 3, 1, 1);
+    let (h, w, hw, k, o) = (28, 28, 784, p.patch_len(), 16);
+    let x: Vec<f32> = (0..16 * hw).map(|_| rng.uniform(-1.0, 1.0)).collect();
+    let wt: Vec<f32> = (0..p.weight_len()).map(|_| rng.uniform(-1.0, 1.0)).collect();
+    let dy: Vec<f32> = (0..o * hw).map(|_| rng.uniform(-1.0, 1.0)).collect();
+    let mut col = vec![0.0; k * hw];
+    im2col(&x, h, w, &p, &mut col);
+    let mut s = GemmScratch::new();
+    g.throughput(Throughput::Elements((k * hw) as u64));
+    g.bench_function("im2col", |b| b.iter(|| im2col(&x, h, w, &p, &mut col)));
+    let mut dx = vec![0.0; 16 * hw];
+    g.bench_function("col2im_add", |b| b.iter(|| col2im_add(&col, h, w, &p, &mut dx)));
+    g.throughput(Throughput::Elements((2 * o * hw * k) as u64));
+    let mut y = vec![0.0; o * hw];
+    g.bench_function("gemm_forward_16x784x144", |b| {
+        b.iter(|| gemm(Gemm::new(o, hw, k, MatRef::row_major(&wt, k), MatRef::row_major(&col, hw)), &mut y, &mut s))
+    });
+    let mut dw = vec![0.0; o * k];
+    g.bench_function("gemm_dweight_16x144x784", |b| {
+        b.iter(|| {
+            let gm = Gemm::new(o, k, hw, MatRef::row_major(&dy, hw), MatRef::transposed(&col, hw));
+            gemm(gm.beta(1.0), &mut dw, &mut s)
+        })
+    });
+    let mut dcol = vec![0.0; k * hw];
+    g.bench_function("gemm_dcol_144x784x16", |b| {
+        b.iter(|| gemm(Gemm::new(k, hw, o, MatRef::transposed(&wt, k), MatRef::row_major(&dy, hw)), &mut dcol, &mut s))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench_gemm, bench_conv, bench_conv_parts);
 criterion_main!(benches);

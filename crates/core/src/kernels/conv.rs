@@ -159,9 +159,17 @@ pub fn col2im_add(col: &[f32], h: usize, w: usize, p: &Conv2dParams, dx: &mut [f
                         continue;
                     }
                     let d = &mut dxc[ih as usize * w..(ih as usize + 1) * w];
-                    let sr = &src[y * ow..(y + 1) * ow];
-                    for x_out in ow_lo..ow_hi {
-                        d[x_out * s + kw - pad] += sr[x_out];
+                    let sr = &src[y * ow + ow_lo..y * ow + ow_hi];
+                    if s == 1 {
+                        // Contiguous on both sides: a plain vector add.
+                        let iw0 = ow_lo + kw - pad;
+                        for (dv, &sv) in d[iw0..iw0 + sr.len()].iter_mut().zip(sr) {
+                            *dv += sv;
+                        }
+                    } else {
+                        for (x_out, &sv) in (ow_lo..ow_hi).zip(sr) {
+                            d[x_out * s + kw - pad] += sv;
+                        }
                     }
                 }
             }

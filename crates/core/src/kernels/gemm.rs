@@ -231,12 +231,30 @@ fn pack_b(b: &MatRef, pc: usize, kc: usize, jc: usize, nc: usize, nr_w: usize, o
                 panel[p * nr_w..p * nr_w + nr_w].copy_from_slice(&b.data[s..s + nr_w]);
             }
         } else if b.rs == 1 {
-            // Transposed B: column j is contiguous in p.
-            for j in 0..nr_w {
+            // Transposed B: column j is contiguous in p. Transposed in 4×4 blocks, so each
+            // block reads four short runs and writes four short runs (both stay in cache).
+            let full = if nr == nr_w { nr_w } else { nr & !3 };
+            for j0 in (0..full).step_by(4) {
+                let s: [usize; 4] = core::array::from_fn(|d| (jc + jr + j0 + d) * b.cs + pc);
+                let cols: [&[f32]; 4] = core::array::from_fn(|d| &b.data[s[d]..s[d] + kc]);
+                for p0 in (0..kc & !3).step_by(4) {
+                    for dp in 0..4 {
+                        let row = &mut panel[(p0 + dp) * nr_w + j0..(p0 + dp) * nr_w + j0 + 4];
+                        for (d, r) in row.iter_mut().enumerate() {
+                            *r = cols[d][p0 + dp];
+                        }
+                    }
+                }
+                for p in kc & !3..kc {
+                    for d in 0..4 {
+                        panel[p * nr_w + j0 + d] = cols[d][p];
+                    }
+                }
+            }
+            for j in full..nr_w {
                 if j < nr {
                     let s = (jc + jr + j) * b.cs + pc;
-                    let col = &b.data[s..s + kc];
-                    for (p, &v) in col.iter().enumerate() {
+                    for (p, &v) in b.data[s..s + kc].iter().enumerate() {
                         panel[p * nr_w + j] = v;
                     }
                 } else {
