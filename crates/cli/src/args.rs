@@ -103,8 +103,8 @@ impl FromArgMatches for Settings {
 /// Threads for the convolutions (every subcommand that trains).
 #[derive(Args, Debug, Clone)]
 pub struct ThreadArgs {
-    /// Threads the convolutions split each batch over [default: every core]. `--threads 1`
-    /// trains the page's curve bit for bit; any count repeats its own.
+    /// Threads the convolutions and batch norms split each batch over [default: every core].
+    /// Any count trains the page's curve bit for bit.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=crate::threads::MAX_THREADS as i64))]
     pub threads: Option<u16>,
 }

@@ -3,12 +3,13 @@
 //! [`Parallel`] and hands it to [`crate::Tape::set_parallel`]; the tape then splits a
 //! convolution's batch into one contiguous range of images per thread.
 //!
-//! Determinism: each image's forward pass and input gradient are computed exactly as on one
-//! thread, so they are bit-identical for any thread count. The weight gradient sums over the
-//! images: with `T` threads, thread `t` sums its range (thread 0 straight into the gradient,
-//! the others into their own buffers, in image order) and the partial sums are then added in
-//! thread order — the same seed and thread count always give the same bits, and one thread
-//! gives exactly the single-threaded result.
+//! Determinism: any thread count gives the same bits. Each image's forward pass and input
+//! gradient are computed exactly as on one thread. The weight gradient sums over the images:
+//! the batch is cut into [`CHUNKS`] fixed chunks (fewer for a small batch) whatever the thread
+//! count; chunk 0 adds its images' terms straight into the gradient, every other chunk into a
+//! zeroed partial sum of its own, in image order, and the partial sums are then added in chunk
+//! order. Which thread computes a chunk changes nothing, so a run may even change its thread
+//! count between steps (the page does, as runs start and finish) and stay reproducible.
 
 use crate::kernels::gemm::GemmScratch;
 use alloc::vec::Vec;
@@ -69,6 +70,16 @@ impl Threads {
         self.count().min(items).max(1)
     }
 
+    /// Tasks for `items` independent items worth `work` elements in all: one when the work
+    /// is too small to be worth waking threads for ([`MIN_PARALLEL_WORK`]).
+    pub(crate) fn tasks_for(&self, items: usize, work: usize) -> usize {
+        if work < MIN_PARALLEL_WORK {
+            1
+        } else {
+            self.tasks(items)
+        }
+    }
+
     /// Runs `f(0..tasks)`: inline when there is one task.
     pub(crate) fn run(&self, tasks: usize, f: &(dyn Fn(usize) + Sync)) {
         match self.0 {
@@ -76,6 +87,19 @@ impl Threads {
             _ => (0..tasks).for_each(f),
         }
     }
+}
+
+/// Elementwise work (in elements) below which a kernel stays on one thread: waking a thread
+/// costs microseconds. Results do not depend on it.
+pub const MIN_PARALLEL_WORK: usize = 1 << 15;
+
+/// The fixed number of chunks a batch's weight gradient is summed in (see the module
+/// comment); also the most threads a convolution's backward pass can use.
+pub const CHUNKS: usize = 16;
+
+/// Chunks of a batch of `n` images: [`CHUNKS`], or one per image for a smaller batch.
+pub(crate) fn chunks(n: usize) -> usize {
+    CHUNKS.min(n).max(1)
 }
 
 /// Task `t` of `tasks`' share of `n` items: contiguous, sizes differing by at most one.
@@ -89,8 +113,6 @@ pub(crate) struct Lane {
     pub(crate) gemm: GemmScratch,
     pub(crate) col: Vec<f32>,
     pub(crate) dcol: Vec<f32>,
-    /// A weight gradient's partial sum (lanes after the first).
-    pub(crate) dw: Vec<f32>,
 }
 
 /// A raw pointer that tasks may share: each task touches only its own, disjoint part of what

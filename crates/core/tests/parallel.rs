@@ -1,6 +1,6 @@
-//! Convolutions split over threads ([`depthlab_core::parallel`]): outputs and input gradients
-//! bit-identical to one thread for any thread count; weight and bias gradients bit-identical
-//! for the same thread count, and within rounding of one thread's for another.
+//! Kernels split over threads ([`depthlab_core::parallel`]): convolutions and batch norm give
+//! the same bits — outputs, input gradients, weight and bias gradients, running statistics —
+//! on one thread and on any number of threads.
 
 use depthlab_core::parallel::Parallel;
 use depthlab_core::{Conv2dParams, ParamStore, Rng, Tape};
@@ -54,7 +54,7 @@ fn bits(v: &[f32]) -> Vec<u32> {
 }
 
 #[test]
-fn threads_keep_outputs_and_input_gradients_bit_identical() {
+fn threads_keep_convolutions_bit_identical() {
     let cases = [
         ("3x3", Conv2dParams::square(6, 8, 3, 1, 1), true),
         ("3x3 stride 2", Conv2dParams::square(6, 8, 3, 2, 1), false),
@@ -62,20 +62,59 @@ fn threads_keep_outputs_and_input_gradients_bit_identical() {
         ("pointwise", Conv2dParams::square(6, 12, 1, 1, 0), false),
     ];
     for (name, p, relu) in cases {
-        let one = run(p, 5, 9, relu, 1);
+        // 37 images: more than the 16 fixed chunks, not a multiple of them.
+        let one = run(p, 37, 9, relu, 1);
         for t in [2, 3, 5, 8] {
-            let many = run(p, 5, 9, relu, t);
+            let many = run(p, 37, 9, relu, t);
             assert_eq!(bits(&one.y), bits(&many.y), "{name}, {t} threads: outputs differ");
             assert_eq!(bits(&one.dx), bits(&many.dx), "{name}, {t} threads: input gradients differ");
             assert_eq!(bits(&one.db), bits(&many.db), "{name}, {t} threads: bias gradients differ");
-            let again = run(p, 5, 9, relu, t);
-            assert_eq!(bits(&many.dw), bits(&again.dw), "{name}, {t} threads: weight gradient not reproducible");
-            for (i, (a, b)) in one.dw.iter().zip(&many.dw).enumerate() {
-                assert!(
-                    (a - b).abs() <= 1e-5 * (1.0 + a.abs()),
-                    "{name}, {t} threads: dW[{i}] {b} vs {a} on one thread"
-                );
-            }
+            assert_eq!(bits(&one.dw), bits(&many.dw), "{name}, {t} threads: weight gradients differ");
+        }
+    }
+}
+
+/// Batch norm (with its fused ReLU) in train and eval mode, large enough to be split.
+fn run_bn(train: bool, relu: bool, threads: usize) -> Vec<Vec<u32>> {
+    use depthlab_core::ops::batchnorm::BatchNormParams;
+    let (n, c, hw) = (8, 12, 20);
+    let mut rng = Rng::new(11);
+    let mut normal = |len: usize| (0..len).map(|_| rng.normal()).collect::<Vec<f32>>();
+    let mut params = ParamStore::new();
+    let gamma = params.add("g", &[c], normal(c));
+    let beta = params.add("b", &[c], normal(c));
+    let running_mean = params.add_buffer("rm", &[c], normal(c));
+    let running_var = params.add_buffer("rv", &[c], vec![1.5; c]);
+    let p = BatchNormParams { gamma, beta, running_mean, running_var, momentum: 0.1, eps: 1e-5 };
+    let mut tape = Tape::new();
+    if threads > 1 {
+        tape.set_parallel(Some(Box::leak(Box::new(StdThreads(threads)))));
+    }
+    let xv = tape.input_with_grad(depthlab_core::Tensor::from_vec(&[n, c, hw, hw], normal(n * c * hw * hw)));
+    let mode = if train { depthlab_core::Mode::Train } else { depthlab_core::Mode::Eval };
+    let y = tape.batch_norm_act(&mut params, xv, p, mode, relu);
+    let out = tape.value(y).data().to_vec();
+    let dy = normal(out.len());
+    tape.backward_from(y, &dy, &mut params);
+    [
+        &out[..],
+        tape.grad(xv),
+        params.grad(gamma),
+        params.grad(beta),
+        params.buffer(running_mean),
+        params.buffer(running_var),
+    ]
+    .iter()
+    .map(|v| bits(v))
+    .collect()
+}
+
+#[test]
+fn threads_keep_batch_norm_bit_identical() {
+    for (train, relu) in [(true, true), (true, false), (false, false)] {
+        let one = run_bn(train, relu, 1);
+        for t in [2, 3, 5] {
+            assert_eq!(one, run_bn(train, relu, t), "batch norm (train {train}, relu {relu}), {t} threads");
         }
     }
 }

@@ -564,9 +564,8 @@ impl Trainer {
         Some(([e.shape[0], e.shape[1], e.shape[2], e.shape[3]], self.params.value(id)))
     }
 
-    /// Lets the convolutions use `pool`'s threads (`None`: one thread). Forward passes and
-    /// input gradients stay bit-identical; weight gradients are reproducible for the same
-    /// thread count (see [`depthlab_core::parallel`]).
+    /// Lets the convolutions and batch norms use `pool`'s threads (`None`: one thread); any
+    /// thread count gives the same bits (see [`depthlab_core::parallel`]).
     pub fn set_parallel(&mut self, pool: Option<&'static dyn depthlab_core::parallel::Parallel>) {
         self.tape.set_parallel(pool);
     }

@@ -79,6 +79,10 @@ pub struct Tape {
     /// Threads the convolutions may use, and each one's working memory.
     pub(crate) threads: crate::parallel::Threads,
     pub(crate) lanes: Vec<crate::parallel::Lane>,
+    /// Weight-gradient partial sums of chunks 1.. (see [`crate::parallel`]).
+    pub(crate) partials: Vec<Vec<f32>>,
+    /// Batch norm's per-channel (Σx, Σx²) in f64, kept across steps.
+    pub(crate) f64_scratch: Vec<(f64, f64)>,
 }
 
 impl Tape {

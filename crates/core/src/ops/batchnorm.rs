@@ -3,6 +3,7 @@
 //! eval mode uses the running statistics.
 
 use crate::autograd::{BufferId, Mode, Node, ParamId, ParamStore, Tape, Var};
+use crate::parallel::{share, Shared};
 use alloc::vec::Vec;
 
 /// Learned scale/shift, running statistics and constants of one batch-norm layer.
@@ -72,20 +73,40 @@ impl Tape {
         let mut y = self.tensor_for_overwrite(&shape);
         let mut xhat = self.buffer_for_overwrite(n * c * hw);
         let mut inv_std = self.buffer_for_overwrite(c);
+        // Channels are independent: each thread takes a range of them (the same arithmetic
+        // per channel as on one thread, so any thread count gives the same bits). The running
+        // statistics are updated in between, on this thread.
+        let threads = self.threads;
+        let tasks = threads.tasks_for(c, n * c * hw);
         let xv = self.values[x.0].data();
-        for ch in 0..c {
-            let plane = |i: usize| &xv[(i * c + ch) * hw..(i * c + ch + 1) * hw];
-            let (mean, var) = if train {
-                // One pass: Σx and Σx² in f64 (exact enough for activations), var = E[x²] − mean².
-                let (mut s, mut s2) = (0.0f64, 0.0f64);
-                for i in 0..n {
-                    for &v in plane(i) {
-                        let v = v as f64;
-                        s += v;
-                        s2 += v * v;
+        // Σx, Σx² per channel, in the tape's kept f64 scratch (no allocation once grown).
+        let mut sums = core::mem::take(&mut self.f64_scratch);
+        sums.clear();
+        sums.resize(if train { c } else { 0 }, (0.0, 0.0));
+        if train {
+            let ss = Shared(sums.as_mut_ptr());
+            threads.run(tasks, &|t| {
+                for ch in share(t, tasks, c) {
+                    // One pass: Σx and Σx² in f64 (exact enough for activations).
+                    let (mut s, mut s2) = (0.0f64, 0.0f64);
+                    for i in 0..n {
+                        for &v in &xv[(i * c + ch) * hw..(i * c + ch + 1) * hw] {
+                            let v = v as f64;
+                            s += v;
+                            s2 += v * v;
+                        }
                     }
+                    // SAFETY: channel ch belongs to this task alone.
+                    unsafe { ss.slice(ch, 1)[0] = (s, s2) };
                 }
+            });
+        }
+        let mut means = self.buffer_for_overwrite(c);
+        for ch in 0..c {
+            let (mean, var) = if train {
+                let (s, s2) = sums[ch];
                 let mean = s / m as f64;
+                // var = E[x²] − mean²
                 let var = (s2 / m as f64 - mean * mean).max(0.0);
                 if let Some(sums) = self.bn_sums.as_mut() {
                     // Recalibrating: add to the exact totals instead of a moving average.
@@ -108,19 +129,31 @@ impl Tape {
             } else {
                 (params.buffer(p.running_mean)[ch], params.buffer(p.running_var)[ch])
             };
-            let is = 1.0 / libm::sqrtf(var + p.eps);
-            inv_std[ch] = is;
-            let (g, b) = (params.value(p.gamma)[ch], params.value(p.beta)[ch]);
-            for i in 0..n {
-                let off = (i * c + ch) * hw;
-                for j in 0..hw {
-                    let xh = (xv[off + j] - mean) * is;
-                    xhat[off + j] = xh;
-                    let v = g * xh + b;
-                    y.data_mut()[off + j] = if relu && v < 0.0 { 0.0 } else { v };
+            means[ch] = mean;
+            inv_std[ch] = 1.0 / libm::sqrtf(var + p.eps);
+        }
+        let (gamma, beta) = (params.value(p.gamma), params.value(p.beta));
+        let xv = self.values[x.0].data();
+        let (ys, xs) = (Shared(y.data_mut().as_mut_ptr()), Shared(xhat.as_mut_ptr()));
+        let (means_r, inv_r) = (&means[..], &inv_std[..]);
+        threads.run(tasks, &|t| {
+            for ch in share(t, tasks, c) {
+                let (mean, is, g, b) = (means_r[ch], inv_r[ch], gamma[ch], beta[ch]);
+                for i in 0..n {
+                    let off = (i * c + ch) * hw;
+                    // SAFETY: channel ch's planes belong to this task alone.
+                    let (yp, xp) = unsafe { (ys.slice(off, hw), xs.slice(off, hw)) };
+                    for (j, (yv, xh_out)) in yp.iter_mut().zip(xp.iter_mut()).enumerate() {
+                        let xh = (xv[off + j] - mean) * is;
+                        *xh_out = xh;
+                        let v = g * xh + b;
+                        *yv = if relu && v < 0.0 { 0.0 } else { v };
+                    }
                 }
             }
-        }
+        });
+        self.recycle(means);
+        self.f64_scratch = sums;
         let node = BatchNormNode { x, p, dims: (n, c, hw), xhat, inv_std, train, relu };
         self.push(y, Node::BatchNorm(node), true)
     }
@@ -143,28 +176,42 @@ impl BatchNormNode {
     fn backward_affine(&self, tape: &mut Tape, dy: &[f32], params: &mut ParamStore) {
         let (n, c, hw) = self.dims;
         let m = (n * hw) as f32;
-        let mut dx = if tape.needs_grad(self.x) { Some(tape.grad_mut(self.x)) } else { None };
-        for ch in 0..c {
-            let (mut sd, mut sdx) = (0.0f64, 0.0f64);
-            for i in 0..n {
-                let off = (i * c + ch) * hw;
-                for j in off..off + hw {
-                    sd += dy[j] as f64;
-                    sdx += (dy[j] * self.xhat[j]) as f64;
-                }
-            }
-            let (sd, sdx) = (sd as f32, sdx as f32);
-            let k = params.value(self.p.gamma)[ch] * self.inv_std[ch];
-            params.grad_mut(self.p.gamma)[ch] += sdx;
-            params.grad_mut(self.p.beta)[ch] += sd;
-            if let Some(dx) = dx.as_deref_mut() {
+        let threads = tape.threads;
+        let tasks = threads.tasks_for(c, n * c * hw);
+        let dx = if tape.needs_grad(self.x) { Some(Shared(tape.grad_mut(self.x).as_mut_ptr())) } else { None };
+        let gamma = params.value(self.p.gamma);
+        // (Σ dy·x̂, Σ dy) per channel: dγ's and dβ's terms.
+        let mut dgb = tape.buffer_for_overwrite(2 * c);
+        let dgs = Shared(dgb.as_mut_ptr());
+        threads.run(tasks, &|t| {
+            for ch in share(t, tasks, c) {
+                let (mut sd, mut sdx) = (0.0f64, 0.0f64);
                 for i in 0..n {
                     let off = (i * c + ch) * hw;
                     for j in off..off + hw {
-                        dx[j] += if self.train { k / m * (m * dy[j] - sd - self.xhat[j] * sdx) } else { k * dy[j] };
+                        sd += dy[j] as f64;
+                        sdx += (dy[j] * self.xhat[j]) as f64;
+                    }
+                }
+                let (sd, sdx) = (sd as f32, sdx as f32);
+                // SAFETY: channel ch (its sums and its planes of dx) belongs to this task alone.
+                unsafe { dgs.slice(2 * ch, 2).copy_from_slice(&[sdx, sd]) };
+                let k = gamma[ch] * self.inv_std[ch];
+                if let Some(dx) = dx {
+                    for i in 0..n {
+                        let off = (i * c + ch) * hw;
+                        let dxp = unsafe { dx.slice(off, hw) };
+                        for (j, d) in (off..off + hw).zip(dxp.iter_mut()) {
+                            *d += if self.train { k / m * (m * dy[j] - sd - self.xhat[j] * sdx) } else { k * dy[j] };
+                        }
                     }
                 }
             }
+        });
+        for (ch, pair) in dgb.chunks_exact(2).enumerate() {
+            params.grad_mut(self.p.gamma)[ch] += pair[0];
+            params.grad_mut(self.p.beta)[ch] += pair[1];
         }
+        tape.recycle(dgb);
     }
 }

@@ -213,75 +213,86 @@ impl Conv2dNode {
         }
         let (wv, dw) = params.value_and_grad_mut(self.w);
         let n_w = dw.len();
-        // One contiguous range of images per thread (see crate::parallel): thread 0 adds its
-        // images' weight gradients straight into dW, the others into their own partial sums,
-        // added in thread order at the end; dx is per image.
-        let tasks = tape.threads.tasks(self.batch);
+        // The batch in fixed chunks, one contiguous range of chunks per thread (see
+        // crate::parallel): chunk 0 adds its images' weight gradients straight into dW, the
+        // others into zeroed partial sums, added in chunk order at the end; dx is per image.
+        let chunks = crate::parallel::chunks(self.batch);
+        let tasks = tape.threads.tasks(chunks);
         let threads = tape.threads;
-        for (t, lane) in tape.lanes(tasks).iter_mut().enumerate() {
+        for lane in tape.lanes(tasks).iter_mut() {
             if !pointwise && lane.col.len() < rows * hw {
                 lane.col.resize(rows * hw, 0.0);
             }
             if need_dx && !pointwise && lane.dcol.len() < rows * hw {
                 lane.dcol.resize(rows * hw, 0.0);
             }
-            if t > 0 {
-                lane.dw.clear();
-                lane.dw.resize(n_w, 0.0);
-            }
         }
-        let Tape { values, grads, lanes, .. } = &mut *tape;
+        while tape.partials.len() < chunks - 1 {
+            tape.partials.push(alloc::vec::Vec::new());
+        }
+        for part in &mut tape.partials[..chunks - 1] {
+            part.clear();
+            part.resize(n_w, 0.0);
+        }
+        let Tape { values, grads, lanes, partials, .. } = &mut *tape;
         let xv = values[self.x.0].data();
         let dx = Shared(grads[self.x.0].as_mut_ptr());
-        let (ls, dws) = (Shared(lanes.as_mut_ptr()), Shared(dw.as_mut_ptr()));
+        let (ls, dws, ps) = (Shared(lanes.as_mut_ptr()), Shared(dw.as_mut_ptr()), Shared(partials.as_mut_ptr()));
         threads.run(tasks, &|t| {
-            // SAFETY: task t alone uses lane t, dW (task 0 only) and dx of its own images.
+            // SAFETY: task t alone uses lane t, the dW targets of its own chunks (dW itself for
+            // chunk 0, partial c − 1 for chunk c) and dx of its own images.
             let lane = unsafe { &mut ls.slice(t, 1)[0] };
-            let Lane { gemm: scratch, col, dcol, dw: partial } = lane;
-            let dw: &mut [f32] = if t == 0 { unsafe { dws.slice(0, n_w) } } else { &mut partial[..] };
-            for i in share(t, tasks, self.batch) {
-                let dyi = &dy[i * o * hw..(i + 1) * o * hw];
-                let xi = &xv[i * c * h * w..(i + 1) * c * h * w];
-                let coli: &[f32] = if pointwise {
-                    xi
+            let Lane { gemm: scratch, col, dcol } = lane;
+            for chunk in share(t, tasks, chunks) {
+                let dw: &mut [f32] = if chunk == 0 {
+                    unsafe { dws.slice(0, n_w) }
                 } else {
-                    im2col(xi, h, w, p, &mut col[..rows * hw]);
-                    &col[..rows * hw]
+                    unsafe { &mut ps.slice(chunk - 1, 1)[0][..] }
                 };
-                // dW[g] += dy[g] · col[g]ᵀ
-                for gi in 0..g {
-                    let a = MatRef::row_major(&dyi[gi * og * hw..(gi + 1) * og * hw], hw);
-                    let bm = MatRef::transposed(&coli[gi * k * hw..(gi + 1) * k * hw], hw);
-                    gemm(
-                        Gemm { m: og, n: k, k: hw, alpha: 1.0, a, b: bm, beta: 1.0, ldc: k },
-                        &mut dw[gi * og * k..],
-                        scratch,
-                    );
-                }
-                if !need_dx {
-                    continue;
-                }
-                // dcol[g] = W[g]ᵀ · dy[g]; pointwise accumulates straight into dx.
-                let dxi = unsafe { dx.slice(i * c * h * w, c * h * w) };
-                let (target, beta): (&mut [f32], f32) =
-                    if pointwise { (dxi, 1.0) } else { (&mut dcol[..rows * hw], 0.0) };
-                for gi in 0..g {
-                    let a = MatRef::transposed(&wv[gi * og * k..(gi + 1) * og * k], k);
-                    let bm = MatRef::row_major(&dyi[gi * og * hw..(gi + 1) * og * hw], hw);
-                    gemm(
-                        Gemm { m: k, n: hw, k: og, alpha: 1.0, a, b: bm, beta, ldc: hw },
-                        &mut target[gi * k * hw..],
-                        scratch,
-                    );
-                }
-                if !pointwise {
+                for i in share(chunk, chunks, self.batch) {
+                    let dyi = &dy[i * o * hw..(i + 1) * o * hw];
+                    let xi = &xv[i * c * h * w..(i + 1) * c * h * w];
+                    let coli: &[f32] = if pointwise {
+                        xi
+                    } else {
+                        im2col(xi, h, w, p, &mut col[..rows * hw]);
+                        &col[..rows * hw]
+                    };
+                    // dW[g] += dy[g] · col[g]ᵀ
+                    for gi in 0..g {
+                        let a = MatRef::row_major(&dyi[gi * og * hw..(gi + 1) * og * hw], hw);
+                        let bm = MatRef::transposed(&coli[gi * k * hw..(gi + 1) * k * hw], hw);
+                        gemm(
+                            Gemm { m: og, n: k, k: hw, alpha: 1.0, a, b: bm, beta: 1.0, ldc: k },
+                            &mut dw[gi * og * k..],
+                            scratch,
+                        );
+                    }
+                    if !need_dx {
+                        continue;
+                    }
+                    // dcol[g] = W[g]ᵀ · dy[g]; pointwise accumulates straight into dx.
                     let dxi = unsafe { dx.slice(i * c * h * w, c * h * w) };
-                    col2im_add(&dcol[..rows * hw], h, w, p, dxi);
+                    let (target, beta): (&mut [f32], f32) =
+                        if pointwise { (dxi, 1.0) } else { (&mut dcol[..rows * hw], 0.0) };
+                    for gi in 0..g {
+                        let a = MatRef::transposed(&wv[gi * og * k..(gi + 1) * og * k], k);
+                        let bm = MatRef::row_major(&dyi[gi * og * hw..(gi + 1) * og * hw], hw);
+                        gemm(
+                            Gemm { m: k, n: hw, k: og, alpha: 1.0, a, b: bm, beta, ldc: hw },
+                            &mut target[gi * k * hw..],
+                            scratch,
+                        );
+                    }
+                    if !pointwise {
+                        let dxi = unsafe { dx.slice(i * c * h * w, c * h * w) };
+                        col2im_add(&dcol[..rows * hw], h, w, p, dxi);
+                    }
                 }
             }
         });
-        for lane in &lanes[1..tasks] {
-            for (d, &v) in dw.iter_mut().zip(&lane.dw) {
+        for part in &partials[..chunks - 1] {
+            for (d, &v) in dw.iter_mut().zip(part) {
                 *d += v;
             }
         }
