@@ -12,15 +12,20 @@ const TYPES = {
   '.wasm': 'application/wasm', '.json': 'application/json', '.gz': 'application/octet-stream', '.md': 'text/plain',
 };
 
-/** Serves `root` on 127.0.0.1 (port 0 = any free port). Resolves to {url, close}. */
-export function serve(root, port = 0) {
+/**
+ * Serves `root` on 127.0.0.1 (port 0 = any free port), like `cargo xtask serve`: with the
+ * cross-origin isolation headers (so the page runs its threaded build) unless `isolated` is
+ * false. Resolves to {url, close}.
+ */
+export function serve(root, port = 0, { isolated = true } = {}) {
+  const isolation = isolated ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {};
   const server = createServer(async (req, res) => {
     try {
       const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
       let file = join(root, path);
       if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
       const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store', ...isolation });
       res.end(body);
     } catch {
       res.writeHead(404);

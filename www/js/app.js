@@ -3,7 +3,8 @@
 // worker; the views. The main thread never trains or augments: it routes messages into the
 // runs store and draws. It instantiates the wasm module once, only to read the catalogue.
 import { zipSync } from '../vendor/fflate/fflate.js';
-import initWasm, { catalog, modelName, describeModel } from '../../depthlab-wasm.js';
+import initWasm, { catalog, modelName, describeModel, maxThreads } from '../../depthlab-wasm.js';
+import { pickBuild, serviceWorkerCanIsolate } from './threads.js';
 import { SettingsModel, PAGE_SETTINGS, text } from './state.js';
 import { embedOptions, embedQuery, applyEmbed, connectHost } from './embed.js';
 import { RunsStore } from './lab/runs.js';
@@ -40,6 +41,8 @@ const app = {
   errors: /** @type {string[]} */ ([]),
   seed: /** @type {number | null} */ (null),
   simd: /** @type {string | undefined} */ (undefined),
+  /** The wasm build the trainers run and why (www/js/threads.js). */
+  build: /** @type {{threaded: boolean, reason: string} | null} */ (null),
   memoryBytes: 0,
   modelName: '',
   probeNames: /** @type {string[]} */ ([]),
@@ -125,6 +128,17 @@ if (poolQuery !== null) {
   if (/^\d+$/.test(poolQuery) && n >= minWorkers && n <= maxWorkers) poolSize = n;
   else urlErrors.push(words.msg.workersParam(JSON.stringify(poolQuery.slice(0, 20)), minWorkers, maxWorkers, cores));
 }
+// Page-only setting: most threads per run (threads=1: the single-thread build).
+const threadsQuery = query.get('threads');
+let threadsCap = /** @type {number | null} */ (null);
+if (threadsQuery !== null) {
+  const n = Number(threadsQuery);
+  if (/^\d+$/.test(threadsQuery) && n >= 1 && n <= maxThreads()) threadsCap = n;
+  else urlErrors.push(words.msg.threadsBadParam(JSON.stringify(threadsQuery.slice(0, 20)), maxThreads()));
+}
+// The wasm build the trainers run (www/js/threads.js): threaded when the page is isolated.
+const build = await pickBuild(threadsCap);
+const threadCores = Math.min(maxThreads(), navigator.hardwareConcurrency || 2);
 // Lesson (a page-only parameter, like workers and the language).
 if (picked.error) urlErrors.push(picked.error);
 /** @type {import('./views/lessons.js').Lesson[]} */
@@ -472,6 +486,7 @@ function refresh(/** @type {Run | null} */ changed) {
     $('testAcc').textContent = last ? words.views.accAtEpoch((last.accuracy * 100).toFixed(2), last.epoch) : '–';
     $('wait').textContent = sel?.samplesPerSec ? `${(sel.waitFraction * 100).toFixed(1)}%` : '–';
     $('params').textContent = sel?.params ? sel.params.toLocaleString() : '–';
+    $('threadsText').textContent = threadsText(sel ?? null);
     $('progress').value = sel && sel.totalSteps ? done / sel.totalSteps : 0;
   }
   $('start').disabled = app.phase === 'loading' || app.description === null || app.memoryProblem !== null;
@@ -507,10 +522,25 @@ toAugment({ type: 'init', module: wasmModule });
  */
 const MEMORY_LIMIT = Math.min(3 * 2 ** 30, (/** @type {any} */ (navigator).deviceMemory ?? 8) * 2 ** 29);
 app.memoryLimit = MEMORY_LIMIT;
-const pool = new TrainerPool(poolSize, wasmModule, toAugment, onTrainerMessage, (slot, runId, message) => {
+const pool = new TrainerPool(poolSize, build.module ?? wasmModule, toAugment, onTrainerMessage, (slot, runId, message) => {
   const r = runId === null ? null : store.get(runId);
   showError(`${words.msg.trainerDied(slot + 1, message)}${r ? continueOrLose(r) : ''}`);
-}, MEMORY_LIMIT);
+}, MEMORY_LIMIT, { glue: build.glue, cores: threadCores, cap: threadsCap ?? maxThreads() });
+app.build = { threaded: build.threaded, reason: build.reason };
+/** What the threads row says: threads per run now, or why there is one. */
+function threadsText(/** @type {Run | null} */ sel) {
+  if (build.threaded) return words.msg.threadsOn(sel?.status === 'running' && sel.threads ? sel.threads : pool.perRun, threadCores);
+  return build.reason === 'param' ? words.msg.threadsParam : build.reason === 'missing' ? words.msg.threadsMissing(build.detail) : words.msg.threadsNotIsolated;
+}
+// Not isolated, but the service worker (www/sw.js) can add the headers: one click reloads through it.
+const threadsEnable = /** @type {HTMLButtonElement} */ ($('threadsEnable'));
+const offerThreads = () => {
+  threadsEnable.hidden = !(build.reason === 'notIsolated' && threadCores > 1 && serviceWorkerCanIsolate());
+  threadsEnable.textContent = words.msg.threadsEnable(threadCores);
+};
+threadsEnable.addEventListener('click', () => location.reload());
+navigator.serviceWorker?.addEventListener('controllerchange', offerThreads);
+offerThreads();
 app.workers = poolSize;
 /** Test hook: kill a trainer worker as a crash would (its run continues from its checkpoint). */
 app.killWorker = (/** @type {number} */ i) => pool.kill(i);
@@ -598,6 +628,7 @@ function onTrainerMessage(/** @type {number} */ slot, /** @type {import('./proto
       if (!r) return;
       store.addSteps(r, m.steps, m.losses, m.accs, m.hashes);
       r.samplesPerSec = m.samplesPerSec;
+      r.threads = m.threads;
       r.waitFraction = m.waitFraction;
       r.elapsed = m.elapsed;
       if (m.probes) store.addProbes(r, m.probeStep, m.probes);
@@ -874,6 +905,7 @@ langSel.value = app.lang;
 /** The page chrome the language catalogues cover. */
 function applyLanguage() {
   document.documentElement.lang = app.lang === 'zh' ? 'zh-Hans' : 'en';
+  offerThreads();
   /** @type {Record<string, unknown>} */ const table = { ...words.ui, ...words.chrome };
   const text = (/** @type {string | undefined} */ key) => { const t = table[key ?? '']; return typeof t === 'string' ? t : key ?? ''; };
   for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = text(/** @type {HTMLElement} */ (e).dataset.i18n);

@@ -64,7 +64,8 @@ export const CHECKPOINT_SECONDS = 5;
 
 /**
  * main → trainer worker
- * @typedef {{type: 'init', module: WebAssembly.Module, port: MessagePort, memoryLimit: number}
+ * @typedef {{type: 'init', module: WebAssembly.Module, port: MessagePort, memoryLimit: number, glue?: string}
+ *   | {type: 'threads', count: number}
  *   | {type: 'start', runId: number, config: TrainConfigJson, resume?: Resume}
  *   | {type: 'pause', runId: number} | {type: 'resume', runId: number} | {type: 'stop', runId: number}
  *   | {type: 'discard', runId: number}
@@ -81,9 +82,9 @@ export const CHECKPOINT_SECONDS = 5;
  * @typedef {{type: 'metrics', runId: number, steps: number[], losses: number[], accs: number[], hashes: number[],
  *   step: number, epoch: number,
  *   batchInEpoch: number, batchesPerEpoch: number, epochs: number, samplesPerSec: number, waitFraction: number,
- *   elapsed: number, batchesReceived: number, producedByAugmenter: number, memoryBytes: number,
+ *   elapsed: number, threads: number, batchesReceived: number, producedByAugmenter: number, memoryBytes: number,
  *   preview: Uint8Array | null, probeStep: number, probes: Float32Array | null}} MetricsMessage
- * @typedef {{type: 'ready', simd: string, memoryBytes: number}
+ * @typedef {{type: 'ready', simd: string, threaded: boolean, memoryBytes: number}
  *   | {type: 'started', runId: number, totalSteps: number, epochs: number, seed: number, params: number, modelName: string, probeNames: string[],
  *      batchesPerEpoch: number, trainCount: number, testCount: number, memoryBytes: number}
  *   | MetricsMessage
@@ -102,6 +103,11 @@ export const CHECKPOINT_SECONDS = 5;
  *   | {type: 'error', runId?: number, problem: Problem, fatal?: boolean}
  *   | {type: 'assigned', runId: number}} TrainerToMain  ('assigned' is made by the pool on the main thread; 'paused'
  *   confirms a pause: every step up to `step` was sent and none follows until resume)
+ */
+
+/**
+ * trainer worker → its helper threads (threaded build; thread.worker.js)
+ * @typedef {{type: 'thread-init', glue: string, module: WebAssembly.Module, memory: WebAssembly.Memory}} TrainerToThread
  */
 
 /**

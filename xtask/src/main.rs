@@ -17,10 +17,13 @@
 //! - `handoff`   the PyTorch and ONNX export checked in a pinned virtualenv (created in
 //!   `~/.cache/depthlab/torch-venv` or `$DEPTHLAB_TORCH_VENV`, reused when its versions match):
 //!   logits of every family, train.py under `torchrun --nproc_per_node=2`, ONNX Runtime's logits
+//! - `wasm-mt`   the threaded wasm build into a folder
+//! - `post-build` Trunk's hook: the threaded build, then the service worker's file list
 //!
 //! Never exports `RUSTFLAGS` (it would replace `+simd128` from `.cargo/config.toml`).
 
 mod fuzz;
+mod threads;
 mod tools;
 mod torch;
 
@@ -37,10 +40,12 @@ fn main() -> ExitCode {
         Some("check") => ensure_tools().and_then(|env| check(&env)),
         Some("fuzz") => fuzz::command(&args[1..]),
         Some("soak") => soak(&args[1..]),
+        Some("wasm-mt") => threads::build(&tools::Env::new(), args.get(1).map(PathBuf::from)),
+        Some("post-build") => threads::post_build(&tools::Env::new()),
         Some("dist") => dist(),
         Some("handoff") => ensure_tools().and_then(|env| torch::handoff(&env, None)),
         _ => {
-            eprintln!("usage: cargo xtask <serve | test | bench-web | check | fuzz | soak | dist | handoff>");
+            eprintln!("usage: cargo xtask <serve | test | bench-web | check | fuzz | soak | dist | handoff | wasm-mt>");
             return ExitCode::from(2);
         }
     };
@@ -291,16 +296,21 @@ fn dist() -> Result {
         }
     }
     let trunk = std::fs::read_to_string(root().join("Trunk.toml")).map_err(|e| format!("Trunk.toml: {e}"))?;
-    let csp = trunk
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("\"Content-Security-Policy\" = \""))
-        .and_then(|v| v.strip_suffix('"'))
-        .ok_or("Trunk.toml has no Content-Security-Policy header")?;
-    let headers = format!("/*\n  Content-Security-Policy: {csp}\n  X-Content-Type-Options: nosniff\n");
+    // The serve command's headers (Trunk.toml, one place), for hosts that read _headers.
+    let mut headers = String::from("/*\n");
+    for name in ["Content-Security-Policy", "Cross-Origin-Opener-Policy", "Cross-Origin-Embedder-Policy"] {
+        let value = trunk
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(&format!("\"{name}\" = \"")))
+            .and_then(|v| v.strip_suffix('"'))
+            .ok_or(format!("Trunk.toml has no {name} header"))?;
+        headers.push_str(&format!("  {name}: {value}\n"));
+    }
+    headers.push_str("  X-Content-Type-Options: nosniff\n");
     std::fs::write(dist.join("_headers"), headers).map_err(|e| format!("dist/_headers: {e}"))?;
     let (files, bytes) = walk(&dist)?;
     println!(
-        "\ndist/ is ready for any static host: {files} files, {:.1} MB. Copy the folder as it is; the host must\nserve .wasm as application/wasm. dist/_headers carries the Content-Security-Policy for hosts that\nread it (the page also has it as a meta tag).",
+        "\ndist/ is ready for any static host: {files} files, {:.1} MB. Copy the folder as it is; the host must\nserve .wasm as application/wasm. dist/_headers carries the Content-Security-Policy (also a meta tag\nin the page) and the cross-origin isolation headers the threaded build needs, for hosts that read it;\nelsewhere the page offers to reload through its service worker, which adds them.",
         bytes as f64 / 1e6
     );
     Ok(())

@@ -134,6 +134,7 @@ pub fn ensure_tools() -> Result<Env, String> {
         }
         run(env.cmd("npm").args(["ci", "--no-audit", "--no-fund"]), "npm ci")?;
     }
+    ensure_threads_toolchain(&env)?;
     Ok(env)
 }
 
@@ -166,14 +167,7 @@ pub fn ensure_test_tools(env: &Env) -> Result<(), String> {
 /// current one is installed, minimal profile) and cargo-fuzz at a pinned version.
 pub fn ensure_fuzz_tools() -> Result<Env, String> {
     let env = ensure_tools()?;
-    let nightly = env.cmd("rustup").args(["run", "nightly", "rustc", "--version"]).output();
-    if !nightly.is_ok_and(|o| o.status.success()) {
-        println!("==> installing a nightly Rust for cargo-fuzz (about 1 minute)");
-        run(
-            env.cmd("rustup").args(["toolchain", "install", "nightly", "--profile", "minimal"]),
-            "rustup toolchain install nightly",
-        )?;
-    }
+    ensure_nightly(&env)?;
     let fuzz = env.cmd("cargo").args(["fuzz", "--version"]).output();
     if !fuzz.is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).trim().ends_with(CARGO_FUZZ)) {
         println!("==> installing cargo-fuzz {CARGO_FUZZ} (about 1 minute)");
@@ -183,6 +177,52 @@ pub fn ensure_fuzz_tools() -> Result<Env, String> {
         )?;
     }
     Ok(env)
+}
+
+/// A nightly Rust: any installed nightly is reused; otherwise the current one is installed
+/// (minimal profile).
+fn ensure_nightly(env: &Env) -> Result<(), String> {
+    let nightly = env.cmd("rustup").args(["run", "nightly", "rustc", "--version"]).output();
+    if !nightly.is_ok_and(|o| o.status.success()) {
+        println!("==> installing a nightly Rust (for the threaded wasm build and cargo-fuzz; about 1 minute)");
+        run(
+            env.cmd("rustup").args(["toolchain", "install", "nightly", "--profile", "minimal"]),
+            "rustup toolchain install nightly",
+        )?;
+    }
+    Ok(())
+}
+
+/// What the threaded wasm build needs: a nightly Rust with its standard library's sources
+/// (`-Z build-std` recompiles std with atomics) and the wasm32 target.
+pub fn ensure_threads_toolchain(env: &Env) -> Result<(), String> {
+    ensure_nightly(env)?;
+    let listed = |args: &[&str]| {
+        env.cmd("rustup")
+            .args(args)
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default()
+    };
+    if !listed(&["component", "list", "--installed", "--toolchain", "nightly"]).lines().any(|l| l.trim() == "rust-src")
+    {
+        println!("==> adding rust-src to the nightly Rust (the threaded wasm build rebuilds std)");
+        run(
+            env.cmd("rustup").args(["component", "add", "rust-src", "--toolchain", "nightly"]),
+            "rustup component add",
+        )?;
+    }
+    if !listed(&["target", "list", "--installed", "--toolchain", "nightly"])
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
+        println!("==> adding the wasm32-unknown-unknown target to the nightly Rust");
+        run(
+            env.cmd("rustup").args(["target", "add", "wasm32-unknown-unknown", "--toolchain", "nightly"]),
+            "rustup target add (nightly)",
+        )?;
+    }
+    Ok(())
 }
 
 /// Installs Debian's Chromium, chromedriver and wabt when missing (never a downloaded browser).

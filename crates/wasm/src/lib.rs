@@ -6,11 +6,15 @@
 //! - [`Augmenter`]: shuffled, augmented batches of a [`DigitSet`] (the augmentation worker).
 //! - [`Trainer`]: a model built from a JSON-like config object (the trainer worker).
 //! - [`catalog`]: every preset and setting with defaults and ranges (the page's controls).
+//! - `setThreads`, `threadHelper`, …: the threaded build's pool (see the `threads` module).
 //!
 //! Every fallible method throws an `Error` whose message is written for the person using the
 //! page (in English) and, for anything a user can cause, a stable `code` and named `params`
 //! (`depthlab_nn::error::ERROR_CODES`), from which the page words it in the reader's language.
 //! The panic hook is installed once, when the module starts.
+
+// The threaded build (nightly) waits and wakes threads with memory.atomic.wait32 / notify.
+#![cfg_attr(target_feature = "atomics", feature(stdarch_wasm_atomic_wait))]
 
 use depthlab_nn::augment::AugmentConfig;
 use depthlab_nn::data::Dataset;
@@ -19,6 +23,8 @@ use depthlab_nn::train::{CALIBRATION_DIGITS, PIXELS};
 use depthlab_nn::TrainConfig;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
+
+mod threads;
 
 /// An error thrown to JavaScript: an `Error` with the English message and, when the error is
 /// [`Coded`], its `code` (string) and `params` (an object of strings).
@@ -350,7 +356,11 @@ impl Trainer {
             Some(s) => s,
             None => random_seed()? as u64,
         };
-        Ok(Trainer { inner: depthlab_nn::Trainer::new_within(cfg, seed, memory_limit())? })
+        #[allow(unused_mut)] // the single-thread build sets no pool
+        let mut inner = depthlab_nn::Trainer::new_within(cfg, seed, memory_limit())?;
+        #[cfg(target_feature = "atomics")]
+        inner.set_parallel(Some(threads::pool()));
+        Ok(Trainer { inner })
     }
 
     /// The run's length in steps; from then on the learning rate follows the configured

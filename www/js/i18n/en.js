@@ -62,6 +62,8 @@ export default {
     kTest: 'test accuracy',
     kWait: 'waiting for data',
     kParams: 'parameters',
+    kThreads: 'threads per run',
+    threadsEnableTitle: 'Reloads the page through its service worker, which adds the cross-origin isolation headers threads need',
     capLoss: 'Training loss per step (smoothed), every visible run',
     capAcc: 'Accuracy: training (smoothed, lines) and test (each epoch’s end, dots)',
     insideSummary: 'Inside the network: gradient flow over training, and the signal through every layer',
@@ -274,6 +276,13 @@ export default {
     cannotBuild: (/** @type {string} */ e) => `This model cannot be built: ${e}`,
     archiveUnavailable: (/** @type {string} */ e) => `Runs cannot be kept across reloads here (${e}); they stay until the page closes.`,
     fileProblem: (/** @type {string} */ file, /** @type {string} */ e) => `${file}: ${e}`,
+    threadFailed: (/** @type {string} */ e) => `A helper thread failed (${e}); the run may stall: stop it and start it again, or use threads=1.`,
+    threadsOn: (/** @type {number} */ n, /** @type {number} */ cores) => `${n} (threaded build; ${cores} cores shared by the runs training)`,
+    threadsParam: '1: threads=1 in the address (single-thread build)',
+    threadsNotIsolated: '1: this server does not send the cross-origin isolation headers (COOP/COEP) that threads need',
+    threadsMissing: (/** @type {string} */ e) => `1: the threaded build did not load (${e})`,
+    threadsEnable: (/** @type {number} */ n) => `Use ${n} threads`,
+    threadsBadParam: (/** @type {string} */ v, /** @type {number} */ max) => `URL parameter threads=${v} must be a whole number from 1 to ${max}; using every core`,
   },
   /** Errors from Rust (and the page's own setting checks) by stable code; `p` holds the named parameters. */
   errors: /** @type {Record<string, (p: Record<string, string>) => string>} */ ({

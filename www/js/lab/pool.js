@@ -8,7 +8,8 @@
 /** @typedef {import('../protocol.js').TrainerToMain} TrainerToMain */
 /** @typedef {import('./runs.js').Run} Run */
 
-/** @typedef {{worker: Worker, ready: boolean, runId: number | null}} Slot */
+/** @typedef {{worker: Worker, ready: boolean, runId: number | null, threads: number}} Slot */
+import { threadsPerRun } from '../threads.js';
 
 export class TrainerPool {
   /**
@@ -18,9 +19,14 @@ export class TrainerPool {
    * @param {(slot: number, m: TrainerToMain) => void} onMessage every message from every worker
    * @param {(slot: number, runId: number | null, message: string) => void} onCrash a worker died
    * @param {number} memoryLimit bytes a run may take in a worker (larger configurations are refused)
+   * @param {{glue: string | null, cores: number, cap: number}} threads the threaded build's glue
+   *   (null: the single-thread build), the cores the runs share, and the most threads per run
    */
-  constructor(size, module, toAugment, onMessage, onCrash, memoryLimit) {
+  constructor(size, module, toAugment, onMessage, onCrash, memoryLimit, threads) {
     this.module = module;
+    this.threads = threads;
+    /** Threads each busy run uses now (1 in the single-thread build). */
+    this.perRun = 1;
     this.memoryLimit = memoryLimit;
     this.toAugment = toAugment;
     this.onMessage = onMessage;
@@ -38,7 +44,7 @@ export class TrainerPool {
   spawn(/** @type {number} */ i) {
     const worker = new Worker(new URL('../workers/trainer.worker.js', import.meta.url), { type: 'module' });
     const { port1, port2 } = new MessageChannel();
-    /** @type {Slot} */ const slot = { worker, ready: false, runId: null };
+    /** @type {Slot} */ const slot = { worker, ready: false, runId: null, threads: 1 };
     worker.onmessage = (/** @type {MessageEvent<TrainerToMain>} */ ev) => {
       const m = ev.data;
       if (m.type === 'ready') slot.ready = true;
@@ -61,7 +67,7 @@ export class TrainerPool {
       this.slots[i] = this.spawn(i);
       this.onCrash(i, lost, e.message || 'the trainer worker stopped unexpectedly');
     };
-    this.post(worker, { type: 'init', module: this.module, port: port1, memoryLimit: this.memoryLimit }, [port1]);
+    this.post(worker, { type: 'init', module: this.module, port: port1, memoryLimit: this.memoryLimit, ...(this.threads.glue ? { glue: this.threads.glue } : {}) }, [port1]);
     this.toAugment({ type: 'connect', port: port2 }, [port2]);
     return slot;
   }
@@ -100,17 +106,38 @@ export class TrainerPool {
     this.onCrash(i, slot.runId, 'terminated');
   }
 
-  /** Starts queued runs on free workers. */
+  /** Starts queued runs on free workers, after sharing the cores among the runs training. */
   schedule() {
+    /** @type {number[]} */ const starting = [];
     for (let i = 0; i < this.slots.length && this.queue.length; i++) {
       const slot = this.slots[i];
       if (!slot.ready || slot.runId !== null) continue;
-      const id = /** @type {number} */ (this.queue.shift());
-      slot.runId = id;
+      slot.runId = /** @type {number} */ (this.queue.shift());
+      starting.push(i);
+    }
+    this.rebalance();
+    for (const i of starting) {
+      const slot = this.slots[i];
+      const id = /** @type {number} */ (slot.runId);
       const resume = this.resumes.get(id);
       this.resumes.delete(id);
       this.post(slot.worker, { type: 'start', runId: id, config: /** @type {any} */ (this.configs.get(id)), ...(resume ? { resume } : {}) });
       this.onMessage(i, { type: 'assigned', runId: id });
+    }
+  }
+
+  /**
+   * Threaded build: each worker with a run gets cores / runs threads (www/js/threads.js), told
+   * before its next step; results do not depend on it, so runs may change count mid-way.
+   */
+  rebalance() {
+    if (!this.threads.glue) return;
+    const busy = this.slots.filter((s) => s.runId !== null);
+    this.perRun = threadsPerRun(this.threads.cores, busy.length, this.threads.cap);
+    for (const s of busy) {
+      if (s.threads === this.perRun) continue;
+      s.threads = this.perRun;
+      this.post(s.worker, { type: 'threads', count: this.perRun });
     }
   }
 

@@ -39,7 +39,7 @@ const emptyProbes = () => ({ steps: [], rows: [], stride: 1 });
  * @typedef {{id: number, settings: Settings, config: TrainConfigJson, color: string, customName: string | null,
  *   modelName: string, status: RunStatus, visible: boolean, worker: number | null, queuePos: number,
  *   seed: number | null, params: number, probeNames: string[], probes: ProbeHistory, preview: Uint8Array | null,
- *   totalSteps: number, bpe: number, pausedAt?: number | null, samplesPerSec: number, waitFraction: number, elapsed: number, message: string, problem?: import('../i18n/index.js').Problem | null,
+ *   totalSteps: number, bpe: number, pausedAt?: number | null, samplesPerSec: number, threads: number, waitFraction: number, elapsed: number, message: string, problem?: import('../i18n/index.js').Problem | null,
  *   checkpoint?: import('../protocol.js').Resume | null, resumes?: number, replayed?: number, replayMismatches?: number,
  *   metrics: RunMetrics, createdAt: number, sweep: {id: number, family: string, depth: number} | null,
  *   weights: Uint8Array | null, test: (import('../protocol.js').TestAnswers & {epoch: number}) | null}} Run
@@ -71,7 +71,7 @@ export class RunsStore {
     const run = {
       id: this.nextId++, settings: { ...settings }, config, color, customName: null, modelName, status: 'queued', visible: true,
       worker: null, queuePos: 0, seed: null, params: 0, probeNames: [], probes: emptyProbes(), preview: null, totalSteps: 0, bpe: 0,
-      samplesPerSec: 0, waitFraction: 0, elapsed: 0, message: '', createdAt: Date.now(), sweep: null, weights: null, test: null,
+      samplesPerSec: 0, threads: 0, waitFraction: 0, elapsed: 0, message: '', createdAt: Date.now(), sweep: null, weights: null, test: null,
       metrics: { steps: [], losses: [], accs: [], smoothLoss: [], smoothAcc: [], hashes: [], tests: [], emaLoss: 0, emaAcc: 0, count: 0, stride: 1 },
     };
     this.runs.set(run.id, run);

@@ -7,7 +7,7 @@
 // States of the active run: idle → starting (waiting for run-ready) → running ⇄ paused →
 // idle (done, stopped or failed). Every message is legal in every state: one that does not
 // apply (pause while idle, a batch of an earlier run) is ignored, never left half-done.
-import init, { Trainer, simdBackend, randomSeed, describeModel, catalog, setMemoryLimit } from '../../../depthlab-wasm.js';
+import * as singleThread from '../../../depthlab-wasm.js';
 import { PREFETCH, METRICS_HZ, CHECKPOINT_SECONDS } from '../protocol.js';
 import { problemOf, pageProblem } from '../i18n/index.js';
 
@@ -16,6 +16,39 @@ import { problemOf, pageProblem } from '../i18n/index.js';
 /** @typedef {import('../protocol.js').BatchMessage} BatchMessage */
 const toMain = (/** @type {TrainerToMain} */ m, /** @type {Transferable[]} */ t = []) => self.postMessage(m, t);
 const toAugment = (/** @type {TrainerToAugment} */ m, /** @type {Transferable[]} */ t = []) => port?.postMessage(m, t);
+
+/**
+ * The wasm build this worker runs: the single-thread one, or the threaded one (same exports,
+ * its glue's URL comes with 'init'; www/js/threads.js chose it).
+ * @typedef {typeof import('../../../depthlab-wasm.js')} Glue
+ * @typedef {import('../../../depthlab-wasm.js').Trainer} Trainer
+ */
+/** @type {Glue} */ let glue = singleThread;
+/** Helper threads started for this worker's runs (kept referenced: see thread.worker.js). */
+/** @type {Worker[]} */ const helpers = [];
+
+/**
+ * Uses `count` threads per run from the next kernel on (threaded build), starting helpers as
+ * needed: each joins the pool once its instance is up, so the count in force may lag a moment
+ * (results never depend on it).
+ */
+function setThreads(/** @type {number} */ count) {
+  if (!glue.threadsSupported()) return;
+  const want = Math.min(count, glue.maxThreads()) - 1;
+  while (helpers.length < want) {
+    const h = new Worker(new URL('./thread.worker.js', import.meta.url), { type: 'module' });
+    h.onerror = (e) => {
+      e.preventDefault();
+      toMain({ type: 'error', problem: pageProblem('threadFailed', [e.message || 'unknown']) });
+    };
+    h.postMessage({ type: 'thread-init', glue: threadedGlue, module: wasmModule, memory: wasm.memory });
+    helpers.push(h);
+  }
+  glue.setThreads(count);
+}
+/** The threaded build's glue URL and module (for helpers), when this worker runs it. */
+let threadedGlue = '';
+/** @type {WebAssembly.Module | null} */ let wasmModule = null;
 
 /** Pixels per digit, from the catalogue once the module is loaded. */
 let PIXELS = 0;
@@ -129,7 +162,7 @@ function flushMetrics(/** @type {Run} */ r, /** @type {number} */ now) {
     step: r.step, epoch: r.epoch, batchInEpoch: r.step % r.bpe, batchesPerEpoch: r.bpe, epochs: r.epochs,
     samplesPerSec: r.samples / Math.max(elapsed, 1e-9),
     waitFraction: busy > 0 ? r.waitTime / busy : 0,
-    elapsed, batchesReceived: r.batchesReceived, producedByAugmenter: r.producedByAugmenter, memoryBytes: memoryBytes(),
+    elapsed, threads: glue.threadsInUse(), batchesReceived: r.batchesReceived, producedByAugmenter: r.producedByAugmenter, memoryBytes: memoryBytes(),
     preview: p.preview,
     ...probes,
   }, [...(p.preview ? [p.preview.buffer] : []), ...(probes.probes ? [probes.probes.buffer] : [])]);
@@ -236,12 +269,17 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToT
   try {
     switch (m.type) {
       case 'init':
-        wasm = await init({ module_or_path: m.module });
-        PIXELS = catalog().pixels;
-        setMemoryLimit(m.memoryLimit);
+        if (m.glue) {
+          glue = await import(m.glue);
+          threadedGlue = m.glue;
+        }
+        wasmModule = m.module;
+        wasm = await glue.default({ module_or_path: m.module });
+        PIXELS = glue.catalog().pixels;
+        glue.setMemoryLimit(m.memoryLimit);
         port = m.port;
         port.onmessage = onPortMessage;
-        toMain({ type: 'ready', simd: simdBackend(), memoryBytes: memoryBytes() });
+        toMain({ type: 'ready', simd: glue.simdBackend(), threaded: glue.threadsSupported(), memoryBytes: memoryBytes() });
         return;
       case 'start': {
         if (run) {
@@ -249,10 +287,10 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToT
           endRun('stopped');
         }
         const c = m.config;
-        const seed = typeof c.seed === 'number' && Number.isInteger(c.seed) ? c.seed : randomSeed();
+        const seed = typeof c.seed === 'number' && Number.isInteger(c.seed) ? c.seed : glue.randomSeed();
         let trainer;
         try {
-          trainer = new Trainer({ ...c, seed });
+          trainer = new glue.Trainer({ ...c, seed });
           if (m.resume) trainer.loadState(m.resume.bytes);
         } catch (e) {
           trainer?.free();
@@ -327,7 +365,7 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToT
         kept.delete(m.runId);
         let t = null;
         try {
-          t = new Trainer({ ...m.config, seed: typeof m.config.seed === 'number' ? m.config.seed : 0 });
+          t = new glue.Trainer({ ...m.config, seed: typeof m.config.seed === 'number' ? m.config.seed : 0 });
           t.importWeights(m.bytes);
         } catch (e) {
           t?.free();
@@ -352,9 +390,12 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToT
         }
         return;
       }
+      case 'threads':
+        setThreads(m.count);
+        return;
       case 'describe':
         try {
-          const model = describeModel(m.config);
+          const model = glue.describeModel(m.config);
           // An Error loses its code and parameters when posted: send the problem as data.
           if (model.memoryProblem) model.memoryProblem = problemOf(model.memoryProblem);
           toMain({ type: 'description', id: m.id, model });

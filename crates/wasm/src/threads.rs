@@ -1,0 +1,232 @@
+//! Threads inside one run, in the threaded build (`target_feature = "atomics"`, built by
+//! `cargo xtask wasm-mt`): a pool of helper Web Workers sharing this instance's memory, as
+//! core's [`Parallel`]. The trainer worker's own thread takes tasks too, so a run on `T`
+//! threads keeps `T` threads busy: itself and `T − 1` helpers.
+//!
+//! How a job runs: [`Parallel::run`] publishes the job (a pointer to the caller's closure), the
+//! task count and a new *generation*; helpers sleep in `memory.atomic.wait32` on the
+//! generation and wake on its change. Every thread then claims task indices from one 64-bit
+//! counter holding `(generation, next task)` with compare-and-swap, so a helper that wakes
+//! late can never claim a task of a later job; the caller waits until every task reports done.
+//! Which thread runs a task does not change any result (core sums in fixed chunks), so the
+//! thread count may change between steps: the page lowers it as more runs share the cores.
+//!
+//! JavaScript starts helpers (`www/js/workers/thread.worker.js`): each instantiates the module
+//! on the shared memory and calls [`thread_helper`], which never returns.
+//!
+//! The single-thread build exports the same functions: [`threads_supported`] says `false` and
+//! [`set_threads`] keeps one thread.
+
+use wasm_bindgen::prelude::*;
+
+/// Most threads a run may use (the page's cap on helpers per trainer worker, plus its own).
+pub const MAX_THREADS: u32 = 16;
+
+/// Most threads a run may use, [`MAX_THREADS`] (the page caps its thread counts with it).
+#[wasm_bindgen(js_name = maxThreads)]
+pub fn max_threads() -> u32 {
+    MAX_THREADS
+}
+
+/// Whether this is the threaded build.
+#[wasm_bindgen(js_name = threadsSupported)]
+pub fn threads_supported() -> bool {
+    cfg!(target_feature = "atomics")
+}
+
+/// Sets how many threads the runs of this worker use from their next kernel on (1 to
+/// [`MAX_THREADS`]; fewer while helpers are still starting). Returns the number in force.
+#[wasm_bindgen(js_name = setThreads)]
+pub fn set_threads(count: u32) -> u32 {
+    #[cfg(target_feature = "atomics")]
+    {
+        pool::POOL.set_limit(count.clamp(1, MAX_THREADS));
+        pool::POOL.threads_now() as u32
+    }
+    #[cfg(not(target_feature = "atomics"))]
+    {
+        let _ = count;
+        1
+    }
+}
+
+/// Threads a run uses now: the limit, or fewer while helpers start.
+#[wasm_bindgen(js_name = threadsInUse)]
+pub fn threads_in_use() -> u32 {
+    #[cfg(target_feature = "atomics")]
+    {
+        pool::POOL.threads_now() as u32
+    }
+    #[cfg(not(target_feature = "atomics"))]
+    {
+        1
+    }
+}
+
+/// Helpers that have joined the pool.
+#[wasm_bindgen(js_name = threadHelpers)]
+pub fn thread_helpers() -> u32 {
+    #[cfg(target_feature = "atomics")]
+    {
+        pool::POOL.helpers()
+    }
+    #[cfg(not(target_feature = "atomics"))]
+    {
+        0
+    }
+}
+
+/// A helper thread's life: joins the pool and runs tasks forever (called by a helper worker
+/// once its instance shares the trainer's memory). In the single-thread build it fails.
+#[wasm_bindgen(js_name = threadHelper)]
+pub fn thread_helper() -> Result<(), JsError> {
+    #[cfg(target_feature = "atomics")]
+    {
+        pool::POOL.helper_loop()
+    }
+    #[cfg(not(target_feature = "atomics"))]
+    {
+        Err(JsError::new("threadHelper: this is the single-thread build"))
+    }
+}
+
+/// The pool every trainer of this instance uses, as core's [`depthlab_core::parallel::Parallel`].
+#[cfg(target_feature = "atomics")]
+pub(crate) fn pool() -> &'static dyn depthlab_core::parallel::Parallel {
+    &pool::POOL
+}
+
+#[cfg(target_feature = "atomics")]
+mod pool {
+    use core::arch::wasm32::{memory_atomic_notify, memory_atomic_wait32};
+    use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering::*};
+    use depthlab_core::parallel::Parallel;
+
+    /// The job being run, as the two words of a `*const (dyn Fn(usize) + Sync)`.
+    type JobWords = [usize; 2];
+
+    pub(super) struct WebPool {
+        /// `(generation << 32) | next unclaimed task`.
+        claim: AtomicU64,
+        /// The generation, alone in 32 bits: helpers wait on it.
+        generation: AtomicU32,
+        /// Tasks of the current job.
+        tasks: AtomicU32,
+        /// Tasks of the current job not finished yet: the caller waits on it.
+        remaining: AtomicU32,
+        job: [AtomicUsize; 2],
+        /// Helpers that joined.
+        helpers: AtomicU32,
+        /// Threads a job may use (helpers + the caller).
+        limit: AtomicU32,
+    }
+
+    pub(super) static POOL: WebPool = WebPool {
+        claim: AtomicU64::new(0),
+        generation: AtomicU32::new(0),
+        tasks: AtomicU32::new(0),
+        remaining: AtomicU32::new(0),
+        job: [AtomicUsize::new(0), AtomicUsize::new(0)],
+        helpers: AtomicU32::new(0),
+        limit: AtomicU32::new(1),
+    };
+
+    fn wait(cell: &AtomicU32, while_equal: u32) {
+        // SAFETY: the pointer is a live, aligned 32-bit atomic of the shared memory; a worker
+        // may block (the trainer and its helpers are workers, never the page's main thread).
+        unsafe { memory_atomic_wait32(cell.as_ptr() as *mut i32, while_equal as i32, -1) };
+    }
+
+    fn wake(cell: &AtomicU32, count: u32) {
+        // SAFETY: as in `wait`.
+        unsafe { memory_atomic_notify(cell.as_ptr() as *mut i32, count) };
+    }
+
+    impl WebPool {
+        pub(super) fn set_limit(&self, n: u32) {
+            self.limit.store(n, Relaxed);
+        }
+
+        pub(super) fn helpers(&self) -> u32 {
+            self.helpers.load(Acquire)
+        }
+
+        pub(super) fn threads_now(&self) -> usize {
+            self.limit.load(Relaxed).min(self.helpers() + 1).max(1) as usize
+        }
+
+        pub(super) fn helper_loop(&self) -> ! {
+            self.helpers.fetch_add(1, AcqRel);
+            let mut seen = self.generation.load(Acquire);
+            loop {
+                let now = self.generation.load(Acquire);
+                if now == seen {
+                    wait(&self.generation, seen);
+                    continue;
+                }
+                seen = now;
+                self.work(now);
+            }
+        }
+
+        /// Claims and runs tasks of generation `generation` until none is left.
+        fn work(&self, generation: u32) {
+            loop {
+                let c = self.claim.load(Acquire);
+                if (c >> 32) as u32 != generation {
+                    return;
+                }
+                let i = c as u32;
+                if i >= self.tasks.load(Acquire) {
+                    return;
+                }
+                if self.claim.compare_exchange_weak(c, c + 1, AcqRel, Acquire).is_err() {
+                    continue;
+                }
+                // Claimed task i of this generation: the job cannot change before it reports
+                // done, so these words are this generation's.
+                let words: JobWords = [self.job[0].load(Acquire), self.job[1].load(Acquire)];
+                // SAFETY: published by `run` from a live `&dyn Fn(usize) + Sync`, which outlives
+                // the job: `run` returns only after every task reported done.
+                let f: &(dyn Fn(usize) + Sync) =
+                    unsafe { &*core::mem::transmute::<JobWords, *const (dyn Fn(usize) + Sync)>(words) };
+                f(i as usize);
+                if self.remaining.fetch_sub(1, AcqRel) == 1 {
+                    wake(&self.remaining, 1);
+                }
+            }
+        }
+    }
+
+    impl Parallel for WebPool {
+        fn threads(&self) -> usize {
+            self.threads_now()
+        }
+
+        fn run(&self, tasks: usize, f: &(dyn Fn(usize) + Sync)) {
+            if tasks <= 1 || self.helpers() == 0 {
+                (0..tasks).for_each(f);
+                return;
+            }
+            let tasks = tasks.min(u32::MAX as usize) as u32;
+            // SAFETY: only the pointer's lifetime is erased; see `work`.
+            let words: JobWords = unsafe { core::mem::transmute::<*const (dyn Fn(usize) + Sync + '_), JobWords>(f) };
+            self.job[0].store(words[0], Release);
+            self.job[1].store(words[1], Release);
+            self.tasks.store(tasks, Release);
+            self.remaining.store(tasks, Release);
+            let generation = self.generation.load(Relaxed).wrapping_add(1);
+            self.claim.store((generation as u64) << 32, Release);
+            self.generation.store(generation, Release);
+            wake(&self.generation, tasks - 1);
+            self.work(generation);
+            loop {
+                let left = self.remaining.load(Acquire);
+                if left == 0 {
+                    break;
+                }
+                wait(&self.remaining, left);
+            }
+        }
+    }
+}
