@@ -385,6 +385,40 @@ await test('a trainer worker killed mid-run: the page says so, a new worker cont
   await page.close();
 });
 
+await test('threads: one run trains on every core in the threaded build with the single-thread build\'s bits; two runs at once take a core each and keep their bits', async () => {
+  const q = '?model=resnet&depth=8&steps=30&seed=4&workers=2&augment=false';
+  const page = await openPage(q);
+  const env = await page.evaluate(() => ({ build: window.depthlab.build, cores: Math.min(16, navigator.hardwareConcurrency), isolated: crossOriginIsolated }));
+  assert(env.isolated && env.build?.threaded === true && env.build.reason === 'isolated', `an isolated page runs the threaded build: ${JSON.stringify(env)}`);
+  await page.click('#start');
+  await waitDone(page);
+  const one = await page.evaluate(() => { const r = window.depthlab.runs()[0]; return { losses: r.metrics.losses, threads: r.threads, rate: r.samplesPerSec, text: document.getElementById('threadsText')?.textContent }; });
+  console.log(`     one run: ${one.threads} threads, ${Math.round(one.rate)} samples/s; "${one.text}"`);
+  assert(one.threads === env.cores && one.losses.length === 30, `one run on ${env.cores} cores used ${one.threads} threads (${one.losses.length} steps)`);
+  // Two runs at once: the cores are shared (one thread each on two cores), the bits are not touched.
+  await page.click('#start');
+  await page.waitForFunction(() => !(/** @type {HTMLButtonElement} */ (document.getElementById('start'))).disabled, null, { timeout: 20_000 });
+  await page.click('#start');
+  const shared = Math.max(1, Math.floor(env.cores / 2));
+  await page.waitForFunction((n) => { const rs = window.depthlab.runs().slice(1); return rs.length === 2 && rs.every((r) => r.status === 'running' && r.threads === n); }, shared, { timeout: 120_000 });
+  await page.waitForFunction(() => window.depthlab.runs().every((r) => r.status === 'done'), null, { timeout: 300_000 });
+  const two = await page.evaluate(() => window.depthlab.runs().slice(1).map((r) => r.metrics.losses));
+  const same = (/** @type {number[]} */ a) => a.length === one.losses.length && a.every((v, i) => Object.is(v, one.losses[i]));
+  console.log(`     two runs at once: ${shared} thread each; curves identical to the lone run's: ${two.map(same).join(', ')}`);
+  assert(two.every(same), 'a run sharing the cores trained a different curve');
+  await page.close();
+  // threads=1: the single-thread build, the same bits.
+  const p1 = await openPage(`${q}&threads=1`);
+  const b1 = await p1.evaluate(() => ({ build: window.depthlab.build, text: document.getElementById('threadsText')?.textContent }));
+  assert(b1.build?.threaded === false && b1.build.reason === 'param' && /threads=1/.test(b1.text ?? ''), JSON.stringify(b1));
+  await p1.click('#start');
+  await waitDone(p1);
+  const single = await p1.evaluate(() => window.depthlab.runs()[0].metrics.losses);
+  console.log(`     threads=1 (single-thread build): curve identical: ${same(single)}`);
+  assert(same(single), 'the single-thread build trained a different curve');
+  await p1.close();
+});
+
 await test('random click sequences (Start, Clear runs, Pause/Resume, Stop, Remove, Duplicate, model and setting changes, bad file drops, workers, language; seeded) never wedge the page: a run trains after each', async () => {
   const n = Number(process.env.DEPTHLAB_CLICK_SEQUENCES ?? 500);
   const page = await openPage('?workers=2');
@@ -997,11 +1031,28 @@ await test('the published build (cargo xtask dist) served by a plain static serv
     page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
     await page.goto(`${url}?steps=3&seed=1`);
     await page.waitForFunction(() => window.depthlab?.phase === 'idle', null, { timeout: 60_000 });
+    // No COOP/COEP from this server: the single-thread build, and the page says why.
+    const plain = await page.evaluate(() => ({ build: window.depthlab.build, isolated: crossOriginIsolated, text: document.getElementById('threadsText')?.textContent }));
+    console.log(`     not isolated: ${JSON.stringify(plain.build)}, "${plain.text}"`);
+    assert(!plain.isolated && plain.build?.threaded === false && plain.build.reason === 'notIsolated' && /COOP\/COEP/.test(plain.text ?? ''), JSON.stringify(plain));
     await page.click('#start');
     await waitDone(page, 120_000);
-    const r = await page.evaluate(() => ({ steps: window.depthlab.losses.length, errors: window.depthlab.errors }));
-    console.log(`     ${r.steps} steps; console errors, warnings, failed requests: ${problems.length}`);
-    assert(r.steps === 3 && r.errors.length === 0 && problems.length === 0, [...r.errors, ...problems].join(' | '));
+    const r = await page.evaluate(() => ({ losses: window.depthlab.losses, errors: window.depthlab.errors }));
+    console.log(`     ${r.losses.length} steps; console errors, warnings, failed requests: ${problems.length}`);
+    assert(r.losses.length === 3 && r.errors.length === 0 && problems.length === 0, [...r.errors, ...problems].join(' | '));
+    // The service worker can add the headers: once it controls the page, "Use N threads" reloads through it.
+    await page.waitForFunction(() => !(/** @type {HTMLButtonElement} */ (document.getElementById('threadsEnable'))).hidden, null, { timeout: 60_000 });
+    await Promise.all([page.waitForEvent('load'), page.click('#threadsEnable')]);
+    await page.waitForFunction(() => window.depthlab?.phase === 'idle', null, { timeout: 60_000 });
+    const sw = await page.evaluate(() => ({ build: window.depthlab.build, isolated: crossOriginIsolated }));
+    console.log(`     after "Use threads": ${JSON.stringify(sw)}`);
+    assert(sw.isolated && sw.build?.threaded === true, `the service worker did not isolate the page: ${JSON.stringify(sw)}`);
+    if (!(await page.isDisabled('#reset'))) await page.click('#reset');
+    await page.click('#start');
+    await waitDone(page, 120_000);
+    const again = await page.evaluate(() => window.depthlab.losses);
+    assert(again.length === 3 && again.every((v, i) => Object.is(v, r.losses[i])), `threaded curve ${again} differs from the single-thread one ${r.losses}`);
+    assert(problems.length === 0, problems.join(' | '));
   } finally {
     await c.close();
     server.kill();
