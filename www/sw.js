@@ -35,6 +35,7 @@ function isolated(/** @type {Response} */ res) {
   const headers = new Headers(res.headers);
   headers.set('Cross-Origin-Opener-Policy', 'same-origin');
   headers.set('Cross-Origin-Embedder-Policy', 'require-corp');
+  headers.set('Cross-Origin-Resource-Policy', 'cross-origin');
   return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
 }
 

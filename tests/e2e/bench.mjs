@@ -7,6 +7,11 @@
 // - the same on TensorFlow.js's wasm backend (tests/e2e/tfjs/), same models, data, batch;
 // - the real page, default settings (LeNet-5, augmentation on): samples/s over the second
 //   epoch, the trainer's time waiting for batches, and the time from navigation to first step.
+// - every build (plain, fused multiply-add, threaded, threaded + fused; www/bench.html?build=STEM):
+//   kernels and steps on one thread, the threaded ones also on every core in the same worker;
+//   TensorFlow.js at 1 and 2 threads; and ResNet-20 in the real page
+//   (augmentation on, one run) with threads=1 (the single-thread build) and with every core:
+//   wall-clock samples/s from step 5 to 40, as a student sees it;
 // - the pool: ResNet-8 alone, then plain-8 and ResNet-8 at once on two workers (100 steps each):
 //   the pair's wall time over the single run's (both measured from the first Start to the last
 //   run done, in the same page);
@@ -16,6 +21,7 @@
 //   the last run's end and the sentence it measured (--lessons-only: nothing else).
 // Medians of N runs; ratios are ours / theirs from the same runs.
 import { serve, launch } from './lib.mjs';
+import { STEMS as BUILD_STEMS } from '../../www/js/threads.js';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -84,6 +90,30 @@ for (let r = 0; r < runs; r++) {
   await page.close();
 }
 
+// ResNet-20 in the page: one run, the single-thread build (threads=1) and every core, interleaved.
+/** Wall-clock samples/s of a run at `query` between step `from` and its end (from the cumulative metrics). */
+async function pageRate(/** @type {string} */ query, from = 5) {
+  const page = await ctx.newPage();
+  await page.goto(`${distUrl}${query}`);
+  await page.waitForFunction(() => window.depthlab?.phase === 'idle', null, { timeout: 60_000 });
+  if (!(await page.isDisabled('#reset'))) await page.click('#reset');
+  await page.click('#start');
+  await page.waitForFunction((n) => (window.depthlab.lastMetrics?.step ?? 0) >= n, from, { timeout: 300_000 });
+  const a = await page.evaluate(() => ({ step: window.depthlab.lastMetrics.step, elapsed: window.depthlab.lastMetrics.elapsed, threads: window.depthlab.lastMetrics.threads }));
+  await page.waitForFunction(() => window.depthlab.phase === 'done', null, { timeout: 600_000 });
+  const b = await page.evaluate(() => ({ step: window.depthlab.lastMetrics.step, elapsed: window.depthlab.lastMetrics.elapsed, threads: window.depthlab.lastMetrics.threads }));
+  await page.close();
+  return { rate: ((b.step - a.step) * 64) / (b.elapsed - a.elapsed), threads: b.threads };
+}
+const resnetPage = { one: [], all: [], threads: 0 };
+for (let r = 0; r < runs; r++) {
+  const q = '?model=resnet&depth=20&steps=40&seed=2&workers=1';
+  resnetPage.one.push((await pageRate(`${q}&threads=1`)).rate);
+  const all = await pageRate(q);
+  resnetPage.all.push(all.rate);
+  resnetPage.threads = all.threads;
+}
+
 // The pool: one run alone, then two at once (twins from the same seed).
 const pool = { alone: [], pair: [] };
 const allDone = (n) => { const r = window.depthlab.runs(); return r.length === n && r.every((x) => x.status === 'done'); };
@@ -149,16 +179,38 @@ async function pageResult(url) {
   if (r.error) throw new Error(`${url}: ${r.error}`);
   return r;
 }
-const kernels = [];
+// Every build (www/js/threads.js STEMS): kernels and steps at one thread, the threaded ones also
+// on every core; TensorFlow.js at 1 and 2 threads; interleaved, run by run.
+const STEMS = Object.values(BUILD_STEMS);
+/** @type {Record<string, any[]>} */ const builds = Object.fromEntries(STEMS.map((s) => [s, []]));
 const tfjs = [];
+const tfjs2 = [];
 for (let r = 0; r < runs; r++) {
-  kernels.push(await pageResult(`${distUrl}www/bench.html`));
-  if (withTfjs) tfjs.push(await pageResult(`${srv.url}tests/e2e/tfjs/bench.html`));
+  for (const stem of STEMS) builds[stem].push(await pageResult(`${distUrl}www/bench.html?build=${stem}`).catch((e) => ({ error: String(e.message) })));
+  if (withTfjs) {
+    tfjs.push(await pageResult(`${srv.url}tests/e2e/tfjs/bench.html`));
+    tfjs2.push(await pageResult(`${srv.url}tests/e2e/tfjs/bench.html?threads=2`));
+  }
 }
-const med = (key) => median(kernels.map((k) => k[key]));
-const tmed = (f) => median(tfjs.map(f));
-const ratio = (ours, theirs) => median(ours.map((o, i) => o / theirs[i]));
-
+const kernels = builds['depthlab-wasm'];
+const cores = builds['depthlab-wasm-mt'][0]?.threads ?? 1;
+/** Medians of every figure of one build (and its ratios to TensorFlow.js from the same runs). */
+function summary(/** @type {any[]} */ rs) {
+  if (rs.some((x) => x.error)) return { error: rs.find((x) => x.error).error };
+  /** @type {Record<string, unknown>} */ const o = { simd: rs[0].simd };
+  for (const k of Object.keys(rs[0])) if (typeof rs[0][k] === 'number') o[k] = median(rs.map((x) => x[k]));
+  if (withTfjs) {
+    o.ratio_lenet5_vs_tfjs_1_thread = +ratio(rs.map((x) => x.lenet5_train_samples_per_sec), tfjs.map((t) => t.lenet5.samplesPerSec)).toFixed(2);
+    o.ratio_resnet20_vs_tfjs_1_thread = +ratio(rs.map((x) => x.resnet20_train_samples_per_sec), tfjs.map((t) => t.resnet20.samplesPerSec)).toFixed(2);
+    const n = rs[0].threads;
+    if (n > 1) {
+      o[`ratio_resnet20_${n}_threads_over_1`] = +median(rs.map((x) => x[`resnet20_train_samples_per_sec_${n}_threads`] / x.resnet20_train_samples_per_sec)).toFixed(2);
+      o[`ratio_lenet5_${n}_threads_over_1`] = +median(rs.map((x) => x[`lenet5_train_samples_per_sec_${n}_threads`] / x.lenet5_train_samples_per_sec)).toFixed(2);
+      o[`ratio_resnet20_${n}_threads_vs_tfjs_2_threads`] = +ratio(rs.map((x) => x[`resnet20_train_samples_per_sec_${n}_threads`]), tfjs2.map((t) => t.resnet20.samplesPerSec)).toFixed(2);
+    }
+  }
+  return o;
+}
 const out = {
   browser: ctx.browser()?.version() ?? 'chromium',
   runs,
@@ -178,8 +230,17 @@ const out = {
         ratio_gemm: +ratio(kernels.map((k) => k.gemm_256_gflops), tfjs.map((t) => t.gemm_256_gflops)).toFixed(2),
         ratio_lenet5: +ratio(kernels.map((k) => k.lenet5_train_samples_per_sec), tfjs.map((t) => t.lenet5.samplesPerSec)).toFixed(2),
         ratio_resnet20: +ratio(kernels.map((k) => k.resnet20_train_samples_per_sec), tfjs.map((t) => t.resnet20.samplesPerSec)).toFixed(2),
+        tfjs_backprop_filter_vs_cpu: tfjs[0].backpropFilterCheck,
+        tfjs_2_threads: `${tfjs2[0].threads} thread(s), isolated ${tfjs2[0].isolated}`,
+        tfjs_lenet5_step_samples_per_sec_2_threads: median(tfjs2.map((t) => t.lenet5.samplesPerSec)),
+        tfjs_resnet20_step_samples_per_sec_2_threads: median(tfjs2.map((t) => t.resnet20.samplesPerSec)),
       }
     : {}),
+  cores,
+  builds: Object.fromEntries(STEMS.map((s) => [s, summary(builds[s])])),
+  resnet20_page_samples_per_sec_single_thread_build: Math.round(median(resnetPage.one)),
+  [`resnet20_page_samples_per_sec_${resnetPage.threads}_threads`]: Math.round(median(resnetPage.all)),
+  resnet20_page_threads_over_single: +median(resnetPage.all.map((a, i) => a / resnetPage.one[i])).toFixed(2),
   lenet5_page_samples_per_sec: Math.round(median(lenet.samplesPerSec)),
   lenet5_page_samples_per_sec_all: lenet.samplesPerSec.map(Math.round),
   lenet5_wait_fraction: +median(lenet.waitFraction).toFixed(4),

@@ -282,9 +282,12 @@ await test('schedule, warm-up, weight decay and SGD from the URL: the page train
   const settings = { model: 'lenet5', optimizer: 'sgd', lr: '0.05', momentum: '0.8', schedule: 'cosine', warmup: '30', weight_decay: '0.0005', epochs: '1', seed: '11', noise: '0.1' };
   const csv = join(mkdtempSync(join(tmpdir(), 'depthlab-cli-')), 'run.csv');
   const flags = Object.entries(settings).flatMap(([k, v]) => [`--${k.replaceAll('_', '-')}`, v]);
-  execFileSync('cargo', ['run', '-q', '--release', '-p', 'depthlab', '--', 'train', ...flags, '--threads', '1', '--metrics', csv], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-  const cli = readFileSync(csv, 'utf8').trim().split('\n').slice(1).map((l) => Math.fround(Number(l.split(',')[2])));
   const page = await openPage(`?${new URLSearchParams(settings)}`);
+  // The page's arithmetic: fused multiply-add where this Chromium fuses relaxed SIMD — then the CLI's --fma.
+  const fma = await page.evaluate(() => window.depthlab.build?.fma === true);
+  console.log(`     page build ${await page.evaluate(() => window.depthlab.build?.stem)}; CLI ${fma ? 'with' : 'without'} --fma, 2 threads`);
+  execFileSync('cargo', ['run', '-q', '--release', '-p', 'depthlab', '--', 'train', ...flags, '--threads', '2', ...(fma ? ['--fma'] : []), '--metrics', csv], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const cli = readFileSync(csv, 'utf8').trim().split('\n').slice(1).map((l) => Math.fround(Number(l.split(',')[2])));
   await page.click('#start');
   await waitDone(page, 120_000);
   const r = await page.evaluate(() => ({ losses: window.depthlab.losses, errors: window.depthlab.errors }));
@@ -724,7 +727,8 @@ await test('finished runs survive a reload (IndexedDB), with their weights if as
 });
 
 await test('a sweep in the page and `depthlab sweep` give the same table for the same configs and seed', async () => {
-  const page = await openPage('?seed=9&workers=2');
+  // Separate multiply and add (fma=0) here, and the CLI's default: the other arithmetic than above where the page fuses.
+  const page = await openPage('?seed=9&workers=2&fma=0');
   await page.click('#sweepBox summary');
   for (const d of ['20', '32']) await page.uncheck(`#sweep .depths input[value="${d}"]`);
   await page.fill('#sweepSteps', '20');
@@ -992,9 +996,10 @@ await test('a copied link (ten settings changed in the form, a comparison of two
   }
 });
 
-await test('twenty malformed URL parameters each get their own message, and the page still trains', async () => {
+await test('twenty-two malformed URL parameters each get their own message, and the page still trains', async () => {
   const bad = ['depth=abc', 'lr=banana', 'optimizer=rmsprop', 'batch_size=0', 'epochs=-1', 'seed=x1', 'augment=maybe', 'strength=99', 'noise=-1',
-    'workers=0', 'lang=xx', 'embed=2', 'hide=header', 'autostart=yes', 'host=ftp://x', 'runs=depth:abc', 'unknown1=1', 'momentum=abc', 'schedule=foo', 'warmup=1e9'];
+    'workers=0', 'lang=xx', 'embed=2', 'hide=header', 'autostart=yes', 'host=ftp://x', 'runs=depth:abc', 'unknown1=1', 'momentum=abc', 'schedule=foo', 'warmup=1e9',
+    'threads=99', 'fma=2'];
   const page = await openPage(`?${bad.join('&')}&steps=3`);
   const banner = (await page.textContent('#banner')) ?? '';
   const parts = banner.split(' · ');
@@ -1004,7 +1009,7 @@ await test('twenty malformed URL parameters each get their own message, and the 
     const hit = parts.filter((m) => m.includes(key) || m.includes(value));
     assert(hit.length >= 1, `no message for ${b}`);
   }
-  assert(parts.length >= 20, `${parts.length} messages for 20 bad parameters: ${banner}`);
+  assert(parts.length >= bad.length, `${parts.length} messages for ${bad.length} bad parameters: ${banner}`);
   // (The URL's messages are in depthlab.errors already: wait for the run itself.)
   await page.click('#start');
   await page.waitForFunction(() => window.depthlab.phase === 'done', null, { timeout: 120_000 });

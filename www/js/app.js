@@ -42,7 +42,7 @@ const app = {
   seed: /** @type {number | null} */ (null),
   simd: /** @type {string | undefined} */ (undefined),
   /** The wasm build the trainers run and why (www/js/threads.js). */
-  build: /** @type {{threaded: boolean, reason: string} | null} */ (null),
+  build: /** @type {{threaded: boolean, fma: boolean, reason: string, fmaReason: string, stem: string} | null} */ (null),
   memoryBytes: 0,
   modelName: '',
   probeNames: /** @type {string[]} */ ([]),
@@ -136,8 +136,15 @@ if (threadsQuery !== null) {
   if (/^\d+$/.test(threadsQuery) && n >= 1 && n <= maxThreads()) threadsCap = n;
   else urlErrors.push(words.msg.threadsBadParam(JSON.stringify(threadsQuery.slice(0, 20)), maxThreads()));
 }
-// The wasm build the trainers run (www/js/threads.js): threaded when the page is isolated.
-const build = await pickBuild(threadsCap);
+// Page-only setting: fused multiply-add (fma=0: never; fma=1, as links write it: the runs were
+// trained fused and only a fused build gives their bits; absent: fused where available).
+const fmaQuery = query.get('fma');
+const fmaWanted = fmaQuery === '0' ? false : fmaQuery === '1' ? true : null;
+if (fmaQuery !== null && fmaWanted === null) urlErrors.push(words.msg.fmaBadParam(JSON.stringify(fmaQuery.slice(0, 20))));
+// The wasm build the trainers run (www/js/threads.js): threaded when the page is isolated,
+// fused multiply-add where this browser fuses relaxed SIMD.
+const build = await pickBuild(threadsCap, fmaWanted);
+if (fmaWanted === true && !build.fma) urlErrors.push(words.msg.fmaUnavailable);
 const threadCores = Math.min(maxThreads(), navigator.hardwareConcurrency || 2);
 // Lesson (a page-only parameter, like workers and the language).
 if (picked.error) urlErrors.push(picked.error);
@@ -487,6 +494,7 @@ function refresh(/** @type {Run | null} */ changed) {
     $('wait').textContent = sel?.samplesPerSec ? `${(sel.waitFraction * 100).toFixed(1)}%` : '–';
     $('params').textContent = sel?.params ? sel.params.toLocaleString() : '–';
     $('threadsText').textContent = threadsText(sel ?? null);
+    $('fmaText').textContent = fmaText();
     $('progress').value = sel && sel.totalSteps ? done / sel.totalSteps : 0;
   }
   $('start').disabled = app.phase === 'loading' || app.description === null || app.memoryProblem !== null;
@@ -526,12 +534,14 @@ const pool = new TrainerPool(poolSize, build.module ?? wasmModule, toAugment, on
   const r = runId === null ? null : store.get(runId);
   showError(`${words.msg.trainerDied(slot + 1, message)}${r ? continueOrLose(r) : ''}`);
 }, MEMORY_LIMIT, { glue: build.glue, cores: threadCores, cap: threadsCap ?? maxThreads() });
-app.build = { threaded: build.threaded, reason: build.reason };
+app.build = { threaded: build.threaded, fma: build.fma, reason: build.reason, fmaReason: build.fmaReason, stem: build.stem };
 /** What the threads row says: threads per run now, or why there is one. */
 function threadsText(/** @type {Run | null} */ sel) {
   if (build.threaded) return words.msg.threadsOn(sel?.status === 'running' && sel.threads ? sel.threads : pool.perRun, threadCores);
   return build.reason === 'param' ? words.msg.threadsParam : build.reason === 'missing' ? words.msg.threadsMissing(build.detail) : words.msg.threadsNotIsolated;
 }
+/** What the multiply-add row says. */
+const fmaText = () => (build.fma ? words.msg.fmaOn : build.fmaReason === 'param' ? words.msg.fmaParam : words.msg.fmaOff);
 // Not isolated, but the service worker (www/sw.js) can add the headers: one click reloads through it.
 const threadsEnable = /** @type {HTMLButtonElement} */ ($('threadsEnable'));
 const offerThreads = () => {
@@ -853,6 +863,8 @@ function shareLink() {
   // The latest depth sweep's runs, by their place in runs= (grouped again when opened).
   const swept = list.flatMap((r, i) => (r.sweep?.id === sweepId ? [i + 1] : []));
   if (swept.length) url.searchParams.set('sweep', swept.join(','));
+  // The arithmetic the runs were trained with: their bits come back only with the same.
+  if (runs.length) url.searchParams.set('fma', build.fma ? '1' : '0');
   return url.href;
 }
 app.link = shareLink;

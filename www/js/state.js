@@ -30,7 +30,7 @@ import { words, say, problemOf, coded } from './i18n/index.js';
  * `host`: embedding (embed.js checks them); `runs`: a comparison — the runs a copied link trains, at most
  * `max` (see SettingsModel.runsToQuery).
  */
-export const PAGE_SETTINGS = Object.freeze({ workers: { min: 1, max: 16 }, threads: {}, lang: {}, lesson: {}, embed: {}, hide: {}, autostart: {}, host: {}, runs: { max: 10 }, sweep: {} });
+export const PAGE_SETTINGS = Object.freeze({ workers: { min: 1, max: 16 }, threads: {}, fma: {}, lang: {}, lesson: {}, embed: {}, hide: {}, autostart: {}, host: {}, runs: { max: 10 }, sweep: {} });
 
 /** The text form of a value, as the catalogue and the URL write it. */
 export function text(/** @type {string | number | boolean | null} */ v) {

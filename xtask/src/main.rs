@@ -17,15 +17,15 @@
 //! - `handoff`   the PyTorch and ONNX export checked in a pinned virtualenv (created in
 //!   `~/.cache/depthlab/torch-venv` or `$DEPTHLAB_TORCH_VENV`, reused when its versions match):
 //!   logits of every family, train.py under `torchrun --nproc_per_node=2`, ONNX Runtime's logits
-//! - `wasm-mt`   the threaded wasm build into a folder
-//! - `post-build` Trunk's hook: the threaded build, then the service worker's file list
+//! - `wasm-variants DIR` the page's extra wasm builds (threaded, relaxed-SIMD) into a folder
+//! - `post-build` Trunk's hook: those builds, then the service worker's file list
 //!
 //! Never exports `RUSTFLAGS` (it would replace `+simd128` from `.cargo/config.toml`).
 
 mod fuzz;
-mod threads;
 mod tools;
 mod torch;
+mod variants;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -40,12 +40,15 @@ fn main() -> ExitCode {
         Some("check") => ensure_tools().and_then(|env| check(&env)),
         Some("fuzz") => fuzz::command(&args[1..]),
         Some("soak") => soak(&args[1..]),
-        Some("wasm-mt") => threads::build(&tools::Env::new(), args.get(1).map(PathBuf::from)),
-        Some("post-build") => threads::post_build(&tools::Env::new()),
+        Some("wasm-variants") => match args.get(1) {
+            Some(dir) => variants::build_all(&tools::Env::new(), Path::new(dir)),
+            None => Err("usage: cargo xtask wasm-variants DIR".into()),
+        },
+        Some("post-build") => variants::post_build(&tools::Env::new()),
         Some("dist") => dist(),
         Some("handoff") => ensure_tools().and_then(|env| torch::handoff(&env, None)),
         _ => {
-            eprintln!("usage: cargo xtask <serve | test | bench-web | check | fuzz | soak | dist | handoff | wasm-mt>");
+            eprintln!("usage: cargo xtask <serve | test | bench-web | check | fuzz | soak | dist | handoff | wasm-variants DIR>");
             return ExitCode::from(2);
         }
     };
@@ -298,7 +301,12 @@ fn dist() -> Result {
     let trunk = std::fs::read_to_string(root().join("Trunk.toml")).map_err(|e| format!("Trunk.toml: {e}"))?;
     // The serve command's headers (Trunk.toml, one place), for hosts that read _headers.
     let mut headers = String::from("/*\n");
-    for name in ["Content-Security-Policy", "Cross-Origin-Opener-Policy", "Cross-Origin-Embedder-Policy"] {
+    for name in [
+        "Content-Security-Policy",
+        "Cross-Origin-Opener-Policy",
+        "Cross-Origin-Embedder-Policy",
+        "Cross-Origin-Resource-Policy",
+    ] {
         let value = trunk
             .lines()
             .find_map(|l| l.trim().strip_prefix(&format!("\"{name}\" = \"")))

@@ -100,13 +100,18 @@ impl FromArgMatches for Settings {
     }
 }
 
-/// Threads for the convolutions (every subcommand that trains).
+/// Threads and arithmetic of the kernels (every subcommand that trains).
 #[derive(Args, Debug, Clone)]
 pub struct ThreadArgs {
     /// Threads the convolutions and batch norms split each batch over [default: every core].
     /// Any count trains the page's curve bit for bit.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=crate::threads::MAX_THREADS as i64))]
     pub threads: Option<u16>,
+    /// Fused multiply-add in the matrix products (AVX2+FMA, where the CPU has it): faster, and
+    /// rounding once per multiply-add, so the curve is the one the page trains on its fused
+    /// (relaxed-SIMD) build, not its plain one.
+    #[arg(long)]
+    pub fma: bool,
 }
 
 /// Options every subcommand that trains shares.

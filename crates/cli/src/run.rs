@@ -77,6 +77,7 @@ pub fn train(a: TrainArgs) -> Result<(), String> {
     let mut trainer = trainer_for(&config, seed)?;
     let threads = crate::threads::count(a.threads.threads.map(usize::from));
     trainer.set_parallel(crate::threads::pool(threads)?);
+    let kernel = crate::threads::fma(a.threads.fma);
     if let Some(p) = &a.load {
         let bytes = std::fs::read(p).map_err(|e| format!("cannot read weights {}: {e}", p.display()))?;
         trainer.load_checkpoint(&bytes).map_err(|e| format!("{}: {e}", p.display()))?;
@@ -93,7 +94,7 @@ pub fn train(a: TrainArgs) -> Result<(), String> {
     let total = config.total_steps(bpe);
     trainer.set_step_budget(total);
     println!(
-        "{}: {} parameters; {n_train} train / {} test digits; {bpe} steps per epoch; {threads} thread{}",
+        "{}: {} parameters; {n_train} train / {} test digits; {bpe} steps per epoch; {threads} thread{}; {kernel}",
         trainer.spec().name,
         trainer.params().len(),
         test.len(),
@@ -228,6 +229,7 @@ pub fn sweep(a: SweepArgs) -> Result<(), String> {
     let (test_x, test_y) = (test.images_f32(), test.labels().to_vec());
     let calib = calibration_set(&train);
     let pool = crate::threads::pool(crate::threads::count(a.threads.threads.map(usize::from)))?;
+    crate::threads::fma(a.threads.fma);
     let mut out = match &a.out {
         Some(p) => Some(std::fs::File::create(p).map_err(|e| format!("cannot write {}: {e}", p.display()))?),
         None => None,

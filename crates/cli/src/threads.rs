@@ -1,6 +1,6 @@
 //! `--threads`: the convolutions' batch split over a rayon pool
-//! ([`depthlab_core::parallel::RayonPool`]). One thread gives the page's bits exactly; any
-//! other count is reproducible for itself (see `depthlab_core::parallel`).
+//! ([`depthlab_core::parallel::RayonPool`]); any count gives the page's bits (see
+//! `depthlab_core::parallel`). `--fma`: the fused GEMM kernel.
 
 use depthlab_core::parallel::{Parallel, RayonPool};
 
@@ -10,6 +10,13 @@ pub const MAX_THREADS: usize = 256;
 /// The thread count to use: `requested`, or every core the machine reports.
 pub fn count(requested: Option<usize>) -> usize {
     requested.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// Turns the fused GEMM kernel on (`--fma`) or off; the kernel in use, e.g. `x86_64-avx2-fma`
+/// (without AVX2+FMA the plain one runs).
+pub fn fma(on: bool) -> &'static str {
+    depthlab_core::simd::set_fused_multiply_add(on);
+    depthlab_core::simd::gemm_backend()
 }
 
 /// A pool of `n` threads for the trainers (none for one thread), kept for the whole command.

@@ -77,10 +77,11 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
-/// Name of the SIMD backend compiled in (`"wasm32-simd128"` in the shipped build).
+/// The GEMM kernel compiled in: `"wasm32-simd128"`, or `"wasm32-relaxed-madd"` in the
+/// relaxed-SIMD builds.
 #[wasm_bindgen(js_name = simdBackend)]
 pub fn simd_backend() -> String {
-    depthlab_core::simd::BACKEND.into()
+    depthlab_core::simd::gemm_backend().into()
 }
 
 /// A random seed from the platform's entropy source (`crypto.getRandomValues`).

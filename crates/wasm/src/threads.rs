@@ -1,5 +1,5 @@
 //! Threads inside one run, in the threaded build (`target_feature = "atomics"`, built by
-//! `cargo xtask wasm-mt`): a pool of helper Web Workers sharing this instance's memory, as
+//! xtask/src/variants.rs): a pool of helper Web Workers sharing this instance's memory, as
 //! core's [`Parallel`]. The trainer worker's own thread takes tasks too, so a run on `T`
 //! threads keeps `T` threads busy: itself and `T − 1` helpers.
 //!

@@ -1,8 +1,10 @@
 // TensorFlow.js 4.22 reference benchmark (classic worker): GEMM, and training steps of
 // LeNet-5 and ResNet-20 (batch 64, Adam 1e-3, the same bundled digits) on the wasm backend
-// (XNNPACK, SIMD, one thread). The wasm backend has no Conv2DBackpropFilter kernel, so it
-// cannot train a CNN as shipped; below it is composed from kernels the backend has
-// (Transpose, Conv2D with dilation, Slice), so that its training speed can be measured.
+// (XNNPACK, SIMD; one thread, or ?threads=N on a cross-origin-isolated page). The wasm backend
+// has no Conv2DBackpropFilter kernel, so it cannot train a CNN as shipped; below it is composed
+// from kernels the backend has (Transpose, Conv2D with dilation, Slice), so that its training
+// speed can be measured — and checked against the cpu backend's kernel on two layers (a 3×3
+// stride-1 and a stride-2 convolution), so the comparison is with a correct kernel.
 /* global tf, importScripts */
 importScripts('/node_modules/@tensorflow/tfjs/dist/tf.min.js', '/node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js');
 
@@ -35,6 +37,35 @@ function registerConv2DBackpropFilter() {
       return out;
     },
   });
+}
+
+/** Largest |Δ| between this backend's filter gradient and the cpu backend's, over its largest |value|. */
+async function checkBackpropFilter() {
+  const cases = [[[8, 28, 28, 16], [3, 3, 16, 16], 1], [[8, 28, 28, 16], [3, 3, 16, 32], 2], [[4, 14, 14, 6], [5, 5, 6, 16], 1]];
+  const results = [];
+  for (const [xs, fs, s] of cases) {
+    const seedX = tf.randomUniform(xs, -1, 1, 'float32', 7).arraySync();
+    const seedF = tf.randomUniform(fs, -1, 1, 'float32', 8).arraySync();
+    const grad = async (backend) => {
+      await tf.setBackend(backend);
+      return tf.tidy(() => {
+        const x = tf.tensor(seedX);
+        const f = tf.tensor(seedF);
+        const y0 = tf.conv2d(x, f, s, 'same');
+        const dy = tf.randomUniform(y0.shape, -1, 1, 'float32', 9);
+        return tf.grad((w) => tf.sum(tf.mul(tf.conv2d(x, w, s, 'same'), dy)))(f).dataSync().slice();
+      });
+    };
+    const cpu = await grad('cpu');
+    const wasm = await grad('wasm');
+    let diff = 0, scale = 0;
+    for (let i = 0; i < cpu.length; i++) {
+      diff = Math.max(diff, Math.abs(cpu[i] - wasm[i]));
+      scale = Math.max(scale, Math.abs(cpu[i]));
+    }
+    results.push({ x: xs.join('x'), filter: fs.join('x'), stride: s, max_abs_diff: +diff.toExponential(2), relative: +(diff / scale).toExponential(2) });
+  }
+  return results;
 }
 
 async function idx(url) {
@@ -116,11 +147,14 @@ function trainSpeed(model, xs, ys, steps) {
 (async () => {
   try {
     tf.wasm.setWasmPaths('/node_modules/@tensorflow/tfjs-backend-wasm/dist/');
-    tf.wasm.setThreadsCount(1);
+    const threads = Number(new URL(self.location.href).searchParams.get('threads')) || 1;
+    tf.wasm.setThreadsCount(threads);
     await tf.setBackend('wasm');
     await tf.ready();
     registerConv2DBackpropFilter();
-    const out = { tfjs: tf.version.tfjs, backend: tf.getBackend(), simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'), threads: tf.wasm.getThreadsCount() };
+    const backpropFilterCheck = await checkBackpropFilter();
+    await tf.setBackend('wasm');
+    const out = { tfjs: tf.version.tfjs, backend: tf.getBackend(), simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'), threads: tf.wasm.getThreadsCount(), isolated: self.crossOriginIsolated, backpropFilterCheck };
     const a = tf.randomUniform([256, 256]), b = tf.randomUniform([256, 256]);
     tf.matMul(a, b).dataSync();
     let reps = 1, dt = 0;

@@ -9,6 +9,7 @@
 // apply (pause while idle, a batch of an earlier run) is ignored, never left half-done.
 import * as singleThread from '../../../depthlab-wasm.js';
 import { PREFETCH, METRICS_HZ, CHECKPOINT_SECONDS } from '../protocol.js';
+import { startHelpers } from './helpers.js';
 import { problemOf, pageProblem } from '../i18n/index.js';
 
 /** @typedef {import('../protocol.js').TrainerToMain} TrainerToMain */
@@ -24,30 +25,19 @@ const toAugment = (/** @type {TrainerToAugment} */ m, /** @type {Transferable[]}
  * @typedef {import('../../../depthlab-wasm.js').Trainer} Trainer
  */
 /** @type {Glue} */ let glue = singleThread;
-/** Helper threads started for this worker's runs (kept referenced: see thread.worker.js). */
-/** @type {Worker[]} */ const helpers = [];
-
 /**
  * Uses `count` threads per run from the next kernel on (threaded build), starting helpers as
  * needed: each joins the pool once its instance is up, so the count in force may lag a moment
  * (results never depend on it).
  */
 function setThreads(/** @type {number} */ count) {
-  if (!glue.threadsSupported()) return;
-  const want = Math.min(count, glue.maxThreads()) - 1;
-  while (helpers.length < want) {
-    const h = new Worker(new URL('./thread.worker.js', import.meta.url), { type: 'module' });
-    h.onerror = (e) => {
-      e.preventDefault();
-      toMain({ type: 'error', problem: pageProblem('threadFailed', [e.message || 'unknown']) });
-    };
-    h.postMessage({ type: 'thread-init', glue: threadedGlue, module: wasmModule, memory: wasm.memory });
-    helpers.push(h);
-  }
+  if (!glue.threadsSupported() || !wasmModule) return;
+  startHelpers(buildGlue, wasmModule, wasm.memory, Math.min(count, glue.maxThreads()) - 1, (e) =>
+    toMain({ type: 'error', problem: pageProblem('threadFailed', [e]) }));
   glue.setThreads(count);
 }
-/** The threaded build's glue URL and module (for helpers), when this worker runs it. */
-let threadedGlue = '';
+/** The build's glue URL and module (for helpers), when this worker runs one other than the plain build. */
+let buildGlue = '';
 /** @type {WebAssembly.Module | null} */ let wasmModule = null;
 
 /** Pixels per digit, from the catalogue once the module is loaded. */
@@ -271,7 +261,7 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToT
       case 'init':
         if (m.glue) {
           glue = await import(m.glue);
-          threadedGlue = m.glue;
+          buildGlue = m.glue;
         }
         wasmModule = m.module;
         wasm = await glue.default({ module_or_path: m.module });

@@ -93,15 +93,22 @@ use core::sync::atomic::{AtomicBool, Ordering};
 static FUSED: AtomicBool = AtomicBool::new(false);
 
 /// Allows fused multiply-add GEMM kernels where the CPU has them (x86_64 FMA in the `std`
-/// build). Off by default: the unfused kernels give the same bits on every backend (native
+/// build; the CLI's `--fma`). Its bits equal the wasm relaxed-SIMD build's where the browser
+/// fuses `relaxed_madd`: the same micro-kernel rounds once per step in both. Off by default: the unfused kernels give the same bits on every backend (native
 /// and wasm), which keeps runs reproducible across machines; fused ones are faster and
 /// reproducible only on one machine.
 pub fn set_fused_multiply_add(on: bool) {
     FUSED.store(on, Ordering::Relaxed);
 }
 
-/// The GEMM kernel [`crate::kernels::gemm::gemm`] runs here, e.g. `"x86_64-avx"`.
+/// The GEMM kernel [`crate::kernels::gemm::gemm`] runs here, e.g. `"x86_64-avx"`, or
+/// `"wasm32-relaxed-madd"` in the relaxed-SIMD build.
+#[allow(unreachable_code)] // the relaxed-SIMD build returns early
 pub fn gemm_backend() -> &'static str {
+    #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+    {
+        return "wasm32-relaxed-madd";
+    }
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     {
         if FUSED.load(Ordering::Relaxed)
@@ -119,7 +126,13 @@ pub fn gemm_backend() -> &'static str {
 
 /// Runs the blocked GEMM on the widest vector the CPU offers (run-time detection in the std
 /// build on x86_64; the compile-time [`F32x4`] elsewhere).
+#[allow(unreachable_code)] // the relaxed-SIMD build returns early
 pub(crate) fn gemm_dispatch(g: Gemm, c: &mut [f32], scratch: &mut GemmScratch) {
+    // The relaxed-SIMD build: the micro-kernel's multiply-adds are `f32x4.relaxed_madd`.
+    #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+    {
+        return crate::kernels::gemm::gemm_with::<wasm32::F32x4Fused>(g, c, scratch);
+    }
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     {
         if FUSED.load(Ordering::Relaxed)

@@ -46,3 +46,53 @@ impl Lanes for F32x4 {
             + (f32x4_extract_lane::<2>(v) + f32x4_extract_lane::<3>(v))
     }
 }
+
+/// Four f32 whose `mul_add` is `f32x4.relaxed_madd`: the relaxed-SIMD build's GEMM micro-kernel
+/// lanes (`+relaxed-simd`). Engines lower it to a fused multiply-add where the CPU has one
+/// (rounding once: faster, and different bits from [`F32x4`]) or to a multiply and an add;
+/// the page loads this build only where a probe showed it fused (www/js/threads.js).
+#[cfg(target_feature = "relaxed-simd")]
+#[derive(Clone, Copy, Debug)]
+pub struct F32x4Fused(v128);
+
+#[cfg(target_feature = "relaxed-simd")]
+impl Lanes for F32x4Fused {
+    #[inline(always)]
+    fn zero() -> Self {
+        F32x4Fused(f32x4_splat(0.0))
+    }
+    #[inline(always)]
+    fn splat(v: f32) -> Self {
+        F32x4Fused(f32x4_splat(v))
+    }
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> Self {
+        // SAFETY: as F32x4::load.
+        unsafe { F32x4Fused(v128_load(p as *const v128)) }
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut f32) {
+        // SAFETY: as F32x4::store.
+        unsafe { v128_store(p as *mut v128, self.0) }
+    }
+    #[inline(always)]
+    fn add(self, b: Self) -> Self {
+        F32x4Fused(f32x4_add(self.0, b.0))
+    }
+    #[inline(always)]
+    fn mul(self, b: Self) -> Self {
+        F32x4Fused(f32x4_mul(self.0, b.0))
+    }
+    #[inline(always)]
+    fn mul_add(self, b: Self, c: Self) -> Self {
+        F32x4Fused(f32x4_relaxed_madd(self.0, b.0, c.0))
+    }
+    #[inline(always)]
+    fn max(self, b: Self) -> Self {
+        F32x4Fused(f32x4_pmax(self.0, b.0))
+    }
+    #[inline(always)]
+    fn hsum(self) -> f32 {
+        F32x4(self.0).hsum()
+    }
+}
