@@ -193,6 +193,9 @@ for (let r = 0; r < runs; r++) {
   }
 }
 const kernels = builds['depthlab-wasm'];
+const med = (/** @type {string} */ key) => median(kernels.map((k) => k[key]));
+const tmed = (/** @type {(t: any) => number} */ f) => median(tfjs.map(f));
+const ratio = (/** @type {number[]} */ ours, /** @type {number[]} */ theirs) => median(ours.map((o, i) => o / theirs[i]));
 const cores = builds['depthlab-wasm-mt'][0]?.threads ?? 1;
 /** Medians of every figure of one build (and its ratios to TensorFlow.js from the same runs). */
 function summary(/** @type {any[]} */ rs) {
