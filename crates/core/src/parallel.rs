@@ -11,7 +11,7 @@
 //! order. Which thread computes a chunk changes nothing, so a run may even change its thread
 //! count between steps (the page does, as runs start and finish) and stay reproducible.
 
-use crate::kernels::gemm::GemmScratch;
+use crate::kernels::gemm::{gemm, Gemm, GemmScratch, MatRef, MR};
 use alloc::vec::Vec;
 use core::ops::Range;
 
@@ -134,4 +134,35 @@ impl<T> Shared<T> {
         // SAFETY: the caller's promise above.
         unsafe { core::slice::from_raw_parts_mut(self.0.add(start), len) }
     }
+}
+
+/// `C = alpha·op(A)·op(B) + beta·C` with `C`'s rows split among up to `threads` tasks, each
+/// with its own scratch from `lanes`. Splits fall on multiples of the micro-tile height
+/// ([`MR`]) and every element is computed by the same tile code in the same order as in one
+/// call, so the bits never depend on the thread count. Small products stay on one thread.
+pub(crate) fn gemm_rows(threads: Threads, lanes: &mut [Lane], g: Gemm, c: &mut [f32]) {
+    let panels = g.m.div_ceil(MR);
+    let work = g.m.saturating_mul(g.n).saturating_mul(g.k);
+    let tasks = if work < 64 * MIN_PARALLEL_WORK { 1 } else { threads.tasks(panels).min(lanes.len()) };
+    if tasks <= 1 {
+        if let Some(lane) = lanes.first_mut() {
+            gemm(g, c, &mut lane.gemm);
+        }
+        return;
+    }
+    let Gemm { m, n, a, ldc, .. } = g;
+    assert!(m == 0 || c.len() >= (m - 1) * ldc + n, "gemm_rows: C too small");
+    let (cs, ls) = (Shared(c.as_mut_ptr()), Shared(lanes.as_mut_ptr()));
+    threads.run(tasks, &|t| {
+        let rows = share(t, tasks, panels);
+        let (r0, r1) = (rows.start * MR, (rows.end * MR).min(m));
+        if r0 >= r1 {
+            return;
+        }
+        let sub = Gemm { m: r1 - r0, a: MatRef { data: &a.data[r0 * a.rs..], ..a }, ..g };
+        let len = (r1 - r0 - 1) * ldc + n;
+        // SAFETY: task t alone uses lane t and rows r0..r1 of C (disjoint ranges of panels).
+        let (lane, ct) = unsafe { (&mut ls.slice(t, 1)[0], cs.slice(r0 * ldc, len)) };
+        gemm(sub, ct, &mut lane.gemm);
+    });
 }

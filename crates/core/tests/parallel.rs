@@ -1,4 +1,4 @@
-//! Kernels split over threads ([`depthlab_core::parallel`]): convolutions and batch norm give
+//! Kernels split over threads ([`depthlab_core::parallel`]): convolutions, batch norm and linear layers give
 //! the same bits — outputs, input gradients, weight and bias gradients, running statistics —
 //! on one thread and on any number of threads.
 
@@ -115,6 +115,36 @@ fn threads_keep_batch_norm_bit_identical() {
         let one = run_bn(train, relu, 1);
         for t in [2, 3, 5] {
             assert_eq!(one, run_bn(train, relu, t), "batch norm (train {train}, relu {relu}), {t} threads");
+        }
+    }
+}
+
+/// A linear layer large enough that its GEMMs split by rows (37 rows: a ragged last panel).
+fn run_linear(relu: bool, threads: usize) -> Vec<Vec<u32>> {
+    let (batch, fan_in, out) = (37, 300, 200);
+    let mut rng = Rng::new(13);
+    let mut normal = |len: usize| (0..len).map(|_| rng.normal()).collect::<Vec<f32>>();
+    let mut params = ParamStore::new();
+    let w = params.add("w", &[out, fan_in], normal(out * fan_in));
+    let b = params.add("b", &[out], normal(out));
+    let mut tape = Tape::new();
+    if threads > 1 {
+        tape.set_parallel(Some(Box::leak(Box::new(StdThreads(threads)))));
+    }
+    let xv = tape.input_with_grad(depthlab_core::Tensor::from_vec(&[batch, fan_in], normal(batch * fan_in)));
+    let y = tape.linear_act(&params, xv, w, Some(b), relu);
+    let out_v = tape.value(y).data().to_vec();
+    let dy = normal(out_v.len());
+    tape.backward_from(y, &dy, &mut params);
+    [&out_v[..], tape.grad(xv), params.grad(w), params.grad(b)].iter().map(|v| bits(v)).collect()
+}
+
+#[test]
+fn threads_keep_linear_layers_bit_identical() {
+    for relu in [false, true] {
+        let one = run_linear(relu, 1);
+        for t in [2, 3, 5] {
+            assert_eq!(one, run_linear(relu, t), "linear (relu {relu}), {t} threads");
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Criterion benchmarks of one training step (batch 64, Adam) on real digits: LeNet-5,
 //! ResNet-20 and a ResNeXt block stack, ResNet-20 with the probes on and off, and ResNet-20 and
-//! LeNet-5 with the convolutions on 1 and 2 threads (rayon, as the CLI's `--threads`). Prints
-//! timings (samples/s = 64 / time); never asserts.
+//! LeNet-5 on 1 and 2 threads (rayon, as the CLI's `--threads`), with the plain and the fused
+//! (`--fma`) GEMM. Prints timings (samples/s = 64 / time); never asserts.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use depthlab_nn::data::Dataset;
@@ -47,9 +47,15 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("train_step_b64_threads");
     g.throughput(Throughput::Elements(64));
     g.sample_size(20);
-    for (name, preset, probe_every) in
-        [("resnet20", Preset::Resnet, 1), ("resnet20_probes_off", Preset::Resnet, 0), ("lenet5", Preset::Lenet5, 1)]
-    {
+    // `_fma`: the fused GEMM kernel (the CLI's --fma; AVX2+FMA), as PyTorch's oneDNN uses.
+    for (name, preset, probe_every, fma) in [
+        ("resnet20", Preset::Resnet, 1, false),
+        ("resnet20_probes_off", Preset::Resnet, 0, false),
+        ("resnet20_fma", Preset::Resnet, 1, true),
+        ("lenet5", Preset::Lenet5, 1, false),
+        ("lenet5_fma", Preset::Lenet5, 1, true),
+    ] {
+        depthlab_core::simd::set_fused_multiply_add(fma);
         for threads in [1, 2] {
             let model = ModelConfig { preset, depth: 20, ..Default::default() };
             let mut t = Trainer::new(TrainConfig { model, probe_every, ..Default::default() }, 1).unwrap();
@@ -60,6 +66,7 @@ fn bench(c: &mut Criterion) {
             g.bench_function(format!("{name}_{threads}_threads"), |b| b.iter(|| t.train_step(&x, &y).unwrap()));
         }
     }
+    depthlab_core::simd::set_fused_multiply_add(false);
     g.finish();
 }
 

@@ -152,9 +152,10 @@ function trainSpeed(model, xs, ys, steps) {
     await tf.setBackend('wasm');
     await tf.ready();
     registerConv2DBackpropFilter();
+    const threadsAtStart = tf.wasm.getThreadsCount();
     const backpropFilterCheck = await checkBackpropFilter();
     await tf.setBackend('wasm');
-    const out = { tfjs: tf.version.tfjs, backend: tf.getBackend(), simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'), threads: tf.wasm.getThreadsCount(), isolated: self.crossOriginIsolated, backpropFilterCheck };
+    const out = { tfjs: tf.version.tfjs, backend: tf.getBackend(), simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'), multithread: await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'), threadsAsked: threads, threadsAtStart, threads: tf.wasm.getThreadsCount(), isolated: self.crossOriginIsolated, backpropFilterCheck };
     const a = tf.randomUniform([256, 256]), b = tf.randomUniform([256, 256]);
     tf.matMul(a, b).dataSync();
     let reps = 1, dt = 0;

@@ -1,7 +1,8 @@
 //! Fully connected layer `y = x·Wᵀ + b` (PyTorch weight layout `[out, in]`).
 
 use crate::autograd::{Node, ParamId, ParamStore, Tape, Var};
-use crate::kernels::gemm::{gemm, Gemm, MatRef};
+use crate::kernels::gemm::{Gemm, MatRef};
+use crate::parallel::gemm_rows;
 
 /// Saved state of a linear op.
 #[derive(Debug)]
@@ -44,8 +45,14 @@ impl Tape {
             }
             None => 0.0,
         };
-        let xv = self.values[x.0].data();
-        gemm(
+        // The batch's rows split among the threads (bit-identical for any count).
+        let threads = self.threads;
+        self.lanes(threads.count());
+        let Tape { values, lanes, .. } = &mut *self;
+        let xv = values[x.0].data();
+        gemm_rows(
+            threads,
+            lanes,
             Gemm {
                 m: batch,
                 n: out,
@@ -57,7 +64,6 @@ impl Tape {
                 ldc: out,
             },
             y.data_mut(),
-            &mut self.gemm,
         );
         if relu {
             crate::kernels::activation::relu_in_place(y.data_mut());
@@ -82,10 +88,15 @@ impl LinearNode {
 
     fn backward_linear_part(&self, tape: &mut Tape, dy: &[f32], params: &mut ParamStore) {
         let (batch, fan_in, out) = self.dims;
+        // Rows of dx (the batch) and of dW (the outputs) split among the threads.
+        let threads = tape.threads;
+        tape.lanes(threads.count());
         if tape.needs_grad(self.x) {
             tape.grad_mut(self.x);
-            let Tape { grads, gemm: scratch, .. } = tape;
-            gemm(
+            let Tape { grads, lanes, .. } = &mut *tape;
+            gemm_rows(
+                threads,
+                lanes,
                 Gemm {
                     m: batch,
                     n: fan_in,
@@ -97,12 +108,13 @@ impl LinearNode {
                     ldc: fan_in,
                 },
                 &mut grads[self.x.0],
-                scratch,
             );
         }
-        let Tape { values, gemm: scratch, .. } = tape;
+        let Tape { values, lanes, .. } = &mut *tape;
         let xv = values[self.x.0].data();
-        gemm(
+        gemm_rows(
+            threads,
+            lanes,
             Gemm {
                 m: out,
                 n: fan_in,
@@ -114,7 +126,6 @@ impl LinearNode {
                 ldc: fan_in,
             },
             params.grad_mut(self.w),
-            scratch,
         );
         if let Some(b) = self.b {
             let db = params.grad_mut(b);
