@@ -1037,9 +1037,9 @@ await test('the published build (cargo xtask dist) served by a plain static serv
     await page.goto(`${url}?steps=3&seed=1`);
     await page.waitForFunction(() => window.depthlab?.phase === 'idle', null, { timeout: 60_000 });
     // No COOP/COEP from this server: the single-thread build, and the page says why.
-    const plain = await page.evaluate(() => ({ build: window.depthlab.build, isolated: crossOriginIsolated, text: document.getElementById('threadsText')?.textContent }));
-    console.log(`     not isolated: ${JSON.stringify(plain.build)}, "${plain.text}"`);
-    assert(!plain.isolated && plain.build?.threaded === false && plain.build.reason === 'notIsolated' && /COOP\/COEP/.test(plain.text ?? ''), JSON.stringify(plain));
+    const plain = await page.evaluate(() => ({ build: window.depthlab.build, isolated: crossOriginIsolated, text: document.getElementById('threadsText')?.textContent, why: document.getElementById('threadsText')?.title }));
+    console.log(`     not isolated: ${JSON.stringify(plain.build)}, "${plain.text}" (${plain.why})`);
+    assert(!plain.isolated && plain.build?.threaded === false && plain.build.reason === 'notIsolated' && /COOP\/COEP/.test(plain.text ?? '') && /cross-origin isolation headers/.test(plain.why ?? ''), JSON.stringify(plain));
     await page.click('#start');
     await waitDone(page, 120_000);
     const r = await page.evaluate(() => ({ losses: window.depthlab.losses, errors: window.depthlab.errors }));

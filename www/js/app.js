@@ -493,8 +493,8 @@ function refresh(/** @type {Run | null} */ changed) {
     $('testAcc').textContent = last ? words.views.accAtEpoch((last.accuracy * 100).toFixed(2), last.epoch) : '–';
     $('wait').textContent = sel?.samplesPerSec ? `${(sel.waitFraction * 100).toFixed(1)}%` : '–';
     $('params').textContent = sel?.params ? sel.params.toLocaleString() : '–';
-    $('threadsText').textContent = threadsText(sel ?? null);
-    $('fmaText').textContent = fmaText();
+    showWithWhy('threadsText', threadsText(sel ?? null));
+    showWithWhy('fmaText', fmaText());
     $('progress').value = sel && sel.totalSteps ? done / sel.totalSteps : 0;
   }
   $('start').disabled = app.phase === 'loading' || app.description === null || app.memoryProblem !== null;
@@ -535,10 +535,16 @@ const pool = new TrainerPool(poolSize, build.module ?? wasmModule, toAugment, on
   showError(`${words.msg.trainerDied(slot + 1, message)}${r ? continueOrLose(r) : ''}`);
 }, MEMORY_LIMIT, { glue: build.glue, cores: threadCores, cap: threadsCap ?? maxThreads() });
 app.build = { threaded: build.threaded, fma: build.fma, reason: build.reason, fmaReason: build.fmaReason, stem: build.stem };
-/** What the threads row says: threads per run now, or why there is one. */
+/** What the threads row says, [short, why]: threads per run now, or why there is one. */
 function threadsText(/** @type {Run | null} */ sel) {
   if (build.threaded) return words.msg.threadsOn(sel?.status === 'running' && sel.threads ? sel.threads : pool.perRun, threadCores);
   return build.reason === 'param' ? words.msg.threadsParam : build.reason === 'missing' ? words.msg.threadsMissing(build.detail) : words.msg.threadsNotIsolated;
+}
+/** Shows [short, why] in element `id`: the short text, the reason as its tooltip. */
+function showWithWhy(/** @type {string} */ id, /** @type {string[]} */ [text, why]) {
+  const e = $(id);
+  e.textContent = text;
+  e.title = why;
 }
 /** What the multiply-add row says. */
 const fmaText = () => (build.fma ? words.msg.fmaOn : build.fmaReason === 'param' ? words.msg.fmaParam : words.msg.fmaOff);
