@@ -43,7 +43,7 @@ const QUERY = '?steps=60&seed=7';
 
 await test('Firefox: the page loads, trains LeNet-5 for 60 steps and evaluates, with no error', async () => {
   const { page, errors } = await openFirefox(QUERY);
-  const simd = await page.evaluate(() => window.depthlab.simd);
+  const simd = await page.evaluate(() => `${window.depthlab.simd}, build ${JSON.stringify(window.depthlab.build)}`);
   await page.click('#start');
   await page.waitForFunction(done, { timeout: 180_000 });
   const r = await page.evaluate(() => ({ losses: window.depthlab.losses.slice(), errors: window.depthlab.errors, acc: document.getElementById('testAcc')?.textContent, sps: window.depthlab.lastMetrics?.samplesPerSec }));
@@ -66,6 +66,7 @@ await test('Firefox and Chromium give the same losses, bit for bit, for the same
   await page.click('#start');
   await page.waitForFunction(done, null, { timeout: 180_000 });
   const chromium = await page.evaluate(() => window.depthlab.losses.slice());
+  console.log(`     Chromium: build ${await page.evaluate(() => JSON.stringify(window.depthlab.build))}`);
   await ctx.close();
   const diff = chromium.findIndex((v, i) => !Object.is(v, firefoxLosses[i]));
   assert(chromium.length === 60 && diff === -1, `differ at step ${diff + 1}: Chromium ${chromium[diff]} vs Firefox ${firefoxLosses[diff]}`);
