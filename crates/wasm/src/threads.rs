@@ -1,6 +1,6 @@
 //! Threads inside one run, in the threaded build (`target_feature = "atomics"`, built by
 //! xtask/src/variants.rs): a pool of helper Web Workers sharing this instance's memory, as
-//! core's [`Parallel`]. The trainer worker's own thread takes tasks too, so a run on `T`
+//! core's [`depthlab_core::parallel::Parallel`]. The trainer worker's own thread takes tasks too, so a run on `T`
 //! threads keeps `T` threads busy: itself and `T − 1` helpers.
 //!
 //! How a job runs: [`Parallel::run`] publishes the job (a pointer to the caller's closure), the

@@ -289,8 +289,6 @@ export default {
     fmaParam: ['separate · fma=0', 'fma=0 in the address: multiply and add round separately (the CLI without --fma gives the same bits)'],
     fmaBadParam: (/** @type {string} */ v) => `URL parameter fma=${v} must be 0 or 1; using fused multiply-add where this browser has it`,
     fmaUnavailable: 'These runs were trained with fused multiply-add (fma=1), which this browser does not have: they train with separate multiply and add, so their curves match within rounding, not bit for bit.',
-    threadsEnable: (/** @type {number} */ n) => `Use ${n} threads`,
-    threadsBadParam: (/** @type {string} */ v, /** @type {number} */ max) => `URL parameter threads=${v} must be a whole number from 1 to ${max}; using every core`,
   },
   /** Errors from Rust (and the page's own setting checks) by stable code; `p` holds the named parameters. */
   errors: /** @type {Record<string, (p: Record<string, string>) => string>} */ ({

@@ -293,8 +293,6 @@ export default {
     fmaParam: ['分开 · fma=0', '地址中的 fma=0：乘法与加法分别舍入（不加 --fma 的命令行得到相同的比特）'],
     fmaBadParam: (/** @type {string} */ v) => `URL 参数 fma=${v} 必须是 0 或 1；将在浏览器支持时使用融合乘加`,
     fmaUnavailable: '这些训练是用融合乘加（fma=1）训练的，而此浏览器不支持：它们将用分开的乘法与加法训练，曲线只在舍入误差内一致，而不是逐位相同。',
-    threadsEnable: (/** @type {number} */ n) => `使用 ${n} 个线程`,
-    threadsBadParam: (/** @type {string} */ v, /** @type {number} */ max) => `URL 参数 threads=${v} 必须是 1 到 ${max} 之间的整数；将使用全部核心`,
   },
   errors: /** @type {Record<string, (p: Record<string, string>) => string>} */ ({
     'setting.unknown': (p) => `“${p.key}”不是设置项；设置项有：${p.keys}`,

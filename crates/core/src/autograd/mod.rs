@@ -14,7 +14,6 @@ mod params;
 pub use inspect::NodeInfo;
 pub use params::{BufferId, ParamEntry, ParamId, ParamStore};
 
-use crate::kernels::gemm::GemmScratch;
 use crate::ops;
 use crate::tensor::Tensor;
 use alloc::vec::Vec;
@@ -69,7 +68,6 @@ pub struct Tape {
     pub(crate) grads: Vec<Vec<f32>>,
     pub(crate) requires_grad: Vec<bool>,
     pub(crate) nodes: Vec<Node>,
-    pub(crate) gemm: GemmScratch,
     pool: Vec<Vec<f32>>,
     pool_u32: Vec<Vec<u32>>,
     pub(crate) bn_momentum: Option<f32>,
