@@ -127,7 +127,7 @@ pub fn im2col(x: &[f32], h: usize, w: usize, p: &Conv2dParams, col: &mut [f32]) 
                     d[ow_hi..].fill(0.0);
                     if s == 1 {
                         let iw0 = ow_lo + kw - pad;
-                        copy_row(&mut d[ow_lo..ow_hi], &src[iw0..iw0 + (ow_hi - ow_lo)]);
+                        d[ow_lo..ow_hi].copy_from_slice(&src[iw0..iw0 + (ow_hi - ow_lo)]);
                     } else {
                         for (x_out, v) in d[ow_lo..ow_hi].iter_mut().enumerate() {
                             *v = src[(ow_lo + x_out) * s + kw - pad];
@@ -136,32 +136,6 @@ pub fn im2col(x: &[f32], h: usize, w: usize, p: &Conv2dParams, col: &mut [f32]) 
                 }
             }
         }
-    }
-}
-
-/// `dst.copy_from_slice(src)` for the short rows of an image (28 floats and less here), inlined:
-/// a `memcpy` call per row cost as much as the copy (perf: 5% of a ResNet-20 step in libc's
-/// memmove). Fixed-size blocks of 8, then 4, then the last 0–3 spelled out (a loop there
-/// would become a `memcpy` call again) compile to plain vector and scalar moves.
-#[inline(always)]
-fn copy_row(dst: &mut [f32], src: &[f32]) {
-    let n = dst.len().min(src.len());
-    let (d8, dt) = dst[..n].split_at_mut(n & !7);
-    let (s8, st) = src[..n].split_at(n & !7);
-    for (d, s) in d8.chunks_exact_mut(8).zip(s8.chunks_exact(8)) {
-        let block: [f32; 8] = s.try_into().unwrap_or([0.0; 8]);
-        d.copy_from_slice(&block);
-    }
-    let (d4, dt) = dt.split_at_mut(dt.len() & 4);
-    let (s4, st) = st.split_at(d4.len());
-    if let (Ok(d), Ok(s)) = (<&mut [f32; 4]>::try_from(d4), <&[f32; 4]>::try_from(s4)) {
-        *d = *s;
-    }
-    match (dt, st) {
-        ([d0, d1, d2], [s0, s1, s2]) => (*d0, *d1, *d2) = (*s0, *s1, *s2),
-        ([d0, d1], [s0, s1]) => (*d0, *d1) = (*s0, *s1),
-        ([d0], [s0]) => *d0 = *s0,
-        _ => {}
     }
 }
 
