@@ -370,7 +370,7 @@ function submitLongestFirst(/** @type {{r: Run, config: import('./protocol.js').
     try { return describeModel(c).macs * Math.max(1, c.steps || c.epochs * 1000); } catch { return 0; }
   };
   const costs = new Map(runs.map((a) => [a.r.id, cost(a.config)]));
-  for (const a of [...runs].sort((x, y) => (costs.get(y.r.id) ?? 0) - (costs.get(x.r.id) ?? 0))) pool.submit(a.r.id, a.config);
+  pool.submitAll([...runs].sort((x, y) => (costs.get(y.r.id) ?? 0) - (costs.get(x.r.id) ?? 0)).map((a) => ({ id: a.r.id, config: a.config })));
   updateQueue();
 }
 $('sweepCsv').addEventListener('click', () => {

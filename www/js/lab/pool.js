@@ -88,6 +88,19 @@ export class TrainerPool {
     this.schedule();
   }
 
+  /**
+   * Queues several runs (a sweep, a lesson) at once, in this order, and schedules once: the
+   * first is not briefly alone with every core (and a helper thread started) before the
+   * others arrive.
+   */
+  submitAll(/** @type {{id: number, config: import('../protocol.js').TrainConfigJson}[]} */ runs) {
+    for (const { id, config } of runs) {
+      this.configs.set(id, config);
+      this.queue.push(id);
+    }
+    this.schedule();
+  }
+
   /** Continues run `id` from `resume` on the next free worker, ahead of the queue. */
   resume(/** @type {number} */ id, /** @type {import('../protocol.js').Resume} */ resume) {
     if (!this.configs.has(id)) return false;
