@@ -164,5 +164,77 @@ fn bench_conv_parts(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_gemm, bench_conv, bench_conv_parts);
+/// One image of each ResNet-20 3×3 stride-1 layer shape (MNIST: 16 channels at 28×28, 32 at
+/// 14×14, 64 at 7×7), forward and backward (dW + dx), by im2col + GEMM and by Winograd
+/// F(2×2, 3×3): the measurement behind `winograd::pays`.
+fn bench_conv3x3_paths(c: &mut Criterion) {
+    use depthlab_core::kernels::conv::{col2im_add, im2col};
+    use depthlab_core::kernels::winograd::{self as wg, Geometry, WinogradScratch};
+    use depthlab_core::Conv2dParams;
+    let mut g = c.benchmark_group("conv3x3_paths");
+    let mut rng = Rng::new(6);
+    for &(ch, side) in &[(16usize, 28usize), (32, 14), (64, 7)] {
+        let p = Conv2dParams::square(ch, ch, 3, 1, 1);
+        let (hw, k, o) = (side * side, p.patch_len(), ch);
+        let x: Vec<f32> = (0..ch * hw).map(|_| rng.uniform(-1.0, 1.0)).collect();
+        let wt: Vec<f32> = (0..p.weight_len()).map(|_| rng.uniform(-1.0, 1.0)).collect();
+        let dy: Vec<f32> = (0..o * hw).map(|_| rng.uniform(-1.0, 1.0)).collect();
+        let (mut col, mut dcol) = (vec![0.0; k * hw], vec![0.0; k * hw]);
+        let (mut y, mut dx, mut dw) = (vec![0.0; o * hw], vec![0.0; ch * hw], vec![0.0; o * k]);
+        let mut s = GemmScratch::new();
+        g.throughput(Throughput::Elements((2 * o * hw * k) as u64));
+        let id = |what: &str| BenchmarkId::new(what, format!("{ch}ch_{side}x{side}"));
+        g.bench_function(id("im2col_forward"), |b| {
+            b.iter(|| {
+                im2col(&x, side, side, &p, &mut col);
+                gemm(Gemm::new(o, hw, k, MatRef::row_major(&wt, k), MatRef::row_major(&col, hw)), &mut y, &mut s)
+            })
+        });
+        let geo = Geometry::forward(&p, side, side).unwrap();
+        let mut u = vec![0.0; wg::POSITIONS * o * ch];
+        let mut ws = WinogradScratch::default();
+        // Kernels are transformed once per batch, not per image: outside the timed loop.
+        wg::transform_weights(&wt, o, ch, false, &mut u);
+        let mut uf = vec![0.0; wg::POSITIONS * o * ch];
+        wg::transform_weights(&wt, o, ch, true, &mut uf);
+        // As the tape runs it: a few images per product (`images_per_gemm`); timed per image.
+        let per = wg::images_per_gemm(&geo, 64);
+        let xs: Vec<f32> = (0..per).flat_map(|_| x.iter().copied()).collect();
+        let dys: Vec<f32> = (0..per).flat_map(|_| dy.iter().copied()).collect();
+        let (mut ys, mut dxs) = (vec![0.0; per * o * hw], vec![0.0; per * ch * hw]);
+        // Throughput in the direct convolution's FLOPs, so the rates compare; Winograd's
+        // iterations cover `per` images.
+        g.throughput(Throughput::Elements((per * 2 * o * hw * k) as u64));
+        g.bench_function(id("winograd_forward"), |b| {
+            b.iter(|| wg::convolve_images(&xs, per, &u, geo, None, false, &mut ys, &mut ws, &mut s))
+        });
+        g.throughput(Throughput::Elements((2 * o * hw * k) as u64));
+        g.bench_function(id("im2col_weight_grad"), |b| {
+            b.iter(|| {
+                im2col(&x, side, side, &p, &mut col);
+                let gm = Gemm::new(o, k, hw, MatRef::row_major(&dy, hw), MatRef::transposed(&col, hw));
+                gemm(gm.beta(1.0), &mut dw, &mut s)
+            })
+        });
+        g.bench_function(id("im2col_input_grad"), |b| {
+            b.iter(|| {
+                gemm(Gemm::new(k, hw, o, MatRef::transposed(&wt, k), MatRef::row_major(&dy, hw)), &mut dcol, &mut s);
+                col2im_add(&dcol, side, side, &p, &mut dx)
+            })
+        });
+        g.throughput(Throughput::Elements((per * 2 * o * hw * k) as u64));
+        g.bench_function(id("winograd_weight_grad"), |b| {
+            b.iter(|| {
+                wg::weight_gradient_images(&xs, &dys, per, geo, true, &mut ws, &mut s);
+                wg::finish_weight_gradient(&ws.du, o, ch, &mut dw)
+            })
+        });
+        g.bench_function(id("winograd_input_grad"), |b| {
+            b.iter(|| wg::convolve_images(&dys, per, &uf, geo.input_gradient(), None, true, &mut dxs, &mut ws, &mut s))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench_gemm, bench_conv, bench_conv_parts, bench_conv3x3_paths);
 criterion_main!(benches);

@@ -245,6 +245,65 @@ mod tests {
         }
     }
 
+    /// The Winograd paths (`kernels::winograd::pays`): forward and input gradient, with bias
+    /// and the fused ReLU, paddings 1, 0 and 2 and odd sizes.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn conv2d_winograd() {
+        let mut rng = Rng::new(21);
+        for (pad, relu) in [(1, false), (0, true), (2, false)] {
+            let p = Conv2dParams::square(8, 8, 3, 1, pad);
+            assert!(crate::kernels::winograd::pays(&p));
+            let mut ps = ParamStore::new();
+            let w = rand_param(&mut ps, &mut rng, "w", &[8, 8, 3, 3]);
+            let b = rand_param(&mut ps, &mut rng, "b", &[8]);
+            let x = rand_tensor(&mut rng, &[2, 8, 5, 6]);
+            if relu {
+                let cfg = GradCheck { kink_eps: Some(1e-3), ..GradCheck::default() };
+                let f = |t: &mut Tape, pr: &mut ParamStore, v: &[Var]| t.conv2d_act(pr, v[0], w, Some(b), p, true);
+                check_gradients(&mut ps, &[x], f, cfg).unwrap();
+            } else {
+                run(&mut ps, &[x], |t, pr, v| t.conv2d(pr, v[0], w, Some(b), p));
+            }
+        }
+    }
+
+    /// The weight-gradient Winograd path (`kernels::winograd::weight_gradient_pays`: 32 channels
+    /// and at least 32 tiles) against the direct loops, through the tape.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn conv2d_winograd_weight_gradient_matches_direct() {
+        let mut rng = Rng::new(22);
+        let p = Conv2dParams::square(32, 32, 3, 1, 1);
+        let (n, h, w) = (3, 12, 11);
+        assert!(crate::kernels::winograd::weight_gradient_pays(&p, h, w));
+        let mut ps = ParamStore::new();
+        let wid = rand_param(&mut ps, &mut rng, "w", &[32, 32, 3, 3]);
+        let x = rand_tensor(&mut rng, &[n, 32, h, w]);
+        let mut tape = Tape::new();
+        let xv = tape.input_with_grad(x.clone());
+        let y = tape.conv2d(&ps, xv, wid, None, p);
+        let dy: Vec<f32> = (0..tape.value(y).len()).map(|_| rng.uniform(-1.0, 1.0)).collect();
+        ps.zero_grad();
+        tape.backward_from(y, &dy, &mut ps);
+        let (mut dx, mut dw) = (alloc::vec![0.0; x.len()], alloc::vec![0.0; ps.value(wid).len()]);
+        let (il, ol) = (32 * h * w, 32 * h * w);
+        for i in 0..n {
+            crate::kernels::winograd::tests::naive_gradients(
+                &x.data()[i * il..(i + 1) * il],
+                &dy[i * ol..(i + 1) * ol],
+                ps.value(wid),
+                &p,
+                (h, w),
+                &mut dx[i * il..(i + 1) * il],
+                &mut dw,
+            );
+        }
+        for (what, got, want) in [("dx", tape.grad(xv), &dx[..]), ("dW", ps.grad(wid), &dw[..])] {
+            for (a, b) in got.iter().zip(want) {
+                assert!((a - b).abs() < 1e-3 * (1.0 + b.abs()), "{what}: {a} vs {b}");
+            }
+        }
+    }
+
     #[wasm_bindgen_test(unsupported = test)]
     fn max_and_avg_pool() {
         let mut rng = Rng::new(3);

@@ -113,6 +113,7 @@ pub(crate) struct Lane {
     pub(crate) gemm: GemmScratch,
     pub(crate) col: Vec<f32>,
     pub(crate) dcol: Vec<f32>,
+    pub(crate) wino: crate::kernels::winograd::WinogradScratch,
 }
 
 /// A raw pointer that tasks may share: each task touches only its own, disjoint part of what

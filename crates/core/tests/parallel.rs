@@ -56,16 +56,20 @@ fn bits(v: &[f32]) -> Vec<u32> {
 #[test]
 fn threads_keep_convolutions_bit_identical() {
     let cases = [
-        ("3x3", Conv2dParams::square(6, 8, 3, 1, 1), true),
-        ("3x3 stride 2", Conv2dParams::square(6, 8, 3, 2, 1), false),
-        ("grouped", Conv2dParams::square(8, 8, 3, 1, 1).with_groups(4), true),
-        ("pointwise", Conv2dParams::square(6, 12, 1, 1, 0), false),
+        ("3x3", Conv2dParams::square(6, 8, 3, 1, 1), true, 9),
+        ("3x3 stride 2", Conv2dParams::square(6, 8, 3, 2, 1), false, 9),
+        ("grouped", Conv2dParams::square(8, 8, 3, 1, 1).with_groups(4), true, 9),
+        ("pointwise", Conv2dParams::square(6, 12, 1, 1, 0), false, 9),
+        // Winograd forward and input gradient (weight gradient by im2col) …
+        ("winograd", Conv2dParams::square(8, 10, 3, 1, 1), true, 9),
+        // … and Winograd for the weight gradient too (see winograd::weight_gradient_pays).
+        ("winograd dW", Conv2dParams::square(32, 32, 3, 1, 1), false, 13),
     ];
-    for (name, p, relu) in cases {
+    for (name, p, relu, hw) in cases {
         // 37 images: more than the 16 fixed chunks, not a multiple of them.
-        let one = run(p, 37, 9, relu, 1);
+        let one = run(p, 37, hw, relu, 1);
         for t in [2, 3, 5, 8] {
-            let many = run(p, 37, 9, relu, t);
+            let many = run(p, 37, hw, relu, t);
             assert_eq!(bits(&one.y), bits(&many.y), "{name}, {t} threads: outputs differ");
             assert_eq!(bits(&one.dx), bits(&many.dx), "{name}, {t} threads: input gradients differ");
             assert_eq!(bits(&one.db), bits(&many.db), "{name}, {t} threads: bias gradients differ");

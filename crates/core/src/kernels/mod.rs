@@ -7,3 +7,4 @@ pub mod depthwise;
 pub mod gemm;
 pub mod pool;
 pub mod softmax;
+pub mod winograd;

@@ -11,6 +11,7 @@ use crate::kernels::activation::{relu_in_place, relu_mask};
 use crate::kernels::conv::{col2im_add, im2col, Conv2dParams};
 use crate::kernels::depthwise::{depthwise_backward_input, depthwise_backward_weight, depthwise_forward};
 use crate::kernels::gemm::{gemm, Gemm, MatRef};
+use crate::kernels::winograd;
 use crate::parallel::{share, Lane, Shared};
 
 /// Saved state of a convolution: geometry and handles only. The backward pass unfolds each
@@ -66,6 +67,10 @@ impl Tape {
         if p.is_depthwise() {
             let node = Conv2dNode { x, w, b, p, in_hw: (h, wd), out_hw: (oh, ow), batch: n, relu };
             return self.depthwise_conv2d(params, node);
+        }
+        if winograd::pays(&p) {
+            let node = Conv2dNode { x, w, b, p, in_hw: (h, wd), out_hw: (oh, ow), batch: n, relu };
+            return self.winograd_conv2d(params, node);
         }
         let mut y = self.tensor_for_overwrite(&[n, o, oh, ow]);
         let pointwise = p.is_pointwise();
@@ -151,6 +156,47 @@ impl Tape {
     }
 }
 
+impl Tape {
+    /// The Winograd path of [`Tape::conv2d`] (see [`winograd::pays`]): the kernels are
+    /// transformed once, then each thread convolves its images a few at a time.
+    fn winograd_conv2d(&mut self, params: &ParamStore, node: Conv2dNode) -> Var {
+        let Conv2dNode { x, w, b, p, in_hw: (h, wd), out_hw: (oh, ow), batch: n, relu } = node;
+        let (c, o) = (p.in_channels, p.out_channels);
+        let geo = winograd::Geometry::forward(&p, h, wd).expect("conv2d: winograd::pays checked the geometry");
+        let mut u = self.buffer_for_overwrite(winograd::POSITIONS * o * c);
+        winograd::transform_weights(params.value(w), o, c, false, &mut u);
+        let mut y = self.tensor_for_overwrite(&[n, o, oh, ow]);
+        let bias = b.map(|b| params.value(b));
+        let tasks = self.threads.tasks(n);
+        let threads = self.threads;
+        self.lanes(tasks);
+        let Tape { values, lanes, .. } = &mut *self;
+        let xv = values[x.0].data();
+        let (in_len, out_len, per) = (c * h * wd, o * oh * ow, winograd::images_per_gemm(&geo, n));
+        let (ys, ls) = (Shared(y.data_mut().as_mut_ptr()), Shared(lanes.as_mut_ptr()));
+        threads.run(tasks, &|t| {
+            // SAFETY: task t alone uses lane t and the outputs of its own images.
+            let lane = unsafe { &mut ls.slice(t, 1)[0] };
+            for group in groups(share(t, tasks, n), per) {
+                let yi = unsafe { ys.slice(group.start * out_len, group.len() * out_len) };
+                let xi = &xv[group.start * in_len..group.end * in_len];
+                winograd::convolve_images(xi, group.len(), &u, geo, bias, false, yi, &mut lane.wino, &mut lane.gemm);
+                if relu {
+                    relu_in_place(yi);
+                }
+            }
+        });
+        self.recycle(u);
+        self.push(y, Node::Conv2d(node), true)
+    }
+}
+
+/// `range` cut into consecutive groups of at most `per` items.
+fn groups(range: core::ops::Range<usize>, per: usize) -> impl Iterator<Item = core::ops::Range<usize>> {
+    let end = range.end;
+    range.step_by(per.max(1)).map(move |i| i..(i + per.max(1)).min(end))
+}
+
 impl Conv2dNode {
     /// Depthwise backward: direct stencils for `dW` and `dx`.
     fn backward_depthwise(&self, tape: &mut Tape, dy: &[f32], params: &mut ParamStore) {
@@ -211,6 +257,21 @@ impl Conv2dNode {
         if need_dx {
             tape.grad_mut(self.x);
         }
+        // Winograd where it measured faster (see winograd::pays): the input gradient convolves
+        // dy with the rotated kernels; the weight gradient sums each chunk in the transformed
+        // domain, in fixed groups of its images, then transforms back into the chunk's target.
+        let geo = winograd::Geometry::forward(p, h, w);
+        let wino_dx = need_dx && winograd::pays(p);
+        let wino_dw = winograd::weight_gradient_pays(p, self.out_hw.0, self.out_hw.1);
+        let uf = if wino_dx {
+            let mut uf = tape.buffer_for_overwrite(winograd::POSITIONS * o * c);
+            winograd::transform_weights(params.value(self.w), o, c, true, &mut uf);
+            uf
+        } else {
+            alloc::vec::Vec::new()
+        };
+        let (in_len, out_len) = (c * h * w, o * hw);
+        let per = geo.map_or(1, |geo| winograd::images_per_gemm(&geo, self.batch));
         let (wv, dw) = params.value_and_grad_mut(self.w);
         let n_w = dw.len();
         // The batch in fixed chunks, one contiguous range of chunks per thread (see
@@ -220,10 +281,10 @@ impl Conv2dNode {
         let tasks = tape.threads.tasks(chunks);
         let threads = tape.threads;
         for lane in tape.lanes(tasks).iter_mut() {
-            if !pointwise && lane.col.len() < rows * hw {
+            if !pointwise && !wino_dw && lane.col.len() < rows * hw {
                 lane.col.resize(rows * hw, 0.0);
             }
-            if need_dx && !pointwise && lane.dcol.len() < rows * hw {
+            if need_dx && !wino_dx && !pointwise && lane.dcol.len() < rows * hw {
                 lane.dcol.resize(rows * hw, 0.0);
             }
         }
@@ -242,24 +303,54 @@ impl Conv2dNode {
             // SAFETY: task t alone uses lane t, the dW targets of its own chunks (dW itself for
             // chunk 0, partial c − 1 for chunk c) and dx of its own images.
             let lane = unsafe { &mut ls.slice(t, 1)[0] };
-            let Lane { gemm: scratch, col, dcol } = lane;
+            let Lane { gemm: scratch, col, dcol, wino } = lane;
             for chunk in share(t, tasks, chunks) {
                 let dw: &mut [f32] = if chunk == 0 {
                     unsafe { dws.slice(0, n_w) }
                 } else {
                     unsafe { &mut ps.slice(chunk - 1, 1)[0][..] }
                 };
-                for i in share(chunk, chunks, self.batch) {
+                let imgs = share(chunk, chunks, self.batch);
+                if let (true, Some(geo)) = (wino_dw, geo) {
+                    for (gi, grp) in groups(imgs.clone(), per).enumerate() {
+                        let (xs, dys) =
+                            (&xv[grp.start * in_len..grp.end * in_len], &dy[grp.start * out_len..grp.end * out_len]);
+                        winograd::weight_gradient_images(xs, dys, grp.len(), geo, gi == 0, wino, scratch);
+                    }
+                    winograd::finish_weight_gradient(&wino.du, o, c, dw);
+                }
+                if let (true, Some(geo)) = (wino_dx, geo) {
+                    for grp in groups(imgs.clone(), per) {
+                        // SAFETY: this chunk's images are this task's alone.
+                        let dxs = unsafe { dx.slice(grp.start * in_len, grp.len() * in_len) };
+                        let dys = &dy[grp.start * out_len..grp.end * out_len];
+                        winograd::convolve_images(
+                            dys,
+                            grp.len(),
+                            &uf,
+                            geo.input_gradient(),
+                            None,
+                            true,
+                            dxs,
+                            wino,
+                            scratch,
+                        );
+                    }
+                }
+                if wino_dw && (wino_dx || !need_dx) {
+                    continue;
+                }
+                for i in imgs {
                     let dyi = &dy[i * o * hw..(i + 1) * o * hw];
                     let xi = &xv[i * c * h * w..(i + 1) * c * h * w];
-                    let coli: &[f32] = if pointwise {
+                    let coli: &[f32] = if pointwise || wino_dw {
                         xi
                     } else {
                         im2col(xi, h, w, p, &mut col[..rows * hw]);
                         &col[..rows * hw]
                     };
                     // dW[g] += dy[g] · col[g]ᵀ
-                    for gi in 0..g {
+                    for gi in (0..g).filter(|_| !wino_dw) {
                         let a = MatRef::row_major(&dyi[gi * og * hw..(gi + 1) * og * hw], hw);
                         let bm = MatRef::transposed(&coli[gi * k * hw..(gi + 1) * k * hw], hw);
                         gemm(
@@ -268,7 +359,7 @@ impl Conv2dNode {
                             scratch,
                         );
                     }
-                    if !need_dx {
+                    if !need_dx || wino_dx {
                         continue;
                     }
                     // dcol[g] = W[g]ᵀ · dy[g]; pointwise accumulates straight into dx.
@@ -296,5 +387,6 @@ impl Conv2dNode {
                 *d += v;
             }
         }
+        tape.recycle(uf);
     }
 }

@@ -1,0 +1,627 @@
+//! Winograd F(2×2, 3×3): a 3×3, stride-1 convolution with 16 multiplications per 2×2 output
+//! tile and channel pair instead of 36 (Lavin & Gray, 2015).
+//!
+//! Per tile: `Y = Aᵀ [ Σ_c (G g Gᵀ) ⊙ (Bᵀ d Bᵀᵀ) ] A`, where `d` is the 4×4 input tile (tiles
+//! overlap by two), `g` the 3×3 kernel and `Y` the 2×2 output tile. The products of the 16
+//! transformed positions are 16 ordinary GEMMs over channels:
+//!
+//! ```text
+//! forward   M[ξ] (O×T) = U[ξ] (O×C) · V[ξ] (C×T)      U = G g Gᵀ, V = Bᵀ d B, Y = Aᵀ M A
+//! dx        the same with dy as input, the kernels rotated 180° and O↔C, padding 2 − p
+//! dW        dU[ξ] (O×C) += A dY Aᵀ [ξ] (O×T) · V[ξ]ᵀ (T×C)      dW += Gᵀ dU G
+//! ```
+//!
+//! `T` is the number of tiles of one image: `⌈OH/2⌉·⌈OW/2⌉` (an odd size pads the last tile
+//! with zeros). Layouts: transformed data `[16][channels][T]` (row-major GEMM operands),
+//! transformed kernels `[16][O][C]`. All three passes are checked against the direct oracle
+//! ([`super::conv::conv2d_naive`]) and by finite differences.
+
+use super::conv::Conv2dParams;
+use super::gemm::{gemm, Gemm, GemmScratch, MatRef};
+use alloc::vec::Vec;
+
+/// Positions of the transformed 4×4 tile.
+pub const POSITIONS: usize = 16;
+
+/// Whether Winograd F(2×2, 3×3) can compute this convolution: 3×3, stride 1, one group,
+/// padding at most 2 (the input gradient runs it with padding `2 − p`).
+pub fn applies(p: &Conv2dParams) -> bool {
+    p.kernel == (3, 3) && p.stride == 1 && p.groups == 1 && p.padding <= 2
+}
+
+/// Whether the forward pass and the input gradient of this layer should use Winograd rather
+/// than im2col + GEMM: where it applies and both sides have at least [`MIN_CHANNELS`]
+/// channels. Measured per image (`cargo bench -p depthlab-core --bench kernels --
+/// conv3x3_paths`, ResNet-20's shapes on MNIST): forward 0.66–0.8× im2col's time, input
+/// gradient 0.75–0.95×.
+pub fn pays(p: &Conv2dParams) -> bool {
+    applies(p) && p.in_channels >= MIN_CHANNELS && p.out_channels >= MIN_CHANNELS
+}
+
+/// Fewest channels for [`pays`]: with fewer, the 16 products are too thin to beat one GEMM.
+pub const MIN_CHANNELS: usize = 8;
+
+/// Whether the weight gradient should use Winograd too: measured faster only for 32 channels
+/// at 14×14 (0.85–0.92× im2col's time), slower at 16 channels 28×28 (1.13×: the products are
+/// only 16 deep) and at 64 channels 7×7 (1.5×: 16 tiles per image, a quarter of them padding).
+pub fn weight_gradient_pays(p: &Conv2dParams, oh: usize, ow: usize) -> bool {
+    let (th, tw) = tiles(oh, ow);
+    pays(p) && p.in_channels >= 32 && p.out_channels >= 32 && th * tw >= 32
+}
+
+/// Tile grid of an `oh×ow` output: `(rows, cols)` of 2×2 tiles.
+pub fn tiles(oh: usize, ow: usize) -> (usize, usize) {
+    (oh.div_ceil(2), ow.div_ceil(2))
+}
+
+/// Working memory of one thread, grown on first use.
+#[derive(Debug, Default)]
+pub struct WinogradScratch {
+    /// Transformed input `[16][C][T]`.
+    pub v: Vec<f32>,
+    /// Transformed products `[16][O][T]` (or the transformed output gradient in dW).
+    pub m: Vec<f32>,
+    /// One zero-padded input plane and four transformed rows.
+    plane: Vec<f32>,
+    /// dW in the transformed domain, `[16][O][C]`.
+    pub du: Vec<f32>,
+}
+
+fn grow(v: &mut Vec<f32>, len: usize) -> &mut [f32] {
+    if v.len() < len {
+        v.resize(len, 0.0);
+    }
+    &mut v[..len]
+}
+
+/// `u[ξ][o][c] = (G g Gᵀ)[ξ]` for kernels `w: [O][C][3][3]`; with `flip`, the kernels of the
+/// input gradient instead: `u[ξ][c][o]` from `w[o][c]` rotated by 180°.
+pub fn transform_weights(w: &[f32], o: usize, c: usize, flip: bool, u: &mut [f32]) {
+    assert!(w.len() >= o * c * 9 && u.len() >= POSITIONS * o * c, "winograd: weight buffers too small");
+    for oi in 0..o {
+        for ci in 0..c {
+            let k = &w[(oi * c + ci) * 9..(oi * c + ci) * 9 + 9];
+            let g: [[f32; 3]; 3] = core::array::from_fn(|r| {
+                core::array::from_fn(|s| if flip { k[(2 - r) * 3 + 2 - s] } else { k[r * 3 + s] })
+            });
+            // G g: 4×3, then (G g) Gᵀ: 4×4.
+            let gg: [[f32; 3]; 4] = core::array::from_fn(|s| {
+                core::array::from_fn(|j| match s {
+                    0 => g[0][j],
+                    1 => (g[0][j] + g[1][j] + g[2][j]) * 0.5,
+                    2 => (g[0][j] - g[1][j] + g[2][j]) * 0.5,
+                    _ => g[2][j],
+                })
+            });
+            let (row, col, rows) = if flip { (ci, oi, c) } else { (oi, ci, o) };
+            let cols = if flip { o } else { c };
+            for (i, r) in gg.iter().enumerate() {
+                let t = [r[0], (r[0] + r[1] + r[2]) * 0.5, (r[0] - r[1] + r[2]) * 0.5, r[2]];
+                for (j, &v) in t.iter().enumerate() {
+                    u[((i * 4 + j) * rows + row) * cols + col] = v;
+                }
+            }
+        }
+    }
+}
+
+/// The 16 planes `[ξ][·][t]` of a transformed buffer, each cut to the `len` tiles from `start`.
+fn planes_mut(buf: &mut [f32], start: usize, stride: usize, len: usize) -> [&mut [f32]; POSITIONS] {
+    let mut rest = &mut buf[start..];
+    core::array::from_fn(|xi| {
+        let skip = if xi == 0 { 0 } else { stride - len };
+        let (_, tail) = core::mem::take(&mut rest).split_at_mut(skip);
+        let (head, tail) = tail.split_at_mut(len);
+        rest = tail;
+        head
+    })
+}
+
+/// Row `src` of an input plane into the even and odd columns of a padded row, the first value
+/// at padded column `pad`.
+#[inline(always)]
+fn deinterleave(src: &[f32], pad: usize, ev: &mut [f32], od: &mut [f32]) {
+    // src[j] lands at padded column j + pad. With an odd pad, src[0] is alone in an odd column;
+    // after it, pairs (even column, odd column) start at entry (pad + lead) / 2 of both halves.
+    let lead = (pad & 1).min(src.len());
+    if lead == 1 {
+        od[pad / 2] = src[0];
+    }
+    let body = &src[lead..];
+    let (base, pairs) = ((pad + lead) / 2, body.len() / 2);
+    deinterleave_pairs(&body[..2 * pairs], &mut ev[base..base + pairs], &mut od[base..base + pairs]);
+    if body.len() % 2 == 1 {
+        ev[base + pairs] = body[2 * pairs];
+    }
+}
+
+#[inline(never)]
+fn deinterleave_pairs(src: &[f32], first: &mut [f32], second: &mut [f32]) {
+    for ((pair, a), b) in src.chunks_exact(2).zip(first.iter_mut()).zip(second.iter_mut()) {
+        *a = pair[0];
+        *b = pair[1];
+    }
+}
+
+/// `Bᵀ d` down the columns of four plane rows: `[d0 − d2, d1 + d2, d2 − d1, d1 − d3]`.
+#[inline(never)]
+fn down_bt([r0, r1, r2, r3]: [&[f32]; 4], [e0, e1, e2, e3]: [&mut [f32]; 4]) {
+    let n = r0.len();
+    let (r1, r2, r3) = (&r1[..n], &r2[..n], &r3[..n]);
+    let (e0, e1, e2, e3) = (&mut e0[..n], &mut e1[..n], &mut e2[..n], &mut e3[..n]);
+    for j in 0..n {
+        e0[j] = r0[j] - r2[j];
+        e1[j] = r1[j] + r2[j];
+        e2[j] = r2[j] - r1[j];
+        e3[j] = r1[j] - r3[j];
+    }
+}
+
+/// `(·) B` across each tile's four columns — even `tx`, odd `tx`, even `tx + 1`, odd `tx + 1` —
+/// for a row of `out[0].len()` tiles.
+#[inline(never)]
+fn across_b(ev: &[f32], od: &[f32], [o0, o1, o2, o3]: [&mut [f32]; 4]) {
+    let tw = o0.len();
+    let (a, b, c, d) = (&ev[..tw], &od[..tw], &ev[1..=tw], &od[1..=tw]);
+    let (o1, o2, o3) = (&mut o1[..tw], &mut o2[..tw], &mut o3[..tw]);
+    for tx in 0..tw {
+        o0[tx] = a[tx] - c[tx];
+        o1[tx] = b[tx] + c[tx];
+        o2[tx] = c[tx] - b[tx];
+        o3[tx] = b[tx] - d[tx];
+    }
+}
+
+/// `v[ξ][c][t] = (Bᵀ d B)[ξ]` for every 4×4 tile `d` of `x: [C][H][W]` (zero outside), tiles
+/// `(ty, tx)` starting at input `(2ty − pad, 2tx − pad)`; tile `t` is column `t0 + t` of rows
+/// `ld` apart (several images share one GEMM).
+///
+/// Each channel is first copied into a zero-padded plane whose rows hold the even columns,
+/// then the odd ones: tile `tx` reads columns `2tx..2tx+4`, i.e. even and odd entries `tx` and
+/// `tx + 1`, so both passes run over contiguous runs of tiles and vectorise.
+#[allow(clippy::too_many_arguments)]
+fn input_transform(
+    x: &[f32],
+    c: usize,
+    (h, w): (usize, usize),
+    pad: usize,
+    (th, tw): (usize, usize),
+    (ld, t0): (usize, usize),
+    scratch: &mut Vec<f32>,
+    v: &mut [f32],
+) {
+    let half = tw + 1;
+    let (hp, wp) = (2 * th + 2, 2 * half);
+    let (plane, e) = grow(scratch, hp * wp + 4 * wp).split_at_mut(hp * wp);
+    // Rows and columns of x that land in the padded plane (all of them: hp − pad ≥ h).
+    let (rows_in, cols_in) = (h.min(hp - pad), w.min(wp - pad));
+    for ci in 0..c {
+        plane.fill(0.0);
+        let xc = &x[ci * h * w..(ci + 1) * h * w];
+        for (r, src) in xc.chunks_exact(w).take(rows_in).enumerate() {
+            let (ev, od) = plane[(r + pad) * wp..(r + pad + 1) * wp].split_at_mut(half);
+            deinterleave(&src[..cols_in], pad, ev, od);
+        }
+        for ty in 0..th {
+            let r = |i: usize| &plane[(2 * ty + i) * wp..(2 * ty + i + 1) * wp];
+            let (r0, r1, r2, r3) = (r(0), r(1), r(2), r(3));
+            // Bᵀ d down the columns, for the whole row of tiles at once.
+            let (e0, rest) = e.split_at_mut(wp);
+            let (e1, rest) = rest.split_at_mut(wp);
+            let (e2, e3) = rest.split_at_mut(wp);
+            down_bt([r0, r1, r2, r3], [e0, e1, e2, e3]);
+            // (Bᵀ d) B across each tile's four columns: even tx, odd tx, even tx+1, odd tx+1.
+            let mut out = planes_mut(v, ci * ld + t0 + ty * tw, c * ld, tw);
+            for (i, ei) in [&*e0, &*e1, &*e2, &*e3].into_iter().enumerate() {
+                let (ev, od) = ei.split_at(half);
+                let [o0, o1, o2, o3] = &mut out[4 * i..4 * i + 4] else { unreachable!() };
+                across_b(ev, od, [o0, o1, o2, o3]);
+            }
+        }
+    }
+}
+
+/// `y (+)= Aᵀ m A` per tile for `m: [16][O][ld]` (this image's tiles from column `t0`),
+/// cropped to `oh×ow`; `bias` (forward) is added first, `accumulate` adds onto `y` (the input
+/// gradient) instead of overwriting it. Transforms all of a channel's tiles into four corner
+/// planes (`scratch`), then interleaves them into `y`.
+#[allow(clippy::too_many_arguments)]
+fn output_transform(
+    m: &[f32],
+    o: usize,
+    (oh, ow): (usize, usize),
+    (th, tw): (usize, usize),
+    (ld, t0): (usize, usize),
+    bias: Option<&[f32]>,
+    accumulate: bool,
+    scratch: &mut Vec<f32>,
+    y: &mut [f32],
+) {
+    let t_n = th * tw;
+    let corners = grow(scratch, 4 * t_n);
+    for oi in 0..o {
+        let s: [&[f32]; POSITIONS] = core::array::from_fn(|xi| &m[(xi * o + oi) * ld + t0..][..t_n]);
+        let (y00, rest) = corners.split_at_mut(t_n);
+        let (y01, rest) = rest.split_at_mut(t_n);
+        let (y10, y11) = rest.split_at_mut(t_n);
+        at_m_a(s, [y00, y01, y10, y11]);
+        let b0 = bias.map_or(0.0, |b| b[oi]);
+        let yo = &mut y[oi * oh * ow..(oi + 1) * oh * ow];
+        for (yy, row) in yo.chunks_exact_mut(ow).enumerate() {
+            let (ty, dy) = (yy / 2, yy % 2);
+            let (left, right) = if dy == 0 { (&*y00, &*y01) } else { (&*y10, &*y11) };
+            let (left, right) = (&left[ty * tw..(ty + 1) * tw], &right[ty * tw..(ty + 1) * tw]);
+            for (pair, (&l, &r)) in row.chunks_mut(2).zip(left.iter().zip(right)) {
+                if accumulate {
+                    pair[0] += l;
+                    if let Some(p1) = pair.get_mut(1) {
+                        *p1 += r;
+                    }
+                } else {
+                    pair[0] = l + b0;
+                    if let Some(p1) = pair.get_mut(1) {
+                        *p1 = r + b0;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The four outputs of `Aᵀ M A` for every tile: `s[ξ][t]` in, corners `(0,0), (0,1), (1,0),
+/// (1,1)` of tile `t` out.
+#[inline(never)]
+#[allow(non_snake_case)]
+fn at_m_a(s: [&[f32]; POSITIONS], [y00, y01, y10, y11]: [&mut [f32]; 4]) {
+    let n = y00.len();
+    let s: [&[f32]; POSITIONS] = core::array::from_fn(|xi| &s[xi][..n]);
+    let (y01, y10, y11) = (&mut y01[..n], &mut y10[..n], &mut y11[..n]);
+    for t in 0..n {
+        // Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]]: first down the columns j …
+        let c0: [f32; 4] = core::array::from_fn(|j| s[j][t] + s[4 + j][t] + s[8 + j][t]);
+        let c1: [f32; 4] = core::array::from_fn(|j| s[4 + j][t] - s[8 + j][t] - s[12 + j][t]);
+        // … then across.
+        y00[t] = c0[0] + c0[1] + c0[2];
+        y01[t] = c0[1] - c0[2] - c0[3];
+        y10[t] = c1[0] + c1[1] + c1[2];
+        y11[t] = c1[1] - c1[2] - c1[3];
+    }
+}
+
+/// The adjoint of [`output_transform`]: `dm[ξ][o][t0 + t] = (A dY Aᵀ)[ξ]` for each 2×2 tile of
+/// `dy: [O][OH][OW]` (zero past the edge). Deinterleaves a channel of `dy` into its four corner
+/// planes first (`scratch`), so the transform runs over contiguous tiles.
+fn output_adjoint(
+    dy: &[f32],
+    o: usize,
+    (oh, ow): (usize, usize),
+    (th, tw): (usize, usize),
+    (ld, t0): (usize, usize),
+    scratch: &mut Vec<f32>,
+    dm: &mut [f32],
+) {
+    let t_n = th * tw;
+    let corners = grow(scratch, 4 * t_n);
+    for oi in 0..o {
+        corners.fill(0.0);
+        for (yy, row) in dy[oi * oh * ow..(oi + 1) * oh * ow].chunks_exact(ow).enumerate() {
+            let at = 2 * (yy % 2) * t_n + (yy / 2) * tw;
+            for (xx, &g) in row.iter().enumerate() {
+                corners[at + (xx & 1) * t_n + xx / 2] = g;
+            }
+        }
+        let (g00, rest) = corners.split_at(t_n);
+        let (g01, rest) = rest.split_at(t_n);
+        let (g10, g11) = rest.split_at(t_n);
+        a_dy_at([g00, g01, g10, g11], planes_mut(dm, oi * ld + t0, o * ld, t_n));
+    }
+}
+
+/// `A dY Aᵀ` for every tile: corners `(0,0), (0,1), (1,0), (1,1)` in, 16 positions out.
+#[inline(never)]
+fn a_dy_at([g00, g01, g10, g11]: [&[f32]; 4], out: [&mut [f32]; POSITIONS]) {
+    let n = g00.len();
+    let (g01, g10, g11) = (&g01[..n], &g10[..n], &g11[..n]);
+    let out = out.map(|o| &mut o[..n]);
+    for t in 0..n {
+        // A = [[1, 0], [1, 1], [1, −1], [0, −1]] on each row pair, then down.
+        let a = |p: f32, q: f32| [p, p + q, p - q, -q];
+        let (r0, r1) = (a(g00[t], g01[t]), a(g10[t], g11[t]));
+        for j in 0..4 {
+            let col = a(r0[j], r1[j]);
+            for (i, &val) in col.iter().enumerate() {
+                out[i * 4 + j][t] = val;
+            }
+        }
+    }
+}
+
+/// Geometry of one Winograd convolution of an image.
+#[derive(Clone, Copy, Debug)]
+pub struct Geometry {
+    /// Input channels and output channels.
+    pub c: usize,
+    /// Output channels.
+    pub o: usize,
+    /// Input size.
+    pub in_hw: (usize, usize),
+    /// Output size.
+    pub out_hw: (usize, usize),
+    /// Zero padding.
+    pub pad: usize,
+}
+
+impl Geometry {
+    /// The forward geometry of `p` on an `h×w` input (`None` if Winograd does not apply or the
+    /// kernel does not fit).
+    pub fn forward(p: &Conv2dParams, h: usize, w: usize) -> Option<Self> {
+        let out_hw = p.output_size(h, w)?;
+        applies(p).then_some(Geometry { c: p.in_channels, o: p.out_channels, in_hw: (h, w), out_hw, pad: p.padding })
+    }
+
+    /// The input gradient's geometry: `dy` in, `dx` out, channels swapped, padding `2 − p`.
+    pub fn input_gradient(&self) -> Self {
+        Geometry { c: self.o, o: self.c, in_hw: self.out_hw, out_hw: self.in_hw, pad: 2 - self.pad }
+    }
+
+    fn tiles(&self) -> (usize, usize) {
+        tiles(self.out_hw.0, self.out_hw.1)
+    }
+}
+
+/// Images per GEMM: enough tiles for the products' columns (`n`) to amortise packing the
+/// kernels, at most `images`. Results do not depend on it: each column of a product is summed
+/// in the same order whatever the other columns are.
+pub fn images_per_gemm(geo: &Geometry, images: usize) -> usize {
+    let (th, tw) = geo.tiles();
+    256usize.div_ceil(th * tw).clamp(1, images.max(1))
+}
+
+impl WinogradScratch {
+    /// Grows the transformed buffers for `imgs` images of `geo` at once.
+    #[allow(clippy::type_complexity)]
+    fn buffers(&mut self, geo: &Geometry, imgs: usize) -> (&mut [f32], &mut [f32], &mut Vec<f32>, &mut [f32], usize) {
+        let (th, tw) = geo.tiles();
+        let ld = th * tw * imgs;
+        let WinogradScratch { v, m, plane, du } = self;
+        let du = grow(du, POSITIONS * geo.o * geo.c);
+        (grow(v, POSITIONS * geo.c * ld), grow(m, POSITIONS * geo.o * ld), plane, du, ld)
+    }
+}
+
+/// `imgs` consecutive images: `y = conv(x) + bias` (or `y += conv(x)` with `accumulate`), from
+/// the transformed kernels `u: [16][O][C]` ([`transform_weights`]); one GEMM per position for
+/// all of them.
+#[allow(clippy::too_many_arguments)]
+pub fn convolve_images(
+    x: &[f32],
+    imgs: usize,
+    u: &[f32],
+    geo: Geometry,
+    bias: Option<&[f32]>,
+    accumulate: bool,
+    y: &mut [f32],
+    s: &mut WinogradScratch,
+    gs: &mut GemmScratch,
+) {
+    let Geometry { c, o, in_hw, out_hw, pad } = geo;
+    let (tiles, (in_len, out_len)) = (geo.tiles(), (c * in_hw.0 * in_hw.1, o * out_hw.0 * out_hw.1));
+    let t_n = tiles.0 * tiles.1;
+    assert!(x.len() >= imgs * in_len && y.len() >= imgs * out_len, "winograd: image buffers too small");
+    assert!(u.len() >= POSITIONS * o * c, "winograd: kernels too small");
+    let (v, m, plane, _, ld) = s.buffers(&geo, imgs);
+    for i in 0..imgs {
+        input_transform(&x[i * in_len..(i + 1) * in_len], c, in_hw, pad, tiles, (ld, i * t_n), plane, v);
+    }
+    for xi in 0..POSITIONS {
+        let a = MatRef::row_major(&u[xi * o * c..(xi + 1) * o * c], c);
+        let b = MatRef::row_major(&v[xi * c * ld..(xi + 1) * c * ld], ld);
+        gemm(Gemm::new(o, ld, c, a, b), &mut m[xi * o * ld..(xi + 1) * o * ld], gs);
+    }
+    for i in 0..imgs {
+        let yi = &mut y[i * out_len..(i + 1) * out_len];
+        output_transform(m, o, out_hw, tiles, (ld, i * t_n), bias, accumulate, plane, yi);
+    }
+}
+
+/// `imgs` consecutive images' weight-gradient terms in the transformed domain: `s.du[ξ] (+)=
+/// (A dY Aᵀ)[ξ] · V[ξ]ᵀ` summed over their tiles (`first`: overwrite).
+/// [`finish_weight_gradient`] turns the sum into `dW`.
+pub fn weight_gradient_images(
+    x: &[f32],
+    dy: &[f32],
+    imgs: usize,
+    geo: Geometry,
+    first: bool,
+    s: &mut WinogradScratch,
+    gs: &mut GemmScratch,
+) {
+    let Geometry { c, o, in_hw, out_hw, pad } = geo;
+    let (tiles, (in_len, out_len)) = (geo.tiles(), (c * in_hw.0 * in_hw.1, o * out_hw.0 * out_hw.1));
+    let t_n = tiles.0 * tiles.1;
+    assert!(x.len() >= imgs * in_len && dy.len() >= imgs * out_len, "winograd: image buffers too small");
+    let (v, m, plane, du, ld) = s.buffers(&geo, imgs);
+    for i in 0..imgs {
+        input_transform(&x[i * in_len..(i + 1) * in_len], c, in_hw, pad, tiles, (ld, i * t_n), plane, v);
+        output_adjoint(&dy[i * out_len..(i + 1) * out_len], o, out_hw, tiles, (ld, i * t_n), plane, m);
+    }
+    for xi in 0..POSITIONS {
+        let a = MatRef::row_major(&m[xi * o * ld..(xi + 1) * o * ld], ld);
+        let b = MatRef::transposed(&v[xi * c * ld..(xi + 1) * c * ld], ld);
+        let g = Gemm::new(o, c, ld, a, b).beta(if first { 0.0 } else { 1.0 });
+        gemm(g, &mut du[xi * o * c..(xi + 1) * o * c], gs);
+    }
+}
+
+/// `dw += Gᵀ dU G` for the transformed sum `du: [16][O][C]` of [`weight_gradient_images`].
+pub fn finish_weight_gradient(du: &[f32], o: usize, c: usize, dw: &mut [f32]) {
+    // Gᵀ (3×4) = [[1, ½, ½, 0], [0, ½, −½, 0], [0, ½, ½, 1]].
+    let gt = |s: [f32; 4]| [s[0] + (s[1] + s[2]) * 0.5, (s[1] - s[2]) * 0.5, (s[1] + s[2]) * 0.5 + s[3]];
+    for oi in 0..o {
+        for ci in 0..c {
+            let d = |xi: usize| du[(xi * o + oi) * c + ci];
+            // Gᵀ dU: 3×4, then (Gᵀ dU) G: 3×3.
+            let cols: [[f32; 3]; 4] = core::array::from_fn(|j| gt([d(j), d(4 + j), d(8 + j), d(12 + j)]));
+            let k = &mut dw[(oi * c + ci) * 9..(oi * c + ci) * 9 + 9];
+            for r in 0..3 {
+                let row = gt([cols[0][r], cols[1][r], cols[2][r], cols[3][r]]);
+                for (s, &v) in row.iter().enumerate() {
+                    k[r * 3 + s] += v;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::kernels::conv::{conv2d_naive, Conv2dParams};
+    use crate::rng::Rng;
+    use alloc::vec;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn rand(rng: &mut Rng, n: usize) -> Vec<f32> {
+        (0..n).map(|_| rng.uniform(-1.0, 1.0)).collect()
+    }
+
+    const SHAPES: [(usize, usize, usize, usize, usize); 6] =
+        [(3, 4, 6, 6, 1), (2, 5, 7, 5, 1), (4, 3, 5, 9, 0), (3, 2, 4, 3, 2), (1, 1, 3, 3, 0), (5, 6, 70, 3, 1)];
+
+    /// Forward equals the direct convolution (with bias; odd sizes; paddings 0, 1, 2; a row
+    /// wider than one 64-column strip).
+    #[wasm_bindgen_test(unsupported = test)]
+    fn forward_matches_direct() {
+        let mut rng = Rng::new(11);
+        for &(c, o, h, w, pad) in &SHAPES {
+            let p = Conv2dParams::square(c, o, 3, 1, pad);
+            let geo = Geometry::forward(&p, h, w).unwrap();
+            let (oh, ow) = geo.out_hw;
+            let (x, wt, b) = (rand(&mut rng, c * h * w), rand(&mut rng, o * c * 9), rand(&mut rng, o));
+            let mut u = vec![0.0; POSITIONS * o * c];
+            transform_weights(&wt, o, c, false, &mut u);
+            let mut y = vec![f32::NAN; o * oh * ow];
+            let (mut s, mut gs) = (WinogradScratch::default(), GemmScratch::new());
+            convolve_images(&x, 1, &u, geo, Some(&b), false, &mut y, &mut s, &mut gs);
+            let mut want = vec![0.0; y.len()];
+            conv2d_naive(&x, h, w, &wt, Some(&b), &p, &mut want);
+            for (a, b) in y.iter().zip(&want) {
+                assert!((a - b).abs() < 1e-4, "{:?}: {a} vs {b}", (c, o, h, w, pad));
+            }
+        }
+    }
+
+    /// The input and weight gradients of the direct convolution, by loops: `dx[c,i,j] = Σ
+    /// dy[o,y,x]·w[o,c,i−y+p,j−x+p]`, `dW[o,c,a,b] += Σ dy[o,y,x]·x[c,y+a−p,x+b−p]`.
+    pub(crate) fn naive_gradients(
+        x: &[f32],
+        dy: &[f32],
+        wt: &[f32],
+        p: &Conv2dParams,
+        (h, w): (usize, usize),
+        dx: &mut [f32],
+        dw: &mut [f32],
+    ) {
+        let (oh, ow) = p.output_size(h, w).unwrap();
+        let (c, o, pad) = (p.in_channels, p.out_channels, p.padding as isize);
+        for oi in 0..o {
+            for ci in 0..c {
+                for a in 0..3 {
+                    for b in 0..3 {
+                        let wi = ((oi * c + ci) * 3 + a) * 3 + b;
+                        for yy in 0..oh {
+                            for xx in 0..ow {
+                                let (iy, ix) = (yy as isize + a as isize - pad, xx as isize + b as isize - pad);
+                                if iy < 0 || ix < 0 || iy >= h as isize || ix >= w as isize {
+                                    continue;
+                                }
+                                let xi = (ci * h + iy as usize) * w + ix as usize;
+                                let g = dy[(oi * oh + yy) * ow + xx];
+                                dx[xi] += g * wt[wi];
+                                dw[wi] += g * x[xi];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The input and weight gradients match the direct ones element by element — one image at a
+    /// time and several per product, summed over three images for dW.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn gradients_match_direct() {
+        let mut rng = Rng::new(12);
+        for &(c, o, h, w, pad) in &SHAPES {
+            let p = Conv2dParams::square(c, o, 3, 1, pad);
+            let geo = Geometry::forward(&p, h, w).unwrap();
+            let (oh, ow) = geo.out_hw;
+            let imgs = 3;
+            let wt = rand(&mut rng, o * c * 9);
+            let (x, dy) = (rand(&mut rng, imgs * c * h * w), rand(&mut rng, imgs * o * oh * ow));
+            let (mut want_dx, mut want_dw) = (vec![0.5; x.len()], vec![0.25; wt.len()]);
+            let (il, ol) = (c * h * w, o * oh * ow);
+            for i in 0..imgs {
+                let (xi, dyi) = (&x[i * il..(i + 1) * il], &dy[i * ol..(i + 1) * ol]);
+                naive_gradients(xi, dyi, &wt, &p, (h, w), &mut want_dx[i * il..(i + 1) * il], &mut want_dw);
+            }
+            let mut uf = vec![0.0; POSITIONS * o * c];
+            transform_weights(&wt, o, c, true, &mut uf);
+            let (mut s, mut gs) = (WinogradScratch::default(), GemmScratch::new());
+            for per in [1, 2, 3] {
+                let mut dx = vec![0.5; x.len()];
+                let mut i = 0;
+                while i < imgs {
+                    let k = per.min(imgs - i);
+                    let dxs = &mut dx[i * il..(i + k) * il];
+                    convolve_images(
+                        &dy[i * ol..(i + k) * ol],
+                        k,
+                        &uf,
+                        geo.input_gradient(),
+                        None,
+                        true,
+                        dxs,
+                        &mut s,
+                        &mut gs,
+                    );
+                    i += k;
+                }
+                let mut dw = vec![0.25; wt.len()];
+                weight_gradient_images(&x[..il], &dy[..ol], 1, geo, true, &mut s, &mut gs);
+                weight_gradient_images(&x[il..], &dy[ol..], 2, geo, false, &mut s, &mut gs);
+                finish_weight_gradient(&s.du, o, c, &mut dw);
+                for (what, got, want) in [("dx", &dx, &want_dx), ("dW", &dw, &want_dw)] {
+                    for (a, b) in got.iter().zip(want.iter()) {
+                        assert!(
+                            (a - b).abs() < 1e-4 * (1.0 + b.abs()),
+                            "{what} {:?} per {per}: {a} vs {b}",
+                            (c, o, h, w, pad)
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Several images per product give the same bits as one at a time.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn grouping_images_keeps_the_bits() {
+        let mut rng = Rng::new(13);
+        let (c, o, h, w) = (5, 7, 9, 6);
+        let p = Conv2dParams::square(c, o, 3, 1, 1);
+        let geo = Geometry::forward(&p, h, w).unwrap();
+        let (x, wt) = (rand(&mut rng, 4 * c * h * w), rand(&mut rng, o * c * 9));
+        let mut u = vec![0.0; POSITIONS * o * c];
+        transform_weights(&wt, o, c, false, &mut u);
+        let (mut s, mut gs) = (WinogradScratch::default(), GemmScratch::new());
+        let ol = o * h * w;
+        let mut all = vec![0.0; 4 * ol];
+        convolve_images(&x, 4, &u, geo, None, false, &mut all, &mut s, &mut gs);
+        for i in 0..4 {
+            let mut one = vec![0.0; ol];
+            convolve_images(&x[i * c * h * w..], 1, &u, geo, None, false, &mut one, &mut s, &mut gs);
+            assert!(one.iter().zip(&all[i * ol..]).all(|(a, b)| a.to_bits() == b.to_bits()), "image {i}");
+        }
+    }
+}
