@@ -29,25 +29,18 @@ pub fn applies(p: &Conv2dParams) -> bool {
     p.kernel == (3, 3) && p.stride == 1 && p.groups == 1 && p.padding <= 2
 }
 
-/// Whether the forward pass and the input gradient of this layer should use Winograd rather
-/// than im2col + GEMM: where it applies and both sides have at least [`MIN_CHANNELS`]
-/// channels. Measured per image (`cargo bench -p depthlab-core --bench kernels --
-/// conv3x3_paths`, ResNet-20's shapes on MNIST): forward 0.66–0.8× im2col's time, input
-/// gradient 0.75–0.95×.
+/// Whether this layer should use Winograd rather than im2col + GEMM — forward, input and
+/// weight gradients: where it applies and both sides have at least [`MIN_CHANNELS`] channels.
+/// Measured per image against im2col + GEMM, interleaved, ResNet-20's shapes on MNIST (16
+/// channels at 28×28, 32 at 14×14, 64 at 7×7; `cargo bench -p depthlab-core --bench kernels
+/// -- conv3x3_paths`): forward 0.53–0.79× im2col's time, input gradient 0.61–0.74×, weight
+/// gradient 0.75–0.97×.
 pub fn pays(p: &Conv2dParams) -> bool {
     applies(p) && p.in_channels >= MIN_CHANNELS && p.out_channels >= MIN_CHANNELS
 }
 
 /// Fewest channels for [`pays`]: with fewer, the 16 products are too thin to beat one GEMM.
 pub const MIN_CHANNELS: usize = 8;
-
-/// Whether the weight gradient should use Winograd too: measured faster only for 32 channels
-/// at 14×14 (0.85–0.92× im2col's time), slower at 16 channels 28×28 (1.13×: the products are
-/// only 16 deep) and at 64 channels 7×7 (1.5×: 16 tiles per image, a quarter of them padding).
-pub fn weight_gradient_pays(p: &Conv2dParams, oh: usize, ow: usize) -> bool {
-    let (th, tw) = tiles(oh, ow);
-    pays(p) && p.in_channels >= 32 && p.out_channels >= 32 && th * tw >= 32
-}
 
 /// Tile grid of an `oh×ow` output: `(rows, cols)` of 2×2 tiles.
 pub fn tiles(oh: usize, ow: usize) -> (usize, usize) {
@@ -144,11 +137,25 @@ fn deinterleave_pairs(src: &[f32], first: &mut [f32], second: &mut [f32]) {
 }
 
 /// `Bᵀ d` down the columns of four plane rows: `[d0 − d2, d1 + d2, d2 − d1, d1 − d3]`.
-#[inline(never)]
+#[inline(always)]
 fn down_bt([r0, r1, r2, r3]: [&[f32]; 4], [e0, e1, e2, e3]: [&mut [f32]; 4]) {
-    let n = r0.len();
-    let (r1, r2, r3) = (&r1[..n], &r2[..n], &r3[..n]);
-    let (e0, e1, e2, e3) = (&mut e0[..n], &mut e1[..n], &mut e2[..n], &mut e3[..n]);
+    down_bt_rows(r0, r1, r2, r3, e0, e1, e2, e3)
+}
+
+// Separate slice parameters, so the compiler knows the outputs alias nothing and vectorises.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn down_bt_rows(
+    r0: &[f32],
+    r1: &[f32],
+    r2: &[f32],
+    r3: &[f32],
+    e0: &mut [f32],
+    e1: &mut [f32],
+    e2: &mut [f32],
+    e3: &mut [f32],
+) {
+    let n = r0.len().min(r1.len()).min(r2.len()).min(r3.len()).min(e0.len()).min(e1.len()).min(e2.len()).min(e3.len());
     for j in 0..n {
         e0[j] = r0[j] - r2[j];
         e1[j] = r1[j] + r2[j];
@@ -159,16 +166,30 @@ fn down_bt([r0, r1, r2, r3]: [&[f32]; 4], [e0, e1, e2, e3]: [&mut [f32]; 4]) {
 
 /// `(·) B` across each tile's four columns — even `tx`, odd `tx`, even `tx + 1`, odd `tx + 1` —
 /// for a row of `out[0].len()` tiles.
-#[inline(never)]
+#[inline(always)]
 fn across_b(ev: &[f32], od: &[f32], [o0, o1, o2, o3]: [&mut [f32]; 4]) {
     let tw = o0.len();
-    let (a, b, c, d) = (&ev[..tw], &od[..tw], &ev[1..=tw], &od[1..=tw]);
-    let (o1, o2, o3) = (&mut o1[..tw], &mut o2[..tw], &mut o3[..tw]);
-    for tx in 0..tw {
-        o0[tx] = a[tx] - c[tx];
-        o1[tx] = b[tx] + c[tx];
-        o2[tx] = c[tx] - b[tx];
-        o3[tx] = b[tx] - d[tx];
+    across_b_row(&ev[..tw], &od[..tw], &ev[1..=tw], &od[1..=tw], o0, o1, o2, o3)
+}
+
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn across_b_row(
+    a: &[f32],
+    b: &[f32],
+    c: &[f32],
+    d: &[f32],
+    o0: &mut [f32],
+    o1: &mut [f32],
+    o2: &mut [f32],
+    o3: &mut [f32],
+) {
+    let n = a.len().min(b.len()).min(c.len()).min(d.len()).min(o0.len()).min(o1.len()).min(o2.len()).min(o3.len());
+    for t in 0..n {
+        o0[t] = a[t] - c[t];
+        o1[t] = b[t] + c[t];
+        o2[t] = c[t] - b[t];
+        o3[t] = b[t] - d[t];
     }
 }
 
@@ -270,12 +291,16 @@ fn output_transform(
 
 /// The four outputs of `Aᵀ M A` for every tile: `s[ξ][t]` in, corners `(0,0), (0,1), (1,0),
 /// (1,1)` of tile `t` out.
-#[inline(never)]
-#[allow(non_snake_case)]
+#[inline(always)]
 fn at_m_a(s: [&[f32]; POSITIONS], [y00, y01, y10, y11]: [&mut [f32]; 4]) {
-    let n = y00.len();
+    at_m_a_rows(s, y00, y01, y10, y11)
+}
+
+// Separate output parameters, so the compiler knows they alias nothing and vectorises.
+#[inline(never)]
+fn at_m_a_rows(s: [&[f32]; POSITIONS], y00: &mut [f32], y01: &mut [f32], y10: &mut [f32], y11: &mut [f32]) {
+    let n = y00.len().min(y01.len()).min(y10.len()).min(y11.len());
     let s: [&[f32]; POSITIONS] = core::array::from_fn(|xi| &s[xi][..n]);
-    let (y01, y10, y11) = (&mut y01[..n], &mut y10[..n], &mut y11[..n]);
     for t in 0..n {
         // Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]]: first down the columns j …
         let c0: [f32; 4] = core::array::from_fn(|j| s[j][t] + s[4 + j][t] + s[8 + j][t]);
@@ -318,21 +343,40 @@ fn output_adjoint(
 }
 
 /// `A dY Aᵀ` for every tile: corners `(0,0), (0,1), (1,0), (1,1)` in, 16 positions out.
+/// `A = [[1, 0], [1, 1], [1, −1], [0, −1]]` maps a pair `(p, q)` to `[p, p + q, p − q, −q]`:
+/// across each row pair first (column `j` of the result), then down.
+#[inline(always)]
+fn a_dy_at(g: [&[f32]; 4], out: [&mut [f32]; POSITIONS]) {
+    let [o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10, o11, o12, o13, o14, o15] = out;
+    a_dy_at_column(g, |p, _| p, [o0, o4, o8, o12]);
+    a_dy_at_column(g, |p, q| p + q, [o1, o5, o9, o13]);
+    a_dy_at_column(g, |p, q| p - q, [o2, o6, o10, o14]);
+    a_dy_at_column(g, |_, q| -q, [o3, o7, o11, o15]);
+}
+
+/// Column `j` of `A dY Aᵀ`: `across` is row `j` of `A` applied to a row pair.
+#[inline(always)]
+fn a_dy_at_column(g: [&[f32]; 4], across: impl Fn(f32, f32) -> f32, [o0, o1, o2, o3]: [&mut [f32]; 4]) {
+    a_dy_at_rows(g, across, o0, o1, o2, o3)
+}
+
 #[inline(never)]
-fn a_dy_at([g00, g01, g10, g11]: [&[f32]; 4], out: [&mut [f32]; POSITIONS]) {
-    let n = g00.len();
-    let (g01, g10, g11) = (&g01[..n], &g10[..n], &g11[..n]);
-    let out = out.map(|o| &mut o[..n]);
+fn a_dy_at_rows(
+    [g00, g01, g10, g11]: [&[f32]; 4],
+    across: impl Fn(f32, f32) -> f32,
+    o0: &mut [f32],
+    o1: &mut [f32],
+    o2: &mut [f32],
+    o3: &mut [f32],
+) {
+    let n = o0.len().min(o1.len()).min(o2.len()).min(o3.len());
+    let (g00, g01, g10, g11) = (&g00[..n], &g01[..n], &g10[..n], &g11[..n]);
     for t in 0..n {
-        // A = [[1, 0], [1, 1], [1, −1], [0, −1]] on each row pair, then down.
-        let a = |p: f32, q: f32| [p, p + q, p - q, -q];
-        let (r0, r1) = (a(g00[t], g01[t]), a(g10[t], g11[t]));
-        for j in 0..4 {
-            let col = a(r0[j], r1[j]);
-            for (i, &val) in col.iter().enumerate() {
-                out[i * 4 + j][t] = val;
-            }
-        }
+        let (r0, r1) = (across(g00[t], g01[t]), across(g10[t], g11[t]));
+        o0[t] = r0;
+        o1[t] = r0 + r1;
+        o2[t] = r0 - r1;
+        o3[t] = -r1;
     }
 }
 

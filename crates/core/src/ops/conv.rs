@@ -260,10 +260,9 @@ impl Conv2dNode {
         // Winograd where it measured faster (see winograd::pays): the input gradient convolves
         // dy with the rotated kernels; the weight gradient sums each chunk in the transformed
         // domain, in fixed groups of its images, then transforms back into the chunk's target.
-        let geo = winograd::Geometry::forward(p, h, w);
-        let wino_dx = need_dx && winograd::pays(p);
-        let wino_dw = winograd::weight_gradient_pays(p, self.out_hw.0, self.out_hw.1);
-        let uf = if wino_dx {
+        let geo = winograd::Geometry::forward(p, h, w).filter(|_| winograd::pays(p));
+        let wino = geo.is_some();
+        let uf = if wino && need_dx {
             let mut uf = tape.buffer_for_overwrite(winograd::POSITIONS * o * c);
             winograd::transform_weights(params.value(self.w), o, c, true, &mut uf);
             uf
@@ -281,10 +280,10 @@ impl Conv2dNode {
         let tasks = tape.threads.tasks(chunks);
         let threads = tape.threads;
         for lane in tape.lanes(tasks).iter_mut() {
-            if !pointwise && !wino_dw && lane.col.len() < rows * hw {
+            if !pointwise && !wino && lane.col.len() < rows * hw {
                 lane.col.resize(rows * hw, 0.0);
             }
-            if need_dx && !wino_dx && !pointwise && lane.dcol.len() < rows * hw {
+            if need_dx && !wino && !pointwise && lane.dcol.len() < rows * hw {
                 lane.dcol.resize(rows * hw, 0.0);
             }
         }
@@ -303,7 +302,7 @@ impl Conv2dNode {
             // SAFETY: task t alone uses lane t, the dW targets of its own chunks (dW itself for
             // chunk 0, partial c − 1 for chunk c) and dx of its own images.
             let lane = unsafe { &mut ls.slice(t, 1)[0] };
-            let Lane { gemm: scratch, col, dcol, wino } = lane;
+            let Lane { gemm: scratch, col, dcol, wino: ws } = lane;
             for chunk in share(t, tasks, chunks) {
                 let dw: &mut [f32] = if chunk == 0 {
                     unsafe { dws.slice(0, n_w) }
@@ -311,46 +310,32 @@ impl Conv2dNode {
                     unsafe { &mut ps.slice(chunk - 1, 1)[0][..] }
                 };
                 let imgs = share(chunk, chunks, self.batch);
-                if let (true, Some(geo)) = (wino_dw, geo) {
+                if let Some(geo) = geo {
                     for (gi, grp) in groups(imgs.clone(), per).enumerate() {
-                        let (xs, dys) =
-                            (&xv[grp.start * in_len..grp.end * in_len], &dy[grp.start * out_len..grp.end * out_len]);
-                        winograd::weight_gradient_images(xs, dys, grp.len(), geo, gi == 0, wino, scratch);
-                    }
-                    winograd::finish_weight_gradient(&wino.du, o, c, dw);
-                }
-                if let (true, Some(geo)) = (wino_dx, geo) {
-                    for grp in groups(imgs.clone(), per) {
-                        // SAFETY: this chunk's images are this task's alone.
-                        let dxs = unsafe { dx.slice(grp.start * in_len, grp.len() * in_len) };
                         let dys = &dy[grp.start * out_len..grp.end * out_len];
-                        winograd::convolve_images(
-                            dys,
-                            grp.len(),
-                            &uf,
-                            geo.input_gradient(),
-                            None,
-                            true,
-                            dxs,
-                            wino,
-                            scratch,
-                        );
+                        let xs = &xv[grp.start * in_len..grp.end * in_len];
+                        winograd::weight_gradient_images(xs, dys, grp.len(), geo, gi == 0, ws, scratch);
+                        if need_dx {
+                            // SAFETY: this chunk's images are this task's alone.
+                            let dxs = unsafe { dx.slice(grp.start * in_len, grp.len() * in_len) };
+                            let gd = geo.input_gradient();
+                            winograd::convolve_images(dys, grp.len(), &uf, gd, None, true, dxs, ws, scratch);
+                        }
                     }
-                }
-                if wino_dw && (wino_dx || !need_dx) {
+                    winograd::finish_weight_gradient(&ws.du, o, c, dw);
                     continue;
                 }
                 for i in imgs {
                     let dyi = &dy[i * o * hw..(i + 1) * o * hw];
                     let xi = &xv[i * c * h * w..(i + 1) * c * h * w];
-                    let coli: &[f32] = if pointwise || wino_dw {
+                    let coli: &[f32] = if pointwise {
                         xi
                     } else {
                         im2col(xi, h, w, p, &mut col[..rows * hw]);
                         &col[..rows * hw]
                     };
                     // dW[g] += dy[g] · col[g]ᵀ
-                    for gi in (0..g).filter(|_| !wino_dw) {
+                    for gi in 0..g {
                         let a = MatRef::row_major(&dyi[gi * og * hw..(gi + 1) * og * hw], hw);
                         let bm = MatRef::transposed(&coli[gi * k * hw..(gi + 1) * k * hw], hw);
                         gemm(
@@ -359,7 +344,7 @@ impl Conv2dNode {
                             scratch,
                         );
                     }
-                    if !need_dx || wino_dx {
+                    if !need_dx {
                         continue;
                     }
                     // dcol[g] = W[g]ᵀ · dy[g]; pointwise accumulates straight into dx.
