@@ -414,12 +414,18 @@ impl Geometry {
 }
 
 /// Images per GEMM: enough tiles for the products' columns (`n`) to amortise packing the
-/// kernels, at most `images`. Results do not depend on it: each column of a product is summed
-/// in the same order whatever the other columns are.
+/// kernels, few enough that the transformed data (16 × channels × tiles) stays in cache —
+/// about [`TRANSFORMED_TARGET`] values per side; at most `images`. Results do not depend on
+/// it: each column of a product is summed in the same order whatever the other columns are.
 pub fn images_per_gemm(geo: &Geometry, images: usize) -> usize {
     let (th, tw) = geo.tiles();
-    256usize.div_ceil(th * tw).clamp(1, images.max(1))
+    let tiles = TRANSFORMED_TARGET / (POSITIONS * geo.c.max(geo.o));
+    tiles.div_ceil(th * tw).clamp(1, images.max(1))
 }
+
+/// Transformed values per side that [`images_per_gemm`] aims at (512 KiB of f32): measured on
+/// ResNet-20's shapes, 256 tiles per product was best at 16 and 32 channels, 128 at 64.
+pub const TRANSFORMED_TARGET: usize = 1 << 17;
 
 impl WinogradScratch {
     /// Grows the transformed buffers for `imgs` images of `geo` at once.
