@@ -11,7 +11,7 @@
 //!   the sum of the cost table's output sizes times the batch, plus two copies for an
 //!   evaluation chunk (the tape keeps the step's buffers for reuse while it evaluates);
 //! - per-sample scratch: the largest im2col buffer (convolutions are lowered one sample at a
-//!   time), the input batch, and [`RUNTIME`] for the test and calibration digits a trainer
+//!   time) or a Winograd convolution's transformed buffers, whichever is larger, the input batch, and [`RUNTIME`] for the test and calibration digits a trainer
 //!   worker holds.
 //!
 //! `tests/memory_estimate.rs`
@@ -81,6 +81,10 @@ pub fn estimate(rows: &[CostRow], batch: usize, optimizer: OptimizerKind) -> Mem
         .map(|r| r.macs / r.output.first().copied().unwrap_or(1).max(1) as u64)
         .max()
         .unwrap_or(0);
+    // A Winograd convolution holds its transformed input and products instead, a few images'
+    // worth: about TRANSFORMED_TARGET values a side (more only for an image larger than that,
+    // which the im2col term above covers: 16 values per 2×2 tile against 9 per position).
+    let col = col.max(depthlab_core::kernels::winograd::TRANSFORMED_TARGET as u64);
     let scratch =
         col.saturating_mul(2 * F32).saturating_add(batch.saturating_mul(PIXELS as u64 * F32)).saturating_add(RUNTIME);
     let total = params.saturating_add(optimizer).saturating_add(activations).saturating_add(scratch);
