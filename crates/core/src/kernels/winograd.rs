@@ -136,60 +136,28 @@ fn deinterleave_pairs(src: &[f32], first: &mut [f32], second: &mut [f32]) {
     }
 }
 
-/// `Bᵀ d` down the columns of four plane rows: `[d0 − d2, d1 + d2, d2 − d1, d1 − d3]`.
-#[inline(always)]
-fn down_bt([r0, r1, r2, r3]: [&[f32]; 4], [e0, e1, e2, e3]: [&mut [f32]; 4]) {
-    down_bt_rows(r0, r1, r2, r3, e0, e1, e2, e3)
-}
-
-// Separate slice parameters, so the compiler knows the outputs alias nothing and vectorises.
+/// `Bᵀ` applied to four equally long runs: `[d0 − d2, d1 + d2, d2 − d1, d1 − d3]` element by
+/// element. Used down the columns (four plane rows) and across each tile's columns (even `tx`,
+/// odd `tx`, even `tx + 1`, odd `tx + 1`). Separate slice parameters, so the compiler knows the
+/// outputs alias nothing and vectorises.
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
-fn down_bt_rows(
-    r0: &[f32],
-    r1: &[f32],
-    r2: &[f32],
-    r3: &[f32],
-    e0: &mut [f32],
-    e1: &mut [f32],
-    e2: &mut [f32],
-    e3: &mut [f32],
-) {
-    let n = r0.len().min(r1.len()).min(r2.len()).min(r3.len()).min(e0.len()).min(e1.len()).min(e2.len()).min(e3.len());
-    for j in 0..n {
-        e0[j] = r0[j] - r2[j];
-        e1[j] = r1[j] + r2[j];
-        e2[j] = r2[j] - r1[j];
-        e3[j] = r1[j] - r3[j];
-    }
-}
-
-/// `(·) B` across each tile's four columns — even `tx`, odd `tx`, even `tx + 1`, odd `tx + 1` —
-/// for a row of `out[0].len()` tiles.
-#[inline(always)]
-fn across_b(ev: &[f32], od: &[f32], [o0, o1, o2, o3]: [&mut [f32]; 4]) {
-    let tw = o0.len();
-    across_b_row(&ev[..tw], &od[..tw], &ev[1..=tw], &od[1..=tw], o0, o1, o2, o3)
-}
-
-#[inline(never)]
-#[allow(clippy::too_many_arguments)]
-fn across_b_row(
-    a: &[f32],
-    b: &[f32],
-    c: &[f32],
-    d: &[f32],
+fn apply_bt(
+    d0: &[f32],
+    d1: &[f32],
+    d2: &[f32],
+    d3: &[f32],
     o0: &mut [f32],
     o1: &mut [f32],
     o2: &mut [f32],
     o3: &mut [f32],
 ) {
-    let n = a.len().min(b.len()).min(c.len()).min(d.len()).min(o0.len()).min(o1.len()).min(o2.len()).min(o3.len());
-    for t in 0..n {
-        o0[t] = a[t] - c[t];
-        o1[t] = b[t] + c[t];
-        o2[t] = c[t] - b[t];
-        o3[t] = b[t] - d[t];
+    let n = d0.len().min(d1.len()).min(d2.len()).min(d3.len()).min(o0.len()).min(o1.len()).min(o2.len()).min(o3.len());
+    for j in 0..n {
+        o0[j] = d0[j] - d2[j];
+        o1[j] = d1[j] + d2[j];
+        o2[j] = d2[j] - d1[j];
+        o3[j] = d1[j] - d3[j];
     }
 }
 
@@ -230,13 +198,13 @@ fn input_transform(
             let (e0, rest) = e.split_at_mut(wp);
             let (e1, rest) = rest.split_at_mut(wp);
             let (e2, e3) = rest.split_at_mut(wp);
-            down_bt([r0, r1, r2, r3], [e0, e1, e2, e3]);
+            apply_bt(r0, r1, r2, r3, e0, e1, e2, e3);
             // (Bᵀ d) B across each tile's four columns: even tx, odd tx, even tx+1, odd tx+1.
             let mut out = planes_mut(v, ci * ld + t0 + ty * tw, c * ld, tw);
             for (i, ei) in [&*e0, &*e1, &*e2, &*e3].into_iter().enumerate() {
                 let (ev, od) = ei.split_at(half);
                 let [o0, o1, o2, o3] = &mut out[4 * i..4 * i + 4] else { unreachable!() };
-                across_b(ev, od, [o0, o1, o2, o3]);
+                apply_bt(&ev[..tw], &od[..tw], &ev[1..=tw], &od[1..=tw], o0, o1, o2, o3);
             }
         }
     }
@@ -265,7 +233,7 @@ fn output_transform(
         let (y00, rest) = corners.split_at_mut(t_n);
         let (y01, rest) = rest.split_at_mut(t_n);
         let (y10, y11) = rest.split_at_mut(t_n);
-        at_m_a(s, [y00, y01, y10, y11]);
+        at_m_a(s, y00, y01, y10, y11);
         let b0 = bias.map_or(0.0, |b| b[oi]);
         let yo = &mut y[oi * oh * ow..(oi + 1) * oh * ow];
         for (yy, row) in yo.chunks_exact_mut(ow).enumerate() {
@@ -290,15 +258,10 @@ fn output_transform(
 }
 
 /// The four outputs of `Aᵀ M A` for every tile: `s[ξ][t]` in, corners `(0,0), (0,1), (1,0),
-/// (1,1)` of tile `t` out.
-#[inline(always)]
-fn at_m_a(s: [&[f32]; POSITIONS], [y00, y01, y10, y11]: [&mut [f32]; 4]) {
-    at_m_a_rows(s, y00, y01, y10, y11)
-}
-
-// Separate output parameters, so the compiler knows they alias nothing and vectorises.
+/// (1,1)` of tile `t` out. Separate output parameters, so the compiler knows they alias
+/// nothing and vectorises.
 #[inline(never)]
-fn at_m_a_rows(s: [&[f32]; POSITIONS], y00: &mut [f32], y01: &mut [f32], y10: &mut [f32], y11: &mut [f32]) {
+fn at_m_a(s: [&[f32]; POSITIONS], y00: &mut [f32], y01: &mut [f32], y10: &mut [f32], y11: &mut [f32]) {
     let n = y00.len().min(y01.len()).min(y10.len()).min(y11.len());
     let s: [&[f32]; POSITIONS] = core::array::from_fn(|xi| &s[xi][..n]);
     for t in 0..n {
@@ -348,20 +311,16 @@ fn output_adjoint(
 #[inline(always)]
 fn a_dy_at(g: [&[f32]; 4], out: [&mut [f32]; POSITIONS]) {
     let [o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10, o11, o12, o13, o14, o15] = out;
-    a_dy_at_column(g, |p, _| p, [o0, o4, o8, o12]);
-    a_dy_at_column(g, |p, q| p + q, [o1, o5, o9, o13]);
-    a_dy_at_column(g, |p, q| p - q, [o2, o6, o10, o14]);
-    a_dy_at_column(g, |_, q| -q, [o3, o7, o11, o15]);
+    a_dy_at_column(g, |p, _| p, o0, o4, o8, o12);
+    a_dy_at_column(g, |p, q| p + q, o1, o5, o9, o13);
+    a_dy_at_column(g, |p, q| p - q, o2, o6, o10, o14);
+    a_dy_at_column(g, |_, q| -q, o3, o7, o11, o15);
 }
 
-/// Column `j` of `A dY Aᵀ`: `across` is row `j` of `A` applied to a row pair.
-#[inline(always)]
-fn a_dy_at_column(g: [&[f32]; 4], across: impl Fn(f32, f32) -> f32, [o0, o1, o2, o3]: [&mut [f32]; 4]) {
-    a_dy_at_rows(g, across, o0, o1, o2, o3)
-}
-
+/// Column `j` of `A dY Aᵀ` (outputs `j`, `4 + j`, `8 + j`, `12 + j`): `across` is row `j` of `A`
+/// applied to a row pair. Separate output parameters, so the compiler knows they alias nothing.
 #[inline(never)]
-fn a_dy_at_rows(
+fn a_dy_at_column(
     [g00, g01, g10, g11]: [&[f32]; 4],
     across: impl Fn(f32, f32) -> f32,
     o0: &mut [f32],
