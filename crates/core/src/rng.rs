@@ -69,7 +69,7 @@ impl Rng {
     pub fn normal(&mut self) -> f32 {
         let u1 = 1.0 - self.next_f32(); // (0, 1]: ln is finite
         let u2 = self.next_f32();
-        libm::sqrtf(-2.0 * libm::logf(u1)) * libm::cosf(core::f32::consts::TAU * u2)
+        crate::simd::sqrtf(-2.0 * libm::logf(u1)) * libm::cosf(core::f32::consts::TAU * u2)
     }
 
     /// Shuffles `xs` in place (Fisher–Yates).

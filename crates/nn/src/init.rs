@@ -27,11 +27,11 @@ impl Init {
     pub fn sample(self, rng: &mut Rng, n: usize, fan_in: usize, fan_out: usize) -> Vec<f32> {
         match self {
             Init::HeNormal => {
-                let std = libm::sqrtf(2.0 / fan_in as f32);
+                let std = depthlab_core::simd::sqrtf(2.0 / fan_in as f32);
                 (0..n).map(|_| rng.normal() * std).collect()
             }
             Init::XavierUniform => {
-                let a = libm::sqrtf(6.0 / (fan_in + fan_out) as f32);
+                let a = depthlab_core::simd::sqrtf(6.0 / (fan_in + fan_out) as f32);
                 (0..n).map(|_| rng.uniform(-a, a)).collect()
             }
         }

@@ -146,12 +146,12 @@ impl Optimizer {
                 let bc1 = 1.0 - libm::powf(beta1, self.t as f32);
                 let bc2 = 1.0 - libm::powf(beta2, self.t as f32);
                 let step = lr / bc1;
-                let inv_sqrt_bc2 = 1.0 / libm::sqrtf(bc2);
+                let inv_sqrt_bc2 = 1.0 / depthlab_core::simd::sqrtf(bc2);
                 for (((wi, &gi), mi), vi) in w.iter_mut().zip(g).zip(&mut self.m).zip(&mut self.v) {
                     let gi = gi + weight_decay * *wi;
                     *mi = beta1 * *mi + (1.0 - beta1) * gi;
                     *vi = beta2 * *vi + (1.0 - beta2) * gi * gi;
-                    *wi -= step * *mi / (libm::sqrtf(*vi) * inv_sqrt_bc2 + eps);
+                    *wi -= step * *mi / (depthlab_core::simd::sqrtf(*vi) * inv_sqrt_bc2 + eps);
                 }
             }
         }

@@ -257,7 +257,7 @@ fn moments(x: &[f32]) -> (f64, f64, usize) {
 }
 
 fn norm(xs: &[f32]) -> f32 {
-    libm::sqrt(moments(xs).1) as f32
+    depthlab_core::simd::sqrt(moments(xs).1) as f32
 }
 
 impl Probes {
@@ -348,7 +348,7 @@ impl Probes {
                 let (sum, sq, zeros) = moments(x);
                 let mean = sum / n;
                 self.values[l * FIELDS + ACT_MEAN] = mean as f32;
-                self.values[l * FIELDS + ACT_STD] = libm::sqrt((sq / n - mean * mean).max(0.0)) as f32;
+                self.values[l * FIELDS + ACT_STD] = depthlab_core::simd::sqrt((sq / n - mean * mean).max(0.0)) as f32;
                 if self.relu[l] == Some(v) {
                     self.values[l * FIELDS + DEAD_RELU] = zeros as f32 / n as f32;
                 }
@@ -423,7 +423,7 @@ impl Probes {
             for (i, (a, b)) in now.iter().zip(old).enumerate() {
                 d8[i % 8] += (a - b) * (a - b);
             }
-            let delta = libm::sqrtf(d8.iter().sum::<f32>());
+            let delta = depthlab_core::simd::sqrtf(d8.iter().sum::<f32>());
             let base = norm(old);
             self.ratios[l] = if base > 0.0 { delta / base } else { f32::NAN };
             if recorded {

@@ -48,6 +48,16 @@ pub fn max_pool_forward(
     argmax: &mut [u32],
 ) {
     let (oh, ow) = p.output_size(h, w).expect("max_pool: window larger than input");
+    if (p.kernel, p.stride, p.padding) == (2, 2, 0) {
+        max_pool_2x2(x, planes, (h, w), (oh, ow), y, argmax);
+    } else {
+        max_pool_any(x, planes, (h, w), p, y, argmax);
+    }
+}
+
+/// Any window: scans it row by row, the first strict maximum wins.
+fn max_pool_any(x: &[f32], planes: usize, (h, w): (usize, usize), p: &Pool2dParams, y: &mut [f32], argmax: &mut [u32]) {
+    let (oh, ow) = p.output_size(h, w).expect("max_pool: window larger than input");
     for c in 0..planes {
         let xc = &x[c * h * w..(c + 1) * h * w];
         for oy in 0..oh {
@@ -67,6 +77,32 @@ pub fn max_pool_forward(
                 let o = (c * oh + oy) * ow + ox;
                 y[o] = best;
                 argmax[o] = at as u32;
+            }
+        }
+    }
+}
+
+/// The usual 2×2, stride-2 window (LeNet-5, AlexNet, VGG), without the generic loop's
+/// data-dependent branches: the same four candidates in the same order, the first strict
+/// maximum winning, as selects (the generic loop mispredicted about every other compare and cost
+/// LeNet-5 7% of a step). Same outputs and argmax as the generic loop, bit for bit.
+fn max_pool_2x2(x: &[f32], planes: usize, (h, w): (usize, usize), (oh, ow): (usize, usize), y: &mut [f32], argmax: &mut [u32]) {
+    let (y, argmax) = (&mut y[..planes * oh * ow], &mut argmax[..planes * oh * ow]);
+    for (c, (yc, ac)) in y.chunks_exact_mut(oh * ow).zip(argmax.chunks_exact_mut(oh * ow)).enumerate() {
+        let xc = &x[c * h * w..(c + 1) * h * w];
+        for (oy, (yr, ar)) in yc.chunks_exact_mut(ow).zip(ac.chunks_exact_mut(ow)).enumerate() {
+            let (r0, r1) = (&xc[2 * oy * w..][..2 * ow], &xc[(2 * oy + 1) * w..][..2 * ow]);
+            for (ox, (yo, ao)) in yr.iter_mut().zip(ar.iter_mut()).enumerate() {
+                let at = (2 * oy * w + 2 * ox) as u32;
+                let cands = [(r0[2 * ox], at), (r0[2 * ox + 1], at + 1), (r1[2 * ox], at + w as u32), (r1[2 * ox + 1], at + w as u32 + 1)];
+                let (mut best, mut best_at) = (f32::NEG_INFINITY, at);
+                for (v, i) in cands {
+                    let take = v > best;
+                    best = if take { v } else { best };
+                    best_at = if take { i } else { best_at };
+                }
+                *yo = best;
+                *ao = best_at;
             }
         }
     }
@@ -155,5 +191,25 @@ mod tests {
         assert_eq!(y, [2.5, 4.5, 10.5, 12.5]);
         assert_eq!(Pool2dParams::square(2).output_size(5, 5), Some((2, 2)));
         assert_eq!(Pool2dParams::square(3).output_size(2, 2), None);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn the_2x2_path_matches_the_generic_loop() {
+        use alloc::{vec, vec::Vec};
+        // Odd sizes (the last row and column are dropped), ties, zeros of both signs, NaN and
+        // −∞: the fast path must pick the same value and index as the generic loop.
+        let (planes, h, w) = (3, 7, 9);
+        let specials = [0.0, -0.0, 1.0, 1.0, f32::NAN, f32::NEG_INFINITY, -2.0];
+        let x: Vec<f32> = (0..planes * h * w)
+            .map(|i| if i % 5 == 0 { specials[(i / 5) % specials.len()] } else { ((i * 37 % 23) as f32 - 11.0) / 3.0 })
+            .collect();
+        let p = Pool2dParams::square(2);
+        let (oh, ow) = p.output_size(h, w).unwrap();
+        let n = planes * oh * ow;
+        let (mut y, mut am, mut y_ref, mut am_ref) = (vec![0.0; n], vec![0u32; n], vec![0.0; n], vec![0u32; n]);
+        max_pool_forward(&x, planes, h, w, &p, &mut y, &mut am);
+        max_pool_any(&x, planes, (h, w), &p, &mut y_ref, &mut am_ref);
+        assert_eq!(am, am_ref);
+        assert_eq!(y.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), y_ref.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
     }
 }

@@ -130,7 +130,7 @@ impl Tape {
                 (params.buffer(p.running_mean)[ch], params.buffer(p.running_var)[ch])
             };
             means[ch] = mean;
-            inv_std[ch] = 1.0 / libm::sqrtf(var + p.eps);
+            inv_std[ch] = 1.0 / crate::simd::sqrtf(var + p.eps);
         }
         let (gamma, beta) = (params.value(p.gamma), params.value(p.beta));
         let xv = self.values[x.0].data();
