@@ -388,6 +388,25 @@ await test('a trainer worker killed mid-run: the page says so, a new worker cont
   await page.close();
 });
 
+await test('a helper thread that traps takes its trainer worker down instead of leaving it waiting forever: the worker is replaced and the run continues from its checkpoint bit for bit', async () => {
+  const page = await openPage('?model=resnet&depth=8&steps=120&seed=12&workers=1&augment=false');
+  const threaded = await page.evaluate(() => window.depthlab.build?.threaded);
+  assert(threaded === true, 'the isolated page runs the threaded build');
+  await page.click('#start');
+  // A checkpoint with steps after it, on more than one thread (a helper is in the pool).
+  await page.waitForFunction(() => { const r = window.depthlab.runs()[0]; return r.checkpoint && r.metrics.steps.length > r.checkpoint.step + 3 && r.status === 'running' && r.threads > 1; }, null, { timeout: 180_000 });
+  const before = await page.evaluate(() => { const r = window.depthlab.runs()[0]; return { slot: r.worker, cp: r.checkpoint.step, at: r.metrics.steps.length, threads: r.threads }; });
+  await page.evaluate((slot) => window.depthlab.trapHelper(slot), before.slot);
+  // Before the fix the trainer waited for the dead helper forever: the run stayed 'running'.
+  await page.waitForFunction(() => window.depthlab.runs()[0].status === 'done', null, { timeout: 300_000 });
+  const after = await page.evaluate(() => { const r = window.depthlab.runs()[0]; return { steps: r.metrics.steps.length, resumes: r.resumes ?? 0, replayed: r.replayed ?? 0, mismatches: r.replayMismatches ?? 0, losses: r.metrics.losses }; });
+  const banner = await page.textContent('#banner');
+  console.log(`     helper trapped at step ${before.at} (${before.threads} threads, checkpoint ${before.cp}); ${banner}`);
+  assert(/stopped unexpectedly/.test(banner ?? '') && /WebAssembly module stopped/.test(banner ?? '') && /continues from its checkpoint at step \d+/.test(banner ?? ''), banner);
+  assert(after.steps === 120 && after.resumes === 1 && after.replayed > 0 && after.mismatches === 0, JSON.stringify({ ...after, losses: undefined }));
+  await page.close();
+});
+
 await test('threads: one run trains on every core in the threaded build with the single-thread build\'s bits; two runs at once take a core each and keep their bits', async () => {
   const q = '?model=resnet&depth=8&steps=30&seed=4&workers=2&augment=false';
   const page = await openPage(q);

@@ -67,6 +67,7 @@ const app = {
   memoryLimit: 0,
   /** Test hooks (set once the pool exists). */
   killWorker: /** @type {(slot: number) => void} */ (() => {}),
+  trapHelper: /** @type {(slot: number) => void} */ (() => {}),
   sweep: /** @type {(req: import('./views/sweep.js').SweepRequest) => number[]} */ (() => []),
   /** The link Copy link gives (settings and every run). */
   link: () => '',
@@ -530,9 +531,9 @@ toAugment({ type: 'init', module: wasmModule });
  */
 const MEMORY_LIMIT = Math.min(3 * 2 ** 30, (/** @type {any} */ (navigator).deviceMemory ?? 8) * 2 ** 29);
 app.memoryLimit = MEMORY_LIMIT;
-const pool = new TrainerPool(poolSize, build.module ?? wasmModule, toAugment, onTrainerMessage, (slot, runId, message) => {
+const pool = new TrainerPool(poolSize, build.module ?? wasmModule, toAugment, onTrainerMessage, (slot, runId, why) => {
   const r = runId === null ? null : store.get(runId);
-  showError(`${words.msg.trainerDied(slot + 1, message)}${r ? continueOrLose(r) : ''}`);
+  showError(`${words.msg.trainerDied(slot + 1, typeof why === 'string' ? why : say(why))}${r ? continueOrLose(r) : ''}`);
 }, MEMORY_LIMIT, { glue: build.glue, cores: threadCores, cap: threadsCap ?? maxThreads() });
 app.build = { threaded: build.threaded, fma: build.fma, reason: build.reason, fmaReason: build.fmaReason, stem: build.stem };
 /** What the threads row says, [short, why]: threads per run now, or why there is one. */
@@ -560,6 +561,8 @@ offerThreads();
 app.workers = poolSize;
 /** Test hook: kill a trainer worker as a crash would (its run continues from its checkpoint). */
 app.killWorker = (/** @type {number} */ i) => pool.kill(i);
+/** Test hook: a helper thread of a trainer worker traps (threaded build); the worker goes down with it and is replaced. */
+app.trapHelper = (/** @type {number} */ i) => pool.trapHelper(i);
 /** Test hook: a sweep from the form's settings, bypassing the form's checks (the workers check again). */
 app.sweep = (/** @type {import('./views/sweep.js').SweepRequest} */ req) => startSweep(settings, req);
 workersSel.addEventListener('change', () => {

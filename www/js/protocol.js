@@ -74,7 +74,8 @@ export const CHECKPOINT_SECONDS = 5;
  *   | {type: 'describe', id: number, config: TrainConfigJson}
  *   | {type: 'export', runId: number, keep?: boolean, format?: ExportFormat}
  *   | {type: 'restore', runId: number, config: TrainConfigJson, bytes: Uint8Array}
- *   | {type: 'import', runId: number, name: string, bytes: Uint8Array}} MainToTrainer
+ *   | {type: 'import', runId: number, name: string, bytes: Uint8Array}
+ *   | {type: 'debug-trap-helper'}} MainToTrainer  ('debug-trap-helper' is a test hook: a helper thread traps)
  */
 
 /**

@@ -12,7 +12,11 @@
 //! thread count may change between steps: the page lowers it as more runs share the cores.
 //!
 //! JavaScript starts helpers (`www/js/workers/thread.worker.js`): each instantiates the module
-//! on the shared memory and calls [`thread_helper`], which never returns.
+//! on the shared memory and calls [`thread_helper`], which never returns, unless the helper
+//! traps (a bug, running out of memory). Then its task never reports done: the helper's script
+//! raises the flag at [`thread_failure_flag`], and the caller, which checks it whenever its wait
+//! times out, panics instead of waiting forever. That traps the trainer worker too, which the
+//! page replaces as it does any trapped worker (the run continues from its checkpoint).
 //!
 //! The single-thread build exports the same functions: [`threads_supported`] says `false` and
 //! [`set_threads`] keeps one thread.
@@ -90,6 +94,35 @@ pub fn thread_helper() -> Result<(), JsError> {
     }
 }
 
+/// Byte address of the pool's failure flag in the shared memory: a helper's script sets it
+/// (`Atomics.store`, then `notify`) when its instance traps. 0 in the single-thread build.
+#[wasm_bindgen(js_name = threadFailureFlag)]
+pub fn thread_failure_flag() -> u32 {
+    #[cfg(target_feature = "atomics")]
+    {
+        pool::POOL.failure_flag() as u32
+    }
+    #[cfg(not(target_feature = "atomics"))]
+    {
+        0
+    }
+}
+
+/// Test hook: runs a job on which every helper thread traps (a panic) while this thread waits
+/// for them, as a helper that failed inside a kernel would leave it. The caller then traps too
+/// (see the module's notes). An error when no helper has joined (or in the single-thread build).
+#[wasm_bindgen(js_name = debugTrapHelper)]
+pub fn debug_trap_helper() -> Result<(), JsError> {
+    #[cfg(target_feature = "atomics")]
+    {
+        pool::POOL.debug_trap_helpers()
+    }
+    #[cfg(not(target_feature = "atomics"))]
+    {
+        Err(JsError::new("debugTrapHelper: this is the single-thread build"))
+    }
+}
+
 /// The pool every trainer of this instance uses, as core's [`depthlab_core::parallel::Parallel`].
 #[cfg(target_feature = "atomics")]
 pub(crate) fn pool() -> &'static dyn depthlab_core::parallel::Parallel {
@@ -119,6 +152,8 @@ mod pool {
         helpers: AtomicU32,
         /// Threads a job may use (helpers + the caller).
         limit: AtomicU32,
+        /// Set (to 1) by a helper's script when its instance trapped: see the module's notes.
+        failed: AtomicU32,
     }
 
     pub(super) static POOL: WebPool = WebPool {
@@ -129,12 +164,22 @@ mod pool {
         job: [AtomicUsize::new(0), AtomicUsize::new(0)],
         helpers: AtomicU32::new(0),
         limit: AtomicU32::new(1),
+        failed: AtomicU32::new(0),
     };
 
-    fn wait(cell: &AtomicU32, while_equal: u32) {
+    std::thread_local! {
+        /// Whether this thread is a helper (set in `helper_loop`), for the test hook.
+        static HELPER: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+    }
+
+    /// How long the caller sleeps between checks of the failure flag while it waits.
+    const CHECK_NS: i64 = 50_000_000;
+
+    /// Sleeps while `cell` holds `while_equal`, for at most `timeout_ns` (−1: no limit).
+    fn wait(cell: &AtomicU32, while_equal: u32, timeout_ns: i64) {
         // SAFETY: the pointer is a live, aligned 32-bit atomic of the shared memory; a worker
         // may block (the trainer and its helpers are workers, never the page's main thread).
-        unsafe { memory_atomic_wait32(cell.as_ptr() as *mut i32, while_equal as i32, -1) };
+        unsafe { memory_atomic_wait32(cell.as_ptr() as *mut i32, while_equal as i32, timeout_ns) };
     }
 
     fn wake(cell: &AtomicU32, count: u32) {
@@ -155,13 +200,45 @@ mod pool {
             self.limit.load(Relaxed).min(self.helpers() + 1).max(1) as usize
         }
 
+        pub(super) fn failure_flag(&self) -> usize {
+            self.failed.as_ptr() as usize
+        }
+
+        /// Panics (so the caller traps) once a helper has failed: its task will never finish.
+        fn check_helpers(&self) {
+            if self.failed.load(Acquire) != 0 {
+                panic!("a helper thread of this trainer trapped, so its step cannot finish; this worker stops and the page replaces it");
+            }
+        }
+
+        pub(super) fn debug_trap_helpers(&self) -> Result<(), wasm_bindgen::JsError> {
+            let helpers = self.helpers();
+            if helpers == 0 {
+                return Err(wasm_bindgen::JsError::new(
+                    "debugTrapHelper: no helper thread has joined this worker's pool yet",
+                ));
+            }
+            // One task per thread: a helper that claims one panics; this thread's own tasks
+            // wait for the flag, so that a helper is sure to claim one.
+            self.run(helpers as usize + 1, &|_| {
+                if HELPER.with(|h| h.get()) {
+                    panic!("debugTrapHelper: a helper thread traps on purpose (a test hook)");
+                }
+                while self.failed.load(Acquire) == 0 {
+                    wait(&self.failed, 0, CHECK_NS);
+                }
+            });
+            Ok(())
+        }
+
         pub(super) fn helper_loop(&self) -> ! {
+            HELPER.with(|h| h.set(true));
             self.helpers.fetch_add(1, AcqRel);
             let mut seen = self.generation.load(Acquire);
             loop {
                 let now = self.generation.load(Acquire);
                 if now == seen {
-                    wait(&self.generation, seen);
+                    wait(&self.generation, seen, -1);
                     continue;
                 }
                 seen = now;
@@ -225,7 +302,8 @@ mod pool {
                 if left == 0 {
                     break;
                 }
-                wait(&self.remaining, left);
+                self.check_helpers();
+                wait(&self.remaining, left, CHECK_NS);
             }
         }
     }

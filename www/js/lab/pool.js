@@ -17,7 +17,8 @@ export class TrainerPool {
    * @param {WebAssembly.Module} module the compiled wasm, shared by every worker
    * @param {(m: import('../protocol.js').MainToAugment, t?: Transferable[]) => void} toAugment
    * @param {(slot: number, m: TrainerToMain) => void} onMessage every message from every worker
-   * @param {(slot: number, runId: number | null, message: string) => void} onCrash a worker died
+   * @param {(slot: number, runId: number | null, why: string | import('../i18n/index.js').Problem) => void} onCrash a worker
+   *   died: the browser's message, or the problem its wasm trap reported
    * @param {number} memoryLimit bytes a run may take in a worker (larger configurations are refused)
    * @param {{glue: string | null, cores: number, cap: number}} threads the threaded build's glue
    *   (null: the single-thread build), the cores the runs share, and the most threads per run
@@ -53,9 +54,14 @@ export class TrainerPool {
       }
       this.onMessage(i, m);
       if (m.type === 'error' && m.fatal) {
-        // Its wasm instance trapped: never reuse it; a fresh worker takes the slot.
+        // Its wasm instance trapped: never reuse it; a fresh worker takes the slot. A run it was
+        // training whose own step did not trap (the trap came from another message, or from a
+        // helper thread while it waited) is lost with it, as in a crash: it continues from its
+        // checkpoint.
+        const lost = slot.runId;
         worker.terminate();
         this.slots[i] = this.spawn(i);
+        if (lost !== null) this.onCrash(i, lost, m.problem);
         return;
       }
       if (slot.runId === null && slot.ready) this.schedule();
@@ -117,6 +123,12 @@ export class TrainerPool {
     slot.worker.terminate();
     this.slots[i] = this.spawn(i);
     this.onCrash(i, slot.runId, 'terminated');
+  }
+
+  /** Test hook: a helper thread of the worker in slot `i` traps (threaded build), as a bug in a kernel would. */
+  trapHelper(/** @type {number} */ i) {
+    const slot = this.slots[i];
+    if (slot) this.post(slot.worker, { type: 'debug-trap-helper' });
   }
 
   /** Starts queued runs on free workers, after sharing the cores among the runs training. */

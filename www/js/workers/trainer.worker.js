@@ -383,6 +383,10 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToT
       case 'threads':
         setThreads(m.count);
         return;
+      case 'debug-trap-helper':
+        // Test hook: a helper thread traps while this thread waits for it (this worker then traps).
+        glue.debugTrapHelper();
+        return;
       case 'describe':
         try {
           const model = glue.describeModel(m.config);
@@ -407,6 +411,8 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToT
     }
   } catch (e) {
     const runId = 'runId' in m ? m.runId : undefined;
+    // A trap takes the whole worker down, the active run with it: the pool resumes that run
+    // elsewhere when the trap was not its own.
     if (isTrap(e)) fatal(e, runId);
     else toMain({ type: 'error', runId, problem: problemOf(e) });
   }

@@ -86,7 +86,14 @@ fn max_pool_any(x: &[f32], planes: usize, (h, w): (usize, usize), p: &Pool2dPara
 /// data-dependent branches: the same four candidates in the same order, the first strict
 /// maximum winning, as selects (the generic loop mispredicted about every other compare and cost
 /// LeNet-5 7% of a step). Same outputs and argmax as the generic loop, bit for bit.
-fn max_pool_2x2(x: &[f32], planes: usize, (h, w): (usize, usize), (oh, ow): (usize, usize), y: &mut [f32], argmax: &mut [u32]) {
+fn max_pool_2x2(
+    x: &[f32],
+    planes: usize,
+    (h, w): (usize, usize),
+    (oh, ow): (usize, usize),
+    y: &mut [f32],
+    argmax: &mut [u32],
+) {
     let (y, argmax) = (&mut y[..planes * oh * ow], &mut argmax[..planes * oh * ow]);
     for (c, (yc, ac)) in y.chunks_exact_mut(oh * ow).zip(argmax.chunks_exact_mut(oh * ow)).enumerate() {
         let xc = &x[c * h * w..(c + 1) * h * w];
@@ -94,7 +101,12 @@ fn max_pool_2x2(x: &[f32], planes: usize, (h, w): (usize, usize), (oh, ow): (usi
             let (r0, r1) = (&xc[2 * oy * w..][..2 * ow], &xc[(2 * oy + 1) * w..][..2 * ow]);
             for (ox, (yo, ao)) in yr.iter_mut().zip(ar.iter_mut()).enumerate() {
                 let at = (2 * oy * w + 2 * ox) as u32;
-                let cands = [(r0[2 * ox], at), (r0[2 * ox + 1], at + 1), (r1[2 * ox], at + w as u32), (r1[2 * ox + 1], at + w as u32 + 1)];
+                let cands = [
+                    (r0[2 * ox], at),
+                    (r0[2 * ox + 1], at + 1),
+                    (r1[2 * ox], at + w as u32),
+                    (r1[2 * ox + 1], at + w as u32 + 1),
+                ];
                 let (mut best, mut best_at) = (f32::NEG_INFINITY, at);
                 for (v, i) in cands {
                     let take = v > best;
@@ -210,6 +222,9 @@ mod tests {
         max_pool_forward(&x, planes, h, w, &p, &mut y, &mut am);
         max_pool_any(&x, planes, (h, w), &p, &mut y_ref, &mut am_ref);
         assert_eq!(am, am_ref);
-        assert_eq!(y.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), y_ref.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+        assert_eq!(
+            y.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            y_ref.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        );
     }
 }

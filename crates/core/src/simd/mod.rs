@@ -39,7 +39,9 @@ pub const BACKEND: &str = "scalar";
 #[inline(always)]
 pub fn sqrtf(x: f32) -> f32 {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    return core::arch::wasm32::f32x4_extract_lane::<0>(core::arch::wasm32::f32x4_sqrt(core::arch::wasm32::f32x4_splat(x)));
+    return core::arch::wasm32::f32x4_extract_lane::<0>(core::arch::wasm32::f32x4_sqrt(
+        core::arch::wasm32::f32x4_splat(x),
+    ));
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
     libm::sqrtf(x)
 }
@@ -48,7 +50,9 @@ pub fn sqrtf(x: f32) -> f32 {
 #[inline(always)]
 pub fn sqrt(x: f64) -> f64 {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    return core::arch::wasm32::f64x2_extract_lane::<0>(core::arch::wasm32::f64x2_sqrt(core::arch::wasm32::f64x2_splat(x)));
+    return core::arch::wasm32::f64x2_extract_lane::<0>(core::arch::wasm32::f64x2_sqrt(
+        core::arch::wasm32::f64x2_splat(x),
+    ));
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
     libm::sqrt(x)
 }
