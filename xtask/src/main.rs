@@ -97,6 +97,8 @@ fn check(env: &Env) -> Result {
         ]),
         "clippy wasm32",
     )?;
+    step("clippy (threaded wasm build, warnings denied)");
+    variants::clippy_threaded(env)?;
     typecheck(env)
 }
 

@@ -193,6 +193,22 @@ fn ensure_nightly(env: &Env) -> Result<(), String> {
     Ok(())
 }
 
+/// Adds rustup component `name` to the nightly Rust unless it is there (`why`: for the log).
+pub fn ensure_nightly_component(env: &Env, name: &str, why: &str) -> Result<(), String> {
+    let installed = env
+        .cmd("rustup")
+        .args(["component", "list", "--installed", "--toolchain", "nightly"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    // Components are listed with their host triple (`clippy-x86_64-unknown-linux-gnu`), rust-src without.
+    if !installed.lines().any(|l| l.trim() == name || l.trim().starts_with(&format!("{name}-"))) {
+        println!("==> adding {name} to the nightly Rust ({why})");
+        run(env.cmd("rustup").args(["component", "add", name, "--toolchain", "nightly"]), "rustup component add")?;
+    }
+    Ok(())
+}
+
 /// What the threaded wasm build needs: a nightly Rust with its standard library's sources
 /// (`-Z build-std` recompiles std with atomics) and the wasm32 target.
 pub fn ensure_threads_toolchain(env: &Env) -> Result<(), String> {
@@ -204,14 +220,7 @@ pub fn ensure_threads_toolchain(env: &Env) -> Result<(), String> {
             .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
             .unwrap_or_default()
     };
-    if !listed(&["component", "list", "--installed", "--toolchain", "nightly"]).lines().any(|l| l.trim() == "rust-src")
-    {
-        println!("==> adding rust-src to the nightly Rust (the threaded wasm build rebuilds std)");
-        run(
-            env.cmd("rustup").args(["component", "add", "rust-src", "--toolchain", "nightly"]),
-            "rustup component add",
-        )?;
-    }
+    ensure_nightly_component(env, "rust-src", "the threaded wasm build rebuilds std")?;
     if !listed(&["target", "list", "--installed", "--toolchain", "nightly"])
         .lines()
         .any(|l| l.trim() == "wasm32-unknown-unknown")

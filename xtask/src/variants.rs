@@ -17,7 +17,7 @@
 //! `cargo xtask wasm-variants DIR` builds them into `DIR`; `cargo xtask post-build` is Trunk's
 //! post-build hook: into the staging folder, then the service worker's file list.
 
-use crate::tools::{ensure_threads_toolchain, run, Env};
+use crate::tools::{ensure_nightly_component, ensure_threads_toolchain, run, Env};
 use std::path::{Path, PathBuf};
 
 /// One extra build.
@@ -65,7 +65,9 @@ pub fn build_all(env: &Env, out: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn build(env: &Env, v: &Variant, out: &Path) -> Result<(), String> {
+/// The variant's target features, and the `--config` that passes them (with the threaded
+/// builds' linker arguments) as rustflags.
+fn flags(v: &Variant) -> (String, String) {
     let mut features = String::from("+simd128");
     if v.fma {
         features.push_str(",+relaxed-simd");
@@ -78,17 +80,49 @@ fn build(env: &Env, v: &Variant, out: &Path) -> Result<(), String> {
         flags.extend(THREAD_LINK_ARGS.iter().map(|a| format!("\"-C\",\"link-arg={a}\"")));
     }
     let config = format!("target.wasm32-unknown-unknown.rustflags=[{}]", flags.join(","));
+    (features, config)
+}
+
+/// `cargo` for variant `v` with `subcommand` (`build`, `clippy`): nightly and `-Z build-std`
+/// for the threaded ones, its own target folder, its flags.
+fn cargo(env: &Env, v: &Variant, subcommand: &str) -> std::process::Command {
     let dir = format!("target/wasm-{}", v.stem.trim_start_matches("depthlab-wasm-"));
-    println!("==> the {} build ({features})", v.stem);
     let mut cmd = env.cmd("cargo");
     if v.threads {
         cmd.arg("+nightly");
     }
-    cmd.args(["build", "-p", "depthlab-wasm", "--target", "wasm32-unknown-unknown", "--release", "--target-dir", &dir]);
+    cmd.args([
+        subcommand,
+        "-p",
+        "depthlab-wasm",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--release",
+        "--target-dir",
+        &dir,
+    ]);
     if v.threads {
         cmd.args(["-Z", "build-std=panic_abort,std"]);
     }
-    run(cmd.args(["--config", &config]), &format!("cargo build ({})", v.stem))?;
+    cmd.args(["--config", &flags(v).1]);
+    cmd
+}
+
+/// Clippy over the code only the threaded builds compile (`cfg(target_feature = "atomics")`:
+/// the web thread pool), warnings denied: nightly's clippy on depthlab-wasm alone (`--no-deps`:
+/// core and nn are linted on stable already, and nightly may bring lints stable does not know).
+pub fn clippy_threaded(env: &Env) -> Result<(), String> {
+    ensure_threads_toolchain(env)?;
+    ensure_nightly_component(env, "clippy", "to lint the threaded build")?;
+    let v = VARIANTS.iter().find(|v| v.threads).expect("a threaded variant");
+    run(cargo(env, v, "clippy").args(["--no-deps", "--", "-D", "warnings"]), "clippy (threaded build)")
+}
+
+fn build(env: &Env, v: &Variant, out: &Path) -> Result<(), String> {
+    let features = flags(v).0;
+    let dir = format!("target/wasm-{}", v.stem.trim_start_matches("depthlab-wasm-"));
+    println!("==> the {} build ({features})", v.stem);
+    run(&mut cargo(env, v, "build"), &format!("cargo build ({})", v.stem))?;
     let input = format!("{dir}/wasm32-unknown-unknown/release/depthlab_wasm.wasm");
     let bind = PathBuf::from(&dir).join("bindgen");
     run(
