@@ -1,8 +1,9 @@
 // @ts-check
 // The trainer pool: N trainer workers, each training one run at a time, fed by the one
 // augmentation worker over a MessageChannel per trainer. Runs wait in a queue (their position
-// is kept on the run) and start on the first free worker. A worker that dies is replaced and
-// its run marked failed with a message; the other runs go on.
+// is kept on the run) and start on the first free worker. A worker that dies or traps is
+// replaced; its run continues from its last checkpoint (or is marked failed with a message when
+// it has none or was resumed too often); the other runs go on.
 
 /** @typedef {import('../protocol.js').MainToTrainer} MainToTrainer */
 /** @typedef {import('../protocol.js').TrainerToMain} TrainerToMain */
