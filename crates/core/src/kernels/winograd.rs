@@ -18,6 +18,7 @@
 
 use super::conv::Conv2dParams;
 use super::gemm::{gemm, Gemm, GemmScratch, MatRef};
+use crate::simd::{F32x4, Lanes};
 use alloc::vec::Vec;
 
 /// Positions of the transformed 4×4 tile.
@@ -136,77 +137,158 @@ fn deinterleave_pairs(src: &[f32], first: &mut [f32], second: &mut [f32]) {
     }
 }
 
-/// `Bᵀ` applied to four equally long runs: `[d0 − d2, d1 + d2, d2 − d1, d1 − d3]` element by
-/// element. Used down the columns (four plane rows) and across each tile's columns (even `tx`,
-/// odd `tx`, even `tx + 1`, odd `tx + 1`). Separate slice parameters, so the compiler knows the
-/// outputs alias nothing and vectorises.
-#[inline(never)]
-#[allow(clippy::too_many_arguments)]
-fn apply_bt(
-    d0: &[f32],
-    d1: &[f32],
-    d2: &[f32],
-    d3: &[f32],
-    o0: &mut [f32],
-    o1: &mut [f32],
-    o2: &mut [f32],
-    o3: &mut [f32],
-) {
-    let n = d0.len().min(d1.len()).min(d2.len()).min(d3.len()).min(o0.len()).min(o1.len()).min(o2.len()).min(o3.len());
-    for j in 0..n {
-        o0[j] = d0[j] - d2[j];
-        o1[j] = d1[j] + d2[j];
-        o2[j] = d2[j] - d1[j];
-        o3[j] = d1[j] - d3[j];
-    }
-}
-
 /// `v[ξ][c][t] = (Bᵀ d B)[ξ]` for every 4×4 tile `d` of `x: [C][H][W]` (zero outside), tiles
 /// `(ty, tx)` starting at input `(2ty − pad, 2tx − pad)`; tile `t` is column `t0 + t` of rows
 /// `ld` apart (several images share one GEMM).
 ///
 /// Each channel is first copied into a zero-padded plane whose rows hold the even columns,
 /// then the odd ones: tile `tx` reads columns `2tx..2tx+4`, i.e. even and odd entries `tx` and
-/// `tx + 1`, so both passes run over contiguous runs of tiles and vectorise.
+/// `tx + 1`, so a vector of lanes holds consecutive tiles and each tile row is transformed in
+/// registers, a vector of tiles at a time ([`input_tiles`]), on the widest vector the CPU has.
 #[allow(clippy::too_many_arguments)]
 fn input_transform(
     x: &[f32],
     c: usize,
-    (h, w): (usize, usize),
+    hw: (usize, usize),
     pad: usize,
-    (th, tw): (usize, usize),
-    (ld, t0): (usize, usize),
+    tiles: (usize, usize),
+    at: (usize, usize),
     scratch: &mut Vec<f32>,
     v: &mut [f32],
 ) {
-    let half = tw + 1;
-    let (hp, wp) = (2 * th + 2, 2 * half);
-    let (plane, e) = grow(scratch, hp * wp + 4 * wp).split_at_mut(hp * wp);
-    // Rows and columns of x that land in the padded plane (all of them: hp − pad ≥ h).
-    let (rows_in, cols_in) = (h.min(hp - pad), w.min(wp - pad));
-    for ci in 0..c {
+    crate::simd::widest(InputTransform { x, c, hw, pad, tiles, at, scratch, v });
+}
+
+/// [`input_transform`]'s arguments, run over lanes by [`crate::simd::widest`].
+struct InputTransform<'a> {
+    x: &'a [f32],
+    c: usize,
+    hw: (usize, usize),
+    pad: usize,
+    tiles: (usize, usize),
+    at: (usize, usize),
+    scratch: &'a mut Vec<f32>,
+    v: &'a mut [f32],
+}
+
+impl crate::simd::OverLanes for InputTransform<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run<V: Lanes>(self) {
+        let InputTransform { x, c, hw: (h, w), pad, tiles: (th, tw), at: (ld, t0), scratch, v } = self;
+        let half = tw + 1;
+        let (hp, wp) = (2 * th + 2, 2 * half);
+        let plane = grow(scratch, hp * wp);
+        // Every channel fills the same entries of the plane, so its zero border is set once.
         plane.fill(0.0);
-        let xc = &x[ci * h * w..(ci + 1) * h * w];
-        for (r, src) in xc.chunks_exact(w).take(rows_in).enumerate() {
-            let (ev, od) = plane[(r + pad) * wp..(r + pad + 1) * wp].split_at_mut(half);
-            deinterleave(&src[..cols_in], pad, ev, od);
-        }
-        for ty in 0..th {
-            let r = |i: usize| &plane[(2 * ty + i) * wp..(2 * ty + i + 1) * wp];
-            let (r0, r1, r2, r3) = (r(0), r(1), r(2), r(3));
-            // Bᵀ d down the columns, for the whole row of tiles at once.
-            let (e0, rest) = e.split_at_mut(wp);
-            let (e1, rest) = rest.split_at_mut(wp);
-            let (e2, e3) = rest.split_at_mut(wp);
-            apply_bt(r0, r1, r2, r3, e0, e1, e2, e3);
-            // (Bᵀ d) B across each tile's four columns: even tx, odd tx, even tx+1, odd tx+1.
-            let mut out = planes_mut(v, ci * ld + t0 + ty * tw, c * ld, tw);
-            for (i, ei) in [&*e0, &*e1, &*e2, &*e3].into_iter().enumerate() {
-                let (ev, od) = ei.split_at(half);
-                let [o0, o1, o2, o3] = &mut out[4 * i..4 * i + 4] else { unreachable!() };
-                apply_bt(&ev[..tw], &od[..tw], &ev[1..=tw], &od[1..=tw], o0, o1, o2, o3);
+        // Rows and columns of x that land in the padded plane (all of them: hp − pad ≥ h).
+        let (rows_in, cols_in) = (h.min(hp - pad), w.min(wp - pad));
+        for ci in 0..c {
+            let xc = &x[ci * h * w..(ci + 1) * h * w];
+            for (r, src) in xc.chunks_exact(w).take(rows_in).enumerate() {
+                let (ev, od) = plane[(r + pad) * wp..(r + pad + 1) * wp].split_at_mut(half);
+                deinterleave(&src[..cols_in], pad, ev, od);
+            }
+            for ty in 0..th {
+                let rows: [&[f32]; 4] = core::array::from_fn(|i| &plane[(2 * ty + i) * wp..(2 * ty + i + 1) * wp]);
+                let (at, stride) = (ci * ld + t0 + ty * tw, c * ld);
+                // The bounds of every access below, checked once per tile row.
+                assert!(rows.iter().all(|r| r.len() == 2 * half), "winograd: plane rows");
+                assert!((POSITIONS - 1) * stride + at + tw <= v.len(), "winograd: transformed buffer too small");
+                let rows = rows.map(|r| r.as_ptr());
+                let out = v[at..].as_mut_ptr();
+                // Vectors of tiles; the last one overlaps its neighbour (same values written twice).
+                // SAFETY: every block has tx + N ≤ tw (so reads stay in rows of 2·half = 2·tw + 2
+                // values and writes in each plane's tw values from `at`), bounds checked above.
+                unsafe {
+                    if tw >= V::N {
+                        for tx in (0..tw - V::N).step_by(V::N).chain([tw - V::N]) {
+                            input_tiles::<V>(rows, half, tx, out, stride);
+                        }
+                    } else if tw >= F32x4::N {
+                        for tx in (0..tw - F32x4::N).step_by(F32x4::N).chain([tw - F32x4::N]) {
+                            input_tiles::<F32x4>(rows, half, tx, out, stride);
+                        }
+                    } else {
+                        for tx in 0..tw {
+                            input_tiles::<Scalar1>(rows, half, tx, out, stride);
+                        }
+                    }
+                }
             }
         }
+    }
+}
+
+/// `Bᵀ d B` for the `V::N` tiles from `tx` of one tile row: `rows` are its four plane rows
+/// (even columns, then odd, `half` each), the 16 results go to `out[ξ · stride + tx..]`.
+/// `Bᵀ` maps four values to `[d0 − d2, d1 + d2, d2 − d1, d1 − d3]`: down the rows first, then
+/// across each tile's columns (even `tx`, odd `tx`, even `tx + 1`, odd `tx + 1`).
+///
+/// # Safety
+/// `rows[r]` must be readable for `half + tx + 1 + V::N` values and `out` writable at
+/// `ξ · stride + tx .. + V::N` for every position ξ.
+#[inline(always)]
+unsafe fn input_tiles<V: Lanes>(rows: [*const f32; 4], half: usize, tx: usize, out: *mut f32, stride: usize) {
+    // SAFETY: in bounds by the caller's contract.
+    let col = |r: usize| -> [V; 4] {
+        core::array::from_fn(|k| unsafe { V::load(rows[r].add((k & 1) * half + tx + (k >> 1))) })
+    };
+    // Row i of Bᵀ d, as the pair of plane rows it combines and whether it adds them.
+    for (i, (a, b, add)) in [(0, 2, false), (1, 2, true), (2, 1, false), (1, 3, false)].into_iter().enumerate() {
+        let (ra, rb) = (col(a), col(b));
+        let t: [V; 4] = core::array::from_fn(|k| if add { ra[k].add(rb[k]) } else { ra[k].sub(rb[k]) });
+        let o = [t[0].sub(t[2]), t[1].add(t[2]), t[2].sub(t[1]), t[1].sub(t[3])];
+        for (j, oj) in o.into_iter().enumerate() {
+            // SAFETY: as above.
+            unsafe { oj.store(out.add((4 * i + j) * stride + tx)) };
+        }
+    }
+}
+
+/// One lane: the scalar fallback of [`input_tiles`] for rows narrower than four tiles.
+#[derive(Clone, Copy)]
+struct Scalar1(f32);
+
+impl Lanes for Scalar1 {
+    const N: usize = 1;
+    #[inline(always)]
+    fn zero() -> Self {
+        Scalar1(0.0)
+    }
+    #[inline(always)]
+    fn splat(v: f32) -> Self {
+        Scalar1(v)
+    }
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> Self {
+        // SAFETY: the caller guarantees one readable f32.
+        unsafe { Scalar1(*p) }
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut f32) {
+        // SAFETY: the caller guarantees one writable f32.
+        unsafe { *p = self.0 }
+    }
+    #[inline(always)]
+    fn add(self, b: Self) -> Self {
+        Scalar1(self.0 + b.0)
+    }
+    #[inline(always)]
+    fn sub(self, b: Self) -> Self {
+        Scalar1(self.0 - b.0)
+    }
+    #[inline(always)]
+    fn mul(self, b: Self) -> Self {
+        Scalar1(self.0 * b.0)
+    }
+    #[inline(always)]
+    fn max(self, b: Self) -> Self {
+        Scalar1(if self.0 < b.0 { b.0 } else { self.0 })
+    }
+    #[inline(always)]
+    fn hsum(self) -> f32 {
+        self.0
     }
 }
 
@@ -240,20 +322,30 @@ fn output_transform(
             let (ty, dy) = (yy / 2, yy % 2);
             let (left, right) = if dy == 0 { (&*y00, &*y01) } else { (&*y10, &*y11) };
             let (left, right) = (&left[ty * tw..(ty + 1) * tw], &right[ty * tw..(ty + 1) * tw]);
-            for (pair, (&l, &r)) in row.chunks_mut(2).zip(left.iter().zip(right)) {
-                if accumulate {
-                    pair[0] += l;
-                    if let Some(p1) = pair.get_mut(1) {
-                        *p1 += r;
-                    }
-                } else {
-                    pair[0] = l + b0;
-                    if let Some(p1) = pair.get_mut(1) {
-                        *p1 = r + b0;
-                    }
-                }
-            }
+            interleave_row(left, right, b0, accumulate, row);
         }
+    }
+}
+
+/// `row[2t] (+)= left[t] (+ bias)`, `row[2t + 1] (+)= right[t] (+ bias)`: one output row from
+/// its tiles' two corner planes; `right`'s last value is dropped when the row is odd.
+#[inline(always)]
+fn interleave_row(left: &[f32], right: &[f32], bias: f32, accumulate: bool, row: &mut [f32]) {
+    let last_at = row.len() / 2;
+    let mut pairs = row.chunks_exact_mut(2);
+    if accumulate {
+        for ((pair, &l), &r) in (&mut pairs).zip(left).zip(right) {
+            pair[0] += l;
+            pair[1] += r;
+        }
+    } else {
+        for ((pair, &l), &r) in (&mut pairs).zip(left).zip(right) {
+            pair[0] = l + bias;
+            pair[1] = r + bias;
+        }
+    }
+    if let ([last], Some(&l)) = (pairs.into_remainder(), left.get(last_at)) {
+        *last = if accumulate { *last + l } else { l + bias };
     }
 }
 
@@ -290,13 +382,13 @@ fn output_adjoint(
 ) {
     let t_n = th * tw;
     let corners = grow(scratch, 4 * t_n);
+    // Every channel fills the same entries, so the zeros past an odd edge are set once.
+    corners.fill(0.0);
     for oi in 0..o {
-        corners.fill(0.0);
         for (yy, row) in dy[oi * oh * ow..(oi + 1) * oh * ow].chunks_exact(ow).enumerate() {
             let at = 2 * (yy % 2) * t_n + (yy / 2) * tw;
-            for (xx, &g) in row.iter().enumerate() {
-                corners[at + (xx & 1) * t_n + xx / 2] = g;
-            }
+            let (even, odd) = corners[at..].split_at_mut(t_n);
+            deinterleave(row, 0, even, &mut odd[..tw]);
         }
         let (g00, rest) = corners.split_at(t_n);
         let (g01, rest) = rest.split_at(t_n);
@@ -631,6 +723,52 @@ pub(crate) mod tests {
             let mut one = vec![0.0; ol];
             convolve_images(&x[i * c * h * w..], 1, &u, geo, None, false, &mut one, &mut s, &mut gs);
             assert!(one.iter().zip(&all[i * ol..]).all(|(a, b)| a.to_bits() == b.to_bits()), "image {i}");
+        }
+    }
+
+    /// The input transform gives the same bits on every vector width: the widest the CPU has
+    /// (8 lanes with AVX), 4 lanes and one lane, on rows of 1 to 35 tiles (every mix of full,
+    /// overlapping and scalar blocks) and paddings 0 to 2.
+    #[test]
+    #[wasm_bindgen_test]
+    fn input_transform_is_the_same_on_every_width() {
+        use crate::simd::OverLanes;
+        let mut rng = Rng::new(17);
+        for (c, h, w, pad) in [(2, 3, 3, 0), (3, 6, 7, 1), (2, 9, 17, 1), (1, 16, 16, 2), (2, 5, 70, 1), (1, 28, 28, 1)]
+        {
+            let x = rand(&mut rng, c * h * w);
+            let p = Conv2dParams::square(c, 1, 3, 1, pad);
+            let (oh, ow) = p.output_size(h, w).unwrap();
+            let tl = tiles(oh, ow);
+            let ld = tl.0 * tl.1;
+            let run = |lanes: usize| {
+                let (mut scratch, mut v) = (Vec::new(), vec![f32::NAN; POSITIONS * c * ld]);
+                let t = InputTransform {
+                    x: &x,
+                    c,
+                    hw: (h, w),
+                    pad,
+                    tiles: tl,
+                    at: (ld, 0),
+                    scratch: &mut scratch,
+                    v: &mut v,
+                };
+                match lanes {
+                    0 => input_transform(&x, c, (h, w), pad, tl, (ld, 0), &mut scratch, &mut v),
+                    4 => t.run::<F32x4>(),
+                    _ => t.run::<Scalar1>(),
+                }
+                v
+            };
+            let one = run(1);
+            assert!(one.iter().all(|v| v.is_finite()), "{c}×{h}×{w}: a tile was not written");
+            for lanes in [0, 4] {
+                let v = run(lanes);
+                assert!(
+                    v.iter().zip(&one).all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "{c}×{h}×{w} pad {pad}, lanes {lanes}"
+                );
+            }
         }
     }
 }

@@ -88,14 +88,15 @@ impl Tape {
             threads.run(tasks, &|t| {
                 for ch in share(t, tasks, c) {
                     // One pass: Σx and Σx² in f64 (exact enough for activations).
-                    let (mut s, mut s2) = (0.0f64, 0.0f64);
+                    let mut acc = LaneSums::default();
                     for i in 0..n {
-                        for &v in &xv[(i * c + ch) * hw..(i * c + ch + 1) * hw] {
-                            let v = v as f64;
-                            s += v;
-                            s2 += v * v;
-                        }
+                        acc.add(
+                            &xv[(i * c + ch) * hw..(i * c + ch + 1) * hw],
+                            |v| v as f64,
+                            |v| (v as f64) * (v as f64),
+                        );
                     }
+                    let (s, s2) = acc.total();
                     // SAFETY: channel ch belongs to this task alone.
                     unsafe { ss.slice(ch, 1)[0] = (s, s2) };
                 }
@@ -185,24 +186,31 @@ impl BatchNormNode {
         let dgs = Shared(dgb.as_mut_ptr());
         threads.run(tasks, &|t| {
             for ch in share(t, tasks, c) {
-                let (mut sd, mut sdx) = (0.0f64, 0.0f64);
+                let mut acc = LaneSums::default();
                 for i in 0..n {
                     let off = (i * c + ch) * hw;
-                    for j in off..off + hw {
-                        sd += dy[j] as f64;
-                        sdx += (dy[j] * self.xhat[j]) as f64;
-                    }
+                    acc.add_pairs(&dy[off..off + hw], &self.xhat[off..off + hw]);
                 }
+                let (sd, sdx) = acc.total();
                 let (sd, sdx) = (sd as f32, sdx as f32);
                 // SAFETY: channel ch (its sums and its planes of dx) belongs to this task alone.
                 unsafe { dgs.slice(2 * ch, 2).copy_from_slice(&[sdx, sd]) };
                 let k = gamma[ch] * self.inv_std[ch];
+                // Hoisted out of the loop (the same value each element had): γ/(σ·M).
+                let km = k / m;
                 if let Some(dx) = dx {
                     for i in 0..n {
                         let off = (i * c + ch) * hw;
                         let dxp = unsafe { dx.slice(off, hw) };
-                        for (j, d) in (off..off + hw).zip(dxp.iter_mut()) {
-                            *d += if self.train { k / m * (m * dy[j] - sd - self.xhat[j] * sdx) } else { k * dy[j] };
+                        let (dyp, xhp) = (&dy[off..off + hw], &self.xhat[off..off + hw]);
+                        if self.train {
+                            for ((d, &g), &xh) in dxp.iter_mut().zip(dyp).zip(xhp) {
+                                *d += km * (m * g - sd - xh * sdx);
+                            }
+                        } else {
+                            for (d, &g) in dxp.iter_mut().zip(dyp) {
+                                *d += k * g;
+                            }
                         }
                     }
                 }
@@ -213,5 +221,59 @@ impl BatchNormNode {
             params.grad_mut(self.p.beta)[ch] += pair[1];
         }
         tape.recycle(dgb);
+    }
+}
+
+/// Two f64 sums over runs of f32, kept in [`LANES`] independent partial sums (element `j` of
+/// every run goes to partial `j % LANES`), added up as a fixed tree at the end: the same order
+/// on every machine and thread count, and no chain of dependent additions, so the loop runs at
+/// the speed of the loads (a single running sum waits for each addition's latency).
+#[derive(Default)]
+struct LaneSums {
+    a: [f64; LANES],
+    b: [f64; LANES],
+}
+
+/// Partial sums of [`LaneSums`].
+const LANES: usize = 8;
+
+impl LaneSums {
+    /// Adds `fa(v)` and `fb(v)` of every `v` of `xs`.
+    #[inline(always)]
+    fn add(&mut self, xs: &[f32], fa: impl Fn(f32) -> f64, fb: impl Fn(f32) -> f64) {
+        let mut chunks = xs.chunks_exact(LANES);
+        for ch in &mut chunks {
+            for k in 0..LANES {
+                self.a[k] += fa(ch[k]);
+                self.b[k] += fb(ch[k]);
+            }
+        }
+        for (k, &v) in chunks.remainder().iter().enumerate() {
+            self.a[k] += fa(v);
+            self.b[k] += fb(v);
+        }
+    }
+
+    /// Adds `d` and the f32 product `d·x` of every pair.
+    #[inline(always)]
+    fn add_pairs(&mut self, ds: &[f32], xs: &[f32]) {
+        let xs = &xs[..ds.len()];
+        let (mut dc, mut xc) = (ds.chunks_exact(LANES), xs.chunks_exact(LANES));
+        for (d, x) in (&mut dc).zip(&mut xc) {
+            for k in 0..LANES {
+                self.a[k] += d[k] as f64;
+                self.b[k] += (d[k] * x[k]) as f64;
+            }
+        }
+        for (k, (&d, &x)) in dc.remainder().iter().zip(xc.remainder()).enumerate() {
+            self.a[k] += d as f64;
+            self.b[k] += (d * x) as f64;
+        }
+    }
+
+    /// The two totals, `((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7))`.
+    fn total(&self) -> (f64, f64) {
+        let t = |p: &[f64; LANES]| ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+        (t(&self.a), t(&self.b))
     }
 }

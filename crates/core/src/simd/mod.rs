@@ -78,6 +78,8 @@ pub trait Lanes: Copy {
     unsafe fn store(self, p: *mut f32);
     /// Lane-wise `self + b`.
     fn add(self, b: Self) -> Self;
+    /// Lane-wise `self - b`.
+    fn sub(self, b: Self) -> Self;
     /// Lane-wise `self * b`.
     fn mul(self, b: Self) -> Self;
     /// Lane-wise `self * b + c`, rounded twice (not fused).
@@ -175,4 +177,26 @@ pub(crate) fn gemm_dispatch(g: Gemm, c: &mut [f32], scratch: &mut GemmScratch) {
         }
     }
     crate::kernels::gemm::gemm_f32x4(g, c, scratch)
+}
+
+/// A computation written once over [`Lanes`] that [`widest`] runs on the widest vector the CPU
+/// offers. `run` and everything it calls with `V` must be `#[inline(always)]`: the AVX entry
+/// point enables AVX only for code inlined into it.
+pub(crate) trait OverLanes {
+    /// What the computation returns.
+    type Output;
+    /// The computation on `V`.
+    fn run<V: Lanes>(self) -> Self::Output;
+}
+
+/// Runs `f` on 8-lane AVX where the CPU has it (std build on x86_64, run-time detection), on
+/// [`F32x4`] elsewhere. Only for computations whose lanes are independent (no horizontal sums,
+/// no multiply-adds), so the width does not change a bit.
+pub(crate) fn widest<F: OverLanes>(f: F) -> F::Output {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if std::is_x86_feature_detected!("avx") {
+        // SAFETY: the CPU supports AVX (checked just above).
+        return unsafe { x86_64::run_avx(f) };
+    }
+    f.run::<F32x4>()
 }

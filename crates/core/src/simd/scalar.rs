@@ -31,6 +31,11 @@ impl Lanes for Scalar4 {
         Scalar4([a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]])
     }
     #[inline(always)]
+    fn sub(self, b: Self) -> Self {
+        let (a, b) = (self.0, b.0);
+        Scalar4([a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3]])
+    }
+    #[inline(always)]
     fn mul(self, b: Self) -> Self {
         let (a, b) = (self.0, b.0);
         Scalar4([a[0] * b[0], a[1] * b[1], a[2] * b[2], a[3] * b[3]])

@@ -31,6 +31,10 @@ impl Lanes for F32x4 {
         F32x4(f32x4_add(self.0, b.0))
     }
     #[inline(always)]
+    fn sub(self, b: Self) -> Self {
+        F32x4(f32x4_sub(self.0, b.0))
+    }
+    #[inline(always)]
     fn mul(self, b: Self) -> Self {
         F32x4(f32x4_mul(self.0, b.0))
     }
@@ -78,6 +82,10 @@ impl Lanes for F32x4Fused {
     #[inline(always)]
     fn add(self, b: Self) -> Self {
         F32x4Fused(f32x4_add(self.0, b.0))
+    }
+    #[inline(always)]
+    fn sub(self, b: Self) -> Self {
+        F32x4Fused(f32x4_sub(self.0, b.0))
     }
     #[inline(always)]
     fn mul(self, b: Self) -> Self {

@@ -34,6 +34,11 @@ impl Lanes for F32x4 {
         unsafe { F32x4(_mm_add_ps(self.0, b.0)) }
     }
     #[inline(always)]
+    fn sub(self, b: Self) -> Self {
+        // SAFETY: SSE2 is part of the x86_64 baseline.
+        unsafe { F32x4(_mm_sub_ps(self.0, b.0)) }
+    }
+    #[inline(always)]
     fn mul(self, b: Self) -> Self {
         // SAFETY: SSE2 is part of the x86_64 baseline.
         unsafe { F32x4(_mm_mul_ps(self.0, b.0)) }
@@ -55,7 +60,7 @@ impl Lanes for F32x4 {
 }
 
 #[cfg(feature = "std")]
-pub(crate) use wide::{gemm_avx, gemm_avx_fma};
+pub(crate) use wide::{gemm_avx, gemm_avx_fma, run_avx};
 
 /// 8-lane AVX vectors, used only behind run-time detection (std build).
 #[cfg(feature = "std")]
@@ -100,6 +105,11 @@ mod wide {
                 fn add(self, b: Self) -> Self {
                     // SAFETY: AVX is enabled where this is inlined.
                     unsafe { $t(_mm256_add_ps(self.0, b.0)) }
+                }
+                #[inline(always)]
+                fn sub(self, b: Self) -> Self {
+                    // SAFETY: AVX is enabled where this is inlined.
+                    unsafe { $t(_mm256_sub_ps(self.0, b.0)) }
                 }
                 #[inline(always)]
                 fn mul(self, b: Self) -> Self {
@@ -149,6 +159,16 @@ mod wide {
     #[target_feature(enable = "avx2,fma")]
     pub(crate) unsafe fn gemm_avx_fma(g: Gemm, c: &mut [f32], s: &mut GemmScratch) {
         gemm_with::<F32x8Fma>(g, c, s)
+    }
+
+    /// Runs `f` on 8-lane AVX vectors: the body (inlined, see [`super::super::OverLanes`]) is
+    /// compiled with AVX enabled.
+    ///
+    /// # Safety
+    /// The CPU must support AVX.
+    #[target_feature(enable = "avx")]
+    pub(crate) unsafe fn run_avx<F: super::super::OverLanes>(f: F) -> F::Output {
+        f.run::<F32x8>()
     }
 
     /// ReLU on 8-lane AVX vectors (tests that lane-generic kernels use `N`, not 4).
