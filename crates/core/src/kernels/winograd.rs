@@ -114,7 +114,7 @@ fn planes_mut(buf: &mut [f32], start: usize, stride: usize, len: usize) -> [&mut
 /// Row `src` of an input plane into the even and odd columns of a padded row, the first value
 /// at padded column `pad`.
 #[inline(always)]
-fn deinterleave(src: &[f32], pad: usize, ev: &mut [f32], od: &mut [f32]) {
+fn deinterleave<V: Lanes>(src: &[f32], pad: usize, ev: &mut [f32], od: &mut [f32]) {
     // src[j] lands at padded column j + pad. With an odd pad, src[0] is alone in an odd column;
     // after it, pairs (even column, odd column) start at entry (pad + lead) / 2 of both halves.
     let lead = (pad & 1).min(src.len());
@@ -123,18 +123,38 @@ fn deinterleave(src: &[f32], pad: usize, ev: &mut [f32], od: &mut [f32]) {
     }
     let body = &src[lead..];
     let (base, pairs) = ((pad + lead) / 2, body.len() / 2);
-    deinterleave_pairs(&body[..2 * pairs], &mut ev[base..base + pairs], &mut od[base..base + pairs]);
+    deinterleave_pairs::<V>(&body[..2 * pairs], &mut ev[base..base + pairs], &mut od[base..base + pairs]);
     if body.len() % 2 == 1 {
         ev[base + pairs] = body[2 * pairs];
     }
 }
 
-#[inline(never)]
-fn deinterleave_pairs(src: &[f32], first: &mut [f32], second: &mut [f32]) {
-    for ((pair, a), b) in src.chunks_exact(2).zip(first.iter_mut()).zip(second.iter_mut()) {
-        *a = pair[0];
-        *b = pair[1];
+/// `first[i] = src[2i]`, `second[i] = src[2i + 1]`: `V::N` pairs at a time, then 4, then one.
+#[inline(always)]
+fn deinterleave_pairs<V: Lanes>(src: &[f32], first: &mut [f32], second: &mut [f32]) {
+    let n = first.len().min(second.len()).min(src.len() / 2);
+    let (src, first, second) = (&src[..2 * n], &mut first[..n], &mut second[..n]);
+    let mut i = 0;
+    while i + V::N <= n {
+        unzip_at::<V>(src, first, second, i);
+        i += V::N;
     }
+    while i + F32x4::N <= n {
+        unzip_at::<F32x4>(src, first, second, i);
+        i += F32x4::N;
+    }
+    while i < n {
+        unzip_at::<Scalar1>(src, first, second, i);
+        i += 1;
+    }
+}
+
+/// The `W::N` pairs from pair `i` of [`deinterleave_pairs`].
+#[inline(always)]
+fn unzip_at<W: Lanes>(src: &[f32], first: &mut [f32], second: &mut [f32], i: usize) {
+    let (ev, od) = W::unzip(W::load_slice(&src[2 * i..]), W::load_slice(&src[2 * i + W::N..]));
+    ev.store_slice(&mut first[i..]);
+    od.store_slice(&mut second[i..]);
 }
 
 /// `v[ξ][c][t] = (Bᵀ d B)[ξ]` for every 4×4 tile `d` of `x: [C][H][W]` (zero outside), tiles
@@ -187,7 +207,7 @@ impl crate::simd::OverLanes for InputTransform<'_> {
             let xc = &x[ci * h * w..(ci + 1) * h * w];
             for (r, src) in xc.chunks_exact(w).take(rows_in).enumerate() {
                 let (ev, od) = plane[(r + pad) * wp..(r + pad + 1) * wp].split_at_mut(half);
-                deinterleave(&src[..cols_in], pad, ev, od);
+                deinterleave::<V>(&src[..cols_in], pad, ev, od);
             }
             for ty in 0..th {
                 let rows: [&[f32]; 4] = core::array::from_fn(|i| &plane[(2 * ty + i) * wp..(2 * ty + i + 1) * wp]);
@@ -251,6 +271,14 @@ unsafe fn input_tiles<V: Lanes>(rows: [*const f32; 4], half: usize, tx: usize, o
 struct Scalar1(f32);
 
 impl Lanes for Scalar1 {
+    #[inline(always)]
+    fn unzip(a: Self, b: Self) -> (Self, Self) {
+        (a, b)
+    }
+    #[inline(always)]
+    fn zip(a: Self, b: Self) -> (Self, Self) {
+        (a, b)
+    }
     const N: usize = 1;
     #[inline(always)]
     fn zero() -> Self {
@@ -297,7 +325,8 @@ impl Lanes for Scalar1 {
 /// gradient) instead of overwriting it. Transforms all of a channel's tiles into four corner
 /// planes (`scratch`), then interleaves them into `y`.
 #[allow(clippy::too_many_arguments)]
-fn output_transform(
+#[inline(always)]
+fn output_transform<V: Lanes>(
     m: &[f32],
     o: usize,
     (oh, ow): (usize, usize),
@@ -322,7 +351,7 @@ fn output_transform(
             let (ty, dy) = (yy / 2, yy % 2);
             let (left, right) = if dy == 0 { (&*y00, &*y01) } else { (&*y10, &*y11) };
             let (left, right) = (&left[ty * tw..(ty + 1) * tw], &right[ty * tw..(ty + 1) * tw]);
-            interleave_row(left, right, b0, accumulate, row);
+            interleave_row::<V>(left, right, b0, accumulate, row);
         }
     }
 }
@@ -330,29 +359,47 @@ fn output_transform(
 /// `row[2t] (+)= left[t] (+ bias)`, `row[2t + 1] (+)= right[t] (+ bias)`: one output row from
 /// its tiles' two corner planes; `right`'s last value is dropped when the row is odd.
 #[inline(always)]
-fn interleave_row(left: &[f32], right: &[f32], bias: f32, accumulate: bool, row: &mut [f32]) {
-    let last_at = row.len() / 2;
-    let mut pairs = row.chunks_exact_mut(2);
-    if accumulate {
-        for ((pair, &l), &r) in (&mut pairs).zip(left).zip(right) {
-            pair[0] += l;
-            pair[1] += r;
-        }
-    } else {
-        for ((pair, &l), &r) in (&mut pairs).zip(left).zip(right) {
-            pair[0] = l + bias;
-            pair[1] = r + bias;
-        }
+fn interleave_row<V: Lanes>(left: &[f32], right: &[f32], bias: f32, accumulate: bool, row: &mut [f32]) {
+    let pairs = (row.len() / 2).min(left.len()).min(right.len());
+    let mut i = 0;
+    while i + V::N <= pairs {
+        zip_at::<V>(left, right, bias, accumulate, row, i);
+        i += V::N;
     }
-    if let ([last], Some(&l)) = (pairs.into_remainder(), left.get(last_at)) {
+    while i + F32x4::N <= pairs {
+        zip_at::<F32x4>(left, right, bias, accumulate, row, i);
+        i += F32x4::N;
+    }
+    while i < pairs {
+        zip_at::<Scalar1>(left, right, bias, accumulate, row, i);
+        i += 1;
+    }
+    // An odd row's last value: the left corner of its last tile.
+    if let ([last], Some(&l)) = (&mut row[2 * pairs..], left.get(pairs)) {
         *last = if accumulate { *last + l } else { l + bias };
     }
+}
+
+/// The `W::N` pairs from pair `i` of [`interleave_row`].
+#[inline(always)]
+fn zip_at<W: Lanes>(left: &[f32], right: &[f32], bias: f32, accumulate: bool, row: &mut [f32], i: usize) {
+    let (l, r) = (W::load_slice(&left[i..]), W::load_slice(&right[i..]));
+    let y = &mut row[2 * i..];
+    let (lo, hi) = if accumulate {
+        let (lo, hi) = W::zip(l, r);
+        (W::load_slice(y).add(lo), W::load_slice(&y[W::N..]).add(hi))
+    } else {
+        let b = W::splat(bias);
+        W::zip(l.add(b), r.add(b))
+    };
+    lo.store_slice(y);
+    hi.store_slice(&mut y[W::N..]);
 }
 
 /// The four outputs of `Aᵀ M A` for every tile: `s[ξ][t]` in, corners `(0,0), (0,1), (1,0),
 /// (1,1)` of tile `t` out. Separate output parameters, so the compiler knows they alias
 /// nothing and vectorises.
-#[inline(never)]
+#[inline(always)]
 fn at_m_a(s: [&[f32]; POSITIONS], y00: &mut [f32], y01: &mut [f32], y10: &mut [f32], y11: &mut [f32]) {
     let n = y00.len().min(y01.len()).min(y10.len()).min(y11.len());
     let s: [&[f32]; POSITIONS] = core::array::from_fn(|xi| &s[xi][..n]);
@@ -371,7 +418,8 @@ fn at_m_a(s: [&[f32]; POSITIONS], y00: &mut [f32], y01: &mut [f32], y10: &mut [f
 /// The adjoint of [`output_transform`]: `dm[ξ][o][t0 + t] = (A dY Aᵀ)[ξ]` for each 2×2 tile of
 /// `dy: [O][OH][OW]` (zero past the edge). Deinterleaves a channel of `dy` into its four corner
 /// planes first (`scratch`), so the transform runs over contiguous tiles.
-fn output_adjoint(
+#[inline(always)]
+fn output_adjoint<V: Lanes>(
     dy: &[f32],
     o: usize,
     (oh, ow): (usize, usize),
@@ -388,12 +436,55 @@ fn output_adjoint(
         for (yy, row) in dy[oi * oh * ow..(oi + 1) * oh * ow].chunks_exact(ow).enumerate() {
             let at = 2 * (yy % 2) * t_n + (yy / 2) * tw;
             let (even, odd) = corners[at..].split_at_mut(t_n);
-            deinterleave(row, 0, even, &mut odd[..tw]);
+            deinterleave::<V>(row, 0, even, &mut odd[..tw]);
         }
         let (g00, rest) = corners.split_at(t_n);
         let (g01, rest) = rest.split_at(t_n);
         let (g10, g11) = rest.split_at(t_n);
         a_dy_at([g00, g01, g10, g11], planes_mut(dm, oi * ld + t0, o * ld, t_n));
+    }
+}
+
+/// [`output_transform`]'s arguments, run on the widest vectors by [`crate::simd::widest`]
+/// (its loops are vectorised by the compiler).
+struct OutputTransform<'a> {
+    m: &'a [f32],
+    o: usize,
+    out_hw: (usize, usize),
+    tiles: (usize, usize),
+    at: (usize, usize),
+    bias: Option<&'a [f32]>,
+    accumulate: bool,
+    scratch: &'a mut Vec<f32>,
+    y: &'a mut [f32],
+}
+
+impl crate::simd::OverLanes for OutputTransform<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run<V: Lanes>(self) {
+        let OutputTransform { m, o, out_hw, tiles, at, bias, accumulate, scratch, y } = self;
+        output_transform::<V>(m, o, out_hw, tiles, at, bias, accumulate, scratch, y);
+    }
+}
+
+/// [`output_adjoint`]'s arguments, run on the widest vectors by [`crate::simd::widest`].
+struct OutputAdjoint<'a> {
+    dy: &'a [f32],
+    o: usize,
+    out_hw: (usize, usize),
+    tiles: (usize, usize),
+    at: (usize, usize),
+    scratch: &'a mut Vec<f32>,
+    dm: &'a mut [f32],
+}
+
+impl crate::simd::OverLanes for OutputAdjoint<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run<V: Lanes>(self) {
+        let OutputAdjoint { dy, o, out_hw, tiles, at, scratch, dm } = self;
+        output_adjoint::<V>(dy, o, out_hw, tiles, at, scratch, dm);
     }
 }
 
@@ -411,7 +502,7 @@ fn a_dy_at(g: [&[f32]; 4], out: [&mut [f32]; POSITIONS]) {
 
 /// Column `j` of `A dY Aᵀ` (outputs `j`, `4 + j`, `8 + j`, `12 + j`): `across` is row `j` of `A`
 /// applied to a row pair. Separate output parameters, so the compiler knows they alias nothing.
-#[inline(never)]
+#[inline(always)]
 fn a_dy_at_column(
     [g00, g01, g10, g11]: [&[f32]; 4],
     across: impl Fn(f32, f32) -> f32,
@@ -521,7 +612,8 @@ pub fn convolve_images(
     }
     for i in 0..imgs {
         let yi = &mut y[i * out_len..(i + 1) * out_len];
-        output_transform(m, o, out_hw, tiles, (ld, i * t_n), bias, accumulate, plane, yi);
+        let at = (ld, i * t_n);
+        crate::simd::widest(OutputTransform { m, o, out_hw, tiles, at, bias, accumulate, scratch: plane, y: yi });
     }
 }
 
@@ -544,7 +636,8 @@ pub fn weight_gradient_images(
     let (v, m, plane, du, ld) = s.buffers(&geo, imgs);
     for i in 0..imgs {
         input_transform(&x[i * in_len..(i + 1) * in_len], c, in_hw, pad, tiles, (ld, i * t_n), plane, v);
-        output_adjoint(&dy[i * out_len..(i + 1) * out_len], o, out_hw, tiles, (ld, i * t_n), plane, m);
+        let dyi = &dy[i * out_len..(i + 1) * out_len];
+        crate::simd::widest(OutputAdjoint { dy: dyi, o, out_hw, tiles, at: (ld, i * t_n), scratch: plane, dm: m });
     }
     for xi in 0..POSITIONS {
         let a = MatRef::row_major(&m[xi * o * ld..(xi + 1) * o * ld], ld);

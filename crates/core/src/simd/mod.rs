@@ -91,6 +91,11 @@ pub trait Lanes: Copy {
     fn max(self, b: Self) -> Self;
     /// Sum of the lanes, as ((l0 + l1) + (l2 + l3)).
     fn hsum(self) -> f32;
+    /// The even and the odd lanes of `a` followed by `b`: `[a0, a2, …, b0, b2, …]` and
+    /// `[a1, a3, …, b1, b3, …]` (de-interleaving pairs).
+    fn unzip(a: Self, b: Self) -> (Self, Self);
+    /// The inverse of [`Lanes::unzip`]: `[a0, b0, a1, b1, …]` and the rest of the pairs.
+    fn zip(a: Self, b: Self) -> (Self, Self);
 
     /// Loads `N` f32 from the front of a slice.
     ///
@@ -199,4 +204,43 @@ pub(crate) fn widest<F: OverLanes>(f: F) -> F::Output {
         return unsafe { x86_64::run_avx(f) };
     }
     f.run::<F32x4>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{scalar::Scalar4, Lanes};
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    /// `sub`, `unzip` and `zip` of a lane type on two vectors, as plain arrays of `2·N` values.
+    pub(crate) fn shuffles<V: Lanes>(a: &[f32], b: &[f32]) -> [alloc::vec::Vec<f32>; 3] {
+        let (va, vb) = (V::load_slice(a), V::load_slice(b));
+        let pair = |(x, y): (V, V)| {
+            let mut out = alloc::vec![0.0; 2 * V::N];
+            x.store_slice(&mut out);
+            y.store_slice(&mut out[V::N..]);
+            out
+        };
+        let mut d = alloc::vec![0.0; V::N];
+        va.sub(vb).store_slice(&mut d);
+        [d, pair(V::unzip(va, vb)), pair(V::zip(va, vb))]
+    }
+
+    /// The expected `sub`, `unzip`, `zip` of `a` and `b` (`n` lanes each).
+    pub(crate) fn expected(a: &[f32], b: &[f32], n: usize) -> [alloc::vec::Vec<f32>; 3] {
+        let ab: alloc::vec::Vec<f32> = a[..n].iter().chain(&b[..n]).copied().collect();
+        let even = ab.iter().step_by(2).chain(ab.iter().skip(1).step_by(2)).copied().collect();
+        let zipped = (0..n).flat_map(|i| [a[i], b[i]]).collect();
+        [(0..n).map(|i| a[i] - b[i]).collect(), even, zipped]
+    }
+
+    /// The build's vector type and the portable one agree with the definitions of `sub`,
+    /// `unzip` and `zip`, bit for bit (on wasm this runs the simd128 shuffles).
+    #[test]
+    #[wasm_bindgen_test]
+    fn shuffles_match_their_definition() {
+        let a: alloc::vec::Vec<f32> = (0..8).map(|i| i as f32 * 1.5 - 2.0).collect();
+        let b: alloc::vec::Vec<f32> = (0..8).map(|i| 100.0 - i as f32 * 0.25).collect();
+        assert_eq!(shuffles::<super::F32x4>(&a, &b), expected(&a, &b, 4));
+        assert_eq!(shuffles::<Scalar4>(&a, &b), expected(&a, &b, 4));
+    }
 }

@@ -51,4 +51,14 @@ impl Lanes for Scalar4 {
         let a = self.0;
         (a[0] + a[1]) + (a[2] + a[3])
     }
+    #[inline(always)]
+    fn unzip(a: Self, b: Self) -> (Self, Self) {
+        let (a, b) = (a.0, b.0);
+        (Scalar4([a[0], a[2], b[0], b[2]]), Scalar4([a[1], a[3], b[1], b[3]]))
+    }
+    #[inline(always)]
+    fn zip(a: Self, b: Self) -> (Self, Self) {
+        let (a, b) = (a.0, b.0);
+        (Scalar4([a[0], b[0], a[1], b[1]]), Scalar4([a[2], b[2], a[3], b[3]]))
+    }
 }

@@ -49,6 +49,14 @@ impl Lanes for F32x4 {
         (f32x4_extract_lane::<0>(v) + f32x4_extract_lane::<1>(v))
             + (f32x4_extract_lane::<2>(v) + f32x4_extract_lane::<3>(v))
     }
+    #[inline(always)]
+    fn unzip(a: Self, b: Self) -> (Self, Self) {
+        (F32x4(i32x4_shuffle::<0, 2, 4, 6>(a.0, b.0)), F32x4(i32x4_shuffle::<1, 3, 5, 7>(a.0, b.0)))
+    }
+    #[inline(always)]
+    fn zip(a: Self, b: Self) -> (Self, Self) {
+        (F32x4(i32x4_shuffle::<0, 4, 1, 5>(a.0, b.0)), F32x4(i32x4_shuffle::<2, 6, 3, 7>(a.0, b.0)))
+    }
 }
 
 /// Four f32 whose `mul_add` is `f32x4.relaxed_madd`: the relaxed-SIMD build's GEMM micro-kernel
@@ -102,5 +110,13 @@ impl Lanes for F32x4Fused {
     #[inline(always)]
     fn hsum(self) -> f32 {
         F32x4(self.0).hsum()
+    }
+    #[inline(always)]
+    fn unzip(a: Self, b: Self) -> (Self, Self) {
+        (F32x4Fused(i32x4_shuffle::<0, 2, 4, 6>(a.0, b.0)), F32x4Fused(i32x4_shuffle::<1, 3, 5, 7>(a.0, b.0)))
+    }
+    #[inline(always)]
+    fn zip(a: Self, b: Self) -> (Self, Self) {
+        (F32x4Fused(i32x4_shuffle::<0, 4, 1, 5>(a.0, b.0)), F32x4Fused(i32x4_shuffle::<2, 6, 3, 7>(a.0, b.0)))
     }
 }

@@ -57,6 +57,16 @@ impl Lanes for F32x4 {
         unsafe { self.store(a.as_mut_ptr()) };
         (a[0] + a[1]) + (a[2] + a[3])
     }
+    #[inline(always)]
+    fn unzip(a: Self, b: Self) -> (Self, Self) {
+        // SAFETY: SSE2 is part of the x86_64 baseline.
+        unsafe { (F32x4(_mm_shuffle_ps::<0x88>(a.0, b.0)), F32x4(_mm_shuffle_ps::<0xDD>(a.0, b.0))) }
+    }
+    #[inline(always)]
+    fn zip(a: Self, b: Self) -> (Self, Self) {
+        // SAFETY: SSE2 is part of the x86_64 baseline.
+        unsafe { (F32x4(_mm_unpacklo_ps(a.0, b.0)), F32x4(_mm_unpackhi_ps(a.0, b.0))) }
+    }
 }
 
 #[cfg(feature = "std")]
@@ -128,6 +138,26 @@ mod wide {
                     unsafe { self.store(a.as_mut_ptr()) };
                     ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]))
                 }
+                #[inline(always)]
+                fn unzip(a: Self, b: Self) -> (Self, Self) {
+                    // SAFETY: AVX is enabled where this is inlined. Halves [a0..a3 b0..b3] and
+                    // [a4..a7 b4..b7], then the even (odd) entries of each 128-bit lane.
+                    unsafe {
+                        let lo = _mm256_permute2f128_ps::<0x20>(a.0, b.0);
+                        let hi = _mm256_permute2f128_ps::<0x31>(a.0, b.0);
+                        ($t(_mm256_shuffle_ps::<0x88>(lo, hi)), $t(_mm256_shuffle_ps::<0xDD>(lo, hi)))
+                    }
+                }
+                #[inline(always)]
+                fn zip(a: Self, b: Self) -> (Self, Self) {
+                    // SAFETY: AVX is enabled where this is inlined. Pairs within each 128-bit
+                    // lane, then the lanes in order.
+                    unsafe {
+                        let lo = _mm256_unpacklo_ps(a.0, b.0);
+                        let hi = _mm256_unpackhi_ps(a.0, b.0);
+                        ($t(_mm256_permute2f128_ps::<0x20>(lo, hi)), $t(_mm256_permute2f128_ps::<0x31>(lo, hi)))
+                    }
+                }
                 avx_lanes!(@mul_add $t);
             }
         };
@@ -171,6 +201,16 @@ mod wide {
         f.run::<F32x8>()
     }
 
+    /// `sub`, `unzip` and `zip` on 8-lane AVX vectors (tests).
+    ///
+    /// # Safety
+    /// The CPU must support AVX.
+    #[cfg(test)]
+    #[target_feature(enable = "avx")]
+    pub(crate) unsafe fn shuffles_avx(a: &[f32], b: &[f32]) -> [std::vec::Vec<f32>; 3] {
+        crate::simd::tests::shuffles::<F32x8>(a, b)
+    }
+
     /// ReLU on 8-lane AVX vectors (tests that lane-generic kernels use `N`, not 4).
     ///
     /// # Safety
@@ -187,6 +227,18 @@ mod tests {
     use crate::kernels::gemm::{gemm_naive, gemm_scalar, Gemm, GemmScratch, MatRef};
     use crate::rng::Rng;
     use std::vec::Vec;
+
+    /// The 8-lane `sub`, `unzip` and `zip` (lane-crossing permutes) match their definitions.
+    #[test]
+    fn avx_shuffles_match_their_definition() {
+        if !std::is_x86_feature_detected!("avx") {
+            return;
+        }
+        let a: Vec<f32> = (0..8).map(|i| i as f32 * 1.5 - 2.0).collect();
+        let b: Vec<f32> = (0..8).map(|i| 100.0 - i as f32 * 0.25).collect();
+        // SAFETY: AVX is supported (checked above).
+        assert_eq!(unsafe { super::wide::shuffles_avx(&a, &b) }, crate::simd::tests::expected(&a, &b, 8));
+    }
 
     /// 8-lane ReLU on lengths around multiples of 8: every element is `max(x, 0)`.
     #[test]
