@@ -557,8 +557,10 @@ impl Geometry {
 
 /// Images per GEMM: enough tiles for the products' columns (`n`) to amortise packing the
 /// kernels, few enough that the transformed data (16 × channels × tiles) stays in cache —
-/// about [`TRANSFORMED_TARGET`] values per side; at most `images`. Results do not depend on
-/// it: each column of a product is summed in the same order whatever the other columns are.
+/// about [`TRANSFORMED_TARGET`] values per side; at most `images`. The forward pass and the
+/// input gradient do not depend on it (each column of a product is summed in the same order
+/// whatever the other columns are); the weight gradient sums over tiles, so its rounding does
+/// (a fixed function of the geometry: every run and thread count groups the same images).
 pub fn images_per_gemm(geo: &Geometry, images: usize) -> usize {
     let (th, tw) = geo.tiles();
     let tiles = TRANSFORMED_TARGET / (POSITIONS * geo.c.max(geo.o));
