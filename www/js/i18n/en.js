@@ -229,6 +229,7 @@ export default {
   /** Messages of the page itself. */
   msg: {
     runResumed: (/** @type {string} */ name, /** @type {number} */ step) => ` The run "${name}" continues from its checkpoint at step ${step}.`,
+    helperTrap: (/** @type {string} */ e) => `a helper thread of this run stopped inside a computation (${e}); the run's worker and its helpers were replaced`,
     wasmTrap: (/** @type {string} */ e) => `the WebAssembly module stopped (${e}), most likely out of memory; its worker was replaced — try a smaller batch or model`,
     memoryNote: (/** @type {string} */ mb, /** @type {number} */ batch) => ` · about ${mb} MB to train at batch ${batch}`,
     bundled: 'bundled MNIST subset',

@@ -233,6 +233,7 @@ export default {
     .replace(/ ?\(unit ([a-e])\)/, '（单元 $1）').replace(/ \((Relu|relu)\)/, '（ReLU）').replace(/ \((sigmoid|tanh|Sigmoid|Tanh)\)/, (_m, a) => `（${a.toLowerCase()}）`),
   msg: {
     runResumed: (/** @type {string} */ name, /** @type {number} */ step) => `训练“${name}”将从第 ${step} 步的检查点继续。`,
+    helperTrap: (/** @type {string} */ e) => `此运行的一个辅助线程在计算中停止（${e}）；已替换该运行的训练线程及其辅助线程`,
     wasmTrap: (/** @type {string} */ e) => `WebAssembly 模块已停止（${e}），很可能是内存不足；已替换其训练线程——请减小批大小或模型`,
     memoryNote: (/** @type {string} */ mb, /** @type {number} */ batch) => ` · 以批大小 ${batch} 训练约需 ${mb} MB 内存`,
     bundled: '内置 MNIST 子集',

@@ -40,6 +40,11 @@ function setThreads(/** @type {number} */ count) {
 let buildGlue = '';
 /** @type {WebAssembly.Module | null} */ let wasmModule = null;
 
+/** Byte address of the thread pool's failure flag (0: the single-thread build), read once at init. */
+let failureFlag = 0;
+/** Whether a helper thread raised the failure flag (plain JS: the instance may have trapped). */
+const helperFailed = () => failureFlag > 0 && wasm !== null && Atomics.load(new Int32Array(wasm.memory.buffer), failureFlag >> 2) !== 0;
+
 /** Pixels per digit, from the catalogue once the module is loaded. */
 let PIXELS = 0;
 /** @type {MessagePort | null} */ let port = null;
@@ -246,7 +251,8 @@ async function loop(/** @type {Run} */ r) {
  */
 const isTrap = (/** @type {unknown} */ e) => e instanceof WebAssembly.RuntimeError;
 function fatal(/** @type {unknown} */ e, /** @type {number | undefined} */ runId) {
-  toMain({ type: 'error', runId, problem: pageProblem('wasmTrap', [], problemOf(e)), fatal: true });
+  // A trap caused by a helper thread (this worker stopped waiting for it) says so.
+  toMain({ type: 'error', runId, problem: pageProblem(helperFailed() ? 'helperTrap' : 'wasmTrap', [], problemOf(e)), fatal: true });
   run = null;
   self.close();
 }
@@ -266,6 +272,7 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToT
         wasmModule = m.module;
         wasm = await glue.default({ module_or_path: m.module });
         PIXELS = glue.catalog().pixels;
+        failureFlag = glue.threadFailureFlag();
         glue.setMemoryLimit(m.memoryLimit);
         port = m.port;
         port.onmessage = onPortMessage;
