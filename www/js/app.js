@@ -22,6 +22,7 @@ import { LayerBars, SignalView } from './views/layers.js';
 import { ConfusionView, confusion } from './views/confusion.js';
 import { FeatureView } from './views/features.js';
 import { ArchView } from './views/arch.js';
+import { compact } from './views/dom.js';
 import { LessonsView } from './views/lessons.js';
 import { LANGUAGES, pickLanguage, setLanguage, say, pageProblem, problemOf, useCatalogLabels } from './i18n/index.js';
 import { finalMean } from './views/sweep.js';
@@ -776,7 +777,6 @@ let describeId = 0;
 function describe() {
   if (pool.ready) pool.sendAny({ type: 'describe', id: ++describeId, config: model.trainerConfig(settings, 0) });
 }
-const fmt = (/** @type {number} */ n) => (n >= 1e9 ? `${(n / 1e9).toFixed(2)} G` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)} k` : String(n));
 function cell(/** @type {string} */ tag, /** @type {string} */ text) {
   const c = document.createElement(tag);
   c.textContent = text;
@@ -808,7 +808,7 @@ function showDescription(/** @type {any} */ m) {
   archSelected = null;
   refresh(null);
   const b = (/** @type {string} */ t) => cell('b', t);
-  $('costSummary').replaceChildren(...words.views.costSummary(words.modelName(d.name), d.params.toLocaleString(), fmt(d.macs)).map(([t, bold]) => (bold ? b(t) : t)),
+  $('costSummary').replaceChildren(...words.views.costSummary(words.modelName(d.name), d.params.toLocaleString(), compact(d.macs)).map(([t, bold]) => (bold ? b(t) : t)),
     words.msg.memoryNote((d.memory.total / 2 ** 20).toFixed(d.memory.total < 10 * 2 ** 20 ? 1 : 0), Number(settings.batch_size)));
   if (app.memoryProblem) $('costSummary').append(cell('strong', ` ${app.memoryProblem}`));
   const rows = d.rows.filter((/** @type {any} */ r) => r.params > 0 || r.macs > 0 || r.kind !== 'relu');
@@ -821,7 +821,7 @@ function showDescription(/** @type {any} */ m) {
   body.append(...rows.map((/** @type {any} */ r) => {
     const tr = document.createElement('tr');
     tr.dataset.name = r.name;
-    tr.append(cell('td', r.name), cell('td', words.views.kinds[r.kind] ?? r.kind), cell('td', r.output.join('×')), cell('td', r.params ? r.params.toLocaleString() : ''), cell('td', r.macs ? fmt(r.macs) : ''));
+    tr.append(cell('td', r.name), cell('td', words.views.kinds[r.kind] ?? r.kind), cell('td', r.output.join('×')), cell('td', r.params ? r.params.toLocaleString() : ''), cell('td', r.macs ? compact(r.macs) : ''));
     return tr;
   }));
   $('costTable').replaceChildren(head, body);

@@ -9,6 +9,7 @@
 // heatmap rows are highlighted. Built with DOM calls only.
 import { requestDraw, watch } from './frame.js';
 import { words } from '../i18n/index.js';
+import { compact } from './dom.js';
 
 /** @typedef {import('../protocol.js').CostRow} CostRow */
 /** @typedef {{type: string, [k: string]: any}} LayerSpec */
@@ -27,7 +28,7 @@ function svg(/** @type {string} */ tag, /** @type {Record<string, string | numbe
   return e;
 }
 
-const fmt = (/** @type {number} */ n) => (n >= 1e9 ? `${(n / 1e9).toFixed(2)}G` : n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n));
+const fmt = (/** @type {number} */ n) => compact(n, true);
 
 /** What a shortcut looks like, from the block's spec and its cost rows. */
 export function shortcutOf(/** @type {LayerSpec} */ l, /** @type {CostRow[]} */ rows, /** @type {boolean} */ removed) {

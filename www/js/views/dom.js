@@ -1,6 +1,6 @@
 // @ts-check
 // The one helper the views build their DOM with: an element, its attributes, its text. Text is
-// set as textContent, never parsed as HTML.
+// set as textContent, never parsed as HTML. Also the one compact format of large counts.
 
 /** @template {keyof HTMLElementTagNameMap} K @param {K} tag @param {Record<string, string>} [attrs] @param {string} [text] */
 export function el(tag, attrs = {}, text = '') {
@@ -8,4 +8,17 @@ export function el(tag, attrs = {}, text = '') {
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   if (text) e.textContent = text;
   return e;
+}
+
+/**
+ * A count in compact form: `1.2 M`, `35.0 k`, `2.05 G` (`narrow`: no space and thousands from
+ * 1,000 instead of 10,000 — the architecture diagram's boxes — `1.2M`, `3.5k`).
+ * @param {number} n @param {boolean} [narrow]
+ */
+export function compact(n, narrow = false) {
+  const sp = narrow ? '' : ' ';
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)}${sp}G`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)}${sp}M`;
+  if (n >= (narrow ? 1e3 : 1e4)) return `${(n / 1e3).toFixed(1)}${sp}k`;
+  return String(n);
 }
