@@ -97,8 +97,8 @@ fn check(env: &Env) -> Result {
         ]),
         "clippy wasm32",
     )?;
-    step("clippy (threaded wasm build, warnings denied)");
-    variants::clippy_threaded(env)?;
+    step("clippy (the fma and threaded wasm builds, warnings denied)");
+    variants::clippy_variants(env)?;
     typecheck(env)
 }
 

@@ -108,14 +108,22 @@ fn cargo(env: &Env, v: &Variant, subcommand: &str) -> std::process::Command {
     cmd
 }
 
-/// Clippy over the code only the threaded builds compile (`cfg(target_feature = "atomics")`:
-/// the web thread pool), warnings denied: nightly's clippy on depthlab-wasm alone (`--no-deps`:
-/// core and nn are linted on stable already, and nightly may bring lints stable does not know).
-pub fn clippy_threaded(env: &Env) -> Result<(), String> {
+/// Clippy over the code only the extra builds compile, warnings denied: the relaxed-SIMD
+/// lanes in core (`cfg(target_feature = "relaxed-simd")`: the fma build on stable, core, nn and
+/// depthlab-wasm) and the web thread pool (`cfg(target_feature = "atomics")`: the threaded
+/// build, nightly's clippy on depthlab-wasm alone, `--no-deps`: core and nn are linted on
+/// stable, and nightly may bring lints stable does not know).
+pub fn clippy_variants(env: &Env) -> Result<(), String> {
     ensure_threads_toolchain(env)?;
     ensure_nightly_component(env, "clippy", "to lint the threaded build")?;
-    let v = VARIANTS.iter().find(|v| v.threads).expect("a threaded variant");
-    run(cargo(env, v, "clippy").args(["--no-deps", "--", "-D", "warnings"]), "clippy (threaded build)")
+    for v in VARIANTS.iter().filter(|v| v.threads != v.fma) {
+        let mut cmd = cargo(env, v, "clippy");
+        if v.threads {
+            cmd.arg("--no-deps");
+        }
+        run(cmd.args(["--", "-D", "warnings"]), &format!("clippy ({})", v.stem))?;
+    }
+    Ok(())
 }
 
 fn build(env: &Env, v: &Variant, out: &Path) -> Result<(), String> {

@@ -3,61 +3,79 @@
 use super::Lanes;
 use core::arch::wasm32::*;
 
+/// The [`Lanes`] of a `v128` newtype; `fused` makes `mul_add` one `f32x4.relaxed_madd`.
+macro_rules! wasm_lanes {
+    ($t:ident) => {
+        wasm_lanes!(@impl $t {});
+    };
+    ($t:ident, fused) => {
+        wasm_lanes!(@impl $t {
+            #[inline(always)]
+            fn mul_add(self, b: Self, c: Self) -> Self {
+                $t(f32x4_relaxed_madd(self.0, b.0, c.0))
+            }
+        });
+    };
+    (@impl $t:ident { $($extra:tt)* }) => {
+        impl Lanes for $t {
+            #[inline(always)]
+            fn zero() -> Self {
+                $t(f32x4_splat(0.0))
+            }
+            #[inline(always)]
+            fn splat(v: f32) -> Self {
+                $t(f32x4_splat(v))
+            }
+            #[inline(always)]
+            unsafe fn load(p: *const f32) -> Self {
+                // SAFETY: the caller guarantees 16 readable bytes; v128_load has no alignment need.
+                unsafe { $t(v128_load(p as *const v128)) }
+            }
+            #[inline(always)]
+            unsafe fn store(self, p: *mut f32) {
+                // SAFETY: the caller guarantees 16 writable bytes; v128_store has no alignment need.
+                unsafe { v128_store(p as *mut v128, self.0) }
+            }
+            #[inline(always)]
+            fn add(self, b: Self) -> Self {
+                $t(f32x4_add(self.0, b.0))
+            }
+            #[inline(always)]
+            fn sub(self, b: Self) -> Self {
+                $t(f32x4_sub(self.0, b.0))
+            }
+            #[inline(always)]
+            fn mul(self, b: Self) -> Self {
+                $t(f32x4_mul(self.0, b.0))
+            }
+            #[inline(always)]
+            fn max(self, b: Self) -> Self {
+                // pmax(a, b) is `a < b ? b : a`, the scalar reference's selection exactly.
+                $t(f32x4_pmax(self.0, b.0))
+            }
+            #[inline(always)]
+            fn hsum(self) -> f32 {
+                let v = self.0;
+                (f32x4_extract_lane::<0>(v) + f32x4_extract_lane::<1>(v))
+                    + (f32x4_extract_lane::<2>(v) + f32x4_extract_lane::<3>(v))
+            }
+            #[inline(always)]
+            fn unzip(a: Self, b: Self) -> (Self, Self) {
+                ($t(i32x4_shuffle::<0, 2, 4, 6>(a.0, b.0)), $t(i32x4_shuffle::<1, 3, 5, 7>(a.0, b.0)))
+            }
+            #[inline(always)]
+            fn zip(a: Self, b: Self) -> (Self, Self) {
+                ($t(i32x4_shuffle::<0, 4, 1, 5>(a.0, b.0)), $t(i32x4_shuffle::<2, 6, 3, 7>(a.0, b.0)))
+            }
+            $($extra)*
+        }
+    };
+}
+
 /// Four f32 in one `v128`.
 #[derive(Clone, Copy, Debug)]
 pub struct F32x4(v128);
-
-impl Lanes for F32x4 {
-    #[inline(always)]
-    fn zero() -> Self {
-        F32x4(f32x4_splat(0.0))
-    }
-    #[inline(always)]
-    fn splat(v: f32) -> Self {
-        F32x4(f32x4_splat(v))
-    }
-    #[inline(always)]
-    unsafe fn load(p: *const f32) -> Self {
-        // SAFETY: the caller guarantees 16 readable bytes; v128_load has no alignment need.
-        unsafe { F32x4(v128_load(p as *const v128)) }
-    }
-    #[inline(always)]
-    unsafe fn store(self, p: *mut f32) {
-        // SAFETY: the caller guarantees 16 writable bytes; v128_store has no alignment need.
-        unsafe { v128_store(p as *mut v128, self.0) }
-    }
-    #[inline(always)]
-    fn add(self, b: Self) -> Self {
-        F32x4(f32x4_add(self.0, b.0))
-    }
-    #[inline(always)]
-    fn sub(self, b: Self) -> Self {
-        F32x4(f32x4_sub(self.0, b.0))
-    }
-    #[inline(always)]
-    fn mul(self, b: Self) -> Self {
-        F32x4(f32x4_mul(self.0, b.0))
-    }
-    #[inline(always)]
-    fn max(self, b: Self) -> Self {
-        // pmax(a, b) is `a < b ? b : a`, the scalar reference's selection exactly.
-        F32x4(f32x4_pmax(self.0, b.0))
-    }
-    #[inline(always)]
-    fn hsum(self) -> f32 {
-        let v = self.0;
-        (f32x4_extract_lane::<0>(v) + f32x4_extract_lane::<1>(v))
-            + (f32x4_extract_lane::<2>(v) + f32x4_extract_lane::<3>(v))
-    }
-    #[inline(always)]
-    fn unzip(a: Self, b: Self) -> (Self, Self) {
-        (F32x4(i32x4_shuffle::<0, 2, 4, 6>(a.0, b.0)), F32x4(i32x4_shuffle::<1, 3, 5, 7>(a.0, b.0)))
-    }
-    #[inline(always)]
-    fn zip(a: Self, b: Self) -> (Self, Self) {
-        (F32x4(i32x4_shuffle::<0, 4, 1, 5>(a.0, b.0)), F32x4(i32x4_shuffle::<2, 6, 3, 7>(a.0, b.0)))
-    }
-}
+wasm_lanes!(F32x4);
 
 /// Four f32 whose `mul_add` is `f32x4.relaxed_madd`: the relaxed-SIMD build's GEMM micro-kernel
 /// lanes (`+relaxed-simd`). Engines lower it to a fused multiply-add where the CPU has one
@@ -66,57 +84,5 @@ impl Lanes for F32x4 {
 #[cfg(target_feature = "relaxed-simd")]
 #[derive(Clone, Copy, Debug)]
 pub struct F32x4Fused(v128);
-
 #[cfg(target_feature = "relaxed-simd")]
-impl Lanes for F32x4Fused {
-    #[inline(always)]
-    fn zero() -> Self {
-        F32x4Fused(f32x4_splat(0.0))
-    }
-    #[inline(always)]
-    fn splat(v: f32) -> Self {
-        F32x4Fused(f32x4_splat(v))
-    }
-    #[inline(always)]
-    unsafe fn load(p: *const f32) -> Self {
-        // SAFETY: as F32x4::load.
-        unsafe { F32x4Fused(v128_load(p as *const v128)) }
-    }
-    #[inline(always)]
-    unsafe fn store(self, p: *mut f32) {
-        // SAFETY: as F32x4::store.
-        unsafe { v128_store(p as *mut v128, self.0) }
-    }
-    #[inline(always)]
-    fn add(self, b: Self) -> Self {
-        F32x4Fused(f32x4_add(self.0, b.0))
-    }
-    #[inline(always)]
-    fn sub(self, b: Self) -> Self {
-        F32x4Fused(f32x4_sub(self.0, b.0))
-    }
-    #[inline(always)]
-    fn mul(self, b: Self) -> Self {
-        F32x4Fused(f32x4_mul(self.0, b.0))
-    }
-    #[inline(always)]
-    fn mul_add(self, b: Self, c: Self) -> Self {
-        F32x4Fused(f32x4_relaxed_madd(self.0, b.0, c.0))
-    }
-    #[inline(always)]
-    fn max(self, b: Self) -> Self {
-        F32x4Fused(f32x4_pmax(self.0, b.0))
-    }
-    #[inline(always)]
-    fn hsum(self) -> f32 {
-        F32x4(self.0).hsum()
-    }
-    #[inline(always)]
-    fn unzip(a: Self, b: Self) -> (Self, Self) {
-        (F32x4Fused(i32x4_shuffle::<0, 2, 4, 6>(a.0, b.0)), F32x4Fused(i32x4_shuffle::<1, 3, 5, 7>(a.0, b.0)))
-    }
-    #[inline(always)]
-    fn zip(a: Self, b: Self) -> (Self, Self) {
-        (F32x4Fused(i32x4_shuffle::<0, 4, 1, 5>(a.0, b.0)), F32x4Fused(i32x4_shuffle::<2, 6, 3, 7>(a.0, b.0)))
-    }
-}
+wasm_lanes!(F32x4Fused, fused);
