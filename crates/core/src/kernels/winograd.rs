@@ -399,7 +399,7 @@ fn zip_at<W: Lanes>(left: &[f32], right: &[f32], bias: f32, accumulate: bool, ro
 /// The four outputs of `Aᵀ M A` for every tile: `s[ξ][t]` in, corners `(0,0), (0,1), (1,0),
 /// (1,1)` of tile `t` out. Separate output parameters, so the compiler knows they alias
 /// nothing and vectorises.
-#[inline(always)]
+#[inline(never)]
 fn at_m_a(s: [&[f32]; POSITIONS], y00: &mut [f32], y01: &mut [f32], y10: &mut [f32], y11: &mut [f32]) {
     let n = y00.len().min(y01.len()).min(y10.len()).min(y11.len());
     let s: [&[f32]; POSITIONS] = core::array::from_fn(|xi| &s[xi][..n]);
