@@ -3,7 +3,7 @@
 // worker; the views. The main thread never trains or augments: it routes messages into the
 // runs store and draws. It instantiates the wasm module once, only to read the catalogue.
 import { zipSync } from '../vendor/fflate/fflate.js';
-import initWasm, { catalog, modelName, describeModel, maxThreads } from '../../depthlab-wasm.js';
+import initWasm, { catalog, modelName, describeModel, maxThreads, setMemoryLimit } from '../../depthlab-wasm.js';
 import { pickBuild, serviceWorkerCanIsolate } from './threads.js';
 import { SettingsModel, PAGE_SETTINGS, text } from './state.js';
 import { embedOptions, embedQuery, applyEmbed, connectHost } from './embed.js';
@@ -537,6 +537,9 @@ const pool = new TrainerPool(poolSize, build.module ?? wasmModule, toAugment, on
   showError(`${words.msg.trainerDied(slot + 1, typeof why === 'string' ? why : say(why))}${r ? continueOrLose(r) : ''}`);
 }, MEMORY_LIMIT, { glue: build.glue, cores: threadCores, cap: threadsCap ?? maxThreads() });
 app.build = { threaded: build.threaded, fma: build.fma, reason: build.reason, fmaReason: build.fmaReason, stem: build.stem };
+// The model descriptions shown here judge memory as the trainer workers do: the same limit, the
+// same threads per run.
+setMemoryLimit(MEMORY_LIMIT, build.threaded ? pool.maxThreadsPerRun : 1);
 /** What the threads row says, [short, why]: threads per run now, or why there is one. */
 function threadsText(/** @type {Run | null} */ sel) {
   if (build.threaded) return words.msg.threadsOn(sel?.status === 'running' && sel.threads ? sel.threads : pool.perRun, threadCores);

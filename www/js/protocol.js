@@ -64,7 +64,7 @@ export const CHECKPOINT_SECONDS = 5;
 
 /**
  * main → trainer worker
- * @typedef {{type: 'init', module: WebAssembly.Module, port: MessagePort, memoryLimit: number, glue?: string}
+ * @typedef {{type: 'init', module: WebAssembly.Module, port: MessagePort, memoryLimit: number, maxThreads: number, glue?: string}
  *   | {type: 'threads', count: number}
  *   | {type: 'start', runId: number, config: TrainConfigJson, resume?: Resume}
  *   | {type: 'pause', runId: number} | {type: 'resume', runId: number} | {type: 'stop', runId: number}

@@ -181,7 +181,7 @@ pub fn inspect(a: InspectArgs) -> Result<(), String> {
     }
     let (p, macs): (u64, u64) = t.costs().iter().fold((0, 0), |(p, m), r| (p + r.params, m + r.macs));
     println!("{:<34} {:<16} {:>16} {:>10} {:>14}", "total", "", "", p, macs);
-    let m = depthlab_nn::memory::estimate(t.costs(), config.batch_size, config.optimizer);
+    let m = depthlab_nn::memory::estimate(t.costs(), config.batch_size, config.optimizer, 1);
     let mib = |b: u64| b as f64 / (1 << 20) as f64;
     println!(
         "memory to train at batch {} (estimate): {:.1} MiB = weights and gradients {:.1} + optimizer {:.1} + activations {:.1} + scratch {:.1}",

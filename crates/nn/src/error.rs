@@ -154,7 +154,7 @@ mod tests {
         push(&aug.validate().unwrap_err());
         push(&ConfigError::new("spec.layers[0]", "bad"));
         let rows = crate::spec::cost_table(&TrainConfig::default().model_spec().unwrap()).unwrap();
-        push(&crate::memory::check(&rows, "LeNet-5", 1024, crate::optim::OptimizerKind::Adam, 1 << 20).unwrap_err());
+        push(&crate::memory::check(&rows, "LeNet-5", 1024, crate::optim::OptimizerKind::Adam, 1, 1 << 20).unwrap_err());
         for e in [
             DataError::TooShort { len: 3 },
             DataError::BadMagic { found: [1, 2, 3, 4] },

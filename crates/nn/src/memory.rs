@@ -11,8 +11,10 @@
 //!   the sum of the cost table's output sizes times the batch, plus two copies for an
 //!   evaluation chunk (the tape keeps the step's buffers for reuse while it evaluates);
 //! - per-sample scratch: the largest im2col buffer (convolutions are lowered one sample at a
-//!   time) or a Winograd convolution's transformed buffers, whichever is larger, the input batch, and [`RUNTIME`] for the test and calibration digits a trainer
-//!   worker holds.
+//!   time) or a Winograd convolution's transformed buffers, whichever is larger, twice, and the
+//!   GEMM's packing buffer, once for each thread a step runs on (every thread has its own), the
+//!   input batch, and [`RUNTIME`] for the
+//!   test and calibration digits a trainer worker holds.
 //!
 //! `tests/memory_estimate.rs`
 //! measures the real peak heap of training steps of every family with a counting allocator and
@@ -43,7 +45,7 @@ pub struct MemoryEstimate {
     pub optimizer: u64,
     /// Layer outputs kept for the backward pass and their gradients, for the whole batch.
     pub activations: u64,
-    /// Per-sample scratch and the input batch.
+    /// Per-sample scratch (one per thread) and the input batch.
     pub scratch: u64,
     /// The sum.
     pub total: u64,
@@ -61,8 +63,9 @@ fn activation_floats(rows: &[CostRow]) -> u64 {
     })
 }
 
-/// The estimate for training with `batch` samples per step and `optimizer`.
-pub fn estimate(rows: &[CostRow], batch: usize, optimizer: OptimizerKind) -> MemoryEstimate {
+/// The estimate for training with `batch` samples per step and `optimizer` on at most `threads`
+/// threads (each holds its own convolution scratch).
+pub fn estimate(rows: &[CostRow], batch: usize, optimizer: OptimizerKind, threads: usize) -> MemoryEstimate {
     let p = rows.iter().fold(0u64, |a, r| a.saturating_add(r.params));
     let params = p.saturating_mul(2 * F32);
     let optimizer = p.saturating_mul(F32 * optimizer_slots(optimizer));
@@ -85,8 +88,16 @@ pub fn estimate(rows: &[CostRow], batch: usize, optimizer: OptimizerKind) -> Mem
     // worth: about TRANSFORMED_TARGET values a side (more only for an image larger than that,
     // which the im2col term above covers: 16 values per 2×2 tile against 9 per position).
     let col = col.max(depthlab_core::kernels::winograd::TRANSFORMED_TARGET as u64);
-    let scratch =
-        col.saturating_mul(2 * F32).saturating_add(batch.saturating_mul(PIXELS as u64 * F32)).saturating_add(RUNTIME);
+    // Each thread's lane: that buffer and its gradient twin (im2col and col2im), and the GEMM's
+    // packing of B (at most KC × NC values; measured: AlexNet-mini holds about 3.7 MiB more per
+    // thread).
+    let gemm_pack = (depthlab_core::kernels::gemm::KC * depthlab_core::kernels::gemm::NC) as u64 * F32;
+    let scratch = col
+        .saturating_mul(2 * F32)
+        .saturating_add(gemm_pack)
+        .saturating_mul(threads.max(1) as u64)
+        .saturating_add(batch.saturating_mul(PIXELS as u64 * F32))
+        .saturating_add(RUNTIME);
     let total = params.saturating_add(optimizer).saturating_add(activations).saturating_add(scratch);
     MemoryEstimate { params, optimizer, activations, scratch, total }
 }
@@ -101,11 +112,17 @@ fn optimizer_slots(o: OptimizerKind) -> u64 {
 
 /// The largest batch size (at least 1, at most `max_batch`) whose estimate is within `limit`
 /// bytes, or 0 if not even one sample fits.
-pub fn largest_batch(rows: &[CostRow], optimizer: OptimizerKind, limit: u64, max_batch: usize) -> usize {
+pub fn largest_batch(
+    rows: &[CostRow],
+    optimizer: OptimizerKind,
+    threads: usize,
+    limit: u64,
+    max_batch: usize,
+) -> usize {
     let (mut lo, mut hi) = (0usize, max_batch);
     while lo < hi {
         let mid = lo + (hi - lo).div_ceil(2);
-        if estimate(rows, mid, optimizer).total <= limit {
+        if estimate(rows, mid, optimizer, threads).total <= limit {
             lo = mid;
         } else {
             hi = mid - 1;
@@ -120,19 +137,20 @@ fn mb(bytes: u64) -> u64 {
 }
 
 /// The estimate, or a refusal (code `model.memory`) that gives the numbers and what to lower
-/// when training `model` at `batch` would need more than `limit` bytes.
+/// when training `model` at `batch` on up to `threads` threads would need more than `limit` bytes.
 pub fn check(
     rows: &[CostRow],
     model: &str,
     batch: usize,
     optimizer: OptimizerKind,
+    threads: usize,
     limit: u64,
 ) -> Result<MemoryEstimate, ConfigError> {
-    let e = estimate(rows, batch, optimizer);
+    let e = estimate(rows, batch, optimizer, threads);
     if e.total <= limit {
         return Ok(e);
     }
-    let fits = largest_batch(rows, optimizer, limit, batch);
+    let fits = largest_batch(rows, optimizer, threads, limit, batch);
     let (need, have, weights, acts) = (mb(e.total), mb(limit), mb(e.params + e.optimizer), mb(e.activations));
     let advice = if fits > 0 {
         format!("lower the batch size to {fits} or less, or choose a smaller model")

@@ -234,18 +234,18 @@ impl Trainer {
     /// Builds the model named in `config`, initialised from `seed` (`config.seed` is ignored
     /// here; the caller resolves "no seed" to a random one).
     pub fn new(config: TrainConfig, seed: u64) -> Result<Self, ConfigError> {
-        Self::new_within(config, seed, u64::MAX)
+        Self::new_within(config, seed, u64::MAX, 1)
     }
 
     /// Like [`Trainer::new`], but refused (code `model.memory`, with the numbers and the largest
-    /// batch that fits) before anything is allocated when training would need more than
-    /// `limit` bytes by [`crate::memory::estimate`].
-    pub fn new_within(config: TrainConfig, seed: u64, limit: u64) -> Result<Self, ConfigError> {
+    /// batch that fits) before anything is allocated when training on up to `threads` threads
+    /// would need more than `limit` bytes by [`crate::memory::estimate`].
+    pub fn new_within(config: TrainConfig, seed: u64, limit: u64, threads: usize) -> Result<Self, ConfigError> {
         config.validate()?;
         let spec = config.model_spec()?;
         if limit != u64::MAX {
             let rows = crate::spec::cost_table(&spec).map_err(|e| e.within("model.spec"))?;
-            crate::memory::check(&rows, &spec.name, config.batch_size, config.optimizer, limit)?;
+            crate::memory::check(&rows, &spec.name, config.batch_size, config.optimizer, threads, limit)?;
         }
         let mut params = ParamStore::new();
         let mut rng = Rng::new(seed);

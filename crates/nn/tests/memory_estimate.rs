@@ -2,7 +2,7 @@
 //! counting global allocator records the highest number of live bytes while a trainer of each
 //! family is built, recalibrated, evaluated and takes training steps; the estimate must be at
 //! least that (so a configuration it accepts fits) and at most four times it (so it does not
-//! refuse what would fit).
+//! refuse what would fit). Some cases train on several threads, each with its own scratch.
 #![cfg(not(target_arch = "wasm32"))]
 
 use depthlab_nn::models::Preset;
@@ -47,8 +47,9 @@ unsafe impl GlobalAlloc for Peak {
 #[global_allocator]
 static GLOBAL: Peak = Peak;
 
-/// Peak bytes above what was live before, for building, evaluating and training `cfg`.
-fn measured(cfg: &TrainConfig) -> usize {
+/// Peak bytes above what was live before, for building, evaluating and training `cfg` on
+/// `pool`'s threads (None: one thread).
+fn measured(cfg: &TrainConfig, pool: Option<&'static dyn depthlab_core::parallel::Parallel>) -> usize {
     let b = cfg.batch_size;
     let x: Vec<f32> = (0..b * PIXELS).map(|i| ((i * 7919) % 255) as f32 / 255.0).collect();
     let y: Vec<u8> = (0..b).map(|i| (i % 10) as u8).collect();
@@ -58,6 +59,7 @@ fn measured(cfg: &TrainConfig) -> usize {
     PEAK.store(base, Ordering::Relaxed);
     {
         let mut t = Trainer::new(cfg.clone(), 1).unwrap();
+        t.set_parallel(pool);
         for _ in 0..2 {
             t.train_step(&x, &y).unwrap();
         }
@@ -72,26 +74,33 @@ fn measured(cfg: &TrainConfig) -> usize {
 #[test]
 fn the_estimate_bounds_the_real_peak_of_every_family() {
     let cases = [
-        (Preset::Lenet5, 0, 256),
-        (Preset::AlexnetMini, 0, 32),
-        (Preset::VggMini, 0, 32),
-        (Preset::Plain, 20, 32),
-        (Preset::Resnet, 20, 64),
-        (Preset::Resnet, 56, 16),
-        (Preset::ResnetV2, 20, 32),
-        (Preset::BottleneckResnet, 20, 32),
-        (Preset::Highway, 20, 32),
-        (Preset::Highway, 20, 128),
-        (Preset::Resnet, 20, 256),
-        (Preset::Resnext, 11, 16),
-        (Preset::Inception, 0, 16),
+        (Preset::Lenet5, 0, 256, 1),
+        (Preset::AlexnetMini, 0, 32, 1),
+        (Preset::AlexnetMini, 0, 8, 8),
+        (Preset::AlexnetMini, 0, 16, 16),
+        (Preset::VggMini, 0, 32, 1),
+        (Preset::VggMini, 0, 8, 8),
+        (Preset::Plain, 20, 32, 1),
+        (Preset::Resnet, 20, 64, 1),
+        (Preset::Resnet, 20, 16, 4),
+        (Preset::Resnet, 56, 16, 1),
+        (Preset::ResnetV2, 20, 32, 1),
+        (Preset::BottleneckResnet, 20, 32, 1),
+        (Preset::Highway, 20, 32, 1),
+        (Preset::Highway, 20, 128, 1),
+        (Preset::Resnet, 20, 256, 1),
+        (Preset::Resnext, 11, 16, 1),
+        (Preset::Inception, 0, 16, 1),
+        (Preset::Inception, 0, 16, 4),
     ];
-    for (preset, depth, batch) in cases {
+    for (preset, depth, batch, threads) in cases {
         let mut model = ModelConfig { preset, ..Default::default() };
         if depth > 0 {
             model.depth = depth;
         }
         let cfg = TrainConfig { model, batch_size: batch, ..Default::default() };
+        // The pool's own allocations come before the measurement (a worker's pool exists first).
+        let pool = (threads > 1).then(|| depthlab_core::parallel::RayonPool::leaked(threads).unwrap());
         let spec = cfg.model_spec().unwrap();
         // The cost table is a dry build: the rows of a real build, without its parameters'
         // memory (so a model is judged before it is allocated).
@@ -109,12 +118,12 @@ fn the_estimate_bounds_the_real_peak_of_every_family() {
             spec.name
         );
         drop(params);
-        let est = depthlab_nn::memory::estimate(&rows, batch, cfg.optimizer).total as usize;
-        let real = measured(&cfg);
+        let est = depthlab_nn::memory::estimate(&rows, batch, cfg.optimizer, threads).total as usize;
+        let real = measured(&cfg, pool);
         // The estimate's fixed part for the digits a worker holds is not allocated here.
         let est_model = est - depthlab_nn::memory::RUNTIME as usize;
         println!(
-            "{:<28} batch {batch:>4}: peak {:>8.1} MiB, estimate {:>8.1} MiB ({:.2}×)",
+            "{:<28} batch {batch:>4}, {threads} thread(s): peak {:>8.1} MiB, estimate {:>8.1} MiB ({:.2}×)",
             spec.name,
             real as f64 / 1048576.0,
             est_model as f64 / 1048576.0,

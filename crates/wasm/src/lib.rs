@@ -142,14 +142,25 @@ static MEMORY_LIMIT: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU
 const DEFAULT_MEMORY_LIMIT: u64 = 3 << 30;
 
 /// Sets the bytes a run may take in this worker (the page passes the lower of 3 GiB and its
-/// share of `navigator.deviceMemory`); a configuration whose estimate exceeds it is refused
-/// with code `model.memory`. Returns the limit in force (at most 3 GiB).
+/// share of `navigator.deviceMemory`) and the most threads a run may use (each holds its own
+/// convolution scratch; 1 when omitted); a configuration whose estimate exceeds the limit is
+/// refused with code `model.memory`. The page's main thread sets the same values as its
+/// trainer workers, so the model description it shows refuses exactly what they would.
+/// Returns the limit in force (at most 3 GiB).
 #[wasm_bindgen(js_name = setMemoryLimit)]
-pub fn set_memory_limit(bytes: f64) -> f64 {
+pub fn set_memory_limit(bytes: f64, threads: Option<u32>) -> f64 {
     let b =
         if bytes.is_finite() && bytes >= 1.0 { (bytes as u64).min(DEFAULT_MEMORY_LIMIT) } else { DEFAULT_MEMORY_LIMIT };
     MEMORY_LIMIT.store(b, core::sync::atomic::Ordering::Relaxed);
+    LANES.store(threads.unwrap_or(1).clamp(1, threads::MAX_THREADS), core::sync::atomic::Ordering::Relaxed);
     b as f64
+}
+
+/// The most threads a run may use, for the memory estimate ([`set_memory_limit`]).
+static LANES: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(1);
+
+fn lanes() -> usize {
+    LANES.load(core::sync::atomic::Ordering::Relaxed) as usize
 }
 
 fn memory_limit() -> u64 {
@@ -181,7 +192,8 @@ pub fn describe_model(config: JsValue) -> Result<JsValue, Failure> {
     let spec = cfg.model_spec()?;
     let rows = depthlab_nn::spec::cost_table(&spec).map_err(|e| Failure::from(e.within("model.spec")))?;
     let (params, macs) = rows.iter().fold((0, 0), |(p, m), r| (p + r.params, m + r.macs));
-    let memory = depthlab_nn::memory::estimate(&rows, cfg.batch_size, cfg.optimizer);
+    let lanes = lanes();
+    let memory = depthlab_nn::memory::estimate(&rows, cfg.batch_size, cfg.optimizer, lanes);
     let out = to_js(&Description {
         name: &spec.name,
         params,
@@ -192,7 +204,8 @@ pub fn describe_model(config: JsValue) -> Result<JsValue, Failure> {
         spec: &spec,
     })?;
     // Too large to train here: the refusal the trainer would give, as an Error (code, params).
-    if let Err(e) = depthlab_nn::memory::check(&rows, &spec.name, cfg.batch_size, cfg.optimizer, memory_limit()) {
+    if let Err(e) = depthlab_nn::memory::check(&rows, &spec.name, cfg.batch_size, cfg.optimizer, lanes, memory_limit())
+    {
         js_sys::Reflect::set(&out, &"memoryProblem".into(), &Failure::from(e).0)
             .map_err(|_| Failure::new("describeModel"))?;
     }
@@ -358,7 +371,7 @@ impl Trainer {
             None => random_seed()? as u64,
         };
         #[allow(unused_mut)] // the single-thread build sets no pool
-        let mut inner = depthlab_nn::Trainer::new_within(cfg, seed, memory_limit())?;
+        let mut inner = depthlab_nn::Trainer::new_within(cfg, seed, memory_limit(), lanes())?;
         #[cfg(target_feature = "atomics")]
         inner.set_parallel(Some(threads::pool()));
         Ok(Trainer { inner })

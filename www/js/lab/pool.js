@@ -74,7 +74,7 @@ export class TrainerPool {
       this.slots[i] = this.spawn(i);
       this.onCrash(i, lost, e.message || 'the trainer worker stopped unexpectedly');
     };
-    this.post(worker, { type: 'init', module: this.module, port: port1, memoryLimit: this.memoryLimit, ...(this.threads.glue ? { glue: this.threads.glue } : {}) }, [port1]);
+    this.post(worker, { type: 'init', module: this.module, port: port1, memoryLimit: this.memoryLimit, maxThreads: this.maxThreadsPerRun, ...(this.threads.glue ? { glue: this.threads.glue } : {}) }, [port1]);
     this.toAugment({ type: 'connect', port: port2 }, [port2]);
     return slot;
   }
@@ -130,6 +130,11 @@ export class TrainerPool {
   trapHelper(/** @type {number} */ i) {
     const slot = this.slots[i];
     if (slot) this.post(slot.worker, { type: 'debug-trap-helper' });
+  }
+
+  /** The most threads one run gets (a run training alone), in the threaded build. */
+  get maxThreadsPerRun() {
+    return threadsPerRun(this.threads.cores, 1, this.threads.cap);
   }
 
   /** Starts queued runs on free workers, after sharing the cores among the runs training. */

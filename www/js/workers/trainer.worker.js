@@ -273,7 +273,8 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToT
         wasm = await glue.default({ module_or_path: m.module });
         PIXELS = glue.catalog().pixels;
         failureFlag = glue.threadFailureFlag();
-        glue.setMemoryLimit(m.memoryLimit);
+        // The memory estimate counts a convolution scratch per thread a run may use.
+        glue.setMemoryLimit(m.memoryLimit, glue.threadsSupported() ? m.maxThreads : 1);
         port = m.port;
         port.onmessage = onPortMessage;
         toMain({ type: 'ready', simd: glue.simdBackend(), threaded: glue.threadsSupported(), memoryBytes: memoryBytes() });
