@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(spec) = config.model_spec() {
         if let Ok(rows) = depthlab_nn::spec::cost_table(&spec) {
-            let _ = depthlab_nn::memory::check(&rows, &spec.name, config.batch_size, config.optimizer, 1 << 30);
+            let _ = depthlab_nn::memory::check(&rows, &spec.name, config.batch_size, config.optimizer, 1, 1 << 30);
         }
     }
 });

@@ -19,7 +19,7 @@ const FORWARD_MACS: u64 = 20_000_000;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(config) = serde_json::from_slice::<TrainConfig>(data) else { return };
-    let (trainer, peak) = peak_of(|| Trainer::new_within(config.clone(), 7, LIMIT));
+    let (trainer, peak) = peak_of(|| Trainer::new_within(config.clone(), 7, LIMIT, 1));
     let Ok(mut trainer) = trainer else { return };
     // Accepted: the estimate (which includes activations for a whole batch) covers the build.
     assert!(peak as u64 <= LIMIT, "building took {peak} bytes, past the {LIMIT}-byte limit it was accepted under");

@@ -7,7 +7,7 @@
 //!   the release page build, its SIMD check, the end-to-end tests in Chromium and Firefox,
 //!   the PyTorch and ONNX hand-off, and each fuzz target briefly
 //! - `bench-web` build the release page and print the in-browser benchmark as one JSON line
-//! - `check`     the quick subset: fmt, clippy, and TypeScript (checkJs) over www/ and tests/e2e
+//! - `check`     the quick subset: fmt, clippy, a type check of the fuzz targets, and TypeScript (checkJs) over www/ and tests/e2e
 //! - `dist`      the release build in `dist/`, checked ready for any static host (no inline
 //!   script, no live-reload socket), with a `_headers` file carrying the Content-Security-Policy
 //! - `soak`      train one run in the page for 30 minutes (or `soak MINUTES`), printing wasm
@@ -79,6 +79,13 @@ fn check(env: &Env) -> Result {
     run(env.cmd("cargo").args(["fmt", "--all", "--check"]), "cargo fmt (run `cargo fmt --all` to fix)")?;
     step("clippy (native, warnings denied)");
     run(env.cmd("cargo").args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]), "clippy")?;
+    // The fuzz targets live outside the workspace: type-check them on stable, so an API change
+    // that breaks them shows here, not only in `test`'s nightly sanitizer build.
+    step("cargo check (fuzz targets)");
+    run(
+        env.cmd("cargo").args(["check", "--manifest-path", "fuzz/Cargo.toml", "--bins"]),
+        "cargo check (fuzz targets)",
+    )?;
     step("clippy (wasm32, warnings denied)");
     run(
         env.cmd("cargo").args([
