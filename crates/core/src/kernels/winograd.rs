@@ -18,7 +18,7 @@
 
 use super::conv::Conv2dParams;
 use super::gemm::{gemm, Gemm, GemmScratch, MatRef};
-use crate::simd::{F32x4, Lanes};
+use crate::simd::{scalar::Scalar1, F32x4, Lanes};
 use alloc::vec::Vec;
 
 /// Positions of the transformed 4×4 tile.
@@ -263,60 +263,6 @@ unsafe fn input_tiles<V: Lanes>(rows: [*const f32; 4], half: usize, tx: usize, o
             // SAFETY: as above.
             unsafe { oj.store(out.add((4 * i + j) * stride + tx)) };
         }
-    }
-}
-
-/// One lane: the scalar fallback of [`input_tiles`] for rows narrower than four tiles.
-#[derive(Clone, Copy)]
-struct Scalar1(f32);
-
-impl Lanes for Scalar1 {
-    #[inline(always)]
-    fn unzip(a: Self, b: Self) -> (Self, Self) {
-        (a, b)
-    }
-    #[inline(always)]
-    fn zip(a: Self, b: Self) -> (Self, Self) {
-        (a, b)
-    }
-    const N: usize = 1;
-    #[inline(always)]
-    fn zero() -> Self {
-        Scalar1(0.0)
-    }
-    #[inline(always)]
-    fn splat(v: f32) -> Self {
-        Scalar1(v)
-    }
-    #[inline(always)]
-    unsafe fn load(p: *const f32) -> Self {
-        // SAFETY: the caller guarantees one readable f32.
-        unsafe { Scalar1(*p) }
-    }
-    #[inline(always)]
-    unsafe fn store(self, p: *mut f32) {
-        // SAFETY: the caller guarantees one writable f32.
-        unsafe { *p = self.0 }
-    }
-    #[inline(always)]
-    fn add(self, b: Self) -> Self {
-        Scalar1(self.0 + b.0)
-    }
-    #[inline(always)]
-    fn sub(self, b: Self) -> Self {
-        Scalar1(self.0 - b.0)
-    }
-    #[inline(always)]
-    fn mul(self, b: Self) -> Self {
-        Scalar1(self.0 * b.0)
-    }
-    #[inline(always)]
-    fn max(self, b: Self) -> Self {
-        Scalar1(if self.0 < b.0 { b.0 } else { self.0 })
-    }
-    #[inline(always)]
-    fn hsum(self) -> f32 {
-        self.0
     }
 }
 

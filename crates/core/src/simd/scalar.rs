@@ -1,4 +1,5 @@
-//! Portable four-lane vector: the reference every hardware backend must match bit for bit.
+//! Portable vectors: the four-lane reference every hardware backend must match bit for bit, and
+//! a one-lane type for the tails of lane-generic loops.
 
 use super::Lanes;
 
@@ -60,5 +61,60 @@ impl Lanes for Scalar4 {
     fn zip(a: Self, b: Self) -> (Self, Self) {
         let (a, b) = (a.0, b.0);
         (Scalar4([a[0], b[0], a[1], b[1]]), Scalar4([a[2], b[2], a[3], b[3]]))
+    }
+}
+
+/// One lane: the tail of lane-generic loops (the Winograd transforms' rows narrower than four
+/// values), so that tails run the same code as the vectors, a lane at a time.
+#[derive(Clone, Copy)]
+pub(crate) struct Scalar1(pub(crate) f32);
+
+impl Lanes for Scalar1 {
+    #[inline(always)]
+    fn unzip(a: Self, b: Self) -> (Self, Self) {
+        (a, b)
+    }
+    #[inline(always)]
+    fn zip(a: Self, b: Self) -> (Self, Self) {
+        (a, b)
+    }
+    const N: usize = 1;
+    #[inline(always)]
+    fn zero() -> Self {
+        Scalar1(0.0)
+    }
+    #[inline(always)]
+    fn splat(v: f32) -> Self {
+        Scalar1(v)
+    }
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> Self {
+        // SAFETY: the caller guarantees one readable f32.
+        unsafe { Scalar1(*p) }
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut f32) {
+        // SAFETY: the caller guarantees one writable f32.
+        unsafe { *p = self.0 }
+    }
+    #[inline(always)]
+    fn add(self, b: Self) -> Self {
+        Scalar1(self.0 + b.0)
+    }
+    #[inline(always)]
+    fn sub(self, b: Self) -> Self {
+        Scalar1(self.0 - b.0)
+    }
+    #[inline(always)]
+    fn mul(self, b: Self) -> Self {
+        Scalar1(self.0 * b.0)
+    }
+    #[inline(always)]
+    fn max(self, b: Self) -> Self {
+        Scalar1(if self.0 < b.0 { b.0 } else { self.0 })
+    }
+    #[inline(always)]
+    fn hsum(self) -> f32 {
+        self.0
     }
 }
