@@ -80,7 +80,15 @@ await test('Firefox: training goes on in a background tab at full speed, and the
   const { page, errors } = await openFirefox(`?steps=${STEPS}&seed=3`);
   const steps = () => page.evaluate(() => window.depthlab.losses.length);
   await page.click('#start');
-  await page.waitForFunction(() => window.depthlab.losses.length >= 20, { timeout: 120_000 });
+  // A stall here was seen once in the full suite (never alone): say what the page was doing.
+  await page.waitForFunction(() => window.depthlab.losses.length >= 20, { timeout: 120_000 }).catch(async (e) => {
+    const state = await page.evaluate(() => {
+      const d = window.depthlab;
+      const r = d.runs?.().at(-1);
+      return { phase: d.phase, losses: d.losses.length, errors: d.errors, build: d.build, run: r && { status: r.status, threads: r.threads, steps: r.metrics?.steps?.length } };
+    }).catch((err) => String(err));
+    throw new Error(`${e.message}; page state: ${JSON.stringify(state)}; console errors: ${errors.join(' | ') || 'none'}`);
+  });
   // Steps per second in front, then behind another tab, over the same span.
   const rate = async (/** @type {number} */ ms) => {
     const [s0, t0] = [await steps(), Date.now()];
