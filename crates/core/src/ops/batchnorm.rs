@@ -90,11 +90,7 @@ impl Tape {
                     // One pass: Σx and Σx² in f64 (exact enough for activations).
                     let mut acc = LaneSums::default();
                     for i in 0..n {
-                        acc.add(
-                            &xv[(i * c + ch) * hw..(i * c + ch + 1) * hw],
-                            |v| v as f64,
-                            |v| (v as f64) * (v as f64),
-                        );
+                        acc.add_squares(&xv[(i * c + ch) * hw..(i * c + ch + 1) * hw]);
                     }
                     let (s, s2) = acc.total();
                     // SAFETY: channel ch belongs to this task alone.
@@ -238,19 +234,21 @@ struct LaneSums {
 const LANES: usize = 8;
 
 impl LaneSums {
-    /// Adds `fa(v)` and `fb(v)` of every `v` of `xs`.
+    /// Adds every `v` of `xs` and its square (in f64).
     #[inline(always)]
-    fn add(&mut self, xs: &[f32], fa: impl Fn(f32) -> f64, fb: impl Fn(f32) -> f64) {
+    fn add_squares(&mut self, xs: &[f32]) {
         let mut chunks = xs.chunks_exact(LANES);
         for ch in &mut chunks {
             for k in 0..LANES {
-                self.a[k] += fa(ch[k]);
-                self.b[k] += fb(ch[k]);
+                let v = ch[k] as f64;
+                self.a[k] += v;
+                self.b[k] += v * v;
             }
         }
         for (k, &v) in chunks.remainder().iter().enumerate() {
-            self.a[k] += fa(v);
-            self.b[k] += fb(v);
+            let v = v as f64;
+            self.a[k] += v;
+            self.b[k] += v * v;
         }
     }
 
