@@ -139,10 +139,11 @@ fn bench_conv_parts(c: &mut Criterion) {
     let wt: Vec<f32> = (0..p.weight_len()).map(|_| rng.uniform(-1.0, 1.0)).collect();
     let dy: Vec<f32> = (0..o * hw).map(|_| rng.uniform(-1.0, 1.0)).collect();
     let mut col = vec![0.0; k * hw];
-    im2col(&x, h, w, &p, &mut col);
+    im2col(&x, h, w, &p, &mut col, &mut Vec::new());
     let mut s = GemmScratch::new();
     g.throughput(Throughput::Elements((k * hw) as u64));
-    g.bench_function("im2col", |b| b.iter(|| im2col(&x, h, w, &p, &mut col)));
+    let mut padded = Vec::new();
+    g.bench_function("im2col", |b| b.iter(|| im2col(&x, h, w, &p, &mut col, &mut padded)));
     let mut dx = vec![0.0; 16 * hw];
     g.bench_function("col2im_add", |b| b.iter(|| col2im_add(&col, h, w, &p, &mut dx)));
     g.throughput(Throughput::Elements((2 * o * hw * k) as u64));
@@ -182,11 +183,12 @@ fn bench_conv3x3_paths(c: &mut Criterion) {
         let (mut col, mut dcol) = (vec![0.0; k * hw], vec![0.0; k * hw]);
         let (mut y, mut dx, mut dw) = (vec![0.0; o * hw], vec![0.0; ch * hw], vec![0.0; o * k]);
         let mut s = GemmScratch::new();
+        let mut padded = Vec::new();
         g.throughput(Throughput::Elements((2 * o * hw * k) as u64));
         let id = |what: &str| BenchmarkId::new(what, format!("{ch}ch_{side}x{side}"));
         g.bench_function(id("im2col_forward"), |b| {
             b.iter(|| {
-                im2col(&x, side, side, &p, &mut col);
+                im2col(&x, side, side, &p, &mut col, &mut padded);
                 gemm(Gemm::new(o, hw, k, MatRef::row_major(&wt, k), MatRef::row_major(&col, hw)), &mut y, &mut s)
             })
         });
@@ -211,7 +213,7 @@ fn bench_conv3x3_paths(c: &mut Criterion) {
         g.throughput(Throughput::Elements((2 * o * hw * k) as u64));
         g.bench_function(id("im2col_weight_grad"), |b| {
             b.iter(|| {
-                im2col(&x, side, side, &p, &mut col);
+                im2col(&x, side, side, &p, &mut col, &mut padded);
                 let gm = Gemm::new(o, k, hw, MatRef::row_major(&dy, hw), MatRef::transposed(&col, hw));
                 gemm(gm.beta(1.0), &mut dw, &mut s)
             })

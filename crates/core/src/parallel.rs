@@ -113,6 +113,8 @@ pub(crate) struct Lane {
     pub(crate) gemm: GemmScratch,
     pub(crate) col: Vec<f32>,
     pub(crate) dcol: Vec<f32>,
+    /// A zero-padded copy of one image for [`crate::kernels::conv::im2col`].
+    pub(crate) padded: Vec<f32>,
     pub(crate) wino: crate::kernels::winograd::WinogradScratch,
 }
 

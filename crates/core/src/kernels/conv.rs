@@ -4,6 +4,9 @@
 //! `col` layout: `[C·KH·KW, OH·OW]`, row `(c·KH + kh)·KW + kw`, column `oh·OW + ow`, so that
 //! `y[O, OH·OW] = W[O, C·KH·KW] · col` is a plain row-major GEMM.
 
+use crate::simd::{F32x4, Lanes};
+use alloc::vec::Vec;
+
 /// Geometry of a 2-D convolution; the output-size formula lives here and nowhere else.
 /// Grouped convolution (ResNeXt, depthwise) is the `groups` field: input and output channels
 /// split into `groups` equal parts, part `g` of the output sees only part `g` of the input.
@@ -99,13 +102,105 @@ impl Conv2dParams {
 }
 
 /// Unfolds one image `x: [C, H, W]` into `col: [C·KH·KW, OH·OW]` (zeros where the patch
-/// hangs over the padding).
-pub fn im2col(x: &[f32], h: usize, w: usize, p: &Conv2dParams, col: &mut [f32]) {
+/// hangs over the padding). `padded` is scratch for a stride-1 padded convolution (kept by
+/// the caller so that a steady state does not allocate).
+///
+/// Stride 1, the common case, copies whole output rows from a zero-padded copy of the image:
+/// no bounds per row and no fills, and each row a few vector loads and stores that may run
+/// past its end into the next row's place, which is written after it (only a row whose
+/// vectors would leave `col` or the image is copied exactly). The rows are short (10–28
+/// values in the zoo), so this is what im2col costs: a `memcpy` call per row took 20% of a
+/// LeNet-5 step in wasm.
+pub fn im2col(x: &[f32], h: usize, w: usize, p: &Conv2dParams, col: &mut [f32], padded: &mut Vec<f32>) {
     let (oh, ow) = p.output_size(h, w).expect("im2col: kernel larger than padded input");
     let (kh_n, kw_n) = p.kernel;
     let (s, pad) = (p.stride, p.padding);
-    assert!(x.len() >= p.in_channels * h * w, "im2col: x too small");
-    assert!(col.len() >= p.col_rows() * oh * ow, "im2col: col too small");
+    let c_n = p.in_channels;
+    assert!(x.len() >= c_n * h * w, "im2col: x too small");
+    let len = p.col_rows() * oh * ow;
+    assert!(col.len() >= len, "im2col: col too small");
+    if s != 1 {
+        return im2col_strided(x, h, w, p, col);
+    }
+    let (hp, wp) = (h + 2 * pad, w + 2 * pad);
+    let src: &[f32] = if pad == 0 {
+        &x[..c_n * h * w]
+    } else {
+        padded.clear();
+        padded.resize(c_n * hp * wp, 0.0);
+        for c in 0..c_n {
+            for y in 0..h {
+                let d = (c * hp + y + pad) * wp + pad;
+                padded[d..d + w].copy_from_slice(&x[(c * h + y) * w..(c * h + y + 1) * w]);
+            }
+        }
+        padded
+    };
+    let vectors = ow.div_ceil(F32x4::N);
+    // One copy of the row loop per vector count, its inner loop unrolled: a loop of loads and
+    // stores would be turned back into a `memcpy` call per row by the compiler.
+    let rows: fn(Unfold, &[f32], &mut [f32]) = match vectors {
+        1 => unfold_rows::<1>,
+        2 => unfold_rows::<2>,
+        3 => unfold_rows::<3>,
+        4 => unfold_rows::<4>,
+        5 => unfold_rows::<5>,
+        6 => unfold_rows::<6>,
+        7 => unfold_rows::<7>,
+        8 => unfold_rows::<8>,
+        _ => unfold_rows::<0>,
+    };
+    let col = &mut col[..len];
+    for c in 0..c_n {
+        for kh in 0..kh_n {
+            for kw in 0..kw_n {
+                let row = (c * kh_n + kh) * kw_n + kw;
+                rows(Unfold { oh, ow, wp, d0: row * oh * ow, s0: (c * hp + kh) * wp + kw }, src, col);
+            }
+        }
+    }
+}
+
+/// One row of a stride-1 `col`: `oh` runs of `ow` values, run `y` from `src[s0 + y·wp..]` to
+/// `col[d0 + y·ow..]`.
+#[derive(Clone, Copy)]
+struct Unfold {
+    oh: usize,
+    ow: usize,
+    wp: usize,
+    d0: usize,
+    s0: usize,
+}
+
+/// Copies one [`Unfold`] row, each run as `NV` whole vectors (the last may run past the run's
+/// end into the next run's place, which is written later), or exactly where those vectors
+/// would leave `col` or `src`. `NV = 0`: every run exactly (long runs, where a `memcpy` call
+/// pays).
+#[inline(always)]
+fn unfold_rows<const NV: usize>(u: Unfold, src: &[f32], col: &mut [f32]) {
+    let Unfold { oh, ow, wp, d0, s0 } = u;
+    let width = NV * F32x4::N;
+    let (sp, dp) = (src.as_ptr(), col.as_mut_ptr());
+    for y in 0..oh {
+        let (d, s) = (d0 + y * ow, s0 + y * wp);
+        if NV > 0 && d + width <= col.len() && s + width <= src.len() {
+            for v in 0..NV {
+                let at = v * F32x4::N;
+                // SAFETY: d + at + N <= d + width <= col.len(), the same for s and src
+                // (checked just above).
+                unsafe { F32x4::load(sp.add(s + at)).store(dp.add(d + at)) };
+            }
+        } else {
+            col[d..d + ow].copy_from_slice(&src[s..s + ow]);
+        }
+    }
+}
+
+/// [`im2col`] for stride 2 and more: element by element inside the image, fills outside.
+fn im2col_strided(x: &[f32], h: usize, w: usize, p: &Conv2dParams, col: &mut [f32]) {
+    let (oh, ow) = p.output_size(h, w).expect("im2col: kernel larger than padded input");
+    let (kh_n, kw_n) = p.kernel;
+    let (s, pad) = (p.stride, p.padding);
     for c in 0..p.in_channels {
         let xc = &x[c * h * w..(c + 1) * h * w];
         for kh in 0..kh_n {
@@ -125,13 +220,8 @@ pub fn im2col(x: &[f32], h: usize, w: usize, p: &Conv2dParams, col: &mut [f32]) 
                     let src = &xc[ih as usize * w..(ih as usize + 1) * w];
                     d[..ow_lo].fill(0.0);
                     d[ow_hi..].fill(0.0);
-                    if s == 1 {
-                        let iw0 = ow_lo + kw - pad;
-                        d[ow_lo..ow_hi].copy_from_slice(&src[iw0..iw0 + (ow_hi - ow_lo)]);
-                    } else {
-                        for (x_out, v) in d[ow_lo..ow_hi].iter_mut().enumerate() {
-                            *v = src[(ow_lo + x_out) * s + kw - pad];
-                        }
+                    for (x_out, v) in d[ow_lo..ow_hi].iter_mut().enumerate() {
+                        *v = src[(ow_lo + x_out) * s + kw - pad];
                     }
                 }
             }
@@ -145,6 +235,8 @@ pub fn col2im_add(col: &[f32], h: usize, w: usize, p: &Conv2dParams, dx: &mut [f
     let (oh, ow) = p.output_size(h, w).expect("col2im: kernel larger than padded input");
     let (kh_n, kw_n) = p.kernel;
     let (s, pad) = (p.stride, p.padding);
+    assert!(col.len() >= p.col_rows() * oh * ow, "col2im: col too small");
+    assert!(dx.len() >= p.in_channels * h * w, "col2im: dx too small");
     for c in 0..p.in_channels {
         let dxc = &mut dx[c * h * w..(c + 1) * h * w];
         for kh in 0..kh_n {
@@ -153,26 +245,91 @@ pub fn col2im_add(col: &[f32], h: usize, w: usize, p: &Conv2dParams, dx: &mut [f
                 let src = &col[row * oh * ow..(row + 1) * oh * ow];
                 let ow_lo = (pad.saturating_sub(kw)).div_ceil(s).min(ow);
                 let ow_hi = if w + pad > kw { ((w + pad - kw - 1) / s + 1).min(ow) } else { 0 };
-                for y in 0..oh {
-                    let ih = (y * s + kh) as isize - pad as isize;
-                    if ih < 0 || ih >= h as isize || ow_lo >= ow_hi {
-                        continue;
+                // Output rows whose input row 0 <= y·s + kh − pad < h exists.
+                let y_lo = pad.saturating_sub(kh).div_ceil(s).min(oh);
+                let y_hi = if h + pad > kh { ((h + pad - kh - 1) / s + 1).min(oh) } else { 0 };
+                if ow_lo >= ow_hi || y_lo >= y_hi {
+                    continue;
+                }
+                if s == 1 {
+                    // Contiguous on both sides: each run a few vector adds (same bits as one
+                    // add per value: every value is added once, in the same order).
+                    let run = Fold {
+                        runs: y_hi - y_lo,
+                        len: ow_hi - ow_lo,
+                        s0: y_lo * ow + ow_lo,
+                        ls: ow,
+                        d0: (y_lo + kh - pad) * w + ow_lo + kw - pad,
+                        ld: w,
+                    };
+                    match run.len.div_ceil(F32x4::N) {
+                        1 => fold_rows::<1>(run, src, dxc),
+                        2 => fold_rows::<2>(run, src, dxc),
+                        3 => fold_rows::<3>(run, src, dxc),
+                        4 => fold_rows::<4>(run, src, dxc),
+                        5 => fold_rows::<5>(run, src, dxc),
+                        6 => fold_rows::<6>(run, src, dxc),
+                        7 => fold_rows::<7>(run, src, dxc),
+                        8 => fold_rows::<8>(run, src, dxc),
+                        _ => fold_rows::<0>(run, src, dxc),
                     }
-                    let d = &mut dxc[ih as usize * w..(ih as usize + 1) * w];
+                    continue;
+                }
+                for y in y_lo..y_hi {
+                    let ih = y * s + kh - pad;
+                    let d = &mut dxc[ih * w..(ih + 1) * w];
                     let sr = &src[y * ow + ow_lo..y * ow + ow_hi];
-                    if s == 1 {
-                        // Contiguous on both sides: a plain vector add.
-                        let iw0 = ow_lo + kw - pad;
-                        for (dv, &sv) in d[iw0..iw0 + sr.len()].iter_mut().zip(sr) {
-                            *dv += sv;
-                        }
-                    } else {
-                        for (x_out, &sv) in (ow_lo..ow_hi).zip(sr) {
-                            d[x_out * s + kw - pad] += sv;
-                        }
+                    for (x_out, &sv) in (ow_lo..ow_hi).zip(sr) {
+                        d[x_out * s + kw - pad] += sv;
                     }
                 }
             }
+        }
+    }
+}
+
+/// `runs` runs of `len` values: `dst[d0 + r·ld..][..len] += src[s0 + r·ls..][..len]`.
+#[derive(Clone, Copy)]
+struct Fold {
+    runs: usize,
+    len: usize,
+    s0: usize,
+    ls: usize,
+    d0: usize,
+    ld: usize,
+}
+
+/// Adds the [`Fold`] runs, `NV` vectors each when a run has at least one vector's worth: all
+/// of a run's sums are computed from the values loaded before any is stored, so the last
+/// vector, which overlaps its neighbour to end exactly at the run's end, stores in the
+/// overlap the very sums its neighbour stores (nothing is added twice). Shorter runs, and
+/// `NV = 0` (long runs), add one value at a time.
+#[inline(always)]
+fn fold_rows<const NV: usize>(f: Fold, src: &[f32], dst: &mut [f32]) {
+    let Fold { runs, len, s0, ls, d0, ld } = f;
+    let n = F32x4::N;
+    if runs == 0 {
+        return;
+    }
+    assert!(s0 + (runs - 1) * ls + len <= src.len() && d0 + (runs - 1) * ld + len <= dst.len());
+    let (sp, dp) = (src.as_ptr(), dst.as_mut_ptr());
+    for r in 0..runs {
+        let (s, d) = (s0 + r * ls, d0 + r * ld);
+        if NV == 0 || len < n {
+            for (dv, &sv) in dst[d..d + len].iter_mut().zip(&src[s..s + len]) {
+                *dv += sv;
+            }
+            continue;
+        }
+        let at = |v: usize| if v + 1 == NV { len - n } else { v * n };
+        let mut sums = [F32x4::zero(); 8];
+        for (v, sum) in sums.iter_mut().enumerate().take(NV) {
+            // SAFETY: at(v) + n <= len, and both runs lie inside their slices (asserted above).
+            *sum = unsafe { F32x4::load(dp.add(d + at(v))).add(F32x4::load(sp.add(s + at(v)))) };
+        }
+        for (v, sum) in sums.iter().enumerate().take(NV) {
+            // SAFETY: as above.
+            unsafe { sum.store(dp.add(d + at(v))) };
         }
     }
 }
@@ -242,7 +399,7 @@ mod tests {
             let x: Vec<f32> = (0..c * h * w).map(|_| rng.uniform(-1.0, 1.0)).collect();
             let wt: Vec<f32> = (0..p.weight_len()).map(|_| rng.uniform(-1.0, 1.0)).collect();
             let mut col = vec![f32::NAN; p.col_rows() * oh * ow];
-            im2col(&x, h, w, &p, &mut col);
+            im2col(&x, h, w, &p, &mut col, &mut Vec::new());
             let mut y = vec![0.0; o * oh * ow];
             gemm(
                 Gemm {
@@ -266,6 +423,74 @@ mod tests {
         }
     }
 
+    /// im2col writes exactly its definition, `col[(c·KH + kh)·KW + kw][y·OW + x] =
+    /// x[c][y·s + kh − pad][x·s + kw − pad]` (zero outside), and nothing past `col`'s first
+    /// `C·KH·KW·OH·OW` values: narrow outputs (1 to 5 wide, where a row's vectors run into the
+    /// next rows), wide ones, non-square kernels, strides 1 to 3, paddings 0 to 2, one
+    /// padding scratch reused across all of them.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn im2col_is_its_definition() {
+        let mut rng = Rng::new(3);
+        let mut padded = vec![f32::NAN; 7];
+        for c in 1..3 {
+            for (h, w) in [(1, 1), (3, 2), (5, 5), (6, 9), (14, 14), (9, 30)] {
+                for (kh, kw) in [(1, 1), (3, 3), (5, 5), (2, 3)] {
+                    for (st, pad) in [(1, 0), (1, 1), (1, 2), (2, 1), (3, 0)] {
+                        let p = Conv2dParams { kernel: (kh, kw), ..Conv2dParams::square(c, 1, 1, st, pad) };
+                        let Some((oh, ow)) = p.output_size(h, w) else { continue };
+                        let x: Vec<f32> = (0..c * h * w).map(|_| rng.uniform(-1.0, 1.0)).collect();
+                        let len = p.col_rows() * oh * ow;
+                        let mut col = vec![f32::NAN; len + 9];
+                        im2col(&x, h, w, &p, &mut col, &mut padded);
+                        for (i, &v) in col[..len].iter().enumerate() {
+                            let (row, pos) = (i / (oh * ow), i % (oh * ow));
+                            let (ci, khi, kwi) = (row / (kh * kw), row / kw % kh, row % kw);
+                            let iy = (pos / ow * st + khi) as isize - pad as isize;
+                            let ix = (pos % ow * st + kwi) as isize - pad as isize;
+                            let inside = (0..h as isize).contains(&iy) && (0..w as isize).contains(&ix);
+                            let want = if inside { x[(ci * h + iy as usize) * w + ix as usize] } else { 0.0 };
+                            assert_eq!(v.to_bits(), want.to_bits(), "{p:?} {h}x{w}: col[{i}]");
+                        }
+                        assert!(col[len..].iter().all(|v| v.is_nan()), "{p:?} {h}x{w}: wrote past the columns");
+                    }
+                }
+            }
+        }
+    }
+
+    /// col2im adds exactly its definition, value by value in `col` order, onto what `dx`
+    /// held (so the bits match one scalar add per value), for the geometries above.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn col2im_is_its_definition() {
+        let mut rng = Rng::new(4);
+        for c in 1..3 {
+            for (h, w) in [(1, 1), (3, 2), (5, 5), (6, 9), (14, 14), (9, 30)] {
+                for (kh, kw) in [(1, 1), (3, 3), (5, 5), (2, 3)] {
+                    for (st, pad) in [(1, 0), (1, 1), (1, 2), (2, 1), (3, 0)] {
+                        let p = Conv2dParams { kernel: (kh, kw), ..Conv2dParams::square(c, 1, 1, st, pad) };
+                        let Some((oh, ow)) = p.output_size(h, w) else { continue };
+                        let col: Vec<f32> = (0..p.col_rows() * oh * ow).map(|_| rng.uniform(-1.0, 1.0)).collect();
+                        let start: Vec<f32> = (0..c * h * w).map(|_| rng.uniform(-1.0, 1.0)).collect();
+                        let mut want = start.clone();
+                        for (i, &v) in col.iter().enumerate() {
+                            let (row, pos) = (i / (oh * ow), i % (oh * ow));
+                            let (ci, khi, kwi) = (row / (kh * kw), row / kw % kh, row % kw);
+                            let iy = (pos / ow * st + khi) as isize - pad as isize;
+                            let ix = (pos % ow * st + kwi) as isize - pad as isize;
+                            if (0..h as isize).contains(&iy) && (0..w as isize).contains(&ix) {
+                                want[(ci * h + iy as usize) * w + ix as usize] += v;
+                            }
+                        }
+                        let mut dx = start;
+                        col2im_add(&col, h, w, &p, &mut dx);
+                        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                        assert_eq!(bits(&dx), bits(&want), "{p:?} {h}x{w}");
+                    }
+                }
+            }
+        }
+    }
+
     /// col2im is the adjoint of im2col: <im2col(x), g> == <x, col2im(g)>.
     #[wasm_bindgen_test(unsupported = test)]
     fn col2im_is_adjoint_of_im2col() {
@@ -276,7 +501,7 @@ mod tests {
             let x: Vec<f32> = (0..c * h * w).map(|_| rng.uniform(-1.0, 1.0)).collect();
             let g: Vec<f32> = (0..p.col_rows() * oh * ow).map(|_| rng.uniform(-1.0, 1.0)).collect();
             let mut col = vec![0.0; g.len()];
-            im2col(&x, h, w, &p, &mut col);
+            im2col(&x, h, w, &p, &mut col, &mut Vec::new());
             let mut dx = vec![0.0; x.len()];
             col2im_add(&g, h, w, &p, &mut dx);
             let lhs: f64 = col.iter().zip(&g).map(|(a, b)| (*a as f64) * (*b as f64)).sum();

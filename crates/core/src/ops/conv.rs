@@ -101,7 +101,7 @@ impl Tape {
                 let col: &[f32] = if pointwise {
                     xi
                 } else {
-                    im2col(xi, h, wd, &p, &mut lane.col[..rows * hw]);
+                    im2col(xi, h, wd, &p, &mut lane.col[..rows * hw], &mut lane.padded);
                     &lane.col[..rows * hw]
                 };
                 let yi = unsafe { ys.slice(i * o * hw, o * hw) };
@@ -302,7 +302,7 @@ impl Conv2dNode {
             // SAFETY: task t alone uses lane t, the dW targets of its own chunks (dW itself for
             // chunk 0, partial c − 1 for chunk c) and dx of its own images.
             let lane = unsafe { &mut ls.slice(t, 1)[0] };
-            let Lane { gemm: scratch, col, dcol, wino: ws } = lane;
+            let Lane { gemm: scratch, col, dcol, wino: ws, padded } = lane;
             for chunk in share(t, tasks, chunks) {
                 let dw: &mut [f32] = if chunk == 0 {
                     unsafe { dws.slice(0, n_w) }
@@ -331,7 +331,7 @@ impl Conv2dNode {
                     let coli: &[f32] = if pointwise {
                         xi
                     } else {
-                        im2col(xi, h, w, p, &mut col[..rows * hw]);
+                        im2col(xi, h, w, p, &mut col[..rows * hw], padded);
                         &col[..rows * hw]
                     };
                     // dW[g] += dy[g] · col[g]ᵀ
