@@ -238,5 +238,26 @@ fn bench_conv3x3_paths(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_gemm, bench_conv, bench_conv_parts, bench_conv3x3_paths);
+/// Weight-gradient shapes (`C = A·Bᵀ`, both contiguous along k: m output channels, n patch
+/// values, k positions) by the blocked GEMM and by dot products: the measurement behind
+/// `dot::pays`.
+fn bench_dot_vs_gemm(c: &mut Criterion) {
+    use depthlab_core::kernels::dot::{dot_gemm, pays};
+    let mut g = c.benchmark_group("dot_vs_gemm");
+    let mut rng = Rng::new(8);
+    for (m, n, k) in [(6, 25, 784), (4, 100, 400), (16, 25, 784), (16, 48, 256), (16, 75, 196), (16, 150, 100)] {
+        let a: Vec<f32> = (0..m * k).map(|_| rng.uniform(-1.0, 1.0)).collect();
+        let b: Vec<f32> = (0..n * k).map(|_| rng.uniform(-1.0, 1.0)).collect();
+        let mut out = vec![0.0; m * n];
+        let mut s = GemmScratch::new();
+        let gm = Gemm::new(m, n, k, MatRef::row_major(&a, k), MatRef::transposed(&b, k)).beta(1.0);
+        g.throughput(Throughput::Elements((2 * m * n * k) as u64));
+        let shape = format!("{m}x{n}x{k}{}", if pays(m, n, k) { "_dot_pays" } else { "" });
+        g.bench_function(BenchmarkId::new("gemm", &shape), |bch| bch.iter(|| gemm(gm, &mut out, &mut s)));
+        g.bench_function(BenchmarkId::new("dot", &shape), |bch| bch.iter(|| dot_gemm(gm, &mut out)));
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench_gemm, bench_conv, bench_conv_parts, bench_conv3x3_paths, bench_dot_vs_gemm);
 criterion_main!(benches);

@@ -232,17 +232,23 @@ mod tests {
         run(&mut ps, &[x], |t, p, v| t.linear(p, v[0], w, Some(b)));
     }
 
+    /// im2col + GEMM convolutions; their weight gradients take both paths, dot products
+    /// (`kernels::dot::pays`) and the blocked GEMM.
     #[wasm_bindgen_test(unsupported = test)]
     fn conv2d_stride_and_padding() {
         let mut rng = Rng::new(2);
+        let mut dot_paths = alloc::vec::Vec::new();
         for (k, s, pad) in [(3, 1, 1), (3, 2, 1), (2, 2, 0), (5, 1, 2)] {
             let p = Conv2dParams::square(2, 3, k, s, pad);
+            let (oh, ow) = p.output_size(6, 5).unwrap();
+            dot_paths.push(crate::kernels::dot::pays(3, p.patch_len(), oh * ow));
             let mut ps = ParamStore::new();
             let w = rand_param(&mut ps, &mut rng, "w", &[3, 2, k, k]);
             let b = rand_param(&mut ps, &mut rng, "b", &[3]);
             let x = rand_tensor(&mut rng, &[2, 2, 6, 5]);
             run(&mut ps, &[x], |t, pr, v| t.conv2d(pr, v[0], w, Some(b), p));
         }
+        assert!(dot_paths.contains(&true) && dot_paths.contains(&false), "both dW paths: {dot_paths:?}");
     }
 
     /// The Winograd paths (`kernels::winograd::pays`): forward, input and weight gradients,

@@ -4,6 +4,7 @@
 pub mod activation;
 pub mod conv;
 pub mod depthwise;
+pub mod dot;
 pub mod gemm;
 pub mod pool;
 pub mod softmax;

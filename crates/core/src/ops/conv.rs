@@ -10,6 +10,7 @@ use crate::autograd::{Node, ParamId, ParamStore, Tape, Var};
 use crate::kernels::activation::{relu_in_place, relu_mask};
 use crate::kernels::conv::{col2im_add, im2col, Conv2dParams};
 use crate::kernels::depthwise::{depthwise_backward_input, depthwise_backward_weight, depthwise_forward};
+use crate::kernels::dot;
 use crate::kernels::gemm::{gemm, Gemm, MatRef};
 use crate::kernels::winograd;
 use crate::parallel::{share, Lane, Shared};
@@ -334,15 +335,16 @@ impl Conv2dNode {
                         im2col(xi, h, w, p, &mut col[..rows * hw], padded);
                         &col[..rows * hw]
                     };
-                    // dW[g] += dy[g] · col[g]ᵀ
+                    // dW[g] += dy[g] · col[g]ᵀ (as dot products where that pays: dot::pays)
                     for gi in 0..g {
                         let a = MatRef::row_major(&dyi[gi * og * hw..(gi + 1) * og * hw], hw);
                         let bm = MatRef::transposed(&coli[gi * k * hw..(gi + 1) * k * hw], hw);
-                        gemm(
-                            Gemm { m: og, n: k, k: hw, alpha: 1.0, a, b: bm, beta: 1.0, ldc: k },
-                            &mut dw[gi * og * k..],
-                            scratch,
-                        );
+                        let gm = Gemm { m: og, n: k, k: hw, alpha: 1.0, a, b: bm, beta: 1.0, ldc: k };
+                        if dot::pays(og, k, hw) {
+                            dot::dot_gemm(gm, &mut dw[gi * og * k..]);
+                        } else {
+                            gemm(gm, &mut dw[gi * og * k..], scratch);
+                        }
                     }
                     if !need_dx {
                         continue;
