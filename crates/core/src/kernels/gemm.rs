@@ -234,18 +234,16 @@ fn pack_b(b: &MatRef, pc: usize, kc: usize, jc: usize, nc: usize, nr_w: usize, o
                 panel[p * nr_w..p * nr_w + nr_w].copy_from_slice(&b.data[s..s + nr_w]);
             }
         } else if b.rs == 1 {
-            // Transposed B: column j is contiguous in p. Transposed in 4×4 blocks, so each
-            // block reads four short runs and writes four short runs (both stay in cache).
+            // Transposed B: column j is contiguous in p. Transposed in 4×4 blocks of vectors,
+            // so each block reads four short runs and writes four (both stay in cache).
             let full = if nr == nr_w { nr_w } else { nr & !3 };
             for j0 in (0..full).step_by(4) {
                 let s: [usize; 4] = core::array::from_fn(|d| (jc + jr + j0 + d) * b.cs + pc);
                 let cols: [&[f32]; 4] = core::array::from_fn(|d| &b.data[s[d]..s[d] + kc]);
                 for p0 in (0..kc & !3).step_by(4) {
-                    for dp in 0..4 {
-                        let row = &mut panel[(p0 + dp) * nr_w + j0..(p0 + dp) * nr_w + j0 + 4];
-                        for (d, r) in row.iter_mut().enumerate() {
-                            *r = cols[d][p0 + dp];
-                        }
+                    let rows = transpose4(core::array::from_fn(|d| F32x4::load_slice(&cols[d][p0..])));
+                    for (dp, r) in rows.iter().enumerate() {
+                        r.store_slice(&mut panel[(p0 + dp) * nr_w + j0..]);
                     }
                 }
                 for p in kc & !3..kc {
@@ -290,6 +288,22 @@ fn pack_a(a: &MatRef, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut [f32
             }
             continue;
         }
+        if a.cs == 1 && mr == MR {
+            // Row-major A: MR rows contiguous in p, transposed in 4×4 blocks of vectors.
+            let rows: [&[f32]; MR] = core::array::from_fn(|i| &a.data[(ic + ir + i) * a.rs + pc..][..kc]);
+            for p0 in (0..kc & !3).step_by(4) {
+                let cols = transpose4(core::array::from_fn(|i| F32x4::load_slice(&rows[i][p0..])));
+                for (dp, v) in cols.iter().enumerate() {
+                    v.store_slice(&mut panel[(p0 + dp) * MR..]);
+                }
+            }
+            for p in kc & !3..kc {
+                for i in 0..MR {
+                    panel[p * MR + i] = rows[i][p];
+                }
+            }
+            continue;
+        }
         for i in 0..MR {
             if i >= mr {
                 for p in 0..kc {
@@ -307,6 +321,17 @@ fn pack_a(a: &MatRef, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut [f32
             }
         }
     }
+}
+
+/// The transpose of a 4×4 block held as four vectors (row `i` in, column `i` out): two rounds
+/// of [`Lanes::zip`]. A copy, so packing through it changes no bit.
+const _: () = assert!(MR == 4, "pack_a transposes MR rows as 4×4 blocks");
+
+#[inline(always)]
+fn transpose4([r0, r1, r2, r3]: [F32x4; 4]) -> [F32x4; 4] {
+    let ((a0, a1), (b0, b1)) = (F32x4::zip(r0, r2), F32x4::zip(r1, r3));
+    let ((t0, t1), (t2, t3)) = (F32x4::zip(a0, b0), F32x4::zip(a1, b1));
+    [t0, t1, t2, t3]
 }
 
 /// The packed operands of one micro-tile: `kc` steps of an `MR`-tall A panel and a B panel
