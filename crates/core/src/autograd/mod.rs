@@ -319,6 +319,19 @@ impl Tape {
         }
     }
 
+    /// Makes sure `v` has a gradient buffer, for an op that writes every element of it:
+    /// `true` when the buffer is new and its contents unspecified (the op assigns), `false`
+    /// when it holds other ops' contributions (the op adds). Saves the zero fill and the read
+    /// of [`Tape::grad_mut`] for the first contribution, which is most of them.
+    pub(crate) fn grad_for_write(&mut self, v: Var) -> bool {
+        if !self.grads[v.0].is_empty() {
+            return false;
+        }
+        let n = self.values[v.0].len();
+        self.grads[v.0] = self.buffer_for_overwrite(n);
+        true
+    }
+
     /// The gradient buffer of `v`, created zeroed on first use (for `+=` accumulation).
     pub(crate) fn grad_mut(&mut self, v: Var) -> &mut [f32] {
         if self.grads[v.0].is_empty() {

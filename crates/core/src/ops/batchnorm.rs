@@ -175,7 +175,9 @@ impl BatchNormNode {
         let m = (n * hw) as f32;
         let threads = tape.threads;
         let tasks = threads.tasks_for(c, n * c * hw);
-        let dx = if tape.needs_grad(self.x) { Some(Shared(tape.grad_mut(self.x).as_mut_ptr())) } else { None };
+        // A first contribution to dx is assigned, not added to zeros (same values).
+        let fresh = tape.needs_grad(self.x) && tape.grad_for_write(self.x);
+        let dx = if tape.needs_grad(self.x) { Some(Shared(tape.grads[self.x.0].as_mut_ptr())) } else { None };
         let gamma = params.value(self.p.gamma);
         // (Σ dy·x̂, Σ dy) per channel: dγ's and dβ's terms.
         let mut dgb = tape.buffer_for_overwrite(2 * c);
@@ -199,13 +201,26 @@ impl BatchNormNode {
                         let off = (i * c + ch) * hw;
                         let dxp = unsafe { dx.slice(off, hw) };
                         let (dyp, xhp) = (&dy[off..off + hw], &self.xhat[off..off + hw]);
-                        if self.train {
-                            for ((d, &g), &xh) in dxp.iter_mut().zip(dyp).zip(xhp) {
-                                *d += km * (m * g - sd - xh * sdx);
+                        match (self.train, fresh) {
+                            (true, false) => {
+                                for ((d, &g), &xh) in dxp.iter_mut().zip(dyp).zip(xhp) {
+                                    *d += km * (m * g - sd - xh * sdx);
+                                }
                             }
-                        } else {
-                            for (d, &g) in dxp.iter_mut().zip(dyp) {
-                                *d += k * g;
+                            (true, true) => {
+                                for ((d, &g), &xh) in dxp.iter_mut().zip(dyp).zip(xhp) {
+                                    *d = km * (m * g - sd - xh * sdx);
+                                }
+                            }
+                            (false, false) => {
+                                for (d, &g) in dxp.iter_mut().zip(dyp) {
+                                    *d += k * g;
+                                }
+                            }
+                            (false, true) => {
+                                for (d, &g) in dxp.iter_mut().zip(dyp) {
+                                    *d = k * g;
+                                }
                             }
                         }
                     }

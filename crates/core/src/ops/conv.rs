@@ -255,14 +255,17 @@ impl Conv2dNode {
         let og = o / g;
         let pointwise = p.is_pointwise();
         let need_dx = tape.needs_grad(self.x);
-        if need_dx {
-            tape.grad_mut(self.x);
-        }
         // Winograd where it measured faster (see winograd::pays): the input gradient convolves
         // dy with the rotated kernels; the weight gradient sums each chunk in the transformed
         // domain, in fixed groups of its images, then transforms back into the chunk's target.
         let geo = winograd::Geometry::forward(p, h, w).filter(|_| winograd::pays(p));
         let wino = geo.is_some();
+        // Winograd writes every value of dx, so a first contribution is assigned; col2im and
+        // the pointwise GEMM add into zeros.
+        let fresh_dx = need_dx && wino && tape.grad_for_write(self.x);
+        if need_dx && !fresh_dx {
+            tape.grad_mut(self.x);
+        }
         let uf = if wino && need_dx {
             let mut uf = tape.buffer_for_overwrite(winograd::POSITIONS * o * c);
             winograd::transform_weights(params.value(self.w), o, c, true, &mut uf);
@@ -320,7 +323,7 @@ impl Conv2dNode {
                             // SAFETY: this chunk's images are this task's alone.
                             let dxs = unsafe { dx.slice(grp.start * in_len, grp.len() * in_len) };
                             let gd = geo.input_gradient();
-                            winograd::convolve_images(dys, grp.len(), &uf, gd, None, true, dxs, ws, scratch);
+                            winograd::convolve_images(dys, grp.len(), &uf, gd, None, !fresh_dx, dxs, ws, scratch);
                         }
                     }
                     winograd::finish_weight_gradient(&ws.du, o, c, dw);

@@ -30,11 +30,17 @@ impl Tape {
 }
 
 impl AddNode {
-    /// `da += dy`, `db += dy` (when `a == b` both land in the same buffer: `2·dy`).
+    /// `da += dy`, `db += dy` (when `a == b` both land in the same buffer: `2·dy`); a first
+    /// contribution is a copy.
     pub(crate) fn backward(&self, tape: &mut Tape, dy: &[f32]) {
         for v in [self.a, self.b] {
-            if tape.needs_grad(v) {
-                for (g, d) in tape.grad_mut(v).iter_mut().zip(dy) {
+            if !tape.needs_grad(v) {
+                continue;
+            }
+            if tape.grad_for_write(v) {
+                tape.grads[v.0].copy_from_slice(dy);
+            } else {
+                for (g, d) in tape.grads[v.0].iter_mut().zip(dy) {
                     *g += d;
                 }
             }
