@@ -130,7 +130,7 @@ impl Tape {
                 }
                 Node::Dropout(d) => stash(pool, d.mask),
                 Node::BatchNorm(b) => {
-                    stash(pool, b.xhat);
+                    stash(pool, b.mean);
                     stash(pool, b.inv_std);
                 }
                 _ => {}

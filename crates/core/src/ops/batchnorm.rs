@@ -23,13 +23,16 @@ pub struct BatchNormParams {
     pub eps: f32,
 }
 
-/// Saved state: normalised input `x̂`, per-channel `1/σ`, and the mode it ran in.
+/// Saved state: per-channel μ and `1/σ`, and the mode it ran in. The backward pass recomputes
+/// `x̂ = (x − μ)/σ` from the input, which the tape keeps anyway, with the forward's very
+/// operations (same bits), instead of keeping a normalised copy of every input: one write
+/// pass and one activation-sized buffer fewer per layer.
 #[derive(Debug)]
 pub(crate) struct BatchNormNode {
     x: Var,
     pub(crate) p: BatchNormParams,
     dims: (usize, usize, usize), // (N, C, H·W)
-    pub(crate) xhat: Vec<f32>,
+    pub(crate) mean: Vec<f32>,
     pub(crate) inv_std: Vec<f32>,
     train: bool,
     /// ReLU fused after the affine step.
@@ -71,7 +74,6 @@ impl Tape {
         let train = mode == Mode::Train;
         let momentum = self.bn_momentum.unwrap_or(p.momentum);
         let mut y = self.tensor_for_overwrite(&shape);
-        let mut xhat = self.buffer_for_overwrite(n * c * hw);
         let mut inv_std = self.buffer_for_overwrite(c);
         // Channels are independent: each thread takes a range of them (the same arithmetic
         // per channel as on one thread, so any thread count gives the same bits). The running
@@ -131,7 +133,7 @@ impl Tape {
         }
         let (gamma, beta) = (params.value(p.gamma), params.value(p.beta));
         let xv = self.values[x.0].data();
-        let (ys, xs) = (Shared(y.data_mut().as_mut_ptr()), Shared(xhat.as_mut_ptr()));
+        let ys = Shared(y.data_mut().as_mut_ptr());
         let (means_r, inv_r) = (&means[..], &inv_std[..]);
         threads.run(tasks, &|t| {
             for ch in share(t, tasks, c) {
@@ -139,21 +141,24 @@ impl Tape {
                 for i in 0..n {
                     let off = (i * c + ch) * hw;
                     // SAFETY: channel ch's planes belong to this task alone.
-                    let (yp, xp) = unsafe { (ys.slice(off, hw), xs.slice(off, hw)) };
-                    for (j, (yv, xh_out)) in yp.iter_mut().zip(xp.iter_mut()).enumerate() {
-                        let xh = (xv[off + j] - mean) * is;
-                        *xh_out = xh;
-                        let v = g * xh + b;
+                    let yp = unsafe { ys.slice(off, hw) };
+                    for (yv, &xv) in yp.iter_mut().zip(&xv[off..off + hw]) {
+                        let v = g * normalise(xv, mean, is) + b;
                         *yv = if relu && v < 0.0 { 0.0 } else { v };
                     }
                 }
             }
         });
-        self.recycle(means);
         self.f64_scratch = sums;
-        let node = BatchNormNode { x, p, dims: (n, c, hw), xhat, inv_std, train, relu };
+        let node = BatchNormNode { x, p, dims: (n, c, hw), mean: means, inv_std, train, relu };
         self.push(y, Node::BatchNorm(node), true)
     }
+}
+
+/// `x̂ = (x − μ)·(1/σ)`: the one definition the forward and the backward pass both use.
+#[inline(always)]
+fn normalise(x: f32, mean: f32, inv_std: f32) -> f32 {
+    (x - mean) * inv_std
 }
 
 impl BatchNormNode {
@@ -182,12 +187,14 @@ impl BatchNormNode {
         // (Σ dy·x̂, Σ dy) per channel: dγ's and dβ's terms.
         let mut dgb = tape.buffer_for_overwrite(2 * c);
         let dgs = Shared(dgb.as_mut_ptr());
+        let xv = tape.values[self.x.0].data();
         threads.run(tasks, &|t| {
             for ch in share(t, tasks, c) {
+                let (mean, is) = (self.mean[ch], self.inv_std[ch]);
                 let mut acc = LaneSums::default();
                 for i in 0..n {
                     let off = (i * c + ch) * hw;
-                    acc.add_pairs(&dy[off..off + hw], &self.xhat[off..off + hw]);
+                    acc.add_pairs(&dy[off..off + hw], &xv[off..off + hw], mean, is);
                 }
                 let (sd, sdx) = acc.total();
                 let (sd, sdx) = (sd as f32, sdx as f32);
@@ -200,16 +207,16 @@ impl BatchNormNode {
                     for i in 0..n {
                         let off = (i * c + ch) * hw;
                         let dxp = unsafe { dx.slice(off, hw) };
-                        let (dyp, xhp) = (&dy[off..off + hw], &self.xhat[off..off + hw]);
+                        let (dyp, xp) = (&dy[off..off + hw], &xv[off..off + hw]);
                         match (self.train, fresh) {
                             (true, false) => {
-                                for ((d, &g), &xh) in dxp.iter_mut().zip(dyp).zip(xhp) {
-                                    *d += km * (m * g - sd - xh * sdx);
+                                for ((d, &g), &x) in dxp.iter_mut().zip(dyp).zip(xp) {
+                                    *d += km * (m * g - sd - normalise(x, mean, is) * sdx);
                                 }
                             }
                             (true, true) => {
-                                for ((d, &g), &xh) in dxp.iter_mut().zip(dyp).zip(xhp) {
-                                    *d = km * (m * g - sd - xh * sdx);
+                                for ((d, &g), &x) in dxp.iter_mut().zip(dyp).zip(xp) {
+                                    *d = km * (m * g - sd - normalise(x, mean, is) * sdx);
                                 }
                             }
                             (false, false) => {
@@ -267,20 +274,20 @@ impl LaneSums {
         }
     }
 
-    /// Adds `d` and the f32 product `d·x` of every pair.
+    /// Adds `d` and the f32 product `d·x̂` of every pair, `x̂` the [`normalise`]d `x`.
     #[inline(always)]
-    fn add_pairs(&mut self, ds: &[f32], xs: &[f32]) {
+    fn add_pairs(&mut self, ds: &[f32], xs: &[f32], mean: f32, inv_std: f32) {
         let xs = &xs[..ds.len()];
         let (mut dc, mut xc) = (ds.chunks_exact(LANES), xs.chunks_exact(LANES));
         for (d, x) in (&mut dc).zip(&mut xc) {
             for k in 0..LANES {
                 self.a[k] += d[k] as f64;
-                self.b[k] += (d[k] * x[k]) as f64;
+                self.b[k] += (d[k] * normalise(x[k], mean, inv_std)) as f64;
             }
         }
         for (k, (&d, &x)) in dc.remainder().iter().zip(xc.remainder()).enumerate() {
             self.a[k] += d as f64;
-            self.b[k] += (d * x) as f64;
+            self.b[k] += (d * normalise(x, mean, inv_std)) as f64;
         }
     }
 
