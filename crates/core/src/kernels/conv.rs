@@ -437,71 +437,77 @@ mod tests {
         }
     }
 
-    /// im2col writes exactly its definition, `col[(c·KH + kh)·KW + kw][y·OW + x] =
-    /// x[c][y·s + kh − pad][x·s + kw − pad]` (zero outside), and nothing past `col`'s first
-    /// `C·KH·KW·OH·OW` values: narrow outputs (1 to 5 wide, where a row's vectors run into the
-    /// next rows), wide ones, non-square kernels, strides 1 to 3, paddings 0 to 2, one
-    /// padding scratch reused across all of them.
-    #[wasm_bindgen_test(unsupported = test)]
-    fn im2col_is_its_definition() {
-        let mut rng = Rng::new(3);
-        let mut padded = vec![f32::NAN; 7];
+    /// Geometries with narrow outputs (1 to 5 wide, where a row's vectors run into the next
+    /// rows), wide ones, non-square kernels, strides 1 to 3 and paddings 0 to 2, as
+    /// `(params, h, w, oh, ow)`.
+    fn geometries() -> Vec<(Conv2dParams, usize, usize, usize, usize)> {
+        let mut out = Vec::new();
         for c in 1..3 {
             for (h, w) in [(1, 1), (3, 2), (5, 5), (6, 9), (14, 14), (9, 30)] {
-                for (kh, kw) in [(1, 1), (3, 3), (5, 5), (2, 3)] {
+                for kernel in [(1, 1), (3, 3), (5, 5), (2, 3)] {
                     for (st, pad) in [(1, 0), (1, 1), (1, 2), (2, 1), (3, 0)] {
-                        let p = Conv2dParams { kernel: (kh, kw), ..Conv2dParams::square(c, 1, 1, st, pad) };
-                        let Some((oh, ow)) = p.output_size(h, w) else { continue };
-                        let x: Vec<f32> = (0..c * h * w).map(|_| rng.uniform(-1.0, 1.0)).collect();
-                        let len = p.col_rows() * oh * ow;
-                        let mut col = vec![f32::NAN; len + 9];
-                        im2col(&x, h, w, &p, &mut col, &mut padded);
-                        for (i, &v) in col[..len].iter().enumerate() {
-                            let (row, pos) = (i / (oh * ow), i % (oh * ow));
-                            let (ci, khi, kwi) = (row / (kh * kw), row / kw % kh, row % kw);
-                            let iy = (pos / ow * st + khi) as isize - pad as isize;
-                            let ix = (pos % ow * st + kwi) as isize - pad as isize;
-                            let inside = (0..h as isize).contains(&iy) && (0..w as isize).contains(&ix);
-                            let want = if inside { x[(ci * h + iy as usize) * w + ix as usize] } else { 0.0 };
-                            assert_eq!(v.to_bits(), want.to_bits(), "{p:?} {h}x{w}: col[{i}]");
+                        let p = Conv2dParams { kernel, ..Conv2dParams::square(c, 1, 1, st, pad) };
+                        if let Some((oh, ow)) = p.output_size(h, w) {
+                            out.push((p, h, w, oh, ow));
                         }
-                        assert!(col[len..].iter().all(|v| v.is_nan()), "{p:?} {h}x{w}: wrote past the columns");
                     }
                 }
             }
         }
+        out
     }
 
-    /// col2im adds exactly its definition, value by value in `col` order, onto what `dx`
-    /// held (so the bits match one scalar add per value), for the geometries above.
+    /// The index into `x: [C, H, W]` that `col[i]` holds by definition, `x[c][y·s + kh −
+    /// pad][x·s + kw − pad]` for row `(c·KH + kh)·KW + kw` and column `y·OW + x`; `None` in the
+    /// padding.
+    fn source(p: &Conv2dParams, (h, w): (usize, usize), (oh, ow): (usize, usize), i: usize) -> Option<usize> {
+        let ((kh, kw), st, pad) = (p.kernel, p.stride as isize, p.padding as isize);
+        let (row, pos) = (i / (oh * ow), i % (oh * ow));
+        let (ci, khi, kwi) = (row / (kh * kw), (row / kw % kh) as isize, (row % kw) as isize);
+        let iy = (pos / ow) as isize * st + khi - pad;
+        let ix = (pos % ow) as isize * st + kwi - pad;
+        let inside = (0..h as isize).contains(&iy) && (0..w as isize).contains(&ix);
+        inside.then(|| (ci * h + iy as usize) * w + ix as usize)
+    }
+
+    /// im2col writes exactly its definition ([`source`]; zero outside) and nothing past
+    /// `col`'s first `C·KH·KW·OH·OW` values, on every [`geometries`] case, with one padding
+    /// scratch reused across all of them.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn im2col_is_its_definition() {
+        let mut rng = Rng::new(3);
+        let mut padded = vec![f32::NAN; 7];
+        for (p, h, w, oh, ow) in geometries() {
+            let x: Vec<f32> = (0..p.in_channels * h * w).map(|_| rng.uniform(-1.0, 1.0)).collect();
+            let len = p.col_rows() * oh * ow;
+            let mut col = vec![f32::NAN; len + 9];
+            im2col(&x, h, w, &p, &mut col, &mut padded);
+            for (i, &v) in col[..len].iter().enumerate() {
+                let want = source(&p, (h, w), (oh, ow), i).map_or(0.0, |at| x[at]);
+                assert_eq!(v.to_bits(), want.to_bits(), "{p:?} {h}x{w}: col[{i}]");
+            }
+            assert!(col[len..].iter().all(|v| v.is_nan()), "{p:?} {h}x{w}: wrote past the columns");
+        }
+    }
+
+    /// col2im adds exactly its definition, value by value in `col` order, onto what `dx` held
+    /// (so the bits match one scalar add per value), on every [`geometries`] case.
     #[wasm_bindgen_test(unsupported = test)]
     fn col2im_is_its_definition() {
         let mut rng = Rng::new(4);
-        for c in 1..3 {
-            for (h, w) in [(1, 1), (3, 2), (5, 5), (6, 9), (14, 14), (9, 30)] {
-                for (kh, kw) in [(1, 1), (3, 3), (5, 5), (2, 3)] {
-                    for (st, pad) in [(1, 0), (1, 1), (1, 2), (2, 1), (3, 0)] {
-                        let p = Conv2dParams { kernel: (kh, kw), ..Conv2dParams::square(c, 1, 1, st, pad) };
-                        let Some((oh, ow)) = p.output_size(h, w) else { continue };
-                        let col: Vec<f32> = (0..p.col_rows() * oh * ow).map(|_| rng.uniform(-1.0, 1.0)).collect();
-                        let start: Vec<f32> = (0..c * h * w).map(|_| rng.uniform(-1.0, 1.0)).collect();
-                        let mut want = start.clone();
-                        for (i, &v) in col.iter().enumerate() {
-                            let (row, pos) = (i / (oh * ow), i % (oh * ow));
-                            let (ci, khi, kwi) = (row / (kh * kw), row / kw % kh, row % kw);
-                            let iy = (pos / ow * st + khi) as isize - pad as isize;
-                            let ix = (pos % ow * st + kwi) as isize - pad as isize;
-                            if (0..h as isize).contains(&iy) && (0..w as isize).contains(&ix) {
-                                want[(ci * h + iy as usize) * w + ix as usize] += v;
-                            }
-                        }
-                        let mut dx = start;
-                        col2im_add(&col, h, w, &p, &mut dx);
-                        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-                        assert_eq!(bits(&dx), bits(&want), "{p:?} {h}x{w}");
-                    }
+        for (p, h, w, oh, ow) in geometries() {
+            let col: Vec<f32> = (0..p.col_rows() * oh * ow).map(|_| rng.uniform(-1.0, 1.0)).collect();
+            let start: Vec<f32> = (0..p.in_channels * h * w).map(|_| rng.uniform(-1.0, 1.0)).collect();
+            let mut want = start.clone();
+            for (i, &v) in col.iter().enumerate() {
+                if let Some(at) = source(&p, (h, w), (oh, ow), i) {
+                    want[at] += v;
                 }
             }
+            let mut dx = start;
+            col2im_add(&col, h, w, &p, &mut dx);
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&dx), bits(&want), "{p:?} {h}x{w}");
         }
     }
 
