@@ -196,6 +196,14 @@ fn unfold_rows<const NV: usize>(u: Unfold, src: &[f32], col: &mut [f32]) {
     }
 }
 
+/// The outputs `lo..hi` (of `out`) whose input `o·s + k − pad`, for kernel offset `k`, lies
+/// inside `0..n`: the one formula for rows and columns, in im2col and in col2im.
+fn inside(n: usize, out: usize, k: usize, s: usize, pad: usize) -> (usize, usize) {
+    let lo = pad.saturating_sub(k).div_ceil(s).min(out);
+    let hi = if n + pad > k { ((n + pad - k - 1) / s + 1).min(out) } else { 0 };
+    (lo, hi)
+}
+
 /// [`im2col`] for stride 2 and more: inside the image element by element (stride 2 a vector at
 /// a time), fills outside.
 fn im2col_strided(x: &[f32], h: usize, w: usize, p: &Conv2dParams, col: &mut [f32]) {
@@ -208,9 +216,7 @@ fn im2col_strided(x: &[f32], h: usize, w: usize, p: &Conv2dParams, col: &mut [f3
             for kw in 0..kw_n {
                 let row = (c * kh_n + kh) * kw_n + kw;
                 let dst = &mut col[row * oh * ow..(row + 1) * oh * ow];
-                // Valid output columns: 0 <= ow*s + kw - pad < w.
-                let ow_lo = (pad.saturating_sub(kw)).div_ceil(s).min(ow);
-                let ow_hi = if w + pad > kw { ((w + pad - kw - 1) / s + 1).min(ow) } else { 0 };
+                let (ow_lo, ow_hi) = inside(w, ow, kw, s, pad);
                 for y in 0..oh {
                     let d = &mut dst[y * ow..(y + 1) * ow];
                     let ih = (y * s + kh) as isize - pad as isize;
@@ -257,11 +263,7 @@ pub fn col2im_add(col: &[f32], h: usize, w: usize, p: &Conv2dParams, dx: &mut [f
             for kw in 0..kw_n {
                 let row = (c * kh_n + kh) * kw_n + kw;
                 let src = &col[row * oh * ow..(row + 1) * oh * ow];
-                let ow_lo = (pad.saturating_sub(kw)).div_ceil(s).min(ow);
-                let ow_hi = if w + pad > kw { ((w + pad - kw - 1) / s + 1).min(ow) } else { 0 };
-                // Output rows whose input row 0 <= y·s + kh − pad < h exists.
-                let y_lo = pad.saturating_sub(kh).div_ceil(s).min(oh);
-                let y_hi = if h + pad > kh { ((h + pad - kh - 1) / s + 1).min(oh) } else { 0 };
+                let ((ow_lo, ow_hi), (y_lo, y_hi)) = (inside(w, ow, kw, s, pad), inside(h, oh, kh, s, pad));
                 if ow_lo >= ow_hi || y_lo >= y_hi {
                     continue;
                 }

@@ -323,10 +323,10 @@ fn pack_a(a: &MatRef, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut [f32
     }
 }
 
-/// The transpose of a 4×4 block held as four vectors (row `i` in, column `i` out): two rounds
-/// of [`Lanes::zip`]. A copy, so packing through it changes no bit.
 const _: () = assert!(MR == 4, "pack_a transposes MR rows as 4×4 blocks");
 
+/// The transpose of a 4×4 block held as four vectors (row `i` in, column `i` out): two rounds
+/// of [`Lanes::zip`]. A copy, so packing through it changes no bit.
 #[inline(always)]
 fn transpose4([r0, r1, r2, r3]: [F32x4; 4]) -> [F32x4; 4] {
     let ((a0, a1), (b0, b1)) = (F32x4::zip(r0, r2), F32x4::zip(r1, r3));

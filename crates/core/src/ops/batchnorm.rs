@@ -161,6 +161,21 @@ fn normalise(x: f32, mean: f32, inv_std: f32) -> f32 {
     (x - mean) * inv_std
 }
 
+/// `dx[j] = v(j)` for a fresh gradient buffer ([`Tape::grad_for_write`]), `dx[j] += v(j)`
+/// onto earlier contributions: two loops, so neither tests `fresh` per value.
+#[inline(always)]
+fn write_dx(dx: &mut [f32], fresh: bool, v: impl Fn(usize) -> f32) {
+    if fresh {
+        for (j, d) in dx.iter_mut().enumerate() {
+            *d = v(j);
+        }
+    } else {
+        for (j, d) in dx.iter_mut().enumerate() {
+            *d += v(j);
+        }
+    }
+}
+
 impl BatchNormNode {
     /// `dγ += Σ dy·x̂`, `dβ += Σ dy`; train: `dx += γ/(σ·M)·(M·dy − Σdy − x̂·Σ(dy·x̂))`,
     /// eval: `dx += γ·dy/σ`.
@@ -181,8 +196,9 @@ impl BatchNormNode {
         let threads = tape.threads;
         let tasks = threads.tasks_for(c, n * c * hw);
         // A first contribution to dx is assigned, not added to zeros (same values).
-        let fresh = tape.needs_grad(self.x) && tape.grad_for_write(self.x);
-        let dx = if tape.needs_grad(self.x) { Some(Shared(tape.grads[self.x.0].as_mut_ptr())) } else { None };
+        let need_dx = tape.needs_grad(self.x);
+        let fresh = need_dx && tape.grad_for_write(self.x);
+        let dx = need_dx.then(|| Shared(tape.grads[self.x.0].as_mut_ptr()));
         let gamma = params.value(self.p.gamma);
         // (Σ dy·x̂, Σ dy) per channel: dγ's and dβ's terms.
         let mut dgb = tape.buffer_for_overwrite(2 * c);
@@ -208,27 +224,10 @@ impl BatchNormNode {
                         let off = (i * c + ch) * hw;
                         let dxp = unsafe { dx.slice(off, hw) };
                         let (dyp, xp) = (&dy[off..off + hw], &xv[off..off + hw]);
-                        match (self.train, fresh) {
-                            (true, false) => {
-                                for ((d, &g), &x) in dxp.iter_mut().zip(dyp).zip(xp) {
-                                    *d += km * (m * g - sd - normalise(x, mean, is) * sdx);
-                                }
-                            }
-                            (true, true) => {
-                                for ((d, &g), &x) in dxp.iter_mut().zip(dyp).zip(xp) {
-                                    *d = km * (m * g - sd - normalise(x, mean, is) * sdx);
-                                }
-                            }
-                            (false, false) => {
-                                for (d, &g) in dxp.iter_mut().zip(dyp) {
-                                    *d += k * g;
-                                }
-                            }
-                            (false, true) => {
-                                for (d, &g) in dxp.iter_mut().zip(dyp) {
-                                    *d = k * g;
-                                }
-                            }
+                        if self.train {
+                            write_dx(dxp, fresh, |j| km * (m * dyp[j] - sd - normalise(xp[j], mean, is) * sdx));
+                        } else {
+                            write_dx(dxp, fresh, |j| k * dyp[j]);
                         }
                     }
                 }
