@@ -89,6 +89,38 @@ impl Threads {
     }
 }
 
+impl Threads {
+    /// Calls `f(start, pieces)` over `outs` (equal lengths) cut at the same places into
+    /// contiguous pieces, one per task; `start` is the pieces' offset, for reading inputs at
+    /// the same positions. For elementwise work, where each element is computed on its own (a
+    /// vector lane and a scalar tail agree: [`crate::simd::Lanes`] ops are defined by their
+    /// scalar reference), so the bits never depend on the cuts or the thread count. Cuts fall
+    /// on multiples of [`PIECE_ALIGN`]; below [`MIN_PARALLEL_WORK`] elements it is one call on
+    /// this thread.
+    pub(crate) fn pieces<const K: usize>(&self, outs: [&mut [f32]; K], f: &(dyn Fn(usize, [&mut [f32]; K]) + Sync)) {
+        let len = outs.first().map_or(0, |o| o.len());
+        assert!(outs.iter().all(|o| o.len() == len), "pieces: outputs differ in length");
+        let blocks = len.div_ceil(PIECE_ALIGN);
+        let tasks = self.tasks_for(blocks, len);
+        if tasks <= 1 {
+            f(0, outs);
+            return;
+        }
+        let ptrs = outs.map(|o| Shared(o.as_mut_ptr()));
+        self.run(tasks, &|t| {
+            let b = share(t, tasks, blocks);
+            let (start, end) = (b.start * PIECE_ALIGN, (b.end * PIECE_ALIGN).min(len));
+            // SAFETY: the tasks' ranges are disjoint and inside every output (equal lengths),
+            // and `outs` stays mutably borrowed for the whole call.
+            f(start, core::array::from_fn(|i| unsafe { ptrs[i].slice(start, end - start) }));
+        });
+    }
+}
+
+/// Elementwise work is cut at multiples of this many elements (whole cache lines and whole
+/// vectors per piece), see [`Threads::pieces`].
+pub const PIECE_ALIGN: usize = 64;
+
 /// Elementwise work (in elements) below which a kernel stays on one thread: waking a thread
 /// costs microseconds. Results do not depend on it.
 pub const MIN_PARALLEL_WORK: usize = 1 << 15;

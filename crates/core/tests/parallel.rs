@@ -1,6 +1,6 @@
-//! Kernels split over threads ([`depthlab_core::parallel`]): convolutions, batch norm and linear layers give
-//! the same bits — outputs, input gradients, weight and bias gradients, running statistics —
-//! on one thread and on any number of threads.
+//! Kernels split over threads ([`depthlab_core::parallel`]): convolutions, batch norm, linear
+//! layers and elementwise ops give the same bits — outputs, input gradients, weight and bias
+//! gradients, running statistics — on one thread and on any number of threads.
 
 use depthlab_core::parallel::Parallel;
 use depthlab_core::{Conv2dParams, ParamStore, Rng, Tape};
@@ -63,6 +63,8 @@ fn threads_keep_convolutions_bit_identical() {
         // Winograd (see winograd::pays): forward, input and weight gradients.
         ("winograd", Conv2dParams::square(8, 10, 3, 1, 1), true, 9),
         ("winograd, odd size", Conv2dParams::square(16, 16, 3, 1, 1), false, 13),
+        // Wide enough (16·48·48 transformed weights) for the kernel transforms to split.
+        ("winograd, wide", Conv2dParams::square(48, 48, 3, 1, 1), true, 4),
     ];
     for (name, p, relu, hw) in cases {
         // 37 images: more than the 16 fixed chunks, not a multiple of them.
@@ -150,4 +152,76 @@ fn threads_keep_linear_layers_bit_identical() {
             assert_eq!(one, run_linear(relu, t), "linear (relu {relu}), {t} threads");
         }
     }
+}
+
+/// Values with the cases where a vector lane and a scalar tail could disagree: −0 and NaN
+/// (`max` and `if x < 0` treat them differently), so a cut off the vector grid would show.
+fn awkward(rng: &mut Rng, len: usize) -> Vec<f32> {
+    (0..len)
+        .map(|i| match i % 7 {
+            0 => -0.0,
+            1 => f32::NAN,
+            _ => rng.normal(),
+        })
+        .collect()
+}
+
+/// The elementwise ops (activations, the residual sum with and without its fused ReLU, the
+/// ReLU mask of a fused op's backward), on more values than one thread takes and a length off
+/// every vector width: forward and backward.
+fn run_elementwise(threads: usize) -> Vec<Vec<u32>> {
+    use depthlab_core::ops::activation::Activation;
+    let len = 3 * depthlab_core::parallel::MIN_PARALLEL_WORK + 1001;
+    let mut rng = Rng::new(17);
+    let mut tape = Tape::new();
+    if threads > 1 {
+        tape.set_parallel(Some(Box::leak(Box::new(StdThreads(threads)))));
+    }
+    let shape = [1, 1, 1, len];
+    let a = tape.input_with_grad(depthlab_core::Tensor::from_vec(&shape, awkward(&mut rng, len)));
+    let b = tape.input_with_grad(depthlab_core::Tensor::from_vec(&shape, awkward(&mut rng, len)));
+    let mut outs = vec![tape.add_act(a, b, true), tape.add(a, b), tape.add_act(a, a, true)];
+    for act in [Activation::Relu, Activation::Tanh, Activation::Sigmoid] {
+        outs.push(tape.activation(a, act));
+    }
+    let mut params = ParamStore::new();
+    let mut result: Vec<Vec<u32>> = outs.iter().map(|&v| bits(tape.value(v).data())).collect();
+    for &v in &outs {
+        let dy = awkward(&mut rng, len);
+        tape.backward_from(v, &dy, &mut params);
+    }
+    result.push(bits(tape.grad(a)));
+    result.push(bits(tape.grad(b)));
+    result
+}
+
+#[test]
+fn threads_keep_elementwise_ops_bit_identical() {
+    let one = run_elementwise(1);
+    for t in [2, 3, 5] {
+        assert_eq!(one, run_elementwise(t), "elementwise ops, {t} threads");
+    }
+}
+
+/// `add_act(a, b, true)` is `relu(add(a, b))`, forward and backward, bit for bit.
+#[test]
+fn fused_residual_relu_equals_add_then_relu() {
+    let len = 5000;
+    let mut rng = Rng::new(19);
+    let (av, bv, dy) = (awkward(&mut rng, len), awkward(&mut rng, len), awkward(&mut rng, len));
+    let dy: Vec<f32> = dy.iter().map(|d| if d.is_nan() { 1.0 } else { *d }).collect();
+    let run = |fused: bool| {
+        let mut tape = Tape::new();
+        let a = tape.input_with_grad(depthlab_core::Tensor::from_vec(&[1, len], av.clone()));
+        let b = tape.input_with_grad(depthlab_core::Tensor::from_vec(&[1, len], bv.clone()));
+        let y = if fused {
+            tape.add_act(a, b, true)
+        } else {
+            let s = tape.add(a, b);
+            tape.relu(s)
+        };
+        tape.backward_from(y, &dy, &mut ParamStore::new());
+        [bits(tape.value(y).data()), bits(tape.grad(a)), bits(tape.grad(b))]
+    };
+    assert_eq!(run(true), run(false));
 }

@@ -5,7 +5,7 @@
 use crate::catalog::named_enum;
 use alloc::vec;
 use alloc::vec::Vec;
-use depthlab_core::ParamStore;
+use depthlab_core::{ParamStore, Tape};
 
 named_enum! {
     /// Which optimizer (the `optimizer` setting).
@@ -131,28 +131,38 @@ impl Optimizer {
 
     /// One update of every parameter from its accumulated gradient.
     pub fn step(&mut self, params: &mut ParamStore) {
+        self.step_on(params, &Tape::new());
+    }
+
+    /// [`Optimizer::step`] on `tape`'s threads: each parameter is updated on its own, so the
+    /// bits do not depend on how the parameters are split among them.
+    pub fn step_on(&mut self, params: &mut ParamStore, tape: &Tape) {
         let (w, g) = params.values_and_grads_mut();
         assert_eq!(w.len(), self.m.len(), "optimizer: parameter count changed");
         self.t += 1;
         match self.config {
             OptimizerConfig::Sgd { lr, momentum, weight_decay } => {
-                for ((wi, &gi), mi) in w.iter_mut().zip(g).zip(&mut self.m) {
-                    let gi = gi + weight_decay * *wi;
-                    *mi = momentum * *mi + gi;
-                    *wi -= lr * *mi;
-                }
+                tape.elementwise([w, &mut self.m], &|at, [w, m]| {
+                    for ((wi, &gi), mi) in w.iter_mut().zip(&g[at..]).zip(m) {
+                        let gi = gi + weight_decay * *wi;
+                        *mi = momentum * *mi + gi;
+                        *wi -= lr * *mi;
+                    }
+                });
             }
             OptimizerConfig::Adam { lr, beta1, beta2, eps, weight_decay } => {
                 let bc1 = 1.0 - libm::powf(beta1, self.t as f32);
                 let bc2 = 1.0 - libm::powf(beta2, self.t as f32);
                 let step = lr / bc1;
                 let inv_sqrt_bc2 = 1.0 / depthlab_core::simd::sqrtf(bc2);
-                for (((wi, &gi), mi), vi) in w.iter_mut().zip(g).zip(&mut self.m).zip(&mut self.v) {
-                    let gi = gi + weight_decay * *wi;
-                    *mi = beta1 * *mi + (1.0 - beta1) * gi;
-                    *vi = beta2 * *vi + (1.0 - beta2) * gi * gi;
-                    *wi -= step * *mi / (depthlab_core::simd::sqrtf(*vi) * inv_sqrt_bc2 + eps);
-                }
+                tape.elementwise([w, &mut self.m, &mut self.v], &|at, [w, m, v]| {
+                    for (((wi, &gi), mi), vi) in w.iter_mut().zip(&g[at..]).zip(m).zip(v) {
+                        let gi = gi + weight_decay * *wi;
+                        *mi = beta1 * *mi + (1.0 - beta1) * gi;
+                        *vi = beta2 * *vi + (1.0 - beta2) * gi * gi;
+                        *wi -= step * *mi / (depthlab_core::simd::sqrtf(*vi) * inv_sqrt_bc2 + eps);
+                    }
+                });
             }
         }
     }
@@ -190,5 +200,36 @@ mod tests {
         Optimizer::new(OptimizerConfig::adam(0.01, 0.0), 2).step(&mut ps);
         let w = ps.value(id);
         assert!((w[0] - 0.99).abs() < 1e-5 && (w[1] - 1.01).abs() < 1e-4, "{w:?}");
+    }
+
+    /// Split among threads, both optimizers update every parameter exactly as on one.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn threads_give_the_same_update() {
+        let n = 3 * depthlab_core::parallel::MIN_PARALLEL_WORK + 77;
+        let pool = depthlab_core::parallel::RayonPool::leaked(3).unwrap();
+        for cfg in
+            [OptimizerConfig::Sgd { lr: 0.05, momentum: 0.9, weight_decay: 1e-4 }, OptimizerConfig::adam(0.01, 1e-4)]
+        {
+            let runs = [1usize, 3].map(|threads| {
+                let mut ps = ParamStore::new();
+                let mut rng = depthlab_core::Rng::new(5);
+                let id = ps.add("w", &[n], (0..n).map(|_| rng.normal()).collect());
+                let mut tape = Tape::new();
+                if threads > 1 {
+                    tape.set_parallel(Some(pool));
+                }
+                let mut opt = Optimizer::new(cfg, n);
+                for _ in 0..3 {
+                    for g in ps.grad_mut(id) {
+                        *g = rng.normal();
+                    }
+                    opt.step_on(&mut ps, &tape);
+                }
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<u32>>();
+                (bits(ps.value(id)), bits(&opt.m), bits(&opt.v))
+            });
+            assert!(runs[0] == runs[1], "{cfg:?}: threads changed the update");
+        }
     }
 }

@@ -460,7 +460,7 @@ impl Trainer {
             self.probes.record(&self.tape, &self.params, step);
         }
         self.probes.snapshot(&self.params);
-        self.opt.step(&mut self.params);
+        self.opt.step_on(&mut self.params, &self.tape);
         self.steps = step;
         if let Some(l) = self.probes.record_update(&self.params, probe) {
             let layer = self.probes.names()[l].clone();

@@ -28,9 +28,14 @@ pub enum NodeInfo {
     },
     /// An elementwise activation.
     Activation(Activation),
+    /// An elementwise sum (`relu`: with ReLU fused after it, the residual block's output).
+    Sum {
+        /// The output on the tape is post-ReLU.
+        relu: bool,
+    },
     /// The softmax cross-entropy loss.
     Loss,
-    /// Anything else (pooling, reshapes, sums, products, concatenation, shortcuts, dropout).
+    /// Anything else (pooling, reshapes, products, concatenation, shortcuts, dropout).
     Other,
 }
 
@@ -42,6 +47,7 @@ impl NodeInfo {
             NodeInfo::Activation(Activation::Relu)
                 | NodeInfo::Weighted { relu: true, .. }
                 | NodeInfo::BatchNorm { relu: true, .. }
+                | NodeInfo::Sum { relu: true }
         )
     }
 }
@@ -77,6 +83,7 @@ impl Tape {
             Node::Linear(n) => NodeInfo::Weighted { input: n.x, weight: n.w, relu: n.relu },
             Node::BatchNorm(n) => NodeInfo::BatchNorm { gamma: n.p.gamma, relu: n.relu },
             Node::Act(n) => NodeInfo::Activation(n.act),
+            Node::Add(n) => NodeInfo::Sum { relu: n.relu },
             Node::SoftmaxCe(_) => NodeInfo::Loss,
             _ => NodeInfo::Other,
         }

@@ -100,6 +100,14 @@ impl Tape {
         self.threads.count()
     }
 
+    /// Elementwise work on the tape's threads: `f(start, pieces)` over `outs` (equal lengths)
+    /// cut into contiguous pieces at the same places, `start` being the pieces' offset. The
+    /// cuts never change a bit (see [`crate::parallel`]'s `PIECE_ALIGN`); the optimizer steps
+    /// through it.
+    pub fn elementwise<const K: usize>(&self, outs: [&mut [f32]; K], f: &(dyn Fn(usize, [&mut [f32]; K]) + Sync)) {
+        self.threads.pieces(outs, f)
+    }
+
     /// The working memory of `n` threads (grown on first use, kept after).
     pub(crate) fn lanes(&mut self, n: usize) -> &mut [crate::parallel::Lane] {
         while self.lanes.len() < n {
@@ -304,7 +312,7 @@ impl Tape {
                 Node::Pool(n) => n.backward(self, &dy),
                 Node::Act(n) => n.backward(self, Var(i), &dy),
                 Node::Reshape(n) => n.backward(self, &dy),
-                Node::Add(n) => n.backward(self, &dy),
+                Node::Add(n) => n.backward(self, Var(i), &dy),
                 Node::Mul(n) => n.backward(self, &dy),
                 Node::Affine(n) => n.backward(self, &dy),
                 Node::BatchNorm(n) => n.backward(self, Var(i), &dy, params),

@@ -71,9 +71,27 @@ fn grow(v: &mut Vec<f32>, len: usize) -> &mut [f32] {
 /// `u[ξ][o][c] = (G g Gᵀ)[ξ]` for kernels `w: [O][C][3][3]`; with `flip`, the kernels of the
 /// input gradient instead: `u[ξ][c][o]` from `w[o][c]` rotated by 180°.
 pub fn transform_weights(w: &[f32], o: usize, c: usize, flip: bool, u: &mut [f32]) {
-    assert!(w.len() >= o * c * 9 && u.len() >= POSITIONS * o * c, "winograd: weight buffers too small");
-    for oi in 0..o {
-        for ci in 0..c {
+    assert!(u.len() >= POSITIONS * o * c, "winograd: weight buffers too small");
+    let rows = if flip { c } else { o };
+    transform_weight_rows(w, o, c, flip, 0..rows, planes_mut(u, 0, o * c, o * c));
+}
+
+/// Rows `rows` of [`transform_weights`]' output (`o` when not flipped, `c` when flipped), into
+/// `planes[ξ]`, which holds those rows of position `ξ`: so threads can each take some rows.
+pub fn transform_weight_rows(
+    w: &[f32],
+    o: usize,
+    c: usize,
+    flip: bool,
+    rows: core::ops::Range<usize>,
+    planes: [&mut [f32]; POSITIONS],
+) {
+    let cols = if flip { o } else { c };
+    assert!(w.len() >= o * c * 9, "winograd: weight buffer too small");
+    assert!(planes.iter().all(|p| p.len() >= rows.len() * cols), "winograd: planes too small");
+    for row in rows.clone() {
+        for col in 0..cols {
+            let (oi, ci) = if flip { (col, row) } else { (row, col) };
             let k = &w[(oi * c + ci) * 9..(oi * c + ci) * 9 + 9];
             let g: [[f32; 3]; 3] = core::array::from_fn(|r| {
                 core::array::from_fn(|s| if flip { k[(2 - r) * 3 + 2 - s] } else { k[r * 3 + s] })
@@ -87,12 +105,11 @@ pub fn transform_weights(w: &[f32], o: usize, c: usize, flip: bool, u: &mut [f32
                     _ => g[2][j],
                 })
             });
-            let (row, col, rows) = if flip { (ci, oi, c) } else { (oi, ci, o) };
-            let cols = if flip { o } else { c };
+            let at = (row - rows.start) * cols + col;
             for (i, r) in gg.iter().enumerate() {
                 let t = [r[0], (r[0] + r[1] + r[2]) * 0.5, (r[0] - r[1] + r[2]) * 0.5, r[2]];
                 for (j, &v) in t.iter().enumerate() {
-                    u[((i * 4 + j) * rows + row) * cols + col] = v;
+                    planes[i * 4 + j][at] = v;
                 }
             }
         }

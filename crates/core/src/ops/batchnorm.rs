@@ -181,8 +181,7 @@ impl BatchNormNode {
     /// eval: `dx += γ·dy/σ`.
     pub(crate) fn backward(&self, tape: &mut Tape, me: Var, dy: &[f32], params: &mut ParamStore) {
         if self.relu {
-            let mut masked = tape.buffer_for_overwrite(dy.len());
-            crate::kernels::activation::relu_mask(tape.values[me.0].data(), dy, &mut masked);
+            let masked = tape.relu_masked(me, dy);
             self.backward_affine(tape, &masked, params);
             tape.recycle(masked);
         } else {

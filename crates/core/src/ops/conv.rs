@@ -7,7 +7,7 @@
 //! convolution skips im2col: the input image already is its `col` matrix.
 
 use crate::autograd::{Node, ParamId, ParamStore, Tape, Var};
-use crate::kernels::activation::{relu_in_place, relu_mask};
+use crate::kernels::activation::relu_in_place;
 use crate::kernels::conv::{col2im_add, im2col, Conv2dParams};
 use crate::kernels::depthwise::{depthwise_backward_input, depthwise_backward_weight, depthwise_forward};
 use crate::kernels::dot;
@@ -164,8 +164,7 @@ impl Tape {
         let Conv2dNode { x, w, b, p, in_hw: (h, wd), out_hw: (oh, ow), batch: n, relu } = node;
         let (c, o) = (p.in_channels, p.out_channels);
         let geo = winograd::Geometry::forward(&p, h, wd).expect("conv2d: winograd::pays checked the geometry");
-        let mut u = self.buffer_for_overwrite(winograd::POSITIONS * o * c);
-        winograd::transform_weights(params.value(w), o, c, false, &mut u);
+        let u = self.transformed_weights(params.value(w), o, c, false);
         let mut y = self.tensor_for_overwrite(&[n, o, oh, ow]);
         let bias = b.map(|b| params.value(b));
         let tasks = self.threads.tasks(n);
@@ -189,6 +188,24 @@ impl Tape {
         });
         self.recycle(u);
         self.push(y, Node::Conv2d(node), true)
+    }
+}
+
+impl Tape {
+    /// [`winograd::transform_weights`] into a pooled buffer, its rows split among the threads
+    /// (each value is computed as on one thread).
+    fn transformed_weights(&mut self, w: &[f32], o: usize, c: usize, flip: bool) -> alloc::vec::Vec<f32> {
+        let mut u = self.buffer_for_overwrite(winograd::POSITIONS * o * c);
+        let (rows, cols) = if flip { (c, o) } else { (o, c) };
+        let tasks = self.threads.tasks_for(rows, winograd::POSITIONS * o * c);
+        let us = Shared(u.as_mut_ptr());
+        self.threads.run(tasks, &|t| {
+            let r = share(t, tasks, rows);
+            // SAFETY: task t alone writes rows r of every position's plane, inside u.
+            let planes = core::array::from_fn(|xi| unsafe { us.slice(xi * o * c + r.start * cols, r.len() * cols) });
+            winograd::transform_weight_rows(w, o, c, flip, r, planes);
+        });
+        u
     }
 }
 
@@ -224,8 +241,7 @@ impl Conv2dNode {
     pub(crate) fn backward(&self, tape: &mut Tape, me: Var, dy: &[f32], params: &mut ParamStore) {
         if self.relu {
             // The fused ReLU's backward: pass dy where the output is positive.
-            let mut masked = tape.buffer_for_overwrite(dy.len());
-            relu_mask(tape.values[me.0].data(), dy, &mut masked);
+            let masked = tape.relu_masked(me, dy);
             self.backward_linear_part(tape, &masked, params);
             tape.recycle(masked);
         } else {
@@ -260,16 +276,11 @@ impl Conv2dNode {
         // domain, in fixed groups of its images, then transforms back into the chunk's target.
         let geo = winograd::Geometry::forward(p, h, w).filter(|_| winograd::pays(p));
         let wino = geo.is_some();
-        // Winograd writes every value of dx, so a first contribution is assigned; col2im and
-        // the pointwise GEMM add into zeros.
-        let fresh_dx = need_dx && wino && tape.grad_for_write(self.x);
-        if need_dx && !fresh_dx {
-            tape.grad_mut(self.x);
-        }
+        // A first contribution to dx is assigned: Winograd writes every value; col2im and the
+        // pointwise GEMM add, so each task zeroes its own images' dx first (in parallel).
+        let fresh_dx = need_dx && tape.grad_for_write(self.x);
         let uf = if wino && need_dx {
-            let mut uf = tape.buffer_for_overwrite(winograd::POSITIONS * o * c);
-            winograd::transform_weights(params.value(self.w), o, c, true, &mut uf);
-            uf
+            tape.transformed_weights(params.value(self.w), o, c, true)
         } else {
             alloc::vec::Vec::new()
         };
@@ -295,7 +306,7 @@ impl Conv2dNode {
             tape.partials.push(alloc::vec::Vec::new());
         }
         for part in &mut tape.partials[..chunks - 1] {
-            part.clear();
+            // Zeroed by the task that sums into it.
             part.resize(n_w, 0.0);
         }
         let Tape { values, grads, lanes, partials, .. } = &mut *tape;
@@ -311,7 +322,9 @@ impl Conv2dNode {
                 let dw: &mut [f32] = if chunk == 0 {
                     unsafe { dws.slice(0, n_w) }
                 } else {
-                    unsafe { &mut ps.slice(chunk - 1, 1)[0][..] }
+                    let part = unsafe { &mut ps.slice(chunk - 1, 1)[0][..n_w] };
+                    part.fill(0.0);
+                    part
                 };
                 let imgs = share(chunk, chunks, self.batch);
                 if let Some(geo) = geo {
@@ -354,6 +367,9 @@ impl Conv2dNode {
                     }
                     // dcol[g] = W[g]ᵀ · dy[g]; pointwise accumulates straight into dx.
                     let dxi = unsafe { dx.slice(i * c * h * w, c * h * w) };
+                    if fresh_dx {
+                        dxi.fill(0.0);
+                    }
                     let (target, beta): (&mut [f32], f32) =
                         if pointwise { (dxi, 1.0) } else { (&mut dcol[..rows * hw], 0.0) };
                     for gi in 0..g {
@@ -372,11 +388,15 @@ impl Conv2dNode {
                 }
             }
         });
-        for part in &partials[..chunks - 1] {
-            for (d, &v) in dw.iter_mut().zip(part) {
-                *d += v;
+        // The partial sums in chunk order, each element on its own (split among the threads).
+        let parts = &partials[..chunks - 1];
+        threads.pieces([dw], &|at, [d]| {
+            for part in parts {
+                for (d, &v) in d.iter_mut().zip(&part[at..]) {
+                    *d += v;
+                }
             }
-        }
+        });
         tape.recycle(uf);
     }
 }

@@ -2,13 +2,20 @@
 //! no saved state: its backward passes `dy` to both inputs.
 
 use crate::autograd::{Node, Tape, Var};
+use crate::kernels::activation::relu_in_place;
 
-/// Saved state: the two input handles.
+/// Saved state: the two input handles, and whether a ReLU follows (fused: the residual
+/// block's `relu(body + shortcut)`).
 #[derive(Debug)]
 pub(crate) struct AddNode {
     a: Var,
     b: Var,
+    pub(crate) relu: bool,
 }
+
+/// Elements summed (and rectified) per inner block of the fused add, so the ReLU pass finds
+/// them in L1; a multiple of every vector width, so the bits equal a separate ReLU's.
+const ADD_BLOCK: usize = 1024;
 
 impl Tape {
     /// `a + b`, same shape.
@@ -17,33 +24,65 @@ impl Tape {
     /// If the shapes differ.
     #[track_caller]
     pub fn add(&mut self, a: Var, b: Var) -> Var {
+        self.add_act(a, b, false)
+    }
+
+    /// `a + b`, then `max(·, 0)` when `relu`: one pass and one tensor fewer than
+    /// [`Tape::add`] followed by [`Tape::relu`], with the same values.
+    ///
+    /// # Panics
+    /// If the shapes differ.
+    #[track_caller]
+    pub fn add_act(&mut self, a: Var, b: Var, relu: bool) -> Var {
         assert_eq!(self.value(a).shape(), self.value(b).shape(), "add: shapes differ");
         let shape = self.value(a).dims();
         let mut y = self.tensor_for_overwrite(&shape);
         let (av, bv) = (self.values[a.0].data(), self.values[b.0].data());
-        for ((o, x), z) in y.data_mut().iter_mut().zip(av).zip(bv) {
-            *o = x + z;
-        }
+        self.threads.pieces([y.data_mut()], &|at, [y]| {
+            for (i, yb) in y.chunks_mut(ADD_BLOCK).enumerate() {
+                let s = at + i * ADD_BLOCK;
+                for ((o, x), z) in yb.iter_mut().zip(&av[s..]).zip(&bv[s..]) {
+                    *o = x + z;
+                }
+                if relu {
+                    relu_in_place(yb);
+                }
+            }
+        });
         let rg = self.needs_grad(a) || self.needs_grad(b);
-        self.push(y, Node::Add(AddNode { a, b }), rg)
+        self.push(y, Node::Add(AddNode { a, b, relu }), rg)
     }
 }
 
 impl AddNode {
     /// `da += dy`, `db += dy` (when `a == b` both land in the same buffer: `2·dy`); a first
-    /// contribution is a copy.
-    pub(crate) fn backward(&self, tape: &mut Tape, dy: &[f32]) {
+    /// contribution is a copy. With the fused ReLU, `dy` is first masked by the output.
+    pub(crate) fn backward(&self, tape: &mut Tape, me: Var, dy: &[f32]) {
+        if self.relu {
+            let masked = tape.relu_masked(me, dy);
+            self.pass_on(tape, &masked);
+            tape.recycle(masked);
+        } else {
+            self.pass_on(tape, dy);
+        }
+    }
+
+    fn pass_on(&self, tape: &mut Tape, dy: &[f32]) {
         for v in [self.a, self.b] {
             if !tape.needs_grad(v) {
                 continue;
             }
-            if tape.grad_for_write(v) {
-                tape.grads[v.0].copy_from_slice(dy);
-            } else {
-                for (g, d) in tape.grads[v.0].iter_mut().zip(dy) {
-                    *g += d;
+            let fresh = tape.grad_for_write(v);
+            tape.threads.pieces([&mut tape.grads[v.0][..]], &|at, [g]| {
+                let d = &dy[at..at + g.len()];
+                if fresh {
+                    g.copy_from_slice(d);
+                } else {
+                    for (g, d) in g.iter_mut().zip(d) {
+                        *g += d;
+                    }
                 }
-            }
+            });
         }
     }
 }

@@ -138,11 +138,18 @@ fn run(ops: &[Op], t: &mut Tape, p: &mut ParamStore, mut x: Var, mode: Mode, rng
                     Shortcut::Proj(ops) => Some(run(ops, t, p, x, mode, rng, aux)),
                     Shortcut::Absent => None,
                 };
-                let y = match s {
-                    Some(s) => t.add(h, s),
-                    None => h,
-                };
-                run(post, t, p, y, mode, rng, aux)
+                match (s, post.split_first()) {
+                    // relu(body + shortcut), ResNet v1's block output: one fused pass.
+                    (Some(s), Some((Op::Act(Activation::Relu), rest))) => {
+                        let y = t.add_act(h, s, true);
+                        run(rest, t, p, y, mode, rng, aux)
+                    }
+                    (Some(s), _) => {
+                        let y = t.add(h, s);
+                        run(post, t, p, y, mode, rng, aux)
+                    }
+                    (None, _) => run(post, t, p, h, mode, rng, aux),
+                }
             }
             Op::Highway { h, gate } => {
                 let hx = run(h, t, p, x, mode, rng, aux);
@@ -173,7 +180,9 @@ fn run(ops: &[Op], t: &mut Tape, p: &mut ParamStore, mut x: Var, mode: Mode, rng
 }
 
 /// Peephole pass over a built op tree: a ReLU right after a conv, linear or batch norm is
-/// fused into that op's epilogue (one pass over the data and one tensor fewer per step).
+/// fused into that op's epilogue (one pass over the data and one tensor fewer per step). The
+/// ReLU that opens a residual block's `post` is fused into the sum when the block runs
+/// ([`Tape::add_act`]), so the tree, and what the exporters read, keep it.
 pub(crate) fn fuse_relu(ops: Vec<Op>) -> Vec<Op> {
     let mut out: Vec<Op> = Vec::with_capacity(ops.len());
     for op in ops {
