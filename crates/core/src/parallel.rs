@@ -1,7 +1,10 @@
 //! Threads for the kernels, supplied from outside: core is `no_std` and starts no thread
 //! itself. A host (the CLI with rayon, a threaded wasm build with its worker pool) implements
-//! [`Parallel`] and hands it to [`crate::Tape::set_parallel`]; the tape then splits a
-//! convolution's batch into one contiguous range of images per thread.
+//! [`Parallel`] and hands it to [`crate::Tape::set_parallel`]; the tape then runs one task per
+//! thread. A convolution's tasks claim its images (or image groups, or chunks) one at a time
+//! ([`Claims`]), so a thread that loses its core for a while holds up no one; batch norm keeps
+//! a fixed, contiguous range of channels per task, so both of its passes find a channel in the
+//! same core's cache (claimed channels measured 25% slower on 2 threads natively).
 //!
 //! Determinism: any thread count gives the same bits. Each image's forward pass and input
 //! gradient are computed exactly as on one thread. The weight gradient sums over the images:
@@ -132,6 +135,30 @@ pub const CHUNKS: usize = 16;
 /// Chunks of a batch of `n` images: [`CHUNKS`], or one per image for a smaller batch.
 pub(crate) fn chunks(n: usize) -> usize {
     CHUNKS.min(n).max(1)
+}
+
+/// Items `0..items` handed out one at a time, in order, to whichever task asks next: a task
+/// slowed down (another process took its core for a while) takes fewer, and the others do not
+/// wait for it at the join. Which task computes an item changes nothing in its result.
+#[derive(Debug)]
+pub(crate) struct Claims {
+    next: core::sync::atomic::AtomicUsize,
+    items: usize,
+}
+
+impl Claims {
+    pub(crate) fn new(items: usize) -> Self {
+        Claims { next: core::sync::atomic::AtomicUsize::new(0), items }
+    }
+
+    /// The items this task claims, until none is left.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        core::iter::from_fn(move || {
+            // Relaxed: the items' results are published by the pool's join, not by this count.
+            let i = self.next.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+            (i < self.items).then_some(i)
+        })
+    }
 }
 
 /// Task `t` of `tasks`' share of `n` items: contiguous, sizes differing by at most one.

@@ -52,6 +52,8 @@ fn bench(c: &mut Criterion) {
         ("resnet20", Preset::Resnet, 1, false),
         ("resnet20_probes_off", Preset::Resnet, 0, false),
         ("resnet20_fma", Preset::Resnet, 1, true),
+        // What tests/pytorch/speed.py times for PyTorch: no statistics beyond the step itself.
+        ("resnet20_fma_probes_off", Preset::Resnet, 0, true),
         ("lenet5", Preset::Lenet5, 1, false),
         ("lenet5_fma", Preset::Lenet5, 1, true),
     ] {

@@ -4,8 +4,8 @@
 //! threads keeps `T` threads busy: itself and `T − 1` helpers.
 //!
 //! How a job runs: [`Parallel::run`] publishes the job (a pointer to the caller's closure), the
-//! task count and a new *generation*; helpers sleep in `memory.atomic.wait32` on the
-//! generation and wake on its change. Every thread then claims task indices from one 64-bit
+//! task count and a new *generation*; helpers poll the generation a few tens of microseconds,
+//! then sleep in `memory.atomic.wait32` on it and wake on its change. Every thread then claims task indices from one 64-bit
 //! counter holding `(generation, next task)` with compare-and-swap, so a helper that wakes
 //! late can never claim a task of a later job; the caller waits until every task reports done.
 //! Which thread runs a task does not change any result (core sums in fixed chunks), so the
@@ -182,6 +182,23 @@ mod pool {
         unsafe { memory_atomic_wait32(cell.as_ptr() as *mut i32, while_equal as i32, timeout_ns) };
     }
 
+    /// Polls of a cell before a thread goes to sleep on it: tens of microseconds. A step runs
+    /// its parallel parts back to back, with little serial work in between, so a helper that
+    /// polls a while finds the next job without a sleep and wake-up (which costs about as much
+    /// as a small task); and the caller finds the last task done without one.
+    const SPINS: u32 = 1 << 15;
+
+    /// Polls `cell` up to [`SPINS`] times; whether it stopped holding `while_equal`.
+    fn spin_while(cell: &AtomicU32, while_equal: u32) -> bool {
+        for _ in 0..SPINS {
+            if cell.load(Acquire) != while_equal {
+                return true;
+            }
+            core::hint::spin_loop();
+        }
+        false
+    }
+
     fn wake(cell: &AtomicU32, count: u32) {
         // SAFETY: as in `wait`.
         unsafe { memory_atomic_notify(cell.as_ptr() as *mut i32, count) };
@@ -238,7 +255,9 @@ mod pool {
             loop {
                 let now = self.generation.load(Acquire);
                 if now == seen {
-                    wait(&self.generation, seen, -1);
+                    if !spin_while(&self.generation, seen) {
+                        wait(&self.generation, seen, -1);
+                    }
                     continue;
                 }
                 seen = now;
@@ -303,7 +322,9 @@ mod pool {
                     break;
                 }
                 self.check_helpers();
-                wait(&self.remaining, left, CHECK_NS);
+                if !spin_while(&self.remaining, left) {
+                    wait(&self.remaining, left, CHECK_NS);
+                }
             }
         }
     }

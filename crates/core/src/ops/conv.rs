@@ -13,7 +13,7 @@ use crate::kernels::depthwise::{depthwise_backward_input, depthwise_backward_wei
 use crate::kernels::dot;
 use crate::kernels::gemm::{gemm, Gemm, MatRef};
 use crate::kernels::winograd;
-use crate::parallel::{share, Lane, Shared};
+use crate::parallel::{share, Claims, Lane, Shared};
 
 /// Saved state of a convolution: geometry and handles only. The backward pass unfolds each
 /// image again instead of keeping `[N, C·KH·KW, OH·OW]` columns alive between the passes:
@@ -82,8 +82,8 @@ impl Tape {
         } else {
             0.0
         };
-        // The batch in one contiguous range of images per thread (see crate::parallel): each
-        // image is computed exactly as on one thread.
+        // Images claimed one at a time by the threads' tasks (see crate::parallel): each image
+        // is computed exactly as on one thread.
         let tasks = self.threads.tasks(n);
         let threads = self.threads;
         for lane in self.lanes(tasks) {
@@ -94,10 +94,11 @@ impl Tape {
         let Tape { values, lanes, .. } = &mut *self;
         let xv = values[x.0].data();
         let (ys, ls) = (Shared(y.data_mut().as_mut_ptr()), Shared(lanes.as_mut_ptr()));
+        let claims = Claims::new(n);
         threads.run(tasks, &|t| {
-            // SAFETY: task t alone uses lane t and the outputs of its own images.
+            // SAFETY: task t alone uses lane t and the outputs of the images it claims.
             let lane = unsafe { &mut ls.slice(t, 1)[0] };
-            for i in share(t, tasks, n) {
+            for i in claims.iter() {
                 let xi = &xv[i * c * h * wd..(i + 1) * c * h * wd];
                 let col: &[f32] = if pointwise {
                     xi
@@ -174,10 +175,13 @@ impl Tape {
         let xv = values[x.0].data();
         let (in_len, out_len, per) = (c * h * wd, o * oh * ow, winograd::images_per_gemm(&geo, n));
         let (ys, ls) = (Shared(y.data_mut().as_mut_ptr()), Shared(lanes.as_mut_ptr()));
+        // Groups of `per` images (one GEMM each), claimed one at a time.
+        let claims = Claims::new(n.div_ceil(per.max(1)));
         threads.run(tasks, &|t| {
-            // SAFETY: task t alone uses lane t and the outputs of its own images.
+            // SAFETY: task t alone uses lane t and the outputs of the groups it claims.
             let lane = unsafe { &mut ls.slice(t, 1)[0] };
-            for group in groups(share(t, tasks, n), per) {
+            for g in claims.iter() {
+                let group = g * per..((g + 1) * per).min(n);
                 let yi = unsafe { ys.slice(group.start * out_len, group.len() * out_len) };
                 let xi = &xv[group.start * in_len..group.end * in_len];
                 winograd::convolve_images(xi, group.len(), &u, geo, bias, false, yi, &mut lane.wino, &mut lane.gemm);
@@ -313,12 +317,13 @@ impl Conv2dNode {
         let xv = values[self.x.0].data();
         let dx = Shared(grads[self.x.0].as_mut_ptr());
         let (ls, dws, ps) = (Shared(lanes.as_mut_ptr()), Shared(dw.as_mut_ptr()), Shared(partials.as_mut_ptr()));
+        let claims = Claims::new(chunks);
         threads.run(tasks, &|t| {
-            // SAFETY: task t alone uses lane t, the dW targets of its own chunks (dW itself for
-            // chunk 0, partial c − 1 for chunk c) and dx of its own images.
+            // SAFETY: task t alone uses lane t, the dW targets of the chunks it claims (dW
+            // itself for chunk 0, partial c − 1 for chunk c) and dx of their images.
             let lane = unsafe { &mut ls.slice(t, 1)[0] };
             let Lane { gemm: scratch, col, dcol, wino: ws, padded } = lane;
-            for chunk in share(t, tasks, chunks) {
+            for chunk in claims.iter() {
                 let dw: &mut [f32] = if chunk == 0 {
                     unsafe { dws.slice(0, n_w) }
                 } else {
