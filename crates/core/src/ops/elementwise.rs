@@ -58,33 +58,50 @@ impl AddNode {
     /// `da += dy`, `db += dy` (when `a == b` both land in the same buffer: `2·dy`); a first
     /// contribution is a copy. With the fused ReLU, `dy` is first masked by the output.
     pub(crate) fn backward(&self, tape: &mut Tape, me: Var, dy: &[f32]) {
-        if self.relu {
-            let masked = tape.relu_masked(me, dy);
+        if !self.relu {
+            self.pass_on(tape, dy);
+            return;
+        }
+        let masked = tape.relu_masked(me, dy);
+        let (a, b) = (self.a, self.b);
+        if a != b && tape.needs_grad(a) && tape.grads[a.0].is_empty() {
+            // The masked copy is a buffer of its own: it becomes a's first gradient as it is,
+            // saving a copy; b's contribution is read from it.
+            tape.grads[a.0] = masked;
+            if tape.needs_grad(b) {
+                let da = core::mem::take(&mut tape.grads[a.0]);
+                pass_one(tape, b, &da);
+                tape.grads[a.0] = da;
+            }
+        } else {
             self.pass_on(tape, &masked);
             tape.recycle(masked);
-        } else {
-            self.pass_on(tape, dy);
         }
     }
 
     fn pass_on(&self, tape: &mut Tape, dy: &[f32]) {
         for v in [self.a, self.b] {
-            if !tape.needs_grad(v) {
-                continue;
-            }
-            let fresh = tape.grad_for_write(v);
-            tape.threads.pieces([&mut tape.grads[v.0][..]], &|at, [g]| {
-                let d = &dy[at..at + g.len()];
-                if fresh {
-                    g.copy_from_slice(d);
-                } else {
-                    for (g, d) in g.iter_mut().zip(d) {
-                        *g += d;
-                    }
-                }
-            });
+            pass_one(tape, v, dy);
         }
     }
+}
+
+/// `dv += dy` (a copy for a first contribution), split among the tape's threads.
+fn pass_one(tape: &mut Tape, v: Var, dy: &[f32]) {
+    if !tape.needs_grad(v) {
+        return;
+    }
+    let fresh = tape.grad_for_write(v);
+    tape.threads.pieces([&mut tape.grads[v.0][..]], &|at, [g]| {
+        let d = &dy[at..at + g.len()];
+        if fresh {
+            g.copy_from_slice(d);
+        } else {
+            for (g, d) in g.iter_mut().zip(d) {
+                *g += d;
+            }
+        }
+    });
 }
 
 /// Saved state of an elementwise product.
