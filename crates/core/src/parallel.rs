@@ -2,7 +2,7 @@
 //! itself. A host (the CLI with rayon, a threaded wasm build with its worker pool) implements
 //! [`Parallel`] and hands it to [`crate::Tape::set_parallel`]; the tape then runs one task per
 //! thread. A convolution's tasks claim its images (or image groups, or chunks) one at a time
-//! ([`Claims`]), so a thread that loses its core for a while holds up no one; batch norm keeps
+//! (`Claims`), so a thread that loses its core for a while holds up no one; batch norm keeps
 //! a fixed, contiguous range of channels per task, so both of its passes find a channel in the
 //! same core's cache (claimed channels measured 25% slower on 2 threads natively).
 //!
@@ -121,7 +121,7 @@ impl Threads {
 }
 
 /// Elementwise work is cut at multiples of this many elements (whole cache lines and whole
-/// vectors per piece), see [`Threads::pieces`].
+/// vectors per piece), see [`crate::Tape::elementwise`].
 pub const PIECE_ALIGN: usize = 64;
 
 /// Elementwise work (in elements) below which a kernel stays on one thread: waking a thread
