@@ -100,13 +100,27 @@ impl FromArgMatches for Settings {
     }
 }
 
-/// Threads and arithmetic of the kernels (every subcommand that trains).
+/// How many threads the kernels use (every subcommand that trains, and `inspect`'s memory).
 #[derive(Args, Debug, Clone)]
-pub struct ThreadArgs {
+pub struct ThreadCount {
     /// Threads the convolutions and batch norms split each batch over [default: every core].
     /// Any count trains the page's curve bit for bit.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=crate::threads::MAX_THREADS as i64))]
     pub threads: Option<u16>,
+}
+
+impl ThreadCount {
+    /// The count asked for, or every core.
+    pub fn count(&self) -> usize {
+        crate::threads::count(self.threads.map(usize::from))
+    }
+}
+
+/// Threads and arithmetic of the kernels (every subcommand that trains).
+#[derive(Args, Debug, Clone)]
+pub struct ThreadArgs {
+    #[command(flatten)]
+    pub count: ThreadCount,
     /// Fused multiply-add in the matrix products (AVX2+FMA, where the CPU has it): faster, and
     /// rounding once per multiply-add, so the curve is the one the page trains on its fused
     /// (relaxed-SIMD) build, not its plain one.
@@ -175,6 +189,9 @@ pub struct InspectArgs {
     /// A model spec (JSON) instead of a preset.
     #[arg(long)]
     pub spec: Option<PathBuf>,
+    /// The memory estimate is for training on this many threads (each keeps its own scratch).
+    #[command(flatten)]
+    pub threads: ThreadCount,
 }
 
 #[derive(Args, Debug)]

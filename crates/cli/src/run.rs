@@ -75,7 +75,7 @@ pub fn train(a: TrainArgs) -> Result<(), String> {
     let config = with_spec(&a.settings, a.spec.as_deref())?;
     let seed = seed_of(&config);
     let mut trainer = trainer_for(&config, seed)?;
-    let threads = crate::threads::count(a.threads.threads.map(usize::from));
+    let threads = a.threads.count.count();
     trainer.set_parallel(crate::threads::pool(threads)?);
     let kernel = crate::threads::fma(a.threads.fma);
     if let Some(p) = &a.load {
@@ -181,18 +181,24 @@ pub fn inspect(a: InspectArgs) -> Result<(), String> {
     }
     let (p, macs): (u64, u64) = t.costs().iter().fold((0, 0), |(p, m), r| (p + r.params, m + r.macs));
     println!("{:<34} {:<16} {:>16} {:>10} {:>14}", "total", "", "", p, macs);
-    let m = depthlab_nn::memory::estimate(t.costs(), config.batch_size, config.optimizer, 1);
+    println!("{}", memory_line(t.costs(), &config, a.threads.count()));
+    Ok(())
+}
+
+/// `inspect`'s memory estimate for training `config` (its batch and optimizer) on `threads`.
+fn memory_line(costs: &[depthlab_nn::spec::CostRow], config: &TrainConfig, threads: usize) -> String {
+    let m = depthlab_nn::memory::estimate(costs, config.batch_size, config.optimizer, threads);
     let mib = |b: u64| b as f64 / (1 << 20) as f64;
-    println!(
-        "memory to train at batch {} (estimate): {:.1} MiB = weights and gradients {:.1} + optimizer {:.1} + activations {:.1} + scratch {:.1}",
+    format!(
+        "memory to train at batch {} on {threads} thread{} (estimate): {:.1} MiB = weights and gradients {:.1} + optimizer {:.1} + activations {:.1} + scratch {:.1}",
         config.batch_size,
+        if threads == 1 { "" } else { "s" },
         mib(m.total),
         mib(m.params),
         mib(m.optimizer),
         mib(m.activations),
         mib(m.scratch)
-    );
-    Ok(())
+    )
 }
 
 /// `preset[:depth][:no-shortcuts]` or `@spec.json` → the configuration `base` with that model.
@@ -228,7 +234,7 @@ pub fn sweep(a: SweepArgs) -> Result<(), String> {
     let (train, test) = data::load(a.data.data.as_deref())?;
     let (test_x, test_y) = (test.images_f32(), test.labels().to_vec());
     let calib = calibration_set(&train);
-    let pool = crate::threads::pool(crate::threads::count(a.threads.threads.map(usize::from)))?;
+    let pool = crate::threads::pool(a.threads.count.count())?;
     crate::threads::fma(a.threads.fma);
     let mut out = match &a.out {
         Some(p) => Some(std::fs::File::create(p).map_err(|e| format!("cannot write {}: {e}", p.display()))?),
@@ -330,5 +336,27 @@ impl Metrics {
             )
         };
         r.map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `inspect` states the thread count its estimate is for, and each thread adds scratch.
+    #[test]
+    fn memory_line_counts_every_threads_scratch() {
+        let mut config = TrainConfig::default();
+        config.set("model", "resnet").unwrap();
+        let t = trainer_for(&config, 0).unwrap();
+        let scratch =
+            |threads| depthlab_nn::memory::estimate(t.costs(), config.batch_size, config.optimizer, threads).scratch;
+        assert!(scratch(4) > scratch(1), "more threads, more scratch");
+        let (one, four) = (memory_line(t.costs(), &config, 1), memory_line(t.costs(), &config, 4));
+        assert!(one.contains("on 1 thread (estimate)"), "{one}");
+        assert!(four.contains("on 4 threads (estimate)"), "{four}");
+        let total =
+            |line: &str| line.split("): ").nth(1).and_then(|r| r.split(' ').next()).unwrap().parse::<f64>().unwrap();
+        assert!(total(&four) > total(&one), "{one} / {four}");
     }
 }
