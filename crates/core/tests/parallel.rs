@@ -154,8 +154,8 @@ fn threads_keep_linear_layers_bit_identical() {
     }
 }
 
-/// Values with the cases where a vector lane and a scalar tail could disagree: −0 and NaN
-/// (`max` and `if x < 0` treat them differently), so a cut off the vector grid would show.
+/// Values with the cases where a vector lane and a scalar tail could disagree if an op's lanes
+/// were not defined by its scalar reference: −0 and NaN.
 fn awkward(rng: &mut Rng, len: usize) -> Vec<f32> {
     (0..len)
         .map(|i| match i % 7 {

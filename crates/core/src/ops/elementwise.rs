@@ -14,7 +14,8 @@ pub(crate) struct AddNode {
 }
 
 /// Elements summed (and rectified) per inner block of the fused add, so the ReLU pass finds
-/// them in L1; a multiple of every vector width, so the bits equal a separate ReLU's.
+/// them in L1 (whole vectors per block; any cut gives the bits of a separate ReLU, as every
+/// element is computed on its own).
 const ADD_BLOCK: usize = 1024;
 
 impl Tape {
