@@ -360,3 +360,24 @@ mod tests {
         assert!(total(&four) > total(&one), "{one} / {four}");
     }
 }
+
+#[cfg(test)]
+mod thread_arg_tests {
+    use crate::args::{Cli, Command};
+    use clap::Parser;
+
+    /// `inspect --threads` takes the count `train` does, and refuses what `train` refuses.
+    #[test]
+    fn inspect_threads_is_checked() {
+        let Ok(Cli { command: Command::Inspect(a), .. }) =
+            Cli::try_parse_from(["depthlab", "inspect", "--threads", "3"])
+        else {
+            panic!("inspect --threads 3 parses");
+        };
+        assert_eq!(a.threads.count(), 3);
+        for bad in ["0", "257", "two", "-1"] {
+            let e = Cli::try_parse_from(["depthlab", "inspect", &format!("--threads={bad}")]).unwrap_err().to_string();
+            assert!(e.contains("--threads"), "{bad}: {e}");
+        }
+    }
+}
