@@ -120,6 +120,22 @@ impl Threads {
     }
 }
 
+impl Threads {
+    /// Calls `f(i)` for every item `i` in `0..items`, each once, on this thread and the
+    /// pool's: tasks claim items one at a time ([`Claims`]). `work` (elements in all) keeps
+    /// small jobs on this thread ([`MIN_PARALLEL_WORK`]). `f` must give each item's result
+    /// independently of which thread runs it, as every caller here does.
+    pub(crate) fn items(&self, items: usize, work: usize, f: &(dyn Fn(usize) + Sync)) {
+        let tasks = self.tasks_for(items, work);
+        if tasks <= 1 {
+            (0..items).for_each(f);
+            return;
+        }
+        let claims = Claims::new(items);
+        self.run(tasks, &|_| claims.iter().for_each(f));
+    }
+}
+
 /// Elementwise work is cut at multiples of this many elements (whole cache lines and whole
 /// vectors per piece), see [`crate::Tape::elementwise`].
 pub const PIECE_ALIGN: usize = 64;

@@ -16,6 +16,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
+use depthlab_core::simd::{F32x4, Lanes};
 use depthlab_core::{NodeInfo, ParamId, ParamStore, Tape, Var};
 
 /// One statistic recorded per weighted layer: its key (the page and exports read it), an English
@@ -211,6 +212,10 @@ pub struct Probes {
     spatial: Vec<Option<Var>>,
     signal: Vec<Option<Var>>,
     relu: Vec<Option<Var>>,
+    /// Scratch of `record`: the slices it measures (where each is read, its layer, which
+    /// statistic), and the buffers of their statistics.
+    to: Vec<(Source, usize, Field)>,
+    moments: MomentsScratch,
 }
 
 /// What one convolution passes on for one image.
@@ -229,31 +234,145 @@ fn is_probed(name: &str, shape: &[usize]) -> bool {
     name.ends_with(".weight") && shape.len() >= 2
 }
 
-/// Sum, sum of squares and count of zeros of `x` in one pass: eight independent f32 lanes per
-/// block of 1,024 (which the compiler vectorises; a plain `sum()` is one serial chain and cost
-/// ResNet-20 about 15% of a step), blocks added in f64.
+/// Elements per block of [`moments`]: eight f32 lanes accumulate within a block, blocks are
+/// added in f64.
+const BLOCK: usize = 1024;
+
+/// Sum, sum of squares and count of zeros of one block (at most [`BLOCK`] values): eight
+/// independent f32 lanes (two [`F32x4`]; a plain `sum()` is one serial chain and cost
+/// ResNet-20 about 15% of a step), added in f64. Written with core's lanes: the compiler's
+/// own vectorisation of eight scalar accumulators shuffled lanes at every step.
+fn block_moments(block: &[f32]) -> (f64, f64, usize) {
+    let (mut s, mut q) = ([F32x4::zero(); 2], [F32x4::zero(); 2]);
+    let mut eights = block.chunks_exact(8);
+    for c in &mut eights {
+        for h in 0..2 {
+            let v = F32x4::load_slice(&c[4 * h..]);
+            s[h] = s[h].add(v);
+            q[h] = q[h].add(v.mul(v));
+        }
+    }
+    let (mut s8, mut q8) = ([0.0f32; 8], [0.0f32; 8]);
+    for h in 0..2 {
+        s[h].store_slice(&mut s8[4 * h..]);
+        q[h].store_slice(&mut q8[4 * h..]);
+    }
+    for &v in eights.remainder() {
+        s8[0] += v;
+        q8[0] += v * v;
+    }
+    let zeros = block.iter().filter(|&&v| v == 0.0).count();
+    (s8.iter().map(|&v| v as f64).sum::<f64>(), q8.iter().map(|&v| v as f64).sum::<f64>(), zeros)
+}
+
+/// Sum, sum of squares and count of zeros of `x` in one pass: [`block_moments`] of each
+/// block, added in order.
 fn moments(x: &[f32]) -> (f64, f64, usize) {
     let (mut sum, mut sq, mut zeros) = (0.0f64, 0.0f64, 0usize);
-    for block in x.chunks(1024) {
-        let (mut s8, mut q8, mut z8) = ([0.0f32; 8], [0.0f32; 8], [0u32; 8]);
-        let mut lanes = block.chunks_exact(8);
-        for c in &mut lanes {
-            for k in 0..8 {
-                s8[k] += c[k];
-                q8[k] += c[k] * c[k];
-                z8[k] += (c[k] == 0.0) as u32;
-            }
-        }
-        for &v in lanes.remainder() {
-            s8[0] += v;
-            q8[0] += v * v;
-            z8[0] += (v == 0.0) as u32;
-        }
-        sum += s8.iter().map(|&v| v as f64).sum::<f64>();
-        sq += q8.iter().map(|&v| v as f64).sum::<f64>();
-        zeros += z8.iter().map(|&v| v as usize).sum::<usize>();
+    for block in x.chunks(BLOCK) {
+        let (s, q, z) = block_moments(block);
+        sum += s;
+        sq += q;
+        zeros += z;
     }
     (sum, sq, zeros)
+}
+
+/// Blocks per item of [`moments_all`]: 64 Ki values, enough to be worth a claim.
+const BLOCKS_PER_ITEM: usize = 64;
+
+/// The buffers of [`moments_all`], kept across steps (a training step allocates nothing once
+/// warm); a clone starts empty.
+#[derive(Debug, Default)]
+struct MomentsScratch {
+    /// Item k: slice `items[k].0` from block `items[k].1`.
+    items: Vec<(usize, usize)>,
+    /// Each slice's first block among all blocks.
+    first_block: Vec<usize>,
+    /// Each block's sum and sum of squares (f64 bits) and zero count.
+    out: Vec<core::sync::atomic::AtomicU64>,
+    /// Each slice's statistics.
+    stats: Vec<(f64, f64, usize)>,
+}
+
+impl Clone for MomentsScratch {
+    fn clone(&self) -> Self {
+        MomentsScratch::default()
+    }
+}
+
+/// [`moments`] of `slice(0)`, …, `slice(n − 1)`, on the tape's threads: the blocks are
+/// computed independently (items of [`BLOCKS_PER_ITEM`] blocks, claimed by the threads) and
+/// then added in order, so the results have the bits of [`moments`] on one thread.
+fn moments_all<'s, 'a>(
+    tape: &Tape,
+    n: usize,
+    slice: &(dyn Fn(usize) -> &'a [f32] + Sync),
+    m: &'s mut MomentsScratch,
+) -> &'s [(f64, f64, usize)] {
+    use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+    let MomentsScratch { items, first_block, out, stats } = m;
+    items.clear();
+    first_block.clear();
+    let (mut blocks, mut work) = (0, 0);
+    for j in 0..n {
+        let len = slice(j).len();
+        first_block.push(blocks);
+        let nb = len.div_ceil(BLOCK);
+        items.extend((0..nb).step_by(BLOCKS_PER_ITEM).map(|b| (j, b)));
+        blocks += nb;
+        work += len;
+    }
+    while out.len() < 3 * blocks {
+        out.push(AtomicU64::new(0));
+    }
+    let (items, first_block, out) = (&*items, &*first_block, &*out);
+    tape.for_each_item(items.len(), work, &|k| {
+        let (j, b0) = items[k];
+        let x = slice(j);
+        for b in b0..(b0 + BLOCKS_PER_ITEM).min(x.len().div_ceil(BLOCK)) {
+            let (s, q, z) = block_moments(&x[b * BLOCK..((b + 1) * BLOCK).min(x.len())]);
+            let at = 3 * (first_block[j] + b);
+            // Relaxed: the pool's join publishes the results.
+            out[at].store(s.to_bits(), Relaxed);
+            out[at + 1].store(q.to_bits(), Relaxed);
+            out[at + 2].store(z as u64, Relaxed);
+        }
+    });
+    stats.clear();
+    stats.extend((0..n).map(|j| {
+        let (mut sum, mut sq, mut zeros) = (0.0f64, 0.0f64, 0usize);
+        for b in first_block[j]..first_block[j] + slice(j).len().div_ceil(BLOCK) {
+            sum += f64::from_bits(out[3 * b].load(Relaxed));
+            sq += f64::from_bits(out[3 * b + 1].load(Relaxed));
+            zeros += out[3 * b + 2].load(Relaxed) as usize;
+        }
+        (sum, sq, zeros)
+    }));
+    stats
+}
+
+/// Where [`Probes::record`] reads a slice.
+#[derive(Clone, Copy, Debug)]
+enum Source {
+    /// A weight's gradient.
+    WeightGrad(ParamId),
+    /// The gradient at a value of the tape.
+    Grad(Var),
+    /// A value of the tape.
+    Value(Var),
+}
+
+/// Which statistic of layer `.0` a slice gives.
+#[derive(Clone, Copy, Debug)]
+enum Field {
+    WeightGrad,
+    InputGrad,
+    /// The signal's mean and standard deviation; its zero fraction too when it is the ReLU.
+    Signal {
+        dead: bool,
+    },
+    Dead,
 }
 
 fn norm(xs: &[f32]) -> f32 {
@@ -287,6 +406,8 @@ impl Probes {
             spatial: alloc::vec![None; n],
             signal: alloc::vec![None; n],
             relu: alloc::vec![None; n],
+            to: Vec::new(),
+            moments: MomentsScratch::default(),
         }
     }
 
@@ -329,34 +450,47 @@ impl Probes {
     pub(crate) fn record(&mut self, tape: &Tape, params: &ParamStore, step: u64) {
         self.step = step;
         self.values.fill(f32::NAN);
-        for (l, &w) in self.weights.iter().enumerate() {
-            self.values[l * FIELDS + WEIGHT_GRAD] = norm(params.grad(w));
-        }
         self.trace(tape);
-        for l in 0..self.names.len() {
-            if let Some(input) = self.inputs[l] {
-                let g = tape.grad(input);
-                if !g.is_empty() {
-                    self.values[l * FIELDS + INPUT_GRAD] = norm(g);
-                }
-            }
+        // Every slice to measure and where its statistic goes, measured in one job on the
+        // tape's threads.
+        let to = &mut self.to;
+        to.clear();
+        for (l, &w) in self.weights.iter().enumerate() {
+            to.push((Source::WeightGrad(w), l, Field::WeightGrad));
         }
         for l in 0..self.names.len() {
+            if let Some(input) = self.inputs[l].filter(|&v| !tape.grad(v).is_empty()) {
+                to.push((Source::Grad(input), l, Field::InputGrad));
+            }
             if let Some(v) = self.signal[l] {
-                let x = tape.value(v).data();
-                let n = x.len().max(1) as f64;
-                let (sum, sq, zeros) = moments(x);
-                let mean = sum / n;
-                self.values[l * FIELDS + ACT_MEAN] = mean as f32;
-                self.values[l * FIELDS + ACT_STD] = depthlab_core::simd::sqrt((sq / n - mean * mean).max(0.0)) as f32;
-                if self.relu[l] == Some(v) {
-                    self.values[l * FIELDS + DEAD_RELU] = zeros as f32 / n as f32;
-                }
+                to.push((Source::Value(v), l, Field::Signal { dead: self.relu[l] == Some(v) }));
             }
             if let Some(v) = self.relu[l].filter(|&r| Some(r) != self.signal[l]) {
-                let x = tape.value(v).data();
-                let zeros = x.iter().filter(|&&a| a == 0.0).count();
-                self.values[l * FIELDS + DEAD_RELU] = zeros as f32 / x.len().max(1) as f32;
+                to.push((Source::Value(v), l, Field::Dead));
+            }
+        }
+        let to = &*to;
+        let slice = |j: usize| match to[j].0 {
+            Source::WeightGrad(w) => params.grad(w),
+            Source::Grad(v) => tape.grad(v),
+            Source::Value(v) => tape.value(v).data(),
+        };
+        let stats = moments_all(tape, to.len(), &slice, &mut self.moments);
+        for (j, (&(_, l, field), &(sum, sq, zeros))) in to.iter().zip(stats).enumerate() {
+            let n = slice(j).len().max(1) as f64;
+            let at = l * FIELDS;
+            match field {
+                Field::WeightGrad => self.values[at + WEIGHT_GRAD] = depthlab_core::simd::sqrt(sq) as f32,
+                Field::InputGrad => self.values[at + INPUT_GRAD] = depthlab_core::simd::sqrt(sq) as f32,
+                Field::Signal { dead } => {
+                    let mean = sum / n;
+                    self.values[at + ACT_MEAN] = mean as f32;
+                    self.values[at + ACT_STD] = depthlab_core::simd::sqrt((sq / n - mean * mean).max(0.0)) as f32;
+                    if dead {
+                        self.values[at + DEAD_RELU] = zeros as f32 / n as f32;
+                    }
+                }
+                Field::Dead => self.values[at + DEAD_RELU] = zeros as f32 / n as f32,
             }
         }
     }
@@ -464,5 +598,72 @@ impl Probes {
                 (String::from("the input"), Site::Input)
             }
         }
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+
+    /// The statistics as first written: eight f32 lanes per block of 1,024 values, scalar
+    /// code, blocks added in f64 in order.
+    fn reference(x: &[f32]) -> (f64, f64, usize) {
+        let (mut sum, mut sq, mut zeros) = (0.0f64, 0.0f64, 0usize);
+        for block in x.chunks(1024) {
+            let (mut s8, mut q8) = ([0.0f32; 8], [0.0f32; 8]);
+            let mut lanes = block.chunks_exact(8);
+            for c in &mut lanes {
+                for k in 0..8 {
+                    s8[k] += c[k];
+                    q8[k] += c[k] * c[k];
+                }
+            }
+            for &v in lanes.remainder() {
+                s8[0] += v;
+                q8[0] += v * v;
+            }
+            sum += s8.iter().map(|&v| v as f64).sum::<f64>();
+            sq += q8.iter().map(|&v| v as f64).sum::<f64>();
+            zeros += block.iter().filter(|&&v| v == 0.0).count();
+        }
+        (sum, sq, zeros)
+    }
+
+    /// Every slice's statistics on the tape's threads have the bits of the one-thread pass and
+    /// of the scalar reference: lengths around block and item edges, zeros (and −0) scattered,
+    /// values of mixed sign and size so any change in the order of additions shows.
+    #[test]
+    fn threads_give_the_bits_of_one_pass() {
+        let lens = [0, 1, 7, 8, 1023, 1024, 1025, BLOCKS_PER_ITEM * BLOCK - 1, BLOCKS_PER_ITEM * BLOCK + 9, 300_001];
+        let data: Vec<Vec<f32>> = lens
+            .iter()
+            .enumerate()
+            .map(|(j, &n)| {
+                (0..n)
+                    .map(|i| match (i * 7 + j) % 13 {
+                        0 => 0.0,
+                        1 => -0.0,
+                        k => ((i * 2_654_435_761 + j) % 100_003) as f32 * 1e-3 * if k % 2 == 0 { 1.0 } else { -3.7 },
+                    })
+                    .collect()
+            })
+            .collect();
+        let xs: Vec<&[f32]> = data.iter().map(|d| &d[..]).collect();
+        let bits =
+            |v: &[(f64, f64, usize)]| v.iter().map(|&(s, q, z)| (s.to_bits(), q.to_bits(), z)).collect::<Vec<_>>();
+        let mut scratch = MomentsScratch::default();
+        let mut all = |tape: &Tape| bits(moments_all(tape, xs.len(), &|j| xs[j], &mut scratch));
+        let expected: Vec<_> = xs.iter().map(|x| reference(x)).collect();
+        assert_eq!(bits(&xs.iter().map(|x| moments(x)).collect::<Vec<_>>()), bits(&expected));
+        assert_eq!(all(&Tape::new()), bits(&expected));
+        for threads in [2, 3] {
+            let mut tape = Tape::new();
+            tape.set_parallel(Some(depthlab_core::parallel::RayonPool::leaked(threads).unwrap()));
+            assert_eq!(all(&tape), bits(&expected), "{threads} threads");
+        }
+        // About 2 in 13 values are 0 or −0 (their bits but the sign are zero): both count.
+        let last = data.last().unwrap();
+        assert!(last.iter().any(|v| v.to_bits() == 1 << 31));
+        assert_eq!(expected.last().unwrap().2, last.iter().filter(|v| v.to_bits() << 1 == 0).count());
     }
 }

@@ -108,6 +108,14 @@ impl Tape {
         self.threads.pieces(outs, f)
     }
 
+    /// Independent items on the tape's threads: `f(i)` once for each `i` in `0..items`, tasks
+    /// claiming items one at a time; `work` (elements in all) keeps a small job on this
+    /// thread. Results must not depend on which thread runs an item (write each item's result
+    /// to its own place); the probes' statistics run through it.
+    pub fn for_each_item(&self, items: usize, work: usize, f: &(dyn Fn(usize) + Sync)) {
+        self.threads.items(items, work, f)
+    }
+
     /// The working memory of `n` threads (grown on first use, kept after).
     pub(crate) fn lanes(&mut self, n: usize) -> &mut [crate::parallel::Lane] {
         while self.lanes.len() < n {
