@@ -87,6 +87,10 @@ pub trait Lanes: Copy {
     fn mul_add(self, b: Self, c: Self) -> Self {
         self.mul(b).add(c)
     }
+    /// Lane-wise `self / b` (IEEE, correctly rounded: the same bits on every backend).
+    fn div(self, b: Self) -> Self;
+    /// Lane-wise square root (IEEE, correctly rounded, as [`sqrtf`]).
+    fn sqrt(self) -> Self;
     /// Lane-wise maximum (`b` when either is NaN is unspecified; inputs are finite here).
     fn max(self, b: Self) -> Self;
     /// Sum of the lanes, as ((l0 + l1) + (l2 + l3)).
@@ -231,6 +235,55 @@ mod tests {
         let even = ab.iter().step_by(2).chain(ab.iter().skip(1).step_by(2)).copied().collect();
         let zipped = (0..n).flat_map(|i| [a[i], b[i]]).collect();
         [(0..n).map(|i| a[i] - b[i]).collect(), even, zipped]
+    }
+
+    /// `div` and `sqrt` of a lane type over `a` and `b` (lengths a multiple of `N`), as bits.
+    pub(crate) fn div_sqrt<V: Lanes>(a: &[f32], b: &[f32]) -> alloc::vec::Vec<u32> {
+        let mut out = alloc::vec![0.0; 2 * a.len()];
+        for i in (0..a.len()).step_by(V::N) {
+            let (x, y) = (V::load_slice(&a[i..]), V::load_slice(&b[i..]));
+            x.div(y).store_slice(&mut out[2 * i..]);
+            x.sqrt().store_slice(&mut out[2 * i + V::N..]);
+        }
+        out.iter().map(|v| if v.is_nan() { u32::MAX } else { v.to_bits() }).collect()
+    }
+
+    /// Operands for `div` and `sqrt` (64 values each): signed zeros, subnormals, huge and
+    /// tiny values, infinities, negatives (sqrt: NaN), ordinary values with inexact results.
+    pub(crate) fn div_sqrt_operands() -> (alloc::vec::Vec<f32>, alloc::vec::Vec<f32>) {
+        let special = [0.0, -0.0, 1e-45, 1.1754942e-38, 3.4028235e38, f32::INFINITY, -4.0, 2.0];
+        let a = (0..64).map(|i| if i < 8 { special[i] } else { (i as f32 * 0.731).exp() * 1e-3 + 1.0 / 3.0 }).collect();
+        let b = (0..64).map(|i| if i < 8 { special[7 - i] } else { 7.0 - (i as f32).sqrt() * 1.37 }).collect();
+        (a, b)
+    }
+
+    /// What `div_sqrt` must give: the scalar `/` and the correctly rounded square root (the
+    /// f64 root rounded to f32 is correctly rounded), per group of `n` lanes.
+    pub(crate) fn div_sqrt_expected(a: &[f32], b: &[f32], n: usize) -> alloc::vec::Vec<u32> {
+        let bits = |v: f32| if v.is_nan() { u32::MAX } else { v.to_bits() };
+        (0..a.len())
+            .step_by(n)
+            .flat_map(|i| {
+                let d = (i..i + n).map(move |k| bits(a[k] / b[k]));
+                let r = (i..i + n).map(move |k| bits(libm::sqrt(a[k] as f64) as f32));
+                d.chain(r)
+            })
+            .collect()
+    }
+
+    /// `div` and `sqrt` are exact on the build's vector type and the portable one, and
+    /// [`super::sqrtf`] agrees: Adam's update gives the same bits on every backend.
+    #[test]
+    #[wasm_bindgen_test]
+    fn div_and_sqrt_are_correctly_rounded() {
+        let (a, b) = div_sqrt_operands();
+        let want = div_sqrt_expected(&a, &b, 4);
+        assert_eq!(div_sqrt::<super::F32x4>(&a, &b), want);
+        assert_eq!(div_sqrt::<Scalar4>(&a, &b), want);
+        for &x in &a {
+            let (s, r) = (super::sqrtf(x), libm::sqrt(x as f64) as f32);
+            assert!(s.to_bits() == r.to_bits() || (s.is_nan() && r.is_nan()), "sqrtf({x})");
+        }
     }
 
     /// The build's vector type and the portable one agree with the definitions of `sub`,

@@ -42,6 +42,15 @@ impl Lanes for Scalar4 {
         Scalar4([a[0] * b[0], a[1] * b[1], a[2] * b[2], a[3] * b[3]])
     }
     #[inline(always)]
+    fn div(self, b: Self) -> Self {
+        let (a, b) = (self.0, b.0);
+        Scalar4([a[0] / b[0], a[1] / b[1], a[2] / b[2], a[3] / b[3]])
+    }
+    #[inline(always)]
+    fn sqrt(self) -> Self {
+        Scalar4(self.0.map(super::sqrtf))
+    }
+    #[inline(always)]
     fn max(self, b: Self) -> Self {
         let (a, b) = (self.0, b.0);
         let m = |x: f32, y: f32| if x < y { y } else { x };
@@ -65,9 +74,10 @@ impl Lanes for Scalar4 {
 }
 
 /// One lane: the tail of lane-generic loops (the Winograd transforms' rows narrower than four
-/// values), so that tails run the same code as the vectors, a lane at a time.
-#[derive(Clone, Copy)]
-pub(crate) struct Scalar1(pub(crate) f32);
+/// values, Adam's last parameters), so that tails run the same code as the vectors, a lane at
+/// a time.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Scalar1(pub f32);
 
 impl Lanes for Scalar1 {
     #[inline(always)]
@@ -108,6 +118,14 @@ impl Lanes for Scalar1 {
     #[inline(always)]
     fn mul(self, b: Self) -> Self {
         Scalar1(self.0 * b.0)
+    }
+    #[inline(always)]
+    fn div(self, b: Self) -> Self {
+        Scalar1(self.0 / b.0)
+    }
+    #[inline(always)]
+    fn sqrt(self) -> Self {
+        Scalar1(super::sqrtf(self.0))
     }
     #[inline(always)]
     fn max(self, b: Self) -> Self {

@@ -49,6 +49,14 @@ macro_rules! wasm_lanes {
                 $t(f32x4_mul(self.0, b.0))
             }
             #[inline(always)]
+            fn div(self, b: Self) -> Self {
+                $t(f32x4_div(self.0, b.0))
+            }
+            #[inline(always)]
+            fn sqrt(self) -> Self {
+                $t(f32x4_sqrt(self.0))
+            }
+            #[inline(always)]
             fn max(self, b: Self) -> Self {
                 // pmax(a, b) is `a < b ? b : a`, the scalar reference's selection exactly.
                 $t(f32x4_pmax(self.0, b.0))

@@ -44,6 +44,16 @@ impl Lanes for F32x4 {
         unsafe { F32x4(_mm_mul_ps(self.0, b.0)) }
     }
     #[inline(always)]
+    fn div(self, b: Self) -> Self {
+        // SAFETY: SSE2 is part of the x86_64 baseline.
+        unsafe { F32x4(_mm_div_ps(self.0, b.0)) }
+    }
+    #[inline(always)]
+    fn sqrt(self) -> Self {
+        // SAFETY: SSE2 is part of the x86_64 baseline.
+        unsafe { F32x4(_mm_sqrt_ps(self.0)) }
+    }
+    #[inline(always)]
     fn max(self, b: Self) -> Self {
         // _mm_max_ps(x, y) is `x > y ? x : y`; swapped operands give the reference's
         // `a < b ? b : a`, equal even for signed zeros.
@@ -125,6 +135,16 @@ mod wide {
                 fn mul(self, b: Self) -> Self {
                     // SAFETY: AVX is enabled where this is inlined.
                     unsafe { $t(_mm256_mul_ps(self.0, b.0)) }
+                }
+                #[inline(always)]
+                fn div(self, b: Self) -> Self {
+                    // SAFETY: AVX is enabled where this is inlined.
+                    unsafe { $t(_mm256_div_ps(self.0, b.0)) }
+                }
+                #[inline(always)]
+                fn sqrt(self) -> Self {
+                    // SAFETY: AVX is enabled where this is inlined.
+                    unsafe { $t(_mm256_sqrt_ps(self.0)) }
                 }
                 #[inline(always)]
                 fn max(self, b: Self) -> Self {
@@ -211,6 +231,16 @@ mod wide {
         crate::simd::tests::shuffles::<F32x8>(a, b)
     }
 
+    /// `div` and `sqrt` on 8-lane AVX vectors, as bits.
+    ///
+    /// # Safety
+    /// The CPU must support AVX.
+    #[cfg(test)]
+    #[target_feature(enable = "avx")]
+    pub(crate) unsafe fn div_sqrt_avx(a: &[f32], b: &[f32]) -> std::vec::Vec<u32> {
+        crate::simd::tests::div_sqrt::<F32x8>(a, b)
+    }
+
     /// ReLU on 8-lane AVX vectors (tests that lane-generic kernels use `N`, not 4).
     ///
     /// # Safety
@@ -238,6 +268,17 @@ mod tests {
         let b: Vec<f32> = (0..8).map(|i| 100.0 - i as f32 * 0.25).collect();
         // SAFETY: AVX is supported (checked above).
         assert_eq!(unsafe { super::wide::shuffles_avx(&a, &b) }, crate::simd::tests::expected(&a, &b, 8));
+    }
+
+    /// 8-lane `div` and `sqrt` are correctly rounded, as the scalar ones.
+    #[test]
+    fn avx_div_and_sqrt_are_correctly_rounded() {
+        if !std::is_x86_feature_detected!("avx") {
+            return;
+        }
+        let (a, b) = crate::simd::tests::div_sqrt_operands();
+        // SAFETY: AVX is supported (checked above).
+        assert_eq!(unsafe { super::wide::div_sqrt_avx(&a, &b) }, crate::simd::tests::div_sqrt_expected(&a, &b, 8));
     }
 
     /// 8-lane ReLU on lengths around multiples of 8: every element is `max(x, 0)`.
