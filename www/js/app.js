@@ -22,7 +22,7 @@ import { LayerBars, SignalView } from './views/layers.js';
 import { ConfusionView, confusion } from './views/confusion.js';
 import { FeatureView } from './views/features.js';
 import { ArchView } from './views/arch.js';
-import { compact } from './views/dom.js';
+import { compact, setText, setTitle } from './views/dom.js';
 import { LessonsView } from './views/lessons.js';
 import { LANGUAGES, pickLanguage, setLanguage, say, pageProblem, problemOf, useCatalogLabels } from './i18n/index.js';
 import { finalMean } from './views/sweep.js';
@@ -278,7 +278,7 @@ function updateInside() {
   const sel = app.selected === null ? null : store.get(app.selected) ?? null;
   const other = compareId === null ? null : store.get(compareId) ?? null;
   const field = Number(probeField.value);
-  $('probeHelp').textContent = fieldWords(fields[field]).help;
+  setText($('probeHelp'), fieldWords(fields[field]).help);
   writeCompareOptions();
   flow.update({ runs: [sel, other], field, highlight: archSelected });
   const layer = { names: sel?.probeNames ?? [], row: sel?.probes.latest ?? sel?.probes.rows.at(-1) ?? null, field };
@@ -486,22 +486,22 @@ function refresh(/** @type {Run | null} */ changed) {
     app.modelName = sel?.modelName ?? '';
     const m = sel?.metrics;
     const last = m?.tests.at(-1);
-    $('state').textContent = sel ? statusText(sel) : words.views.stateWords[app.phase] ?? app.phase;
+    setText($('state'), sel ? statusText(sel) : words.views.stateWords[app.phase] ?? app.phase);
     const done = m?.steps.length ?? 0;
     const bpe = sel?.bpe ?? 0;
-    $('epochText').textContent = !sel || !sel.totalSteps || !bpe ? '–'
-      : sel.config.steps > 0 ? words.views.stepOf(done, sel.totalSteps) : words.views.epochOf(Math.min(Math.floor(done / bpe) + 1, sel.config.epochs), sel.config.epochs);
-    $('rate').textContent = sel?.samplesPerSec ? Math.round(sel.samplesPerSec).toLocaleString() : '–';
-    $('testAcc').textContent = last ? words.views.accAtEpoch((last.accuracy * 100).toFixed(2), last.epoch) : '–';
-    $('wait').textContent = sel?.samplesPerSec ? `${(sel.waitFraction * 100).toFixed(1)}%` : '–';
-    $('params').textContent = sel?.params ? sel.params.toLocaleString() : '–';
+    setText($('epochText'), !sel || !sel.totalSteps || !bpe ? '–'
+      : sel.config.steps > 0 ? words.views.stepOf(done, sel.totalSteps) : words.views.epochOf(Math.min(Math.floor(done / bpe) + 1, sel.config.epochs), sel.config.epochs));
+    setText($('rate'), sel?.samplesPerSec ? Math.round(sel.samplesPerSec).toLocaleString() : '–');
+    setText($('testAcc'), last ? words.views.accAtEpoch((last.accuracy * 100).toFixed(2), last.epoch) : '–');
+    setText($('wait'), sel?.samplesPerSec ? `${(sel.waitFraction * 100).toFixed(1)}%` : '–');
+    setText($('params'), sel?.params ? sel.params.toLocaleString() : '–');
     showWithWhy('threadsText', threadsText(sel ?? null));
     showWithWhy('fmaText', fmaText());
     $('progress').value = sel && sel.totalSteps ? done / sel.totalSteps : 0;
   }
   $('start').disabled = app.phase === 'loading' || app.description === null || app.memoryProblem !== null;
   $('pause').disabled = !(app.phase === 'running' || app.phase === 'paused') || sel?.status === 'queued';
-  $('pause').textContent = app.phase === 'paused' ? words.chrome.resume : words.chrome.pause;
+  setText($('pause'), app.phase === 'paused' ? words.chrome.resume : words.chrome.pause);
   $('reset').disabled = store.list().length === 0;
   const noWeights = !sel || sel.worker === null || !['running', 'paused', 'done'].includes(sel.status);
   for (const id of ['export', 'exportPytorch', 'exportOnnx']) $(id).disabled = noWeights;
@@ -548,8 +548,8 @@ function threadsText(/** @type {Run | null} */ sel) {
 /** Shows [short, why] in element `id`: the short text, the reason as its tooltip. */
 function showWithWhy(/** @type {string} */ id, /** @type {string[]} */ [text, why]) {
   const e = $(id);
-  e.textContent = text;
-  e.title = why;
+  setText(e, text);
+  setTitle(e, why);
 }
 /** What the multiply-add row says. */
 const fmaText = () => (build.fma ? words.msg.fmaOn : build.fmaReason === 'param' ? words.msg.fmaParam : words.msg.fmaOff);

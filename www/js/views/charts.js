@@ -6,6 +6,7 @@
 // and not while hidden.
 import uPlot from '../../vendor/uplot/uPlot.esm.js';
 import { requestDraw, watch } from './frame.js';
+import { setText } from './dom.js';
 import { words } from '../i18n/index.js';
 
 /** Whole-step tick spacings for the x axis. */
@@ -60,7 +61,7 @@ class Overlay {
     if (!this.view.shown) return; // hidden: no work (drawn when shown again)
     const { runs, name } = this.source();
     const text = this.summarize(runs, name);
-    if (this.summary.textContent !== text) this.summary.textContent = text;
+    setText(this.summary, text);
     const width = Math.max(280, this.view.width);
     const builtFor = `${words().lang}:${runs.map((r) => `${r.id}:${r.color}`).join('|')}`;
     if (builtFor !== this.builtFor) {
@@ -88,7 +89,7 @@ class Overlay {
     const cells = this.plot.root.querySelectorAll('.u-legend .u-series .u-label');
     texts.forEach((t, i) => {
       const cell = cells[i + 1];
-      if (cell && cell.textContent !== t) cell.textContent = t;
+      if (cell) setText(cell, t);
     });
   }
 }

@@ -11,6 +11,21 @@ export function el(tag, attrs = {}, text = '') {
 }
 
 /**
+ * Sets `e`'s text only if it differs: a write replaces the text node and makes the browser
+ * recompute style and layout even when the text is the same (views write at every metrics
+ * message, ten times a second while training).
+ * @param {Element} e @param {string} text
+ */
+export function setText(e, text) {
+  if (e.textContent !== text) e.textContent = text;
+}
+
+/** Sets `e`'s tooltip only if it differs (see {@link setText}). @param {HTMLElement} e @param {string} text */
+export function setTitle(e, text) {
+  if (e.title !== text) e.title = text;
+}
+
+/**
  * A count in compact form: `1.2 M`, `35.0 k`, `2.05 G` (`narrow`: no space and thousands from
  * 1,000 instead of 10,000 — the architecture diagram's boxes — `1.2M`, `3.5k`).
  * @param {number} n @param {boolean} [narrow]

@@ -3,7 +3,7 @@
 // the paper claimed, what to look at, a Run button, progress, the sentence computed from the
 // runs when they finish, and what to try next — in the page's language. The lab stays one
 // click away. Built with DOM calls only (text is never parsed as HTML).
-import { el } from './dom.js';
+import { el, setText } from './dom.js';
 
 /** @typedef {import('../i18n/index.js').Words} Words */
 /** @typedef {{id: string, base: [string, string][], runs: [string, string][][], sweep: {families: string[], depths: number[]} | null, views: string[], measure: 'final_loss' | 'gradient_ratio' | 'cost'}} Lesson */
@@ -43,13 +43,13 @@ export class LessonsView {
     if (!w || !this.current || this.root.hidden) return;
     const run = this.root.querySelector('#lessonRun');
     if (run) {
-      run.textContent = status.running ? w.ui.running : w.ui.run;
+      setText(run, status.running ? w.ui.running : w.ui.run);
       /** @type {HTMLButtonElement} */ (run).disabled = status.running;
     }
     const p = this.root.querySelector('#lessonProgress');
-    if (p) p.textContent = status.progress;
+    if (p) setText(p, status.progress);
     const m = this.root.querySelector('#lessonMeasured');
-    if (m) m.textContent = status.measured || w.ui.notYet;
+    if (m) setText(m, status.measured || w.ui.notYet);
   }
 
   drawIndex(/** @type {Words} */ w) {

@@ -4,7 +4,7 @@
 // Duplicate (loads its settings into the form to change one and Start) and Remove. Built with
 // DOM calls only; drawn through the frame scheduler, rows updated in place.
 
-import { el } from './dom.js';
+import { el, setText } from './dom.js';
 import { requestDraw } from './frame.js';
 import { words, say } from '../i18n/index.js';
 
@@ -112,14 +112,14 @@ class Row {
 
   /** @param {Run} r @param {boolean} selected @param {string} name */
   write(r, selected, name) {
-    const set = (/** @type {Element} */ e, /** @type {string} */ text) => { if (e.textContent !== text) e.textContent = text; };
     const cls = `run ${r.status}${selected ? ' selected' : ''}`;
     if (this.li.className !== cls) this.li.className = cls;
     if (this.show.checked !== r.visible) this.show.checked = r.visible;
-    this.show.setAttribute('aria-label', words().views.showRun(name));
+    const aria = words().views.showRun(name);
+    if (this.show.getAttribute('aria-label') !== aria) this.show.setAttribute('aria-label', aria);
     if (this.color !== r.color) this.swatch.style.background = this.color = r.color;
-    set(this.label, name);
-    set(this.status, statusText(r));
+    setText(this.label, name);
+    setText(this.status, statusText(r));
     const active = ['queued', 'starting', 'running', 'paused'].includes(r.status);
     const w = words().views;
     const which = /** @type {['stop' | 'csv' | 'duplicate' | 'remove', (id: number) => void, boolean][]} */ ([

@@ -5,7 +5,7 @@
 // miniature. The form is built from the catalogue (families are the presets with a depth
 // rule); the chart redraws at most once per animation frame and not while hidden.
 import uPlot from '../../vendor/uplot/uPlot.esm.js';
-import { el } from './dom.js';
+import { el, setText } from './dom.js';
 import { requestDraw, watch } from './frame.js';
 import { words } from '../i18n/index.js';
 import { PALETTE } from '../lab/runs.js';
@@ -143,9 +143,9 @@ export class SweepView {
     const ended = runs.filter((r) => ['done', 'stopped', 'failed'].includes(r.status)).length;
     const steps = runs.reduce((a, r) => a + r.metrics.count, 0);
     const total = runs.reduce((a, r) => a + Number(r.settings.steps), 0);
-    this.progress.textContent = runs.length
+    setText(this.progress, runs.length
       ? words().views.sweepProgress(ended, runs.length, total ? Math.floor((100 * steps) / total) : 0)
-      : '';
+      : '');
     const families = [...new Set(runs.map((r) => /** @type {NonNullable<Run['sweep']>} */ (r.sweep).family))];
     const depths = [...new Set(runs.map((r) => /** @type {NonNullable<Run['sweep']>} */ (r.sweep).depth))].sort((a, b) => a - b);
     const w = words();
