@@ -3,7 +3,7 @@
 //! eval mode uses the running statistics.
 
 use crate::autograd::{BufferId, Mode, Node, ParamId, ParamStore, Tape, Var};
-use crate::parallel::{share, Shared};
+use crate::parallel::{Claims, Shared};
 use alloc::vec::Vec;
 
 /// Learned scale/shift, running statistics and constants of one batch-norm layer.
@@ -75,72 +75,72 @@ impl Tape {
         let momentum = self.bn_momentum.unwrap_or(p.momentum);
         let mut y = self.tensor_for_overwrite(&shape);
         let mut inv_std = self.buffer_for_overwrite(c);
-        // Channels are independent: each thread takes a range of them (the same arithmetic
-        // per channel as on one thread, so any thread count gives the same bits). The running
-        // statistics are updated in between, on this thread.
+        // Channels are independent: the tasks claim them one at a time, and each channel's
+        // statistics, running averages and normalising pass run in one task, back to back
+        // (its data still in that core's cache). Per channel the arithmetic is that of one
+        // thread, so any thread count gives the same bits.
         let threads = self.threads;
         let tasks = threads.tasks_for(c, n * c * hw);
-        let xv = self.values[x.0].data();
         // Σx, Σx² per channel, in the tape's kept f64 scratch (no allocation once grown).
         let mut sums = core::mem::take(&mut self.f64_scratch);
         sums.clear();
         sums.resize(if train { c } else { 0 }, (0.0, 0.0));
-        if train {
-            let ss = Shared(sums.as_mut_ptr());
-            threads.run(tasks, &|t| {
-                for ch in share(t, tasks, c) {
-                    // One pass: Σx and Σx² in f64 (exact enough for activations).
-                    let mut acc = LaneSums::default();
-                    for i in 0..n {
-                        acc.add_squares(&xv[(i * c + ch) * hw..(i * c + ch + 1) * hw]);
-                    }
-                    let (s, s2) = acc.total();
-                    // SAFETY: channel ch belongs to this task alone.
-                    unsafe { ss.slice(ch, 1)[0] = (s, s2) };
-                }
-            });
-        }
         let mut means = self.buffer_for_overwrite(c);
-        for ch in 0..c {
-            let (mean, var) = if train {
-                let (s, s2) = sums[ch];
-                let mean = s / m as f64;
-                // var = E[x²] − mean²
-                let var = (s2 / m as f64 - mean * mean).max(0.0);
-                if let Some(sums) = self.bn_sums.as_mut() {
-                    // Recalibrating: add to the exact totals instead of a moving average.
-                    let e =
-                        sums.entry(p.running_mean.0).or_insert_with(|| (alloc::vec![0.0; c], alloc::vec![0.0; c], 0));
-                    e.0[ch] += s;
-                    e.1[ch] += s2;
-                    if ch == 0 {
-                        e.2 += m as u64;
-                    }
-                } else {
-                    let unbiased = if m > 1 { var * m as f64 / (m - 1) as f64 } else { var };
-                    let mom = momentum;
-                    let rm = &mut params.buffer_mut(p.running_mean)[ch];
-                    *rm = (1.0 - mom) * *rm + mom * mean as f32;
-                    let rv = &mut params.buffer_mut(p.running_var)[ch];
-                    *rv = (1.0 - mom) * *rv + mom * unbiased as f32;
-                }
-                (mean as f32, var as f32)
-            } else {
-                (params.buffer(p.running_mean)[ch], params.buffer(p.running_var)[ch])
-            };
-            means[ch] = mean;
-            inv_std[ch] = 1.0 / crate::simd::sqrtf(var + p.eps);
+        // The running statistics, updated per channel by the tasks on a copy (written back
+        // after); not while recalibrating, which adds the sums to exact totals instead.
+        let update = train && self.bn_sums.is_none();
+        let mut running = self.buffer_for_overwrite(if update { 2 * c } else { 0 });
+        if update {
+            running[..c].copy_from_slice(params.buffer(p.running_mean));
+            running[c..].copy_from_slice(params.buffer(p.running_var));
         }
         let (gamma, beta) = (params.value(p.gamma), params.value(p.beta));
+        let eval_stats = (!train).then(|| (params.buffer(p.running_mean), params.buffer(p.running_var)));
         let xv = self.values[x.0].data();
-        let ys = Shared(y.data_mut().as_mut_ptr());
-        let (means_r, inv_r) = (&means[..], &inv_std[..]);
-        threads.run(tasks, &|t| {
-            for ch in share(t, tasks, c) {
-                let (mean, is, g, b) = (means_r[ch], inv_r[ch], gamma[ch], beta[ch]);
+        let (ys, ss, ms, vs, rs) = (
+            Shared(y.data_mut().as_mut_ptr()),
+            Shared(sums.as_mut_ptr()),
+            Shared(means.as_mut_ptr()),
+            Shared(inv_std.as_mut_ptr()),
+            Shared(running.as_mut_ptr()),
+        );
+        let claims = Claims::new(c);
+        threads.run(tasks, &|_| {
+            for ch in claims.iter() {
+                let (mean, var) = match eval_stats {
+                    Some((rm, rv)) => (rm[ch], rv[ch]),
+                    None => {
+                        // One pass: Σx and Σx² in f64 (exact enough for activations).
+                        let mut acc = LaneSums::default();
+                        for i in 0..n {
+                            acc.add_squares(&xv[(i * c + ch) * hw..(i * c + ch + 1) * hw]);
+                        }
+                        let (s, s2) = acc.total();
+                        // SAFETY (this block's writes): channel ch — its sums, mean, 1/σ,
+                        // running statistics and planes of y — belongs to this task alone.
+                        unsafe { ss.slice(ch, 1)[0] = (s, s2) };
+                        let mean = s / m as f64;
+                        // var = E[x²] − mean²
+                        let var = (s2 / m as f64 - mean * mean).max(0.0);
+                        if update {
+                            let unbiased = if m > 1 { var * m as f64 / (m - 1) as f64 } else { var };
+                            let mom = momentum;
+                            let rm = unsafe { &mut rs.slice(ch, 1)[0] };
+                            *rm = (1.0 - mom) * *rm + mom * mean as f32;
+                            let rv = unsafe { &mut rs.slice(c + ch, 1)[0] };
+                            *rv = (1.0 - mom) * *rv + mom * unbiased as f32;
+                        }
+                        (mean as f32, var as f32)
+                    }
+                };
+                let is = 1.0 / crate::simd::sqrtf(var + p.eps);
+                unsafe {
+                    ms.slice(ch, 1)[0] = mean;
+                    vs.slice(ch, 1)[0] = is;
+                }
+                let (g, b) = (gamma[ch], beta[ch]);
                 for i in 0..n {
                     let off = (i * c + ch) * hw;
-                    // SAFETY: channel ch's planes belong to this task alone.
                     let yp = unsafe { ys.slice(off, hw) };
                     for (yv, &xv) in yp.iter_mut().zip(&xv[off..off + hw]) {
                         let v = g * normalise(xv, mean, is) + b;
@@ -149,6 +149,20 @@ impl Tape {
                 }
             }
         });
+        if update {
+            params.buffer_mut(p.running_mean).copy_from_slice(&running[..c]);
+            params.buffer_mut(p.running_var).copy_from_slice(&running[c..]);
+        }
+        if let Some(totals) = self.bn_sums.as_mut().filter(|_| train) {
+            // Recalibrating: add to the exact totals instead of a moving average.
+            let e = totals.entry(p.running_mean.0).or_insert_with(|| (alloc::vec![0.0; c], alloc::vec![0.0; c], 0));
+            for (ch, &(s, s2)) in sums.iter().enumerate() {
+                e.0[ch] += s;
+                e.1[ch] += s2;
+            }
+            e.2 += m as u64;
+        }
+        self.recycle(running);
         self.f64_scratch = sums;
         let node = BatchNormNode { x, p, dims: (n, c, hw), mean: means, inv_std, train, relu };
         self.push(y, Node::BatchNorm(node), true)
@@ -203,8 +217,9 @@ impl BatchNormNode {
         let mut dgb = tape.buffer_for_overwrite(2 * c);
         let dgs = Shared(dgb.as_mut_ptr());
         let xv = tape.values[self.x.0].data();
-        threads.run(tasks, &|t| {
-            for ch in share(t, tasks, c) {
+        let claims = Claims::new(c);
+        threads.run(tasks, &|_| {
+            for ch in claims.iter() {
                 let (mean, is) = (self.mean[ch], self.inv_std[ch]);
                 let mut acc = LaneSums::default();
                 for i in 0..n {
