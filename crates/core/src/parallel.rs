@@ -118,9 +118,7 @@ impl Threads {
             f(start, core::array::from_fn(|i| unsafe { ptrs[i].slice(start, end - start) }));
         });
     }
-}
 
-impl Threads {
     /// Calls `f(i)` for every item `i` in `0..items`, each once, on this thread and the
     /// pool's: tasks claim items one at a time ([`Claims`]). `work` (elements in all) keeps
     /// small jobs on this thread ([`MIN_PARALLEL_WORK`]). `f` must give each item's result

@@ -265,17 +265,15 @@ fn block_moments(block: &[f32]) -> (f64, f64, usize) {
     (s8.iter().map(|&v| v as f64).sum::<f64>(), q8.iter().map(|&v| v as f64).sum::<f64>(), zeros)
 }
 
+/// Blocks' statistics added up in order: the one order [`moments`] and [`moments_all`] share.
+fn add_blocks(blocks: impl Iterator<Item = (f64, f64, usize)>) -> (f64, f64, usize) {
+    blocks.fold((0.0, 0.0, 0), |(sum, sq, zeros), (s, q, z)| (sum + s, sq + q, zeros + z))
+}
+
 /// Sum, sum of squares and count of zeros of `x` in one pass: [`block_moments`] of each
 /// block, added in order.
 fn moments(x: &[f32]) -> (f64, f64, usize) {
-    let (mut sum, mut sq, mut zeros) = (0.0f64, 0.0f64, 0usize);
-    for block in x.chunks(BLOCK) {
-        let (s, q, z) = block_moments(block);
-        sum += s;
-        sq += q;
-        zeros += z;
-    }
-    (sum, sq, zeros)
+    add_blocks(x.chunks(BLOCK).map(block_moments))
 }
 
 /// Blocks per item of [`moments_all`]: 64 Ki values, enough to be worth a claim.
@@ -341,13 +339,11 @@ fn moments_all<'s, 'a>(
     });
     stats.clear();
     stats.extend((0..n).map(|j| {
-        let (mut sum, mut sq, mut zeros) = (0.0f64, 0.0f64, 0usize);
-        for b in first_block[j]..first_block[j] + slice(j).len().div_ceil(BLOCK) {
-            sum += f64::from_bits(out[3 * b].load(Relaxed));
-            sq += f64::from_bits(out[3 * b + 1].load(Relaxed));
-            zeros += out[3 * b + 2].load(Relaxed) as usize;
-        }
-        (sum, sq, zeros)
+        let blocks = first_block[j]..first_block[j] + slice(j).len().div_ceil(BLOCK);
+        add_blocks(blocks.map(|b| {
+            let v = |k: usize| out[3 * b + k].load(Relaxed);
+            (f64::from_bits(v(0)), f64::from_bits(v(1)), v(2) as usize)
+        }))
     }));
     stats
 }
@@ -363,11 +359,11 @@ enum Source {
     Value(Var),
 }
 
-/// Which statistic of layer `.0` a slice gives.
+/// Which statistic of its layer a slice gives.
 #[derive(Clone, Copy, Debug)]
 enum Field {
-    WeightGrad,
-    InputGrad,
+    /// Its L2 norm, into this column ([`WEIGHT_GRAD`] or [`INPUT_GRAD`]).
+    Norm(usize),
     /// The signal's mean and standard deviation; its zero fraction too when it is the ReLU.
     Signal {
         dead: bool,
@@ -456,11 +452,11 @@ impl Probes {
         let to = &mut self.to;
         to.clear();
         for (l, &w) in self.weights.iter().enumerate() {
-            to.push((Source::WeightGrad(w), l, Field::WeightGrad));
+            to.push((Source::WeightGrad(w), l, Field::Norm(WEIGHT_GRAD)));
         }
         for l in 0..self.names.len() {
             if let Some(input) = self.inputs[l].filter(|&v| !tape.grad(v).is_empty()) {
-                to.push((Source::Grad(input), l, Field::InputGrad));
+                to.push((Source::Grad(input), l, Field::Norm(INPUT_GRAD)));
             }
             if let Some(v) = self.signal[l] {
                 to.push((Source::Value(v), l, Field::Signal { dead: self.relu[l] == Some(v) }));
@@ -480,8 +476,7 @@ impl Probes {
             let n = slice(j).len().max(1) as f64;
             let at = l * FIELDS;
             match field {
-                Field::WeightGrad => self.values[at + WEIGHT_GRAD] = depthlab_core::simd::sqrt(sq) as f32,
-                Field::InputGrad => self.values[at + INPUT_GRAD] = depthlab_core::simd::sqrt(sq) as f32,
+                Field::Norm(column) => self.values[at + column] = depthlab_core::simd::sqrt(sq) as f32,
                 Field::Signal { dead } => {
                     let mean = sum / n;
                     self.values[at + ACT_MEAN] = mean as f32;

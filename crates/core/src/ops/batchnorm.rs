@@ -3,7 +3,7 @@
 //! eval mode uses the running statistics.
 
 use crate::autograd::{BufferId, Mode, Node, ParamId, ParamStore, Tape, Var};
-use crate::parallel::{Claims, Shared};
+use crate::parallel::Shared;
 use alloc::vec::Vec;
 
 /// Learned scale/shift, running statistics and constants of one batch-norm layer.
@@ -80,7 +80,6 @@ impl Tape {
         // (its data still in that core's cache). Per channel the arithmetic is that of one
         // thread, so any thread count gives the same bits.
         let threads = self.threads;
-        let tasks = threads.tasks_for(c, n * c * hw);
         // Σx, Σx² per channel, in the tape's kept f64 scratch (no allocation once grown).
         let mut sums = core::mem::take(&mut self.f64_scratch);
         sums.clear();
@@ -104,48 +103,45 @@ impl Tape {
             Shared(inv_std.as_mut_ptr()),
             Shared(running.as_mut_ptr()),
         );
-        let claims = Claims::new(c);
-        threads.run(tasks, &|_| {
-            for ch in claims.iter() {
-                let (mean, var) = match eval_stats {
-                    Some((rm, rv)) => (rm[ch], rv[ch]),
-                    None => {
-                        // One pass: Σx and Σx² in f64 (exact enough for activations).
-                        let mut acc = LaneSums::default();
-                        for i in 0..n {
-                            acc.add_squares(&xv[(i * c + ch) * hw..(i * c + ch + 1) * hw]);
-                        }
-                        let (s, s2) = acc.total();
-                        // SAFETY (this block's writes): channel ch — its sums, mean, 1/σ,
-                        // running statistics and planes of y — belongs to this task alone.
-                        unsafe { ss.slice(ch, 1)[0] = (s, s2) };
-                        let mean = s / m as f64;
-                        // var = E[x²] − mean²
-                        let var = (s2 / m as f64 - mean * mean).max(0.0);
-                        if update {
-                            let unbiased = if m > 1 { var * m as f64 / (m - 1) as f64 } else { var };
-                            let mom = momentum;
-                            let rm = unsafe { &mut rs.slice(ch, 1)[0] };
-                            *rm = (1.0 - mom) * *rm + mom * mean as f32;
-                            let rv = unsafe { &mut rs.slice(c + ch, 1)[0] };
-                            *rv = (1.0 - mom) * *rv + mom * unbiased as f32;
-                        }
-                        (mean as f32, var as f32)
+        threads.items(c, n * c * hw, &|ch| {
+            let (mean, var) = match eval_stats {
+                Some((rm, rv)) => (rm[ch], rv[ch]),
+                None => {
+                    // One pass: Σx and Σx² in f64 (exact enough for activations).
+                    let mut acc = LaneSums::default();
+                    for i in 0..n {
+                        acc.add_squares(&xv[(i * c + ch) * hw..(i * c + ch + 1) * hw]);
                     }
-                };
-                let is = 1.0 / crate::simd::sqrtf(var + p.eps);
-                unsafe {
-                    ms.slice(ch, 1)[0] = mean;
-                    vs.slice(ch, 1)[0] = is;
+                    let (s, s2) = acc.total();
+                    // SAFETY (this block's writes): channel ch — its sums, mean, 1/σ,
+                    // running statistics and planes of y — belongs to this task alone.
+                    unsafe { ss.slice(ch, 1)[0] = (s, s2) };
+                    let mean = s / m as f64;
+                    // var = E[x²] − mean²
+                    let var = (s2 / m as f64 - mean * mean).max(0.0);
+                    if update {
+                        let unbiased = if m > 1 { var * m as f64 / (m - 1) as f64 } else { var };
+                        let mom = momentum;
+                        let rm = unsafe { &mut rs.slice(ch, 1)[0] };
+                        *rm = (1.0 - mom) * *rm + mom * mean as f32;
+                        let rv = unsafe { &mut rs.slice(c + ch, 1)[0] };
+                        *rv = (1.0 - mom) * *rv + mom * unbiased as f32;
+                    }
+                    (mean as f32, var as f32)
                 }
-                let (g, b) = (gamma[ch], beta[ch]);
-                for i in 0..n {
-                    let off = (i * c + ch) * hw;
-                    let yp = unsafe { ys.slice(off, hw) };
-                    for (yv, &xv) in yp.iter_mut().zip(&xv[off..off + hw]) {
-                        let v = g * normalise(xv, mean, is) + b;
-                        *yv = if relu && v < 0.0 { 0.0 } else { v };
-                    }
+            };
+            let is = 1.0 / crate::simd::sqrtf(var + p.eps);
+            unsafe {
+                ms.slice(ch, 1)[0] = mean;
+                vs.slice(ch, 1)[0] = is;
+            }
+            let (g, b) = (gamma[ch], beta[ch]);
+            for i in 0..n {
+                let off = (i * c + ch) * hw;
+                let yp = unsafe { ys.slice(off, hw) };
+                for (yv, &xv) in yp.iter_mut().zip(&xv[off..off + hw]) {
+                    let v = g * normalise(xv, mean, is) + b;
+                    *yv = if relu && v < 0.0 { 0.0 } else { v };
                 }
             }
         });
@@ -207,7 +203,6 @@ impl BatchNormNode {
         let (n, c, hw) = self.dims;
         let m = (n * hw) as f32;
         let threads = tape.threads;
-        let tasks = threads.tasks_for(c, n * c * hw);
         // A first contribution to dx is assigned, not added to zeros (same values).
         let need_dx = tape.needs_grad(self.x);
         let fresh = need_dx && tape.grad_for_write(self.x);
@@ -217,32 +212,29 @@ impl BatchNormNode {
         let mut dgb = tape.buffer_for_overwrite(2 * c);
         let dgs = Shared(dgb.as_mut_ptr());
         let xv = tape.values[self.x.0].data();
-        let claims = Claims::new(c);
-        threads.run(tasks, &|_| {
-            for ch in claims.iter() {
-                let (mean, is) = (self.mean[ch], self.inv_std[ch]);
-                let mut acc = LaneSums::default();
+        threads.items(c, n * c * hw, &|ch| {
+            let (mean, is) = (self.mean[ch], self.inv_std[ch]);
+            let mut acc = LaneSums::default();
+            for i in 0..n {
+                let off = (i * c + ch) * hw;
+                acc.add_pairs(&dy[off..off + hw], &xv[off..off + hw], mean, is);
+            }
+            let (sd, sdx) = acc.total();
+            let (sd, sdx) = (sd as f32, sdx as f32);
+            // SAFETY: channel ch (its sums and its planes of dx) belongs to this task alone.
+            unsafe { dgs.slice(2 * ch, 2).copy_from_slice(&[sdx, sd]) };
+            let k = gamma[ch] * self.inv_std[ch];
+            // Hoisted out of the loop (the same value each element had): γ/(σ·M).
+            let km = k / m;
+            if let Some(dx) = dx {
                 for i in 0..n {
                     let off = (i * c + ch) * hw;
-                    acc.add_pairs(&dy[off..off + hw], &xv[off..off + hw], mean, is);
-                }
-                let (sd, sdx) = acc.total();
-                let (sd, sdx) = (sd as f32, sdx as f32);
-                // SAFETY: channel ch (its sums and its planes of dx) belongs to this task alone.
-                unsafe { dgs.slice(2 * ch, 2).copy_from_slice(&[sdx, sd]) };
-                let k = gamma[ch] * self.inv_std[ch];
-                // Hoisted out of the loop (the same value each element had): γ/(σ·M).
-                let km = k / m;
-                if let Some(dx) = dx {
-                    for i in 0..n {
-                        let off = (i * c + ch) * hw;
-                        let dxp = unsafe { dx.slice(off, hw) };
-                        let (dyp, xp) = (&dy[off..off + hw], &xv[off..off + hw]);
-                        if self.train {
-                            write_dx(dxp, fresh, |j| km * (m * dyp[j] - sd - normalise(xp[j], mean, is) * sdx));
-                        } else {
-                            write_dx(dxp, fresh, |j| k * dyp[j]);
-                        }
+                    let dxp = unsafe { dx.slice(off, hw) };
+                    let (dyp, xp) = (&dy[off..off + hw], &xv[off..off + hw]);
+                    if self.train {
+                        write_dx(dxp, fresh, |j| km * (m * dyp[j] - sd - normalise(xp[j], mean, is) * sdx));
+                    } else {
+                        write_dx(dxp, fresh, |j| k * dyp[j]);
                     }
                 }
             }
