@@ -4,7 +4,8 @@
 //! thread. A convolution's tasks claim its images (or image groups, or chunks) one at a time
 //! (`Claims`), so a thread that loses its core for a while holds up no one; batch norm's tasks
 //! claim channels, each channel's statistics and normalising pass in one task back to back
-//! (claiming channels separately for two passes lost their cache affinity: 25% slower).
+//! (claiming channels separately for two passes lost their cache affinity: 25% slower);
+//! elementwise work is cut into a few pieces per task, claimed the same way.
 //!
 //! Determinism: any thread count gives the same bits. Each image's forward pass and input
 //! gradient are computed exactly as on one thread. The weight gradient sums over the images:
@@ -94,7 +95,7 @@ impl Threads {
 
 impl Threads {
     /// Calls `f(start, pieces)` over `outs` (equal lengths) cut at the same places into
-    /// contiguous pieces, one per task; `start` is the pieces' offset, for reading inputs at
+    /// contiguous pieces, [`PIECES_PER_TASK`] per task, claimed by the tasks; `start` is the pieces' offset, for reading inputs at
     /// the same positions. For elementwise work, where each element is computed on its own (a
     /// vector lane and a scalar tail agree: [`crate::simd::Lanes`] ops are defined by their
     /// scalar reference), so the bits never depend on the cuts or the thread count. Cuts fall
@@ -110,12 +111,18 @@ impl Threads {
             return;
         }
         let ptrs = outs.map(|o| Shared(o.as_mut_ptr()));
-        self.run(tasks, &|t| {
-            let b = share(t, tasks, blocks);
-            let (start, end) = (b.start * PIECE_ALIGN, (b.end * PIECE_ALIGN).min(len));
-            // SAFETY: the tasks' ranges are disjoint and inside every output (equal lengths),
-            // and `outs` stays mutably borrowed for the whole call.
-            f(start, core::array::from_fn(|i| unsafe { ptrs[i].slice(start, end - start) }));
+        // A few pieces per task, claimed: a thread that starts late (woken from sleep, or
+        // descheduled) leaves its share to the others instead of holding up the join.
+        let pieces = blocks.min(tasks * PIECES_PER_TASK);
+        let claims = Claims::new(pieces);
+        self.run(tasks, &|_| {
+            for piece in claims.iter() {
+                let b = share(piece, pieces, blocks);
+                let (start, end) = (b.start * PIECE_ALIGN, (b.end * PIECE_ALIGN).min(len));
+                // SAFETY: the pieces' ranges are disjoint and inside every output (equal
+                // lengths), each claimed once, and `outs` stays mutably borrowed for the call.
+                f(start, core::array::from_fn(|i| unsafe { ptrs[i].slice(start, end - start) }));
+            }
         });
     }
 
@@ -133,6 +140,9 @@ impl Threads {
         self.run(tasks, &|_| claims.iter().for_each(f));
     }
 }
+
+/// Pieces per task of elementwise work ([`Threads::pieces`]), claimed one at a time.
+pub const PIECES_PER_TASK: usize = 4;
 
 /// Elementwise work is cut at multiples of this many elements (whole cache lines and whole
 /// vectors per piece), see [`crate::Tape::elementwise`].

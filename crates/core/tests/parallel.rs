@@ -225,3 +225,69 @@ fn fused_residual_relu_equals_add_then_relu() {
     };
     assert_eq!(run(true), run(false));
 }
+
+/// ResNet option A's shortcut (subsample, zero-pad the channels) on threads: the same bits as on
+/// one thread, forward and backward, both for the first gradient contribution (assigned) and a
+/// later one (added), on a tape whose recycled buffers hold earlier steps' values.
+#[test]
+fn threads_keep_the_pad_shortcut_bit_identical() {
+    let (n, c, hw) = (8, 8, 32);
+    let run = |threads: usize| {
+        let mut rng = Rng::new(23);
+        let mut tape = Tape::new();
+        if threads > 1 {
+            tape.set_parallel(Some(Box::leak(Box::new(StdThreads(threads)))));
+        }
+        let mut out = Vec::new();
+        for round in 0..3 {
+            tape.reset();
+            let xv: Vec<f32> = (0..n * c * hw * hw).map(|_| rng.normal()).collect();
+            let x = tape.input_with_grad(depthlab_core::Tensor::from_vec(&[n, c, hw, hw], xv.clone()));
+            if round == 0 {
+                // Leaves the tape's pool with buffers full of non-zero values.
+                let s = tape.add(x, x);
+                let dy: Vec<f32> = (0..tape.value(s).len()).map(|_| rng.normal()).collect();
+                tape.backward_from(s, &dy, &mut ParamStore::new());
+                continue;
+            }
+            let a = tape.pad_shortcut(x, 2 * c, 2);
+            let b = tape.pad_shortcut(x, 2 * c, 2);
+            let s = tape.add(a, b);
+            let dy: Vec<f32> = (0..tape.value(s).len()).map(|_| rng.normal()).collect();
+            tape.backward_from(s, &dy, &mut ParamStore::new());
+            // The values themselves: y = x subsampled then zeros; dx = 2·dy at the kept positions.
+            let (y, dx, h2) = (tape.value(a).data(), tape.grad(x), hw / 2);
+            for i in 0..n {
+                for ch in 0..2 * c {
+                    for r in 0..h2 {
+                        for q in 0..h2 {
+                            let at = ((i * 2 * c + ch) * h2 + r) * h2 + q;
+                            let want = if ch < c { xv[((i * c + ch) * hw + 2 * r) * hw + 2 * q] } else { 0.0 };
+                            assert_eq!(y[at].to_bits(), want.to_bits(), "y at {at}, {threads} threads");
+                        }
+                    }
+                }
+                for ch in 0..c {
+                    for r in 0..hw {
+                        for q in 0..hw {
+                            let at = ((i * c + ch) * hw + r) * hw + q;
+                            let want = if r % 2 == 0 && q % 2 == 0 {
+                                let g = dy[((i * 2 * c + ch) * h2 + r / 2) * h2 + q / 2];
+                                g + g
+                            } else {
+                                0.0
+                            };
+                            assert_eq!(dx[at].to_bits(), want.to_bits(), "dx at {at}, {threads} threads");
+                        }
+                    }
+                }
+            }
+            out.push([bits(tape.value(s).data()), bits(dx)]);
+        }
+        out
+    };
+    let one = run(1);
+    for t in [2, 3] {
+        assert_eq!(one, run(t), "pad_shortcut, {t} threads");
+    }
+}

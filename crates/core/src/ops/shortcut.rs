@@ -3,6 +3,7 @@
 //! changes shape.
 
 use crate::autograd::{Node, Tape, Var};
+use crate::parallel::Shared;
 
 /// Saved state: input handle and geometry.
 #[derive(Debug)]
@@ -26,19 +27,26 @@ impl Tape {
             "pad_shortcut: cannot map {c} channels to {out_channels} with stride {stride}"
         );
         let (oh, ow) = (h.div_ceil(stride), w.div_ceil(stride));
-        let mut y = self.tensor(&[n, out_channels, oh, ow]);
+        // Every value is written below: image by image, claimed by the threads.
+        let mut y = self.tensor_for_overwrite(&[n, out_channels, oh, ow]);
+        let (in_len, out_len) = (c * h * w, out_channels * oh * ow);
         let xv = self.values[x.0].data();
-        let yd = y.data_mut();
-        for i in 0..n {
-            for ch in 0..c {
-                for r in 0..oh {
-                    for q in 0..ow {
-                        yd[((i * out_channels + ch) * oh + r) * ow + q] =
-                            xv[((i * c + ch) * h + r * stride) * w + q * stride];
+        let ys = Shared(y.data_mut().as_mut_ptr());
+        self.threads.items(n, n * out_len, &|i| {
+            // SAFETY: image i's output is this item's alone.
+            let yi = unsafe { ys.slice(i * out_len, out_len) };
+            let xi = &xv[i * in_len..(i + 1) * in_len];
+            let (kept, padding) = yi.split_at_mut(c * oh * ow);
+            for (ch, plane) in kept.chunks_exact_mut(oh * ow).enumerate() {
+                for (r, row) in plane.chunks_exact_mut(ow).enumerate() {
+                    let src = &xi[(ch * h + r * stride) * w..];
+                    for (q, v) in row.iter_mut().enumerate() {
+                        *v = src[q * stride];
                     }
                 }
             }
-        }
+            padding.fill(0.0);
+        });
         let rg = self.needs_grad(x);
         self.push(y, Node::PadShortcut(PadShortcutNode { x, in_dims: [n, c, h, w], out_c: out_channels, stride }), rg)
     }
@@ -50,15 +58,26 @@ impl PadShortcutNode {
         let [n, c, h, w] = self.in_dims;
         let s = self.stride;
         let (oh, ow) = (h.div_ceil(s), w.div_ceil(s));
-        let dx = tape.grad_mut(self.x);
-        for i in 0..n {
-            for ch in 0..c {
-                for r in 0..oh {
-                    for q in 0..ow {
-                        dx[((i * c + ch) * h + r * s) * w + q * s] += dy[((i * self.out_c + ch) * oh + r) * ow + q];
+        // A first contribution is assigned (zeros between the subsampled positions), a later
+        // one added; image by image, claimed by the threads.
+        let fresh = tape.grad_for_write(self.x);
+        let (in_len, out_len) = (c * h * w, self.out_c * oh * ow);
+        let dxs = Shared(tape.grads[self.x.0].as_mut_ptr());
+        tape.threads.items(n, n * in_len, &|i| {
+            // SAFETY: image i's input gradient is this item's alone.
+            let dxi = unsafe { dxs.slice(i * in_len, in_len) };
+            let dyi = &dy[i * out_len..i * out_len + c * oh * ow];
+            if fresh {
+                dxi.fill(0.0);
+            }
+            for (ch, plane) in dyi.chunks_exact(oh * ow).enumerate() {
+                for (r, row) in plane.chunks_exact(ow).enumerate() {
+                    let dst = &mut dxi[(ch * h + r * s) * w..];
+                    for (q, &g) in row.iter().enumerate() {
+                        dst[q * s] += g;
                     }
                 }
             }
-        }
+        });
     }
 }
