@@ -254,6 +254,8 @@ const out = {
   resnet20_page_samples_per_sec_single_thread_build: Math.round(median(resnetPage.one)),
   [`resnet20_page_samples_per_sec_${resnetPage.threads}_threads`]: Math.round(median(resnetPage.all)),
   resnet20_page_threads_over_single: +median(resnetPage.all.map((a, i) => a / resnetPage.one[i])).toFixed(2),
+  // Each interleaved pair (single-thread build, every core), for the spread behind the medians.
+  resnet20_page_pairs: resnetPage.one.map((one, i) => [Math.round(one), Math.round(resnetPage.all[i])]),
   lenet5_page_samples_per_sec: Math.round(median(lenet.samplesPerSec)),
   lenet5_page_samples_per_sec_all: lenet.samplesPerSec.map(Math.round),
   lenet5_wait_fraction: +median(lenet.waitFraction).toFixed(4),
