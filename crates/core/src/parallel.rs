@@ -141,7 +141,7 @@ impl Threads {
     }
 }
 
-/// Pieces per task of elementwise work ([`Threads::pieces`]), claimed one at a time.
+/// Pieces per task of elementwise work ([`crate::Tape::elementwise`]), claimed one at a time.
 pub const PIECES_PER_TASK: usize = 4;
 
 /// Elementwise work is cut at multiples of this many elements (whole cache lines and whole
