@@ -95,12 +95,12 @@ impl Threads {
 
 impl Threads {
     /// Calls `f(start, pieces)` over `outs` (equal lengths) cut at the same places into
-    /// contiguous pieces, [`PIECES_PER_TASK`] per task, claimed by the tasks; `start` is the pieces' offset, for reading inputs at
-    /// the same positions. For elementwise work, where each element is computed on its own (a
-    /// vector lane and a scalar tail agree: [`crate::simd::Lanes`] ops are defined by their
-    /// scalar reference), so the bits never depend on the cuts or the thread count. Cuts fall
-    /// on multiples of [`PIECE_ALIGN`]; below [`MIN_PARALLEL_WORK`] elements it is one call on
-    /// this thread.
+    /// contiguous pieces, [`PIECES_PER_TASK`] per task, claimed by the tasks; `start` is the
+    /// pieces' offset, for reading inputs at the same positions. For elementwise work, where
+    /// each element is computed on its own (a vector lane and a scalar tail agree:
+    /// [`crate::simd::Lanes`] ops are defined by their scalar reference), so the bits never
+    /// depend on the cuts or the thread count. Cuts fall on multiples of [`PIECE_ALIGN`];
+    /// below [`MIN_PARALLEL_WORK`] elements it is one call on this thread.
     pub(crate) fn pieces<const K: usize>(&self, outs: [&mut [f32]; K], f: &(dyn Fn(usize, [&mut [f32]; K]) + Sync)) {
         let len = outs.first().map_or(0, |o| o.len());
         assert!(outs.iter().all(|o| o.len() == len), "pieces: outputs differ in length");
