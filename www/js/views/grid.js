@@ -1,5 +1,9 @@
 // @ts-check
-// A grid of the digits in the batch being trained on (as u8 pixels, 28×28 each).
+// A grid of the digits in the batch being trained on (as u8 pixels, 28×28 each): the digits
+// are written into one image at their own size and drawn scaled once, at an animation frame.
+import { requestDraw } from './frame.js';
+
+const SIDE = 28;
 
 export class BatchGrid {
   /** @param {HTMLCanvasElement} canvas */
@@ -8,32 +12,45 @@ export class BatchGrid {
     this.cols = cols;
     this.rows = rows;
     this.ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
-    this.tile = new ImageData(28, 28);
+    this.image = new ImageData(cols * SIDE, rows * SIDE);
+    this.cells = new OffscreenCanvas(cols * SIDE, rows * SIDE);
+    /** The digits drawn at the next frame, if any. @type {Uint8Array | null} */
+    this.next = null;
     this.reset();
   }
 
   reset() {
+    this.next = null;
     this.ctx.fillStyle = '#111';
     this.ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
   }
 
-  /** Draws up to cols·rows digits from `pixels` (n·784 bytes). */
+  /** Draws up to cols·rows digits from `pixels` (n·784 bytes) at the next animation frame. */
   update(/** @type {Uint8Array} */ pixels) {
-    const n = Math.min(pixels.length / 784, this.cols * this.rows);
-    const w = this.canvas.width / this.cols;
-    const off = new OffscreenCanvas(28, 28);
-    const octx = /** @type {OffscreenCanvasRenderingContext2D} */ (off.getContext('2d'));
-    this.ctx.imageSmoothingEnabled = false;
-    this.reset();
+    this.next = pixels;
+    requestDraw('batch-grid', () => this.draw());
+  }
+
+  draw() {
+    const pixels = this.next;
+    if (!pixels) return;
+    this.next = null;
+    const n = Math.min(Math.floor(pixels.length / (SIDE * SIDE)), this.cols * this.rows);
+    const px = new Uint32Array(this.image.data.buffer);
+    px.fill(0xff111111); // the background of empty places (#111, opaque)
+    const stride = this.cols * SIDE;
     for (let k = 0; k < n; k++) {
-      const d = this.tile.data;
-      for (let i = 0; i < 784; i++) {
-        const v = pixels[k * 784 + i];
-        d[4 * i] = d[4 * i + 1] = d[4 * i + 2] = v;
-        d[4 * i + 3] = 255;
+      const at = Math.floor(k / this.cols) * SIDE * stride + (k % this.cols) * SIDE;
+      for (let y = 0; y < SIDE; y++) {
+        for (let x = 0; x < SIDE; x++) {
+          const v = pixels[k * SIDE * SIDE + y * SIDE + x];
+          px[at + y * stride + x] = (0xff000000 | v << 16 | v << 8 | v) >>> 0;
+        }
       }
-      octx.putImageData(this.tile, 0, 0);
-      this.ctx.drawImage(off, (k % this.cols) * w, Math.floor(k / this.cols) * w, w, w);
     }
+    /** @type {OffscreenCanvasRenderingContext2D} */ (this.cells.getContext('2d')).putImageData(this.image, 0, 0);
+    const w = this.canvas.width / this.cols; // square tiles
+    this.ctx.imageSmoothingEnabled = false;
+    this.ctx.drawImage(this.cells, 0, 0, w * this.cols, w * this.rows);
   }
 }

@@ -15,14 +15,27 @@ import { words } from '../i18n/index.js';
 /** Perceptually ordered colour stops (viridis, sampled), low → high. */
 const STOPS = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
 
-/** The colour of `t` in [0, 1]. */
-export function colour(/** @type {number} */ t) {
+/** The colour of `t` in [0, 1] as [r, g, b]. */
+function rgb(/** @type {number} */ t) {
   const x = Math.max(0, Math.min(1, t)) * (STOPS.length - 1);
   const i = Math.min(STOPS.length - 2, Math.floor(x));
   const f = x - i;
-  const c = STOPS[i].map((v, k) => Math.round(v + f * (STOPS[i + 1][k] - v)));
-  return `rgb(${c[0]},${c[1]},${c[2]})`;
+  return STOPS[i].map((v, k) => Math.round(v + f * (STOPS[i + 1][k] - v)));
 }
+
+/** The colour of `t` in [0, 1]. */
+export function colour(/** @type {number} */ t) {
+  const [r, g, b] = rgb(t);
+  return `rgb(${r},${g},${b})`;
+}
+
+/** Steps of the colour table the heatmaps are painted from (finer than a screen tells apart). */
+const LEVELS = 256;
+/** The colour table, packed RGBA as a little-endian u32 (the byte order of ImageData). */
+const TABLE = Uint32Array.from({ length: LEVELS }, (_, i) => {
+  const [r, g, b] = rgb(i / (LEVELS - 1));
+  return (255 << 24 | b << 16 | g << 8 | r) >>> 0;
+});
 
 /** A value as shown: three significant digits, exponent form for very small or large. */
 export function fmtValue(/** @type {number} */ v) {
@@ -63,6 +76,8 @@ export class FlowView {
     this.views = els.canvases.map((c) => watch(c, () => this.request()));
     /** What each canvas shows, for the hover text. @type {({run: Run, m: Float64Array[], steps: number[]} | null)[]} */
     this.shown = [];
+    /** The cells of the heatmap being painted, one pixel each (see paint). */
+    this.cells = new OffscreenCanvas(1, 1);
     /** What the colour scale was last drawn for (see paintScale). */
     this.scaleFor = '';
     els.canvases.forEach((c, i) => {
@@ -124,17 +139,28 @@ export class FlowView {
     ctx.fillRect(0, 0, w, h);
     if (!x) return;
     const layers = x.m.length, cols = x.steps.length;
-    const cw = w / cols, rh = h / layers;
+    const rh = h / layers;
     setTitle(cv, words().views.heatTitle(layers, cols, x.steps[0], /** @type {number} */ (x.steps.at(-1))));
+    // One pixel per cell (input at the bottom) from the colour table, then one scaled draw:
+    // thousands of fillRect calls with a colour string each cost a millisecond per message.
+    if (this.cells.width !== cols || this.cells.height !== layers) {
+      this.cells.width = cols;
+      this.cells.height = layers;
+    }
+    const img = new ImageData(cols, layers);
+    const px = new Uint32Array(img.data.buffer);
+    const k = (LEVELS - 1) / (hi - lo);
     for (let l = 0; l < layers; l++) {
-      const y = h - (l + 1) * rh; // input at the bottom
+      const row = x.m[l], at = (layers - 1 - l) * cols;
       for (let c = 0; c < cols; c++) {
-        const v = x.m[l][c];
-        if (!Number.isFinite(v)) continue;
-        ctx.fillStyle = colour((v - lo) / (hi - lo));
-        ctx.fillRect(Math.floor(c * cw), Math.floor(y), Math.ceil(cw), Math.ceil(rh));
+        const v = row[c];
+        if (Number.isFinite(v)) px[at + c] = TABLE[Math.max(0, Math.min(LEVELS - 1, Math.round((v - lo) * k)))];
       }
     }
+    const cctx = /** @type {OffscreenCanvasRenderingContext2D} */ (this.cells.getContext('2d'));
+    cctx.putImageData(img, 0, 0);
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(this.cells, 0, 0, w, h);
     if (highlight) {
       ctx.strokeStyle = '#f43f5e';
       ctx.lineWidth = 2;
