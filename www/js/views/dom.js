@@ -13,7 +13,7 @@ export function el(tag, attrs = {}, text = '') {
 /**
  * Sets `e`'s text only if it differs: a write replaces the text node and makes the browser
  * recompute style and layout even when the text is the same (views write at every metrics
- * message, ten times a second while training).
+ * message, METRICS_HZ times a second while training).
  * @param {Element} e @param {string} text
  */
 export function setText(e, text) {
