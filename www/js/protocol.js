@@ -11,8 +11,8 @@ export const PREFETCH = 3;
  * Most metrics messages per second from the trainer. Each one redraws every view: about 7 ms
  * of the page's main thread and as much again in compositing, for ResNet-20 in headless Chromium.
  * When every core trains, that time comes out of training: at 10 a second (one per ResNet-20
- * step on 2 threads) the page's own threads took 17 ms of CPU per step, at 4 a second 9 ms, and
- * the run trained about 5% faster. Four updates a second still move the curves smoothly.
+ * step on 2 threads) the page's own threads took 17 ms of CPU per step, at 4 a second 9 ms.
+ * Four updates a second still move the curves smoothly.
  */
 export const METRICS_HZ = 4;
 

@@ -137,7 +137,7 @@ export class FlowView {
     ctx.clearRect(0, 0, w, h);
     ctx.fillStyle = '#f3f4f6';
     ctx.fillRect(0, 0, w, h);
-    if (!x) return;
+    if (!x || !x.m.length || !x.steps.length) return;
     const layers = x.m.length, cols = x.steps.length;
     const rh = h / layers;
     setTitle(cv, words().views.heatTitle(layers, cols, x.steps[0], /** @type {number} */ (x.steps.at(-1))));
