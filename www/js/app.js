@@ -69,6 +69,9 @@ const app = {
   /** Test hooks (set once the pool exists). */
   killWorker: /** @type {(slot: number) => void} */ (() => {}),
   trapHelper: /** @type {(slot: number) => void} */ (() => {}),
+  /** Test hook: slot's worker stresses its thread pool; the answer lands in poolStressResult. */
+  poolStress: /** @type {(slot: number, jobs: number, tasks: number) => void} */ (() => {}),
+  poolStressResult: /** @type {{wrong?: number, helpers?: number, ms?: number, error?: string} | null} */ (null),
   sweep: /** @type {(req: import('./views/sweep.js').SweepRequest) => number[]} */ (() => []),
   /** The link Copy link gives (settings and every run). */
   link: () => '',
@@ -567,6 +570,10 @@ app.workers = poolSize;
 app.killWorker = (/** @type {number} */ i) => pool.kill(i);
 /** Test hook: a helper thread of a trainer worker traps (threaded build); the worker goes down with it and is replaced. */
 app.trapHelper = (/** @type {number} */ i) => pool.trapHelper(i);
+app.poolStress = (/** @type {number} */ i, /** @type {number} */ jobs, /** @type {number} */ tasks) => {
+  app.poolStressResult = null;
+  pool.poolStress(i, jobs, tasks);
+};
 /** Test hook: a sweep from the form's settings, bypassing the form's checks (the workers check again). */
 app.sweep = (/** @type {import('./views/sweep.js').SweepRequest} */ req) => startSweep(settings, req);
 workersSel.addEventListener('change', () => {
@@ -724,6 +731,11 @@ function onTrainerMessage(/** @type {number} */ slot, /** @type {import('./proto
       const folder = `${fileName(m.modelName)}-pytorch`;
       const zip = zipSync(Object.fromEntries(m.files.map(([name, bytes]) => [`${folder}/${name}`, bytes])));
       download(new Blob([zip], { type: 'application/zip' }), `${folder}.zip`);
+      return;
+    }
+    case 'pool-stress': {
+      const { type: _, ...result } = m;
+      app.poolStressResult = result;
       return;
     }
     case 'import-result':

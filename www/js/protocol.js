@@ -81,7 +81,9 @@ export const CHECKPOINT_SECONDS = 5;
  *   | {type: 'export', runId: number, keep?: boolean, format?: ExportFormat}
  *   | {type: 'restore', runId: number, config: TrainConfigJson, bytes: Uint8Array}
  *   | {type: 'import', runId: number, name: string, bytes: Uint8Array}
- *   | {type: 'debug-trap-helper'}} MainToTrainer  ('debug-trap-helper' is a test hook: a helper thread traps)
+ *   | {type: 'debug-trap-helper'}
+ *   | {type: 'debug-pool-stress', jobs: number, tasks: number, threads: number}} MainToTrainer  (test hooks: 'debug-trap-helper' makes a
+ *   helper thread trap; 'debug-pool-stress' runs jobs back to back on the worker's thread pool, answered by 'pool-stress')
  */
 
 /**
@@ -107,6 +109,7 @@ export const CHECKPOINT_SECONDS = 5;
  *   | {type: 'restored', runId: number}
  *   | {type: 'export-files', runId: number, format: ExportFormat, modelName: string, files: [string, Uint8Array<ArrayBuffer>][]}
  *   | {type: 'import-result', ok: boolean, problem: Problem}
+ *   | {type: 'pool-stress', wrong?: number, helpers?: number, ms?: number, error?: string}
  *   | {type: 'error', runId?: number, problem: Problem, fatal?: boolean}
  *   | {type: 'assigned', runId: number}} TrainerToMain  ('assigned' is made by the pool on the main thread; 'paused'
  *   confirms a pause: every step up to `step` was sent and none follows until resume)

@@ -7,7 +7,8 @@
 //! task count and a new *generation*; helpers poll the generation a few tens of microseconds,
 //! then sleep in `memory.atomic.wait32` on it and wake on its change. Every thread then claims task indices from one 64-bit
 //! counter holding `(generation, next task)` with compare-and-swap, so a helper that wakes
-//! late can never claim a task of a later job; the caller waits until every task reports done.
+//! late can never claim a task of a later job (the caller closes a job's counter before it
+//! writes the next job's fields); the caller waits until every task reports done.
 //! Which thread runs a task does not change any result (core sums in fixed chunks), so the
 //! thread count may change between steps: the page lowers it as more runs share the cores.
 //!
@@ -120,6 +121,22 @@ pub fn debug_trap_helper() -> Result<(), JsError> {
     #[cfg(not(target_feature = "atomics"))]
     {
         Err(JsError::new("debugTrapHelper: this is the single-thread build"))
+    }
+}
+
+/// Test hook: runs `jobs` jobs back to back on the pool (2 tasks and `tasks` tasks in turn),
+/// each task counting its runs, and returns how many tasks did not run exactly once (0 when the pool is
+/// right). An error when no helper has joined (or in the single-thread build).
+#[wasm_bindgen(js_name = debugPoolStress)]
+pub fn debug_pool_stress(jobs: u32, tasks: u32) -> Result<u32, JsError> {
+    #[cfg(target_feature = "atomics")]
+    {
+        pool::POOL.debug_stress(jobs, tasks)
+    }
+    #[cfg(not(target_feature = "atomics"))]
+    {
+        let _ = (jobs, tasks);
+        Err(JsError::new("debugPoolStress: this is the single-thread build"))
     }
 }
 
@@ -248,6 +265,26 @@ mod pool {
             Ok(())
         }
 
+        pub(super) fn debug_stress(&self, jobs: u32, tasks: u32) -> Result<u32, wasm_bindgen::JsError> {
+            if self.helpers() == 0 {
+                return Err(wasm_bindgen::JsError::new(
+                    "debugPoolStress: no helper thread has joined this worker's pool yet",
+                ));
+            }
+            // Jobs alternate between 2 tasks and `tasks`, as a step's jobs vary: a helper late
+            // to leave one job must never claim a task of the next, larger one.
+            let counts: Vec<AtomicU32> = (0..tasks.max(3)).map(|_| AtomicU32::new(0)).collect();
+            let mut wrong = 0;
+            for j in 0..jobs {
+                let n = if j % 2 == 0 { 2 } else { counts.len() };
+                self.run(n, &|i| {
+                    counts[i].fetch_add(1, Relaxed);
+                });
+                wrong += counts[..n].iter().filter(|c| c.swap(0, Relaxed) != 1).count() as u32;
+            }
+            Ok(wrong)
+        }
+
         pub(super) fn helper_loop(&self) -> ! {
             HELPER.with(|h| h.set(true));
             self.helpers.fetch_add(1, AcqRel);
@@ -307,11 +344,21 @@ mod pool {
             let tasks = tasks.min(u32::MAX as usize) as u32;
             // SAFETY: only the pointer's lifetime is erased; see `work`.
             let words: JobWords = unsafe { core::mem::transmute::<*const (dyn Fn(usize) + Sync + '_), JobWords>(f) };
+            // Close the previous job's claims before its fields change. A helper leaving that
+            // job may have read the claim word (every task taken) before the new task count
+            // and then the new count: its compare-and-swap on the old word would claim a task
+            // of this job that the claim reset below hands out again — that task runs twice,
+            // and `remaining`, counted down once too often, wraps past zero and the caller
+            // waits forever (seen as a rare stall of a run under load; `debugPoolStress`
+            // found 6 tasks run twice and a hang in 460,000 jobs). After this store, a helper
+            // that sees the new count (released below) fails that compare-and-swap.
+            let previous = self.generation.load(Relaxed);
+            self.claim.store(((previous as u64) << 32) | u32::MAX as u64, Relaxed);
             self.job[0].store(words[0], Release);
             self.job[1].store(words[1], Release);
             self.tasks.store(tasks, Release);
             self.remaining.store(tasks, Release);
-            let generation = self.generation.load(Relaxed).wrapping_add(1);
+            let generation = previous.wrapping_add(1);
             self.claim.store((generation as u64) << 32, Release);
             self.generation.store(generation, Release);
             wake(&self.generation, tasks - 1);

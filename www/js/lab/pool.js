@@ -132,6 +132,12 @@ export class TrainerPool {
     if (slot) this.post(slot.worker, { type: 'debug-trap-helper' });
   }
 
+  /** Test hook: the worker in slot `i` runs `jobs` jobs back to back on as many threads as a lone run gets (it must be idle). */
+  poolStress(/** @type {number} */ i, /** @type {number} */ jobs, /** @type {number} */ tasks) {
+    const slot = this.slots[i];
+    if (slot) this.post(slot.worker, { type: 'debug-pool-stress', jobs, tasks, threads: this.maxThreadsPerRun });
+  }
+
   /** The most threads one run gets (a run training alone), in the threaded build. */
   get maxThreadsPerRun() {
     return threadsPerRun(this.threads.cores, 1, this.threads.cap);

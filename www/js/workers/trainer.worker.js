@@ -395,6 +395,21 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToT
         // Test hook: a helper thread traps while this thread waits for it (this worker then traps).
         glue.debugTrapHelper();
         return;
+      case 'debug-pool-stress': {
+        // Test hook (an idle worker): jobs back to back on every thread; how many tasks did not
+        // run exactly once. A pool that loses track of a task never answers.
+        setThreads(m.threads);
+        const t0 = performance.now();
+        while (glue.threadsSupported() && glue.threadHelpers() === 0 && performance.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 20));
+        try {
+          const t1 = performance.now();
+          const wrong = glue.debugPoolStress(m.jobs, m.tasks);
+          toMain({ type: 'pool-stress', wrong, helpers: glue.threadHelpers(), ms: performance.now() - t1 });
+        } catch (e) {
+          toMain({ type: 'pool-stress', error: String(/** @type {Error} */ (e)?.message ?? e) });
+        }
+        return;
+      }
       case 'describe':
         try {
           const model = glue.describeModel(m.config);
