@@ -198,6 +198,8 @@ pub struct Probes {
     layer_of_param: Vec<u32>,
     /// Statistics every this many steps (0: never).
     every: u64,
+    /// Whether the next due step takes statistics (see [`Probes::set_next`]).
+    next: bool,
     /// `names.len() × FIELDS` values of step `step` (NaN: not applicable).
     values: Vec<f32>,
     /// The step the values come from (0: none yet).
@@ -394,6 +396,7 @@ impl Probes {
             weights,
             layer_of_param,
             every: DEFAULT_EVERY,
+            next: true,
             values: alloc::vec![f32::NAN; n * FIELDS],
             step: 0,
             before: Vec::new(),
@@ -429,9 +432,17 @@ impl Probes {
         self.step
     }
 
+    /// Whether the steps from the next one on take statistics when due by the rate (default:
+    /// yes). A caller that shows only some steps' statistics — the page sends them a few times
+    /// a second — says no for the others and so skips a pass over every layer's signals and
+    /// gradients; training is the same either way (statistics only read).
+    pub fn set_next(&mut self, on: bool) {
+        self.next = on;
+    }
+
     /// Whether step `step` (1-based) takes statistics.
     pub(crate) fn due(&self, step: u64) -> bool {
-        self.every > 0 && step % self.every == 0
+        self.next && self.every > 0 && step % self.every == 0
     }
 
     /// Before every optimizer step: a copy of the weights to measure the update against.

@@ -299,6 +299,11 @@ impl Trainer {
     pub fn set_probe_every(&mut self, every: u64) {
         self.probes.set_every(every);
     }
+    /// Whether the following steps take statistics when due by the rate (default: yes); see
+    /// [`Probes::set_next`].
+    pub fn set_probe_next(&mut self, on: bool) {
+        self.probes.set_next(on);
+    }
 
     /// The whole training state — step count, parameters, batch-norm statistics, optimizer
     /// state and the dropout generator — as bytes that [`Trainer::load_state`] of a trainer
@@ -723,6 +728,29 @@ mod tests {
         assert_eq!(t.probes().step(), 1);
         t.train_step(&x, &[0, 1, 2, 3, 4, 5, 6, 7]).unwrap();
         assert_eq!(t.probes().step(), 3);
+    }
+
+    /// Steps told not to take statistics skip them and train exactly as probed steps do; the
+    /// next step asked for gets the values a trainer probing every step records there.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn skipped_probes_change_nothing_but_the_statistics() {
+        let x: Vec<f32> = (0..8 * 784).map(|i| ((i * 7) % 89) as f32 / 89.0).collect();
+        let y = [3, 1, 4, 1, 5, 9, 2, 6];
+        let mut every = Trainer::new(TrainConfig::default(), 4).unwrap();
+        let mut asked = Trainer::new(TrainConfig::default(), 4).unwrap();
+        for step in 1..=5u64 {
+            let on = step == 4;
+            asked.set_probe_next(on);
+            let (a, b) = (every.train_step(&x, &y).unwrap(), asked.train_step(&x, &y).unwrap());
+            assert_eq!(a.loss.to_bits(), b.loss.to_bits(), "step {step}");
+            assert_eq!(asked.probes().step(), if step < 4 { 0 } else { 4 }, "step {step}");
+            if on {
+                let bits = |t: &Trainer| t.probes().values().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&every), bits(&asked));
+            }
+        }
+        let bits = |t: &Trainer| t.params().values().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&every), bits(&asked));
     }
 
     /// Feature maps: one per convolution of LeNet-5 (after its pooling), the right shapes.

@@ -497,6 +497,14 @@ impl Trainer {
         self.inner.probes().step() as f64
     }
 
+    /// Whether the following steps take probe statistics when due by the run's `probe_every`
+    /// (default: yes). The page sends statistics a few times a second and asks for them only on
+    /// the steps it will send: each is a pass over every layer's signals and gradients.
+    #[wasm_bindgen(setter, js_name = probeNext)]
+    pub fn set_probe_next(&mut self, on: bool) {
+        self.inner.set_probe_next(on);
+    }
+
     /// Every parameter and batch-norm statistic as a safetensors file (PyTorch-style names).
     #[wasm_bindgen(js_name = exportWeights)]
     pub fn export_weights(&self) -> Result<Vec<u8>, Failure> {

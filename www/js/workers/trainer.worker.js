@@ -56,6 +56,7 @@ const memoryBytes = () => wasm?.memory.buffer.byteLength ?? 0;
  * @typedef {{id: number, trainer: Trainer, state: 'starting' | 'running' | 'paused', seed: number, epochs: number, budget: number,
  *   totalSteps: number, step: number, epoch: number, bpe: number, samples: number, trainTime: number, waitTime: number,
  *   startTime: number, pausedTime: number, pauseStart: number, lastFlush: number, lastCheckpoint: number, lastPreview: number, lastProbeStep: number,
+ *   stepMs: number, probeOwed: boolean,
  *   batchesReceived: number, producedByAugmenter: number, testImages: Float32Array | null, testLabels: Uint8Array | null,
  *   calibImages: Float32Array | null, queue: BatchMessage[], waiter: ((b: BatchMessage | null) => void) | null,
  *   looping: boolean, pauseRequested: boolean, pending: {steps: number[], losses: number[], accs: number[], hashes: number[], preview: Uint8Array | null}}} Run
@@ -151,6 +152,7 @@ function flushMetrics(/** @type {Run} */ r, /** @type {number} */ now) {
   const probeStep = r.trainer.probeStep;
   const probes = { probeStep, probes: probeStep > r.lastProbeStep ? new Float32Array(r.trainer.probes()) : null };
   r.lastProbeStep = probeStep;
+  r.probeOwed = probes.probes === null;
   toMain({
     type: 'metrics', runId: r.id,
     steps: p.steps, losses: p.losses, accs: p.accs, hashes: p.hashes,
@@ -195,8 +197,15 @@ async function loop(/** @type {Run} */ r) {
       toAugment({ type: 'need', runId: r.id, count: 1 });
       const images = b.images.subarray(0, b.n * PIXELS);
       const labels = b.labels.subarray(0, b.n);
+      // Per-layer statistics (a pass over every layer's signals and gradients) only for a step
+      // whose metrics go out: the one during which the next message falls due (by the last
+      // step's time), an epoch's last, the run's last, or the next one taken when a message
+      // left without new statistics (a slower step; a probe_every above 1).
+      const next = r.step + 1;
+      r.trainer.probeNext = r.probeOwed || t0 + r.stepMs > r.lastFlush + 1000 / METRICS_HZ || next % r.bpe === 0 || next === r.totalSteps;
       const s = r.trainer.trainStep(images, labels);
       const t1 = performance.now();
+      r.stepMs = t1 - t0;
       r.trainTime += t1 - t0;
       r.samples += b.n;
       r.step += 1;
@@ -300,6 +309,7 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToT
         run = {
           id: m.runId, trainer, state: 'starting', seed, epochs: c.epochs, budget: c.steps, totalSteps: Infinity, step: m.resume?.step ?? 0, epoch: 0, bpe: 1,
           samples: 0, trainTime: 0, waitTime: 0, startTime: now, pausedTime: 0, pauseStart: 0, lastFlush: now, lastCheckpoint: now, lastPreview: -1e9, lastProbeStep: 0,
+          stepMs: 0, probeOwed: false,
           batchesReceived: 0, producedByAugmenter: 0, testImages: null, testLabels: null, calibImages: null, queue: [], waiter: null,
           looping: false, pauseRequested: false, pending: { steps: [], losses: [], accs: [], hashes: [], preview: null },
         };
