@@ -37,6 +37,18 @@ async function openFirefox(query = '') {
 }
 
 const done = () => window.depthlab.phase === 'done' || window.depthlab.errors.length > 0;
+
+/** Waits for `fn` on `page`; on a timeout the error says what the page was doing. */
+async function waitOrSay(/** @type {import('puppeteer-core').Page} */ page, /** @type {() => boolean} */ fn, /** @type {number} */ timeout, /** @type {string[]} */ errors) {
+  await page.waitForFunction(fn, { timeout }).catch(async (e) => {
+    const state = await page.evaluate(() => {
+      const d = window.depthlab;
+      const r = d.runs?.().at(-1);
+      return { phase: d.phase, losses: d.losses.length, errors: d.errors, build: d.build, run: r && { status: r.status, threads: r.threads, steps: r.metrics?.steps?.length } };
+    }).catch((err) => String(err));
+    throw new Error(`${e.message}; page state: ${JSON.stringify(state)}; console errors: ${errors.join(' | ') || 'none'}`);
+  });
+}
 const QUERY = '?steps=60&seed=7';
 
 /** @type {number[]} */ let firefoxLosses = [];
@@ -45,7 +57,7 @@ await test('Firefox: the page loads, trains LeNet-5 for 60 steps and evaluates, 
   const { page, errors } = await openFirefox(QUERY);
   const simd = await page.evaluate(() => `${window.depthlab.simd}, build ${JSON.stringify(window.depthlab.build)}`);
   await page.click('#start');
-  await page.waitForFunction(done, { timeout: 180_000 });
+  await waitOrSay(page, done, 180_000, errors);
   const r = await page.evaluate(() => ({ losses: window.depthlab.losses.slice(), errors: window.depthlab.errors, acc: document.getElementById('testAcc')?.textContent, sps: window.depthlab.lastMetrics?.samplesPerSec }));
   assert(r.errors.length === 0 && errors.length === 0, `errors: ${[...r.errors, ...errors].join(' | ')}`);
   assert(r.losses.length === 60 && r.losses.every(Number.isFinite), `${r.losses.length} losses`);
@@ -94,15 +106,7 @@ await test('Firefox: training goes on in a background tab at full speed, and the
   const { page, errors } = await openFirefox(`?steps=${STEPS}&seed=3`);
   const steps = () => page.evaluate(() => window.depthlab.losses.length);
   await page.click('#start');
-  // A stall here was seen once in the full suite (never alone): say what the page was doing.
-  await page.waitForFunction(() => window.depthlab.losses.length >= 20, { timeout: 120_000 }).catch(async (e) => {
-    const state = await page.evaluate(() => {
-      const d = window.depthlab;
-      const r = d.runs?.().at(-1);
-      return { phase: d.phase, losses: d.losses.length, errors: d.errors, build: d.build, run: r && { status: r.status, threads: r.threads, steps: r.metrics?.steps?.length } };
-    }).catch((err) => String(err));
-    throw new Error(`${e.message}; page state: ${JSON.stringify(state)}; console errors: ${errors.join(' | ') || 'none'}`);
-  });
+  await waitOrSay(page, () => window.depthlab.losses.length >= 20, 120_000, errors);
   // Steps per second in front, then behind another tab, over the same span.
   const rate = async (/** @type {number} */ ms) => {
     const [s0, t0] = [await steps(), Date.now()];
@@ -124,14 +128,14 @@ await test('Firefox: training goes on in a background tab at full speed, and the
   assert(behind >= 0.5 * front, `training slowed to ${behind.toFixed(1)} steps/s in a background tab (${front.toFixed(1)} in front)`);
   await page.bringToFront();
   await other.close();
-  await page.waitForFunction(done, { timeout: 300_000 });
+  await waitOrSay(page, done, 300_000, errors);
   const hidden = await page.evaluate(() => ({ losses: window.depthlab.losses.slice(), errors: window.depthlab.errors }));
   assert(hidden.errors.length === 0 && errors.length === 0, `errors: ${[...hidden.errors, ...errors].join(' | ')}`);
   await page.close();
   // The same seed in a tab that stays in front: the same curve.
   const fg = await openFirefox(`?steps=${STEPS}&seed=3`);
   await fg.page.click('#start');
-  await fg.page.waitForFunction(done, { timeout: 300_000 });
+  await waitOrSay(fg.page, done, 300_000, fg.errors);
   const ref = await fg.page.evaluate(() => window.depthlab.losses.slice());
   await fg.page.close();
   const diff = ref.findIndex((v, i) => !Object.is(v, hidden.losses[i]));

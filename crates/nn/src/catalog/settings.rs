@@ -213,7 +213,7 @@ pub const SETTINGS: &[Setting] = &[
     training(
         "probe_every",
         "Probe every",
-        "Record each layer's gradient norms, update size and signal every this many steps (0: off). Divergence is checked at every step regardless.",
+        "Record each layer's gradient norms, update size and signal every this many steps (0: off); the page records only the steps whose metrics it sends, a few a second. Divergence is checked at every step regardless.",
         int(0, 1000, crate::probe::DEFAULT_EVERY),
     ),
     training(
