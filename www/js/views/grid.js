@@ -2,6 +2,7 @@
 // A grid of the digits in the batch being trained on (as u8 pixels, 28×28 each): the digits
 // are written into one image at their own size and drawn scaled once, at an animation frame.
 import { requestDraw } from './frame.js';
+import { PixelImage } from './pixels.js';
 
 const SIDE = 28;
 
@@ -12,8 +13,7 @@ export class BatchGrid {
     this.cols = cols;
     this.rows = rows;
     this.ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
-    this.image = new ImageData(cols * SIDE, rows * SIDE);
-    this.cells = new OffscreenCanvas(cols * SIDE, rows * SIDE);
+    this.cells = new PixelImage();
     /** The digits drawn at the next frame, if any. @type {Uint8Array | null} */
     this.next = null;
     this.reset();
@@ -36,7 +36,7 @@ export class BatchGrid {
     if (!pixels) return;
     this.next = null;
     const n = Math.min(Math.floor(pixels.length / (SIDE * SIDE)), this.cols * this.rows);
-    const px = new Uint32Array(this.image.data.buffer);
+    const px = this.cells.pixels(this.cols * SIDE, this.rows * SIDE);
     px.fill(0xff111111); // the background of empty places (#111, opaque)
     const stride = this.cols * SIDE;
     for (let k = 0; k < n; k++) {
@@ -48,9 +48,7 @@ export class BatchGrid {
         }
       }
     }
-    /** @type {OffscreenCanvasRenderingContext2D} */ (this.cells.getContext('2d')).putImageData(this.image, 0, 0);
     const w = this.canvas.width / this.cols; // square tiles
-    this.ctx.imageSmoothingEnabled = false;
-    this.ctx.drawImage(this.cells, 0, 0, w * this.cols, w * this.rows);
+    this.cells.drawScaled(this.ctx, w * this.cols, w * this.rows);
   }
 }

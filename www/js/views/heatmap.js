@@ -6,6 +6,7 @@
 // Drawn through the frame scheduler, not while hidden.
 import { requestDraw, watch } from './frame.js';
 import { setText, setTitle } from './dom.js';
+import { PixelImage } from './pixels.js';
 import { words } from '../i18n/index.js';
 
 /** @typedef {import('../lab/runs.js').Run} Run */
@@ -77,7 +78,7 @@ export class FlowView {
     /** What each canvas shows, for the hover text. @type {({run: Run, m: Float64Array[], steps: number[]} | null)[]} */
     this.shown = [];
     /** The cells of the heatmap being painted, one pixel each (see paint). */
-    this.cells = new OffscreenCanvas(1, 1);
+    this.cells = new PixelImage();
     /** What the colour scale was last drawn for (see paintScale). */
     this.scaleFor = '';
     els.canvases.forEach((c, i) => {
@@ -143,12 +144,8 @@ export class FlowView {
     setTitle(cv, words().views.heatTitle(layers, cols, x.steps[0], /** @type {number} */ (x.steps.at(-1))));
     // One pixel per cell (input at the bottom) from the colour table, then one scaled draw:
     // thousands of fillRect calls with a colour string each cost a millisecond per message.
-    if (this.cells.width !== cols || this.cells.height !== layers) {
-      this.cells.width = cols;
-      this.cells.height = layers;
-    }
-    const img = new ImageData(cols, layers);
-    const px = new Uint32Array(img.data.buffer);
+    const px = this.cells.pixels(cols, layers);
+    px.fill(0); // cells without a value stay transparent
     const k = (LEVELS - 1) / (hi - lo);
     for (let l = 0; l < layers; l++) {
       const row = x.m[l], at = (layers - 1 - l) * cols;
@@ -157,10 +154,7 @@ export class FlowView {
         if (Number.isFinite(v)) px[at + c] = TABLE[Math.max(0, Math.min(LEVELS - 1, Math.round((v - lo) * k)))];
       }
     }
-    const cctx = /** @type {OffscreenCanvasRenderingContext2D} */ (this.cells.getContext('2d'));
-    cctx.putImageData(img, 0, 0);
-    ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(this.cells, 0, 0, w, h);
+    this.cells.drawScaled(ctx, w, h);
     if (highlight) {
       ctx.strokeStyle = '#f43f5e';
       ctx.lineWidth = 2;
