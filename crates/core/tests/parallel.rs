@@ -291,3 +291,42 @@ fn threads_keep_the_pad_shortcut_bit_identical() {
         assert_eq!(one, run(t), "pad_shortcut, {t} threads");
     }
 }
+
+#[test]
+fn all_finite_finds_one_bad_value_anywhere_on_any_thread_count() {
+    let len = 100_003; // several pieces and a short last one
+    for threads in [1usize, 2, 3] {
+        let mut tape = Tape::new();
+        if threads > 1 {
+            tape.set_parallel(Some(Box::leak(Box::new(StdThreads(threads)))));
+        }
+        let mut xs: Vec<f32> = (0..len).map(|i| (i as f32 - 5e4) * 1e30).collect();
+        assert!(tape.all_finite(&xs), "{threads} threads: all finite");
+        assert!(tape.all_finite(&[]), "empty");
+        for at in [0, 16_383, 16_384, 70_000, len - 1] {
+            for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+                let keep = xs[at];
+                xs[at] = bad;
+                assert!(!tape.all_finite(&xs), "{threads} threads: {bad} at {at}");
+                xs[at] = keep;
+            }
+        }
+        // The largest finite values stay finite (x·0 is ±0 for them).
+        xs[9] = f32::MAX;
+        xs[10] = f32::MIN;
+        assert!(tape.all_finite(&xs), "{threads} threads: f32::MAX and MIN are finite");
+    }
+}
+
+#[test]
+fn zero_grad_on_threads_zeroes_every_gradient() {
+    let mut params = ParamStore::new();
+    let a = params.add("a", &[300, 300], vec![1.0; 90_000]);
+    let b = params.add("b", &[7], vec![1.0; 7]);
+    let mut tape = Tape::new();
+    tape.set_parallel(Some(Box::leak(Box::new(StdThreads(3)))));
+    params.grad_mut(a).fill(2.5);
+    params.grad_mut(b).fill(-1.0);
+    params.zero_grad_on(&tape);
+    assert!(params.grads().iter().all(|g| g.to_bits() == 0));
+}

@@ -206,6 +206,8 @@ pub struct Probes {
     step: u64,
     /// Weights before the update, for the update ratio (taken at every step).
     before: Vec<f32>,
+    /// Where each layer's weights start in `before`.
+    starts: Vec<usize>,
     /// The update ratio of every layer at the latest step.
     ratios: Vec<f32>,
     /// Scratch: each layer's input, the last value of its stretch, the last one with a spatial
@@ -293,6 +295,8 @@ struct MomentsScratch {
     out: Vec<core::sync::atomic::AtomicU64>,
     /// Each slice's statistics.
     stats: Vec<(f64, f64, usize)>,
+    /// Each layer's update ratio (f32 bits), as `Probes::record_update` computes them.
+    ratio_bits: Vec<core::sync::atomic::AtomicU32>,
 }
 
 impl Clone for MomentsScratch {
@@ -311,7 +315,7 @@ fn moments_all<'s, 'a>(
     m: &'s mut MomentsScratch,
 ) -> &'s [(f64, f64, usize)] {
     use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
-    let MomentsScratch { items, first_block, out, stats } = m;
+    let MomentsScratch { items, first_block, out, stats, .. } = m;
     items.clear();
     first_block.clear();
     let (mut blocks, mut work) = (0, 0);
@@ -400,6 +404,7 @@ impl Probes {
             values: alloc::vec![f32::NAN; n * FIELDS],
             step: 0,
             before: Vec::new(),
+            starts: Vec::new(),
             ratios: alloc::vec![0.0; n],
             inputs: alloc::vec![None; n],
             spatial: alloc::vec![None; n],
@@ -445,12 +450,30 @@ impl Probes {
         self.next && self.every > 0 && step % self.every == 0
     }
 
-    /// Before every optimizer step: a copy of the weights to measure the update against.
-    pub(crate) fn snapshot(&mut self, params: &ParamStore) {
-        self.before.clear();
+    /// Before every optimizer step: a copy of the weights to measure the update against, made
+    /// on the tape's threads (a serial pass over every weight would hold up the other cores).
+    pub(crate) fn snapshot(&mut self, params: &ParamStore, tape: &Tape) {
+        self.starts.clear();
+        let mut total = 0;
         for &w in &self.weights {
-            self.before.extend_from_slice(params.value(w));
+            self.starts.push(total);
+            total += params.value(w).len();
         }
+        self.before.resize(total, 0.0);
+        let (weights, starts) = (&self.weights, &self.starts);
+        tape.elementwise([&mut self.before], &|at, [out]| {
+            // The layers this piece of the copy covers, from the last one starting at or before it.
+            let mut l = starts.partition_point(|&s| s <= at) - 1;
+            let mut pos = at;
+            while pos < at + out.len() {
+                let w = params.value(weights[l]);
+                let off = pos - starts[l];
+                let n = (w.len() - off).min(at + out.len() - pos);
+                out[pos - at..pos - at + n].copy_from_slice(&w[off..off + n]);
+                pos += n;
+                l += 1;
+            }
+        });
     }
 
     /// After the backward pass of step `step`: everything but the update ratio.
@@ -553,19 +576,29 @@ impl Probes {
     /// After every optimizer step (following [`Probes::snapshot`]): each layer's update ratio,
     /// into the statistics if they were recorded at this step. Returns the layer with the
     /// largest ratio if it is above [`MAX_UPDATE_RATIO`].
-    pub(crate) fn record_update(&mut self, params: &ParamStore, recorded: bool) -> Option<usize> {
-        let mut at = 0;
-        for (l, &w) in self.weights.iter().enumerate() {
-            let now = params.value(w);
-            let old = &self.before[at..at + now.len()];
-            at += now.len();
+    pub(crate) fn record_update(&mut self, params: &ParamStore, tape: &Tape, recorded: bool) -> Option<usize> {
+        use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
+        let layers = self.weights.len();
+        let bits = &mut self.moments.ratio_bits;
+        while bits.len() < layers {
+            bits.push(AtomicU32::new(0));
+        }
+        let (weights, starts, before, bits) = (&self.weights, &self.starts, &self.before, &*bits);
+        // One layer per item on the tape's threads, each computed as on one thread.
+        tape.for_each_item(layers, before.len(), &|l| {
+            let now = params.value(weights[l]);
+            let old = &before[starts[l]..starts[l] + now.len()];
             let mut d8 = [0.0f32; 8];
             for (i, (a, b)) in now.iter().zip(old).enumerate() {
                 d8[i % 8] += (a - b) * (a - b);
             }
             let delta = depthlab_core::simd::sqrtf(d8.iter().sum::<f32>());
             let base = norm(old);
-            self.ratios[l] = if base > 0.0 { delta / base } else { f32::NAN };
+            // Relaxed: the pool's join publishes the results.
+            bits[l].store((if base > 0.0 { delta / base } else { f32::NAN }).to_bits(), Relaxed);
+        });
+        for l in 0..layers {
+            self.ratios[l] = f32::from_bits(bits[l].load(Relaxed));
             if recorded {
                 self.values[l * FIELDS + UPDATE_RATIO] = self.ratios[l];
             }

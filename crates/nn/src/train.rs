@@ -454,9 +454,9 @@ impl Trainer {
             return Err(self.diverged(Pass::Forward, at, step, lr));
         }
         let acc = correct(self.tape.value(logits).data(), &self.labels) as f32 / n as f32;
-        self.params.zero_grad();
+        self.params.zero_grad_on(&self.tape);
         self.tape.backward(loss, &mut self.params);
-        if self.params.grads().iter().any(|g| !g.is_finite()) {
+        if !self.tape.all_finite(self.params.grads()) {
             let at = self.tape.first_non_finite_grad().unwrap_or(loss);
             return Err(self.diverged(Pass::Backward, at, step, lr));
         }
@@ -464,10 +464,10 @@ impl Trainer {
         if probe {
             self.probes.record(&self.tape, &self.params, step);
         }
-        self.probes.snapshot(&self.params);
+        self.probes.snapshot(&self.params, &self.tape);
         self.opt.step_on(&mut self.params, &self.tape);
         self.steps = step;
-        if let Some(l) = self.probes.record_update(&self.params, probe) {
+        if let Some(l) = self.probes.record_update(&self.params, &self.tape, probe) {
             let layer = self.probes.names()[l].clone();
             let site = Site::Update(self.probes.ratio(l));
             return Err(StepError::Diverged(Divergence { pass: Pass::Update, layer, site, step, lr }));
@@ -728,6 +728,25 @@ mod tests {
         assert_eq!(t.probes().step(), 1);
         t.train_step(&x, &[0, 1, 2, 3, 4, 5, 6, 7]).unwrap();
         assert_eq!(t.probes().step(), 3);
+    }
+
+    /// On 3 threads a step gives the bits of one thread: the loss, every weight and every
+    /// statistic, update ratios included (each layer's measured in one piece of work).
+    #[test]
+    fn threads_give_the_steps_and_statistics_of_one() {
+        let x: Vec<f32> = (0..16 * 784).map(|i| ((i * 11) % 97) as f32 / 97.0).collect();
+        let y = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3];
+        let [one, three] = [1usize, 3].map(|threads| {
+            let mut t = Trainer::new(TrainConfig::default(), 5).unwrap();
+            if threads > 1 {
+                t.set_parallel(Some(depthlab_core::parallel::RayonPool::leaked(threads).unwrap()));
+            }
+            let losses: Vec<u32> = (0..3).map(|_| t.train_step(&x, &y).unwrap().loss.to_bits()).collect();
+            let bits = |v: &[f32]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            (losses, bits(t.params.values()), bits(t.probes().values()))
+        });
+        assert!(three.2.iter().any(|&b| f32::from_bits(b) > 0.0), "statistics were taken");
+        assert_eq!(one, three);
     }
 
     /// Steps told not to take statistics skip them and train exactly as probed steps do; the

@@ -116,6 +116,21 @@ impl Tape {
         self.threads.items(items, work, f)
     }
 
+    /// Whether every value of `xs` is finite, looked at in pieces on the tape's threads.
+    pub fn all_finite(&self, xs: &[f32]) -> bool {
+        use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
+        const PIECE: usize = 1 << 14;
+        let bad = AtomicBool::new(false);
+        self.for_each_item(xs.len().div_ceil(PIECE), xs.len(), &|i| {
+            let piece = &xs[i * PIECE..((i + 1) * PIECE).min(xs.len())];
+            // `x·0` is ±0 for a finite x and NaN otherwise: a sum of them has no branch per value.
+            if piece.iter().fold(0.0f32, |acc, &x| acc + x * 0.0) != 0.0 {
+                bad.store(true, Relaxed);
+            }
+        });
+        !bad.load(Relaxed)
+    }
+
     /// The working memory of `n` threads (grown on first use, kept after).
     pub(crate) fn lanes(&mut self, n: usize) -> &mut [crate::parallel::Lane] {
         while self.lanes.len() < n {

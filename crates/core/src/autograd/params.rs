@@ -171,6 +171,10 @@ impl ParamStore {
     pub fn zero_grad(&mut self) {
         self.grads.fill(0.0);
     }
+    /// [`ParamStore::zero_grad`] on `tape`'s threads.
+    pub fn zero_grad_on(&mut self, tape: &crate::Tape) {
+        tape.elementwise([&mut self.grads], &|_, [g]| g.fill(0.0));
+    }
     /// Total number of scalar parameters.
     pub fn len(&self) -> usize {
         self.values.len()
