@@ -84,33 +84,45 @@ pub fn transform_weight_rows(
     c: usize,
     flip: bool,
     rows: core::ops::Range<usize>,
-    planes: [&mut [f32]; POSITIONS],
+    mut planes: [&mut [f32]; POSITIONS],
 ) {
     let cols = if flip { o } else { c };
     assert!(w.len() >= o * c * 9, "winograd: weight buffer too small");
     assert!(planes.iter().all(|p| p.len() >= rows.len() * cols), "winograd: planes too small");
+    // A block of up to TILE kernels at a time into a local tile, then each position's values
+    // to its plane as one contiguous run: storing each kernel's 16 values straight into the 16
+    // planes wrote 16 streams a power of two apart (4 KiB for 32×32 channels), which share
+    // cache sets and ran at 65 ns a kernel instead of about 9.
+    const TILE: usize = 64;
+    let mut tile = [[0.0f32; TILE]; POSITIONS];
     for row in rows.clone() {
-        for col in 0..cols {
-            let (oi, ci) = if flip { (col, row) } else { (row, col) };
-            let k = &w[(oi * c + ci) * 9..(oi * c + ci) * 9 + 9];
-            let g: [[f32; 3]; 3] = core::array::from_fn(|r| {
-                core::array::from_fn(|s| if flip { k[(2 - r) * 3 + 2 - s] } else { k[r * 3 + s] })
-            });
-            // G g: 4×3, then (G g) Gᵀ: 4×4.
-            let gg: [[f32; 3]; 4] = core::array::from_fn(|s| {
-                core::array::from_fn(|j| match s {
-                    0 => g[0][j],
-                    1 => (g[0][j] + g[1][j] + g[2][j]) * 0.5,
-                    2 => (g[0][j] - g[1][j] + g[2][j]) * 0.5,
-                    _ => g[2][j],
-                })
-            });
-            let at = (row - rows.start) * cols + col;
-            for (i, r) in gg.iter().enumerate() {
-                let t = [r[0], (r[0] + r[1] + r[2]) * 0.5, (r[0] - r[1] + r[2]) * 0.5, r[2]];
-                for (j, &v) in t.iter().enumerate() {
-                    planes[i * 4 + j][at] = v;
+        for start in (0..cols).step_by(TILE) {
+            let len = TILE.min(cols - start);
+            for (t, col) in (start..start + len).enumerate() {
+                let (oi, ci) = if flip { (col, row) } else { (row, col) };
+                let k = &w[(oi * c + ci) * 9..(oi * c + ci) * 9 + 9];
+                let g: [[f32; 3]; 3] = core::array::from_fn(|r| {
+                    core::array::from_fn(|s| if flip { k[(2 - r) * 3 + 2 - s] } else { k[r * 3 + s] })
+                });
+                // G g: 4×3, then (G g) Gᵀ: 4×4.
+                let gg: [[f32; 3]; 4] = core::array::from_fn(|s| {
+                    core::array::from_fn(|j| match s {
+                        0 => g[0][j],
+                        1 => (g[0][j] + g[1][j] + g[2][j]) * 0.5,
+                        2 => (g[0][j] - g[1][j] + g[2][j]) * 0.5,
+                        _ => g[2][j],
+                    })
+                });
+                for (i, r) in gg.iter().enumerate() {
+                    let v = [r[0], (r[0] + r[1] + r[2]) * 0.5, (r[0] - r[1] + r[2]) * 0.5, r[2]];
+                    for (j, &v) in v.iter().enumerate() {
+                        tile[i * 4 + j][t] = v;
+                    }
                 }
+            }
+            let at = (row - rows.start) * cols + start;
+            for (plane, values) in planes.iter_mut().zip(&tile) {
+                plane[at..at + len].copy_from_slice(&values[..len]);
             }
         }
     }
@@ -639,6 +651,39 @@ pub(crate) mod tests {
     use crate::rng::Rng;
     use alloc::vec;
     use wasm_bindgen_test::wasm_bindgen_test;
+
+    /// Kernels transformed in tiles (channel counts that are not multiples of the tile, rows
+    /// split in two) have the bits of each kernel transformed alone.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn tiled_weight_transform_equals_one_kernel_at_a_time() {
+        let (o, c) = (70, 131);
+        let mut rng = Rng::new(3);
+        let w: Vec<f32> = (0..o * c * 9).map(|_| rng.normal()).collect();
+        for flip in [false, true] {
+            let rows = if flip { c } else { o };
+            let cols = if flip { o } else { c };
+            let mut u = vec![0.0; POSITIONS * o * c];
+            let cut = rows / 3;
+            for part in [0..cut, cut..rows] {
+                let planes = planes_mut(&mut u, part.start * cols, o * c, part.len() * cols);
+                transform_weight_rows(&w, o, c, flip, part, planes);
+            }
+            for oi in 0..o {
+                for ci in 0..c {
+                    let mut one = [0.0; POSITIONS];
+                    transform_weights(&w[(oi * c + ci) * 9..(oi * c + ci + 1) * 9], 1, 1, flip, &mut one);
+                    let (row, col) = if flip { (ci, oi) } else { (oi, ci) };
+                    for (xi, &v) in one.iter().enumerate() {
+                        assert_eq!(
+                            u[xi * o * c + row * cols + col].to_bits(),
+                            v.to_bits(),
+                            "flip {flip}, kernel {oi},{ci}, position {xi}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 
     fn rand(rng: &mut Rng, n: usize) -> Vec<f32> {
         (0..n).map(|_| rng.uniform(-1.0, 1.0)).collect()
