@@ -732,6 +732,7 @@ mod tests {
 
     /// On 3 threads a step gives the bits of one thread: the loss, every weight and every
     /// statistic, update ratios included (each layer's measured in one piece of work).
+    #[cfg(not(target_arch = "wasm32"))]
     #[test]
     fn threads_give_the_steps_and_statistics_of_one() {
         let x: Vec<f32> = (0..16 * 784).map(|i| ((i * 11) % 97) as f32 / 97.0).collect();
