@@ -395,6 +395,13 @@ impl Probes {
             }
         }
         let n = names.len();
+        // Each layer's place in `before`, which holds every probed weight.
+        let mut starts = Vec::with_capacity(n);
+        let mut total = 0;
+        for &w in &weights {
+            starts.push(total);
+            total += params.value(w).len();
+        }
         Probes {
             names,
             weights,
@@ -403,8 +410,8 @@ impl Probes {
             next: true,
             values: alloc::vec![f32::NAN; n * FIELDS],
             step: 0,
-            before: Vec::new(),
-            starts: Vec::new(),
+            before: alloc::vec![0.0; total],
+            starts,
             ratios: alloc::vec![0.0; n],
             inputs: alloc::vec![None; n],
             spatial: alloc::vec![None; n],
@@ -453,13 +460,6 @@ impl Probes {
     /// Before every optimizer step: a copy of the weights to measure the update against, made
     /// on the tape's threads (a serial pass over every weight would hold up the other cores).
     pub(crate) fn snapshot(&mut self, params: &ParamStore, tape: &Tape) {
-        self.starts.clear();
-        let mut total = 0;
-        for &w in &self.weights {
-            self.starts.push(total);
-            total += params.value(w).len();
-        }
-        self.before.resize(total, 0.0);
         let (weights, starts) = (&self.weights, &self.starts);
         tape.elementwise([&mut self.before], &|at, [out]| {
             // The layers this piece of the copy covers, from the last one starting at or before it.
