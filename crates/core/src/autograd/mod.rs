@@ -170,10 +170,12 @@ impl Tape {
         requires_grad.clear();
     }
 
-    /// A zeroed buffer of `len`, reusing the smallest pooled allocation that fits.
+    /// A zeroed buffer of `len`, reusing the smallest pooled allocation that fits; a large one
+    /// is zeroed on the tape's threads (a serial fill of a batch's activation gradient kept the
+    /// other threads waiting).
     pub(crate) fn buffer(&mut self, len: usize) -> Vec<f32> {
         let mut v = self.buffer_for_overwrite(len);
-        v.fill(0.0);
+        self.threads.pieces([&mut v[..]], &|_, [piece]| piece.fill(0.0));
         v
     }
 

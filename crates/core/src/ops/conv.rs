@@ -310,8 +310,11 @@ impl Conv2dNode {
             tape.partials.push(alloc::vec::Vec::new());
         }
         for part in &mut tape.partials[..chunks - 1] {
-            // Zeroed by the task that sums into it.
-            part.resize(n_w, 0.0);
+            // Zeroed by the task that sums into it (its first `n_w` values); never shortened,
+            // so that the layers' different sizes do not refill it serially every step.
+            if part.len() < n_w {
+                part.resize(n_w, 0.0);
+            }
         }
         let Tape { values, grads, lanes, partials, .. } = &mut *tape;
         let xv = values[self.x.0].data();
