@@ -200,14 +200,14 @@ mod pool {
     }
 
     /// Polls of a cell before a thread goes to sleep on it: about 150 µs in Chromium here
-    /// (~0.6 ns a poll). A step runs its parallel parts back to back, with little serial work
-    /// in between, so a helper that polls a while finds the next job without a sleep and
-    /// wake-up, which delays its start on the job; and the caller finds the last task done
-    /// without one. Measured on ResNet-20 (138 jobs a step, 2 threads): with 2¹⁵ polls (~20 µs)
-    /// the helper slept ~90 times a step and the caller ~47 (the serial work between jobs is
-    /// often 80–200 µs); with 2¹⁸, 7 and 9 times, and the caller's waits at the joins fell
-    /// from ~4.5 to ~3.4 ms a step. A run never has more threads than cores (the page's pool),
-    /// so a polling helper takes no core another thread of the page needs for long.
+    /// (~0.6 ns a poll). A step's parallel parts come one after another, separated by serial
+    /// work of tens to a few hundred microseconds, so a helper that polls that long finds the
+    /// next job without a sleep and wake-up, which would delay its start on the job; and the
+    /// caller finds the last task done without one. Measured on ResNet-20 (138 jobs a step, 2
+    /// threads): with 2¹⁵ polls (~20 µs) the helper slept ~90 times a step and the caller ~47;
+    /// with 2¹⁸, 7 and 9 times, and the caller's waits at the joins fell from ~4.5 to ~3.4 ms a
+    /// step. A polling helper only holds a core its run was given: the page's pool never gives
+    /// runs more threads than cores.
     const SPINS: u32 = 1 << 18;
 
     /// Polls `cell` up to [`SPINS`] times; whether it stopped holding `while_equal`.
