@@ -340,7 +340,7 @@ impl Tape {
                 Node::Add(n) => n.backward(self, Var(i), &dy),
                 Node::Mul(n) => n.backward(self, &dy),
                 Node::Affine(n) => n.backward(self, &dy),
-                Node::BatchNorm(n) => n.backward(self, Var(i), &dy, params),
+                Node::BatchNorm(n) => n.backward(self, &dy, params),
                 Node::GlobalAvgPool(n) => n.backward(self, &dy),
                 Node::Dropout(n) => n.backward(self, &dy),
                 Node::Concat(n) => n.backward(self, &dy),

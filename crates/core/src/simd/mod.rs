@@ -93,6 +93,9 @@ pub trait Lanes: Copy {
     fn sqrt(self) -> Self;
     /// Lane-wise maximum (`b` when either is NaN is unspecified; inputs are finite here).
     fn max(self, b: Self) -> Self;
+    /// The lanes of `self` where `v > 0`, `+0.0` elsewhere (a ReLU's backward mask: the same
+    /// bits as `if v > 0.0 { x } else { 0.0 }` lane by lane, without a branch).
+    fn keep_where_positive(self, v: Self) -> Self;
     /// Sum of the lanes, as ((l0 + l1) + (l2 + l3)).
     fn hsum(self) -> f32;
     /// The even and the odd lanes of `a` followed by `b`: `[a0, a2, …, b0, b2, …]` and
@@ -246,6 +249,38 @@ mod tests {
             x.sqrt().store_slice(&mut out[2 * i + V::N..]);
         }
         out.iter().map(|v| if v.is_nan() { u32::MAX } else { v.to_bits() }).collect()
+    }
+
+    /// [`Lanes::keep_where_positive`] of a lane type over `x` and `v` (lengths a multiple of
+    /// `N`), as bits.
+    pub(crate) fn keep_where_positive<V: Lanes>(x: &[f32], v: &[f32]) -> alloc::vec::Vec<u32> {
+        let mut out = alloc::vec![0.0; x.len()];
+        for i in (0..x.len()).step_by(V::N) {
+            V::load_slice(&x[i..]).keep_where_positive(V::load_slice(&v[i..])).store_slice(&mut out[i..]);
+        }
+        out.iter().map(|v| v.to_bits()).collect()
+    }
+
+    /// Operands for [`keep_where_positive`]: masks `v` of every kind (signed zeros, NaN,
+    /// infinities, the smallest subnormal), values `x` of every sign, zero and NaN; and the
+    /// scalar `if`'s bits, what every backend must give.
+    pub(crate) fn mask_cases() -> (alloc::vec::Vec<f32>, alloc::vec::Vec<f32>, alloc::vec::Vec<u32>) {
+        let vs = [0.0, -0.0, f32::NAN, 1e-45, -1e-45, f32::INFINITY, f32::NEG_INFINITY, 2.5];
+        let xs = [-3.0, -0.0, 0.0, f32::NAN, 7.0, -1e-45, f32::INFINITY, 0.125];
+        let (x, v): (alloc::vec::Vec<f32>, alloc::vec::Vec<f32>) =
+            (0..64).map(|i| (xs[i % 8], vs[(i / 8 + i) % 8])).unzip();
+        let want = x.iter().zip(&v).map(|(&x, &v)| if v > 0.0 { x } else { 0.0 }.to_bits()).collect();
+        (x, v, want)
+    }
+
+    /// The mask is the scalar `if`, bit for bit, on the build's vector type and the portable one.
+    #[test]
+    #[wasm_bindgen_test]
+    fn keep_where_positive_is_the_scalar_if() {
+        let (x, v, want) = mask_cases();
+        assert_eq!(keep_where_positive::<super::F32x4>(&x, &v), want);
+        assert_eq!(keep_where_positive::<Scalar4>(&x, &v), want);
+        assert_eq!(keep_where_positive::<super::scalar::Scalar1>(&x, &v), want);
     }
 
     /// Operands for `div` and `sqrt` (64 values each): signed zeros, subnormals, huge and

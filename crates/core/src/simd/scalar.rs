@@ -57,6 +57,10 @@ impl Lanes for Scalar4 {
         Scalar4([m(a[0], b[0]), m(a[1], b[1]), m(a[2], b[2]), m(a[3], b[3])])
     }
     #[inline(always)]
+    fn keep_where_positive(self, v: Self) -> Self {
+        Scalar4(core::array::from_fn(|i| if v.0[i] > 0.0 { self.0[i] } else { 0.0 }))
+    }
+    #[inline(always)]
     fn hsum(self) -> f32 {
         let a = self.0;
         (a[0] + a[1]) + (a[2] + a[3])
@@ -130,6 +134,10 @@ impl Lanes for Scalar1 {
     #[inline(always)]
     fn max(self, b: Self) -> Self {
         Scalar1(if self.0 < b.0 { b.0 } else { self.0 })
+    }
+    #[inline(always)]
+    fn keep_where_positive(self, v: Self) -> Self {
+        Scalar1(if v.0 > 0.0 { self.0 } else { 0.0 })
     }
     #[inline(always)]
     fn hsum(self) -> f32 {

@@ -62,6 +62,11 @@ macro_rules! wasm_lanes {
                 $t(f32x4_pmax(self.0, b.0))
             }
             #[inline(always)]
+            fn keep_where_positive(self, v: Self) -> Self {
+                // gt is all ones where v > 0 (false for NaN), and-ed onto the bits.
+                $t(v128_and(self.0, f32x4_gt(v.0, f32x4_splat(0.0))))
+            }
+            #[inline(always)]
             fn hsum(self) -> f32 {
                 let v = self.0;
                 (f32x4_extract_lane::<0>(v) + f32x4_extract_lane::<1>(v))

@@ -61,6 +61,12 @@ impl Lanes for F32x4 {
         unsafe { F32x4(_mm_max_ps(b.0, self.0)) }
     }
     #[inline(always)]
+    fn keep_where_positive(self, v: Self) -> Self {
+        // cmpgt is all ones where v > 0 (false for NaN), and-ed onto the bits.
+        // SAFETY: SSE2 is part of the x86_64 baseline.
+        unsafe { F32x4(_mm_and_ps(self.0, _mm_cmpgt_ps(v.0, _mm_setzero_ps()))) }
+    }
+    #[inline(always)]
     fn hsum(self) -> f32 {
         let mut a = [0.0f32; 4];
         // SAFETY: `a` holds 4 f32.
@@ -152,6 +158,11 @@ mod wide {
                     unsafe { $t(_mm256_max_ps(b.0, self.0)) }
                 }
                 #[inline(always)]
+                fn keep_where_positive(self, v: Self) -> Self {
+                    // SAFETY: AVX is enabled where this is inlined. GT_OQ: false for NaN.
+                    unsafe { $t(_mm256_and_ps(self.0, _mm256_cmp_ps::<_CMP_GT_OQ>(v.0, _mm256_setzero_ps()))) }
+                }
+                #[inline(always)]
                 fn hsum(self) -> f32 {
                     let mut a = [0.0f32; 8];
                     // SAFETY: `a` holds 8 f32.
@@ -241,6 +252,16 @@ mod wide {
         crate::simd::tests::div_sqrt::<F32x8>(a, b)
     }
 
+    /// `keep_where_positive` on 8-lane AVX vectors, as bits.
+    ///
+    /// # Safety
+    /// The CPU must support AVX.
+    #[cfg(test)]
+    #[target_feature(enable = "avx")]
+    pub(crate) unsafe fn keep_where_positive_avx(x: &[f32], v: &[f32]) -> std::vec::Vec<u32> {
+        crate::simd::tests::keep_where_positive::<F32x8>(x, v)
+    }
+
     /// ReLU on 8-lane AVX vectors (tests that lane-generic kernels use `N`, not 4).
     ///
     /// # Safety
@@ -279,6 +300,17 @@ mod tests {
         let (a, b) = crate::simd::tests::div_sqrt_operands();
         // SAFETY: AVX is supported (checked above).
         assert_eq!(unsafe { super::wide::div_sqrt_avx(&a, &b) }, crate::simd::tests::div_sqrt_expected(&a, &b, 8));
+    }
+
+    /// The 8-lane mask is the scalar `if`, bit for bit.
+    #[test]
+    fn avx_keep_where_positive_is_the_scalar_if() {
+        if !std::is_x86_feature_detected!("avx") {
+            return;
+        }
+        let (x, v, want) = crate::simd::tests::mask_cases();
+        // SAFETY: AVX is supported (checked above).
+        assert_eq!(unsafe { super::wide::keep_where_positive_avx(&x, &v) }, want);
     }
 
     /// 8-lane ReLU on lengths around multiples of 8: every element is `max(x, 0)`.
