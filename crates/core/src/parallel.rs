@@ -223,10 +223,9 @@ impl<T> Shared<T> {
 }
 
 /// `C = alpha·op(A)·op(B) + beta·C` with `C`'s rows split among up to `threads` tasks, each
-/// with its own scratch from `lanes`. Splits fall on multiples of the 4-lane tile height
-/// ([`MR`]); every element gets the same operations in the same order whichever tile holds it
-/// (`gemm_tiles`), so the bits never depend on the thread count. Small products stay on one
-/// thread.
+/// with its own scratch from `lanes`. Splits fall on multiples of the micro-tile height
+/// ([`MR`]) and every element is computed by the same tile code in the same order as in one
+/// call, so the bits never depend on the thread count. Small products stay on one thread.
 pub(crate) fn gemm_rows(threads: Threads, lanes: &mut [Lane], g: Gemm, c: &mut [f32]) {
     let panels = g.m.div_ceil(MR);
     let work = g.m.saturating_mul(g.n).saturating_mul(g.k);

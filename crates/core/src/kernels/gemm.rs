@@ -6,22 +6,20 @@
 //! needs) are the same call with swapped strides: no transpose is ever materialised. When
 //! `beta == 0`, `C` is not read (it may hold garbage).
 //!
-//! Blocking follows BLIS: `B` is packed in `KC×NR` panels, `A` in `P×KC` panels (`P` = [`MR`],
-//! or 6 in the AVX kernels), and the `P×NR` micro-kernel keeps its tile of `C` in registers for
-//! the whole `KC` loop.
+//! Blocking follows BLIS: `B` is packed in `KC×NR` panels, `A` in `MR×KC` panels, and the
+//! [`MR`]`×`[`NR`] micro-kernel keeps its tile of `C` in registers for the whole `KC` loop.
 //! The micro-kernel is generic over [`Lanes`], so the scalar [`Scalar4`] run of the same
 //! algorithm is the bit-exact oracle for the SIMD one; [`gemm_naive`] is the textbook loop.
 
 use crate::simd::{scalar::Scalar4, F32x4, Lanes};
 use alloc::vec::Vec;
 
-/// Rows of `C` per micro-tile of the 4-lane kernels (and the panel height `gemm_rows` splits
-/// at); the AVX kernels use 6-row tiles (`simd::x86_64`).
+/// Rows of `C` per micro-tile.
 pub const MR: usize = 4;
 /// Columns of `C` per micro-tile for 4-lane vectors (two vectors); 8-lane AVX tiles are 16 wide.
 pub const NR: usize = 8;
-/// Widest tile any backend uses (three 8-lane vectors).
-const NR_MAX: usize = 24;
+/// Widest tile any backend uses.
+const NR_MAX: usize = 16;
 /// Depth of one packed block (the `k` slice kept in cache).
 pub const KC: usize = 256;
 /// Rows of `A` per packed block.
@@ -152,17 +150,6 @@ pub fn gemm_scalar(g: Gemm, c: &mut [f32], scratch: &mut GemmScratch) {
 #[track_caller]
 #[inline(always)]
 pub fn gemm_with<V: Lanes>(g: Gemm, c: &mut [f32], scratch: &mut GemmScratch) {
-    gemm_tiles::<V, 2, MR>(g, c, scratch)
-}
-
-/// The blocked algorithm on `P × NV·V::N` tiles (`A` packed in `P`-tall panels; a last panel
-/// of at most 4 rows runs a 4-row tile, so no multiply is wasted on padding where `m` is a
-/// multiple of 4). Every element of `C` gets the same operations in the same order whatever
-/// the tile (a ragged edge tile included), so `NV` and `P` change no bit: they only set how many
-/// accumulators the micro-kernel keeps in flight.
-#[track_caller]
-#[inline(always)]
-pub fn gemm_tiles<V: Lanes, const NV: usize, const P: usize>(g: Gemm, c: &mut [f32], scratch: &mut GemmScratch) {
     check(&g, c);
     let Gemm { m, n, k, alpha, a, b, beta, ldc } = g;
     if m == 0 || n == 0 {
@@ -172,10 +159,10 @@ pub fn gemm_tiles<V: Lanes, const NV: usize, const P: usize>(g: Gemm, c: &mut [f
         scale_c(m, n, beta, c, ldc);
         return;
     }
-    let nr_w = NV * V::N;
+    let nr_w = 2 * V::N;
     let GemmScratch { a: pa, b: pb } = scratch;
     let nc_max = NC.min(n.div_ceil(nr_w) * nr_w);
-    let mc_max = MC.min(m).div_ceil(P) * P;
+    let mc_max = MC.min(m.div_ceil(MR) * MR);
     let kc_max = KC.min(k);
     if pb.len() < kc_max * nc_max {
         pb.resize(kc_max * nc_max, 0.0);
@@ -194,13 +181,13 @@ pub fn gemm_tiles<V: Lanes, const NV: usize, const P: usize>(g: Gemm, c: &mut [f
             // does for up to MC rows when the whole depth is one block: the tile's kc rows stay
             // in L1 across the row panels (conv_parts forward 16×784×144: 62–66 µs vs 90–174
             // packed; 256³ stays packed). Same arithmetic either way: the bits do not change.
-            let direct = b.cs == 1 && (m <= 2 * P || (m <= MC && k <= KC));
+            let direct = b.cs == 1 && (m <= 2 * MR || (m <= MC && k <= KC));
             if !direct {
                 pack_b(&b, pc, kc, jc, nc, nr_w, pb);
             }
             for ic in (0..m).step_by(MC) {
                 let mc = MC.min(m - ic);
-                pack_a::<P>(&a, ic, mc, pc, kc, pa);
+                pack_a(&a, ic, mc, pc, kc, pa);
                 for jr in (0..nc).step_by(nr_w) {
                     let nr = nr_w.min(nc - jr);
                     let (bp, ldb) = if !direct {
@@ -213,17 +200,12 @@ pub fn gemm_tiles<V: Lanes, const NV: usize, const P: usize>(g: Gemm, c: &mut [f
                         pack_b(&b, pc, kc, jc + jr, nr, nr_w, pb);
                         (&pb[..kc * nr_w], nr_w)
                     };
-                    for ir in (0..mc).step_by(P) {
-                        let mr = P.min(mc - ir);
-                        let ap = &pa[ir * kc..(ir + P) * kc];
+                    for ir in (0..mc).step_by(MR) {
+                        let mr = MR.min(mc - ir);
+                        let ap = &pa[ir * kc..(ir + MR) * kc];
                         let c0 = (ic + ir) * ldc + jc + jr;
                         let tile = Tile { kc, ap, bp, ldb };
-                        let (ab, c) = ((alpha, beta_blk), &mut c[c0..]);
-                        if P > MR && mr <= MR {
-                            micro_kernel::<V, NV, MR, P>(tile, ab, c, ldc, (mr, nr));
-                        } else {
-                            micro_kernel::<V, NV, P, P>(tile, ab, c, ldc, (mr, nr));
-                        }
+                        micro_kernel::<V>(tile, (alpha, beta_blk), &mut c[c0..], ldc, (mr, nr));
                     }
                 }
             }
@@ -292,59 +274,56 @@ fn pack_b(b: &MatRef, pc: usize, kc: usize, jc: usize, nc: usize, nr_w: usize, o
     }
 }
 
-/// Packs `op(A)[ic..ic+mc, pc..pc+kc]` into `P`-tall panels, layout `[panel][p][P]`.
+/// Packs `op(A)[ic..ic+mc, pc..pc+kc]` into `MR`-tall panels, layout `[panel][p][MR]`.
 #[inline(always)]
-fn pack_a<const P: usize>(a: &MatRef, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut [f32]) {
-    for (q, ir) in (0..mc).step_by(P).enumerate() {
-        let mr = P.min(mc - ir);
-        let panel = &mut out[q * P * kc..(q + 1) * P * kc];
-        if a.rs == 1 && mr == P {
-            // Transposed A: the P values of one p are contiguous.
+fn pack_a(a: &MatRef, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut [f32]) {
+    for (q, ir) in (0..mc).step_by(MR).enumerate() {
+        let mr = MR.min(mc - ir);
+        let panel = &mut out[q * MR * kc..(q + 1) * MR * kc];
+        if a.rs == 1 && mr == MR {
+            // Transposed A: the MR values of one p are contiguous.
             for p in 0..kc {
                 let s = (pc + p) * a.cs + ic + ir;
-                panel[p * P..p * P + P].copy_from_slice(&a.data[s..s + P]);
+                panel[p * MR..p * MR + MR].copy_from_slice(&a.data[s..s + MR]);
             }
             continue;
         }
-        if a.cs == 1 && mr == P && P == 4 {
-            // Row-major A: P rows contiguous in p, transposed in 4×4 blocks of vectors.
-            let rows: [&[f32]; 4] = core::array::from_fn(|i| &a.data[(ic + ir + i) * a.rs + pc..][..kc]);
+        if a.cs == 1 && mr == MR {
+            // Row-major A: MR rows contiguous in p, transposed in 4×4 blocks of vectors.
+            let rows: [&[f32]; MR] = core::array::from_fn(|i| &a.data[(ic + ir + i) * a.rs + pc..][..kc]);
             for p0 in (0..kc & !3).step_by(4) {
                 let cols = transpose4(core::array::from_fn(|i| F32x4::load_slice(&rows[i][p0..])));
                 for (dp, v) in cols.iter().enumerate() {
-                    v.store_slice(&mut panel[(p0 + dp) * P..]);
+                    v.store_slice(&mut panel[(p0 + dp) * MR..]);
                 }
             }
             for p in kc & !3..kc {
-                for i in 0..4 {
-                    panel[p * P + i] = rows[i][p];
+                for i in 0..MR {
+                    panel[p * MR + i] = rows[i][p];
                 }
             }
             continue;
         }
-        for i in 0..P {
+        for i in 0..MR {
             if i >= mr {
                 for p in 0..kc {
-                    panel[p * P + i] = 0.0;
+                    panel[p * MR + i] = 0.0;
                 }
             } else if a.cs == 1 {
                 let s = (ic + ir + i) * a.rs + pc;
                 for (p, &v) in a.data[s..s + kc].iter().enumerate() {
-                    panel[p * P + i] = v;
+                    panel[p * MR + i] = v;
                 }
             } else {
                 for p in 0..kc {
-                    panel[p * P + i] = a.at(ic + ir + i, pc + p);
+                    panel[p * MR + i] = a.at(ic + ir + i, pc + p);
                 }
             }
         }
     }
 }
 
-const _: () = assert!(MR == 4, "the default panel height is one 4×4 block's");
-
-/// Tallest panel any backend uses (the AVX kernels' 6 rows).
-const MR_MAX: usize = 6;
+const _: () = assert!(MR == 4, "pack_a transposes MR rows as 4×4 blocks");
 
 /// The transpose of a 4×4 block held as four vectors (row `i` in, column `i` out): two rounds
 /// of [`Lanes::zip`]. A copy, so packing through it changes no bit.
@@ -365,75 +344,62 @@ struct Tile<'a> {
     ldb: usize,
 }
 
-/// One `MR × NV·V::N` tile: `C[0..mr, 0..nr] = alpha * Ap·Bp + beta * C` over depth `kc`; row
+/// One `MR × 2·V::N` tile: `C[0..mr, 0..nr] = alpha * Ap·Bp + beta * C` over depth `kc`; row
 /// `p` of the B tile starts at `bp[p·ldb]` (`ldb` = tile width when packed, B's row stride
-/// when read in place). A ragged tile (`mr < MR` or `nr` short) goes through a local copy with
-/// the full tile's very operations, so an element's bits do not depend on where tiles fall.
+/// when read in place).
 #[inline(always)]
-fn micro_kernel<V: Lanes, const NV: usize, const R: usize, const P: usize>(
-    t: Tile,
-    (alpha, beta): (f32, f32),
-    c: &mut [f32],
-    ldc: usize,
-    (mr, nr): (usize, usize),
-) {
+fn micro_kernel<V: Lanes>(t: Tile, (alpha, beta): (f32, f32), c: &mut [f32], ldc: usize, (mr, nr): (usize, usize)) {
     let Tile { kc, ap, bp, ldb } = t;
-    let (w, nr_w) = (V::N, NV * V::N);
+    let (w, nr_w) = (V::N, 2 * V::N);
     // Rows of an in-place B may overlap (row stride below the tile width, e.g. k = 1): reads
     // only, so that is fine; what matters is that every read stays inside `bp`.
-    assert!(ap.len() >= kc * P && bp.len() >= (kc - 1) * ldb + nr_w && nr_w <= NR_MAX && R <= P && P <= MR_MAX);
-    let mut acc = [[V::zero(); NV]; R];
+    assert!(ap.len() >= kc * MR && bp.len() >= (kc - 1) * ldb + nr_w && nr_w <= NR_MAX);
+    let mut acc = [[V::zero(); 2]; MR];
     let (a, b) = (ap.as_ptr(), bp.as_ptr());
     for p in 0..kc {
-        let mut bv = [V::zero(); NV];
-        for (q, v) in bv.iter_mut().enumerate() {
-            // SAFETY: p < kc, so p·ldb + nr_w ≤ (kc−1)·ldb + nr_w ≤ bp.len() (asserted above).
-            *v = unsafe { V::load(b.add(p * ldb + q * w)) };
-        }
+        // SAFETY: p < kc, so p·ldb + nr_w ≤ (kc−1)·ldb + nr_w ≤ bp.len(), and kc·MR ≤ ap.len()
+        // (asserted above).
+        let (b0, b1) = unsafe { (V::load(b.add(p * ldb)), V::load(b.add(p * ldb + w))) };
         for (i, row) in acc.iter_mut().enumerate() {
-            // SAFETY: p * P + i < kc * P (checked above).
-            let ai = V::splat(unsafe { *a.add(p * P + i) });
-            for (r, &bq) in row.iter_mut().zip(&bv) {
-                *r = ai.mul_add(bq, *r);
-            }
+            // SAFETY: p * MR + i < kc * MR (checked above).
+            let ai = V::splat(unsafe { *a.add(p * MR + i) });
+            row[0] = ai.mul_add(b0, row[0]);
+            row[1] = ai.mul_add(b1, row[1]);
         }
     }
     // Scaling by alpha = 1 (every call but the tests') is skipped: x·1 is x, bit for bit.
     if alpha != 1.0 {
         let va = V::splat(alpha);
         for row in &mut acc {
-            for v in row.iter_mut() {
-                *v = v.mul(va);
-            }
+            row[0] = row[0].mul(va);
+            row[1] = row[1].mul(va);
         }
     }
-    if mr == R && nr == nr_w {
-        finish_tile(&acc, beta, c, ldc);
+    if mr == MR && nr == nr_w {
+        for (i, row) in acc.iter().enumerate() {
+            let ci = &mut c[i * ldc..i * ldc + nr_w];
+            let (lo, hi) = ci.split_at_mut(w);
+            let (mut r0, mut r1) = (row[0], row[1]);
+            if beta != 0.0 {
+                let vb = V::splat(beta);
+                r0 = V::load_slice(lo).mul_add(vb, r0);
+                r1 = V::load_slice(hi).mul_add(vb, r1);
+            }
+            r0.store_slice(lo);
+            r1.store_slice(hi);
+        }
     } else {
-        let mut tile = [0.0f32; MR_MAX * NR_MAX];
-        if beta != 0.0 {
-            for i in 0..mr {
-                tile[i * nr_w..i * nr_w + nr].copy_from_slice(&c[i * ldc..i * ldc + nr]);
-            }
+        let mut tile = [0.0f32; MR * NR_MAX];
+        for (i, row) in acc.iter().enumerate() {
+            row[0].store_slice(&mut tile[i * nr_w..]);
+            row[1].store_slice(&mut tile[i * nr_w + w..]);
         }
-        finish_tile(&acc, beta, &mut tile, nr_w);
         for i in 0..mr {
-            c[i * ldc..i * ldc + nr].copy_from_slice(&tile[i * nr_w..i * nr_w + nr]);
-        }
-    }
-}
-
-/// `C = beta·C + acc` on lanes for one whole tile of `C` (rows `ldc` apart). A function, not a
-/// closure: a closure is compiled apart from the AVX entry point, without its target features.
-#[inline(always)]
-fn finish_tile<V: Lanes, const NV: usize, const R: usize>(acc: &[[V; NV]; R], beta: f32, c: &mut [f32], ldc: usize) {
-    let w = V::N;
-    for (i, row) in acc.iter().enumerate() {
-        let ci = &mut c[i * ldc..i * ldc + NV * w];
-        for (q, &r) in row.iter().enumerate() {
-            let cq = &mut ci[q * w..(q + 1) * w];
-            let r = if beta != 0.0 { V::load_slice(cq).mul_add(V::splat(beta), r) } else { r };
-            r.store_slice(cq);
+            for j in 0..nr {
+                let cij = &mut c[i * ldc + j];
+                let t = tile[i * nr_w + j];
+                *cij = if beta != 0.0 { *cij * beta + t } else { t };
+            }
         }
     }
 }

@@ -92,9 +92,7 @@ pub(crate) use wide::{gemm_avx, gemm_avx_fma, run_avx};
 #[cfg(feature = "std")]
 mod wide {
     use super::super::Lanes;
-    #[cfg(test)]
-    use crate::kernels::gemm::gemm_with;
-    use crate::kernels::gemm::{gemm_tiles, Gemm, GemmScratch};
+    use crate::kernels::gemm::{gemm_with, Gemm, GemmScratch};
     use core::arch::x86_64::*;
 
     /// Eight f32 in one `__m256`; multiply and add stay separate (bit-identical to 4 lanes).
@@ -206,28 +204,22 @@ mod wide {
     avx_lanes!(F32x8);
     avx_lanes!(F32x8Fma);
 
-    /// Rows of the AVX kernels' tiles: 6×16 keeps 12 accumulators in flight, enough to cover an
-    /// FMA's latency on both ports (5 cycles on Zen 2, so 8 accumulators of a 4×16 tile left a
-    /// fifth of the multiply-adds unissued); 12 + 2 + 1 registers fit AVX's 16. The same bits as
-    /// 4×16 (see `gemm_tiles`).
-    const AVX_ROWS: usize = 6;
-
-    /// GEMM with 8-lane AVX tiles (6×16).
+    /// GEMM with 8-lane AVX tiles (4×16).
     ///
     /// # Safety
     /// The CPU must support AVX.
     #[target_feature(enable = "avx")]
     pub(crate) unsafe fn gemm_avx(g: Gemm, c: &mut [f32], s: &mut GemmScratch) {
-        gemm_tiles::<F32x8, 2, AVX_ROWS>(g, c, s)
+        gemm_with::<F32x8>(g, c, s)
     }
 
-    /// GEMM with 8-lane AVX2 tiles (6×16) and fused multiply-add.
+    /// GEMM with 8-lane AVX2 tiles and fused multiply-add.
     ///
     /// # Safety
     /// The CPU must support AVX2 and FMA.
     #[target_feature(enable = "avx2,fma")]
     pub(crate) unsafe fn gemm_avx_fma(g: Gemm, c: &mut [f32], s: &mut GemmScratch) {
-        gemm_tiles::<F32x8Fma, 2, AVX_ROWS>(g, c, s)
+        gemm_with::<F32x8Fma>(g, c, s)
     }
 
     /// Runs `f` on 8-lane AVX vectors: the body (inlined, see [`super::super::OverLanes`]) is
@@ -238,17 +230,6 @@ mod wide {
     #[target_feature(enable = "avx")]
     pub(crate) unsafe fn run_avx<F: super::super::OverLanes>(f: F) -> F::Output {
         f.run::<F32x8>()
-    }
-
-    /// The fused GEMM on 4×16 tiles, as the wasm build's tile height (tests: the tile height
-    /// changes no bit).
-    ///
-    /// # Safety
-    /// The CPU must support AVX2 and FMA.
-    #[cfg(test)]
-    #[target_feature(enable = "avx2,fma")]
-    pub(crate) unsafe fn gemm_avx_fma_4_rows(g: Gemm, c: &mut [f32], s: &mut GemmScratch) {
-        gemm_with::<F32x8Fma>(g, c, s)
     }
 
     /// `sub`, `unzip` and `zip` on 8-lane AVX vectors (tests).
@@ -344,35 +325,6 @@ mod tests {
             // SAFETY: AVX is supported (checked above).
             unsafe { super::wide::relu_avx(&x, &mut y) };
             assert!(y.iter().zip(&x).all(|(y, x)| *y == x.max(0.0)), "n = {n}: {y:?}");
-        }
-    }
-
-    /// The fused kernel's 6-row tiles give the bits of 4-row tiles, for every transpose, `beta`
-    /// 0 and not, depths past `KC`, and sizes whose last panels and columns are ragged.
-    #[test]
-    fn fused_six_row_tiles_equal_four_row_tiles() {
-        if !(std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")) {
-            return;
-        }
-        let mut rng = Rng::new(23);
-        let mut s = GemmScratch::new();
-        for &(m, n, k) in &[(16, 196, 16), (13, 17, 9), (70, 33, 300), (5, 100, 513), (64, 49, 576), (6, 16, 2)] {
-            for (ta, tb, beta) in [(false, false, 0.0), (true, false, 1.0), (false, true, 0.3), (true, true, 0.7)] {
-                let a: Vec<f32> = (0..m * k).map(|_| rng.uniform(-1.0, 1.0)).collect();
-                let b: Vec<f32> = (0..k * n).map(|_| rng.uniform(-1.0, 1.0)).collect();
-                let am = if ta { MatRef::transposed(&a, m) } else { MatRef::row_major(&a, k) };
-                let bm = if tb { MatRef::transposed(&b, k) } else { MatRef::row_major(&b, n) };
-                let c0: Vec<f32> = (0..m * n).map(|_| rng.uniform(-1.0, 1.0)).collect();
-                let g = Gemm { m, n, k, alpha: 1.0, a: am, b: bm, beta, ldc: n };
-                let (mut six, mut four) = (c0.clone(), c0.clone());
-                // SAFETY: AVX2 and FMA detected.
-                unsafe {
-                    super::gemm_avx_fma(g, &mut six, &mut s);
-                    super::wide::gemm_avx_fma_4_rows(g, &mut four, &mut s);
-                }
-                let same = six.iter().zip(&four).all(|(x, y)| x.to_bits() == y.to_bits());
-                assert!(same, "{m}x{n}x{k} t=({ta},{tb}) beta {beta}");
-            }
         }
     }
 
