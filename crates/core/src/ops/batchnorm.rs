@@ -176,17 +176,28 @@ impl Gate {
     /// written as a scalar `if`, the compiler branched on every lane instead of vectorising.
     #[inline(always)]
     fn gated<W: Lanes, const RELU: bool>(&self, d: W, x: W) -> (W, W) {
-        let xh = x.sub(W::splat(self.mean)).mul(W::splat(self.inv_std));
-        let d = if RELU { d.keep_where_positive(W::splat(self.gamma).mul(xh).add(W::splat(self.beta))) } else { d };
+        let xh = self.normalise(x);
+        let d = if RELU { d.keep_where_positive(self.affine(xh)) } else { d };
         (d, xh)
+    }
+
+    /// `x̂ = (x − μ)·(1/σ)` on lanes: the one definition both passes use.
+    #[inline(always)]
+    fn normalise<W: Lanes>(&self, x: W) -> W {
+        x.sub(W::splat(self.mean)).mul(W::splat(self.inv_std))
+    }
+
+    /// `γ·x̂ + β` on lanes, before the fused ReLU.
+    #[inline(always)]
+    fn affine<W: Lanes>(&self, xh: W) -> W {
+        W::splat(self.gamma).mul(xh).add(W::splat(self.beta))
     }
 
     /// The forward's output on `W::N` values: `γ·x̂ + β`, then the fused ReLU as `max(v, 0)`
     /// (`v < 0 ? 0 : v`, [`Lanes::max`]'s selection: the scalar `if` exactly).
     #[inline(always)]
     fn forward<W: Lanes>(&self, x: &[f32], y: &mut [f32]) {
-        let xh = W::load_slice(x).sub(W::splat(self.mean)).mul(W::splat(self.inv_std));
-        let v = W::splat(self.gamma).mul(xh).add(W::splat(self.beta));
+        let v = self.affine(self.normalise(W::load_slice(x)));
         let v = if self.relu { v.max(W::zero()) } else { v };
         v.store_slice(y);
     }
