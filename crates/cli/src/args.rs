@@ -121,9 +121,9 @@ impl ThreadCount {
 pub struct ThreadArgs {
     #[command(flatten)]
     pub count: ThreadCount,
-    /// Fused multiply-add in the matrix products (AVX2+FMA, where the CPU has it): faster, and
-    /// rounding once per multiply-add, so the curve is the one the page trains on its fused
-    /// (relaxed-SIMD) build, not its plain one.
+    /// Fused multiply-add in the matrix products (AVX2+FMA or AVX-512, where the CPU has it):
+    /// faster, and rounding once per multiply-add, so the curve is the one the page trains on its
+    /// fused (relaxed-SIMD) build, not its plain one.
     #[arg(long)]
     pub fma: bool,
 }

@@ -454,7 +454,7 @@ impl Probes {
 
     /// Whether step `step` (1-based) takes statistics.
     pub(crate) fn due(&self, step: u64) -> bool {
-        self.next && self.every > 0 && step % self.every == 0
+        self.next && self.every > 0 && step.is_multiple_of(self.every)
     }
 
     /// Before every optimizer step: a copy of the weights to measure the update against, made

@@ -522,7 +522,7 @@ impl Trainer {
     /// average, 95.6% with batch statistics). Calibrating on a fixed set of clean training digits
     /// before each evaluation removes that gap without touching the test set.
     pub fn calibrate_batch_norm(&mut self, images: &[f32]) -> Result<(), BatchError> {
-        if images.is_empty() || images.len() % PIXELS != 0 {
+        if images.is_empty() || !images.len().is_multiple_of(PIXELS) {
             return Err(BatchError::ShapeMismatch { pixels: images.len(), labels: images.len() / PIXELS });
         }
         if let Some(index) = images.iter().position(|v| !v.is_finite()) {

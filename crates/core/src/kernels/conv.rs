@@ -45,7 +45,10 @@ impl Conv2dParams {
         if self.stride == 0 {
             return Err("stride must be at least 1");
         }
-        if self.groups == 0 || self.in_channels % self.groups != 0 || self.out_channels % self.groups != 0 {
+        if self.groups == 0
+            || !self.in_channels.is_multiple_of(self.groups)
+            || !self.out_channels.is_multiple_of(self.groups)
+        {
             return Err("groups must divide both the input and the output channels");
         }
         Ok(())

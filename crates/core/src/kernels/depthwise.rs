@@ -34,7 +34,7 @@ fn valid_cols(k: usize, w: usize, ow: usize, s: usize, pad: usize) -> (usize, us
 
 fn check(p: &Conv2dParams) {
     assert!(
-        p.groups == p.in_channels && p.out_channels % p.in_channels == 0,
+        p.groups == p.in_channels && p.out_channels.is_multiple_of(p.in_channels),
         "depthwise: groups must equal C and divide O"
     );
 }

@@ -16,10 +16,11 @@ use alloc::vec::Vec;
 
 /// Rows of `C` per micro-tile.
 pub const MR: usize = 4;
-/// Columns of `C` per micro-tile for 4-lane vectors (two vectors); 8-lane AVX tiles are 16 wide.
+/// Columns of `C` per micro-tile for 4-lane vectors (two vectors); 8-lane AVX tiles are 16
+/// wide, 16-lane AVX-512 ones 32.
 pub const NR: usize = 8;
 /// Widest tile any backend uses.
-const NR_MAX: usize = 16;
+const NR_MAX: usize = 32;
 /// Depth of one packed block (the `k` slice kept in cache).
 pub const KC: usize = 256;
 /// Rows of `A` per packed block.

@@ -57,7 +57,7 @@ pub fn sqrt(x: f64) -> f64 {
     libm::sqrt(x)
 }
 
-/// `N` f32 lanes (4, or 8 for AVX). Implementations must give results bit-identical to
+/// `N` f32 lanes (4, 8 for AVX, 16 for AVX-512). Implementations must give results bit-identical to
 /// [`scalar::Scalar4`] lane by lane, except the opt-in fused kernels (see [`set_fused_multiply_add`]).
 pub trait Lanes: Copy {
     /// Number of lanes.
@@ -141,7 +141,8 @@ pub fn set_fused_multiply_add(on: bool) {
 }
 
 /// The GEMM kernel [`crate::kernels::gemm::gemm`] runs here, e.g. `"x86_64-avx"`, or
-/// `"wasm32-relaxed-madd"` in the relaxed-SIMD build.
+/// `"wasm32-relaxed-madd"` in the relaxed-SIMD build. With AVX-512 it names the kernel of
+/// products wider than 16 columns (narrower ones keep the 8-lane tiles, see [`gemm_dispatch`]).
 #[allow(unreachable_code)] // the relaxed-SIMD build returns early
 pub fn gemm_backend() -> &'static str {
     #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
@@ -150,17 +151,52 @@ pub fn gemm_backend() -> &'static str {
     }
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     {
-        if FUSED.load(Ordering::Relaxed)
-            && std::is_x86_feature_detected!("avx2")
-            && std::is_x86_feature_detected!("fma")
-        {
-            return "x86_64-avx2-fma";
-        }
-        if std::is_x86_feature_detected!("avx") {
-            return "x86_64-avx";
-        }
+        return x86_kernel(usize::MAX).name();
     }
     BACKEND
+}
+
+/// The x86_64 GEMM kernels of the std build, chosen at run time.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum X86Kernel {
+    Avx512Fma,
+    Avx2Fma,
+    Avx512,
+    Avx,
+    Sse2,
+}
+
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+impl X86Kernel {
+    fn name(self) -> &'static str {
+        match self {
+            X86Kernel::Avx512Fma => "x86_64-avx512-fma",
+            X86Kernel::Avx2Fma => "x86_64-avx2-fma",
+            X86Kernel::Avx512 => "x86_64-avx512",
+            X86Kernel::Avx => "x86_64-avx",
+            X86Kernel::Sse2 => BACKEND,
+        }
+    }
+}
+
+/// The kernel for a product `n` columns wide: the widest the CPU has, fused only when allowed
+/// ([`set_fused_multiply_add`]). The 32-column AVX-512 tile only where it needs fewer tiles
+/// than the 16-column one, `n > 16` (a 16-column product, e.g. the weight gradient of a
+/// 16-channel layer, would be half padding). Every choice gives the same bits (fused or not).
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+fn x86_kernel(n: usize) -> X86Kernel {
+    let wide = n > 16 && std::is_x86_feature_detected!("avx512f");
+    if FUSED.load(Ordering::Relaxed) && std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        return if wide { X86Kernel::Avx512Fma } else { X86Kernel::Avx2Fma };
+    }
+    if wide {
+        X86Kernel::Avx512
+    } else if std::is_x86_feature_detected!("avx") {
+        X86Kernel::Avx
+    } else {
+        X86Kernel::Sse2
+    }
 }
 
 /// Runs the blocked GEMM on the widest vector the CPU offers (run-time detection in the std
@@ -174,19 +210,17 @@ pub(crate) fn gemm_dispatch(g: Gemm, c: &mut [f32], scratch: &mut GemmScratch) {
     }
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     {
-        if FUSED.load(Ordering::Relaxed)
-            && std::is_x86_feature_detected!("avx2")
-            && std::is_x86_feature_detected!("fma")
-        {
-            // SAFETY: the CPU supports AVX2 and FMA (checked just above).
-            unsafe { x86_64::gemm_avx_fma(g, c, scratch) };
-            return;
+        // SAFETY: `x86_kernel` names a kernel only when the CPU has its features.
+        unsafe {
+            match x86_kernel(g.n) {
+                X86Kernel::Avx512Fma => x86_64::gemm_avx512_fma(g, c, scratch),
+                X86Kernel::Avx2Fma => x86_64::gemm_avx_fma(g, c, scratch),
+                X86Kernel::Avx512 => x86_64::gemm_avx512(g, c, scratch),
+                X86Kernel::Avx => x86_64::gemm_avx(g, c, scratch),
+                X86Kernel::Sse2 => crate::kernels::gemm::gemm_f32x4(g, c, scratch),
+            }
         }
-        if std::is_x86_feature_detected!("avx") {
-            // SAFETY: the CPU supports AVX (checked just above).
-            unsafe { x86_64::gemm_avx(g, c, scratch) };
-            return;
-        }
+        return;
     }
     crate::kernels::gemm::gemm_f32x4(g, c, scratch)
 }

@@ -29,7 +29,7 @@ impl Dataset {
 
     /// Wraps already-decoded bytes, validating counts and labels.
     pub fn from_raw(images: Vec<u8>, labels: Vec<u8>) -> Result<Self, DataError> {
-        if images.len() % PIXELS != 0 || images.len() / PIXELS != labels.len() {
+        if !images.len().is_multiple_of(PIXELS) || images.len() / PIXELS != labels.len() {
             return Err(DataError::CountMismatch { images: images.len() / PIXELS, labels: labels.len() });
         }
         if let Some((index, &value)) = labels.iter().enumerate().find(|(_, &l)| l > 9) {

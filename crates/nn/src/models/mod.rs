@@ -54,7 +54,7 @@ named_enum! {
 
 /// `n` for a depth of the form `a·n + 2`, or an error naming `depth`.
 pub(crate) fn blocks_per_stage(depth: usize, a: usize, what: &str) -> Result<usize, ConfigError> {
-    if depth < a + 2 || (depth - 2) % a != 0 || depth > MAX_DEPTH {
+    if depth < a + 2 || !(depth - 2).is_multiple_of(a) || depth > MAX_DEPTH {
         let (lo, e2, e3) = (a + 2, 2 * a + 2, 3 * a + 2);
         return Err(ConfigError::coded(
             "depth",
