@@ -142,7 +142,7 @@ pub fn set_fused_multiply_add(on: bool) {
 
 /// The GEMM kernel [`crate::kernels::gemm::gemm`] runs here, e.g. `"x86_64-avx"`, or
 /// `"wasm32-relaxed-madd"` in the relaxed-SIMD build. With AVX-512 it names the kernel of
-/// products wider than 16 columns (narrower ones keep the 8-lane tiles, see [`gemm_dispatch`]).
+/// products wider than 16 columns (narrower ones keep the 8-lane tiles, see `x86_kernel`).
 #[allow(unreachable_code)] // the relaxed-SIMD build returns early
 pub fn gemm_backend() -> &'static str {
     #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
