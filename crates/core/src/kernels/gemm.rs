@@ -19,8 +19,13 @@ pub const MR: usize = 4;
 /// Columns of `C` per micro-tile for 4-lane vectors (two vectors); 8-lane AVX tiles are 16
 /// wide, 16-lane AVX-512 ones 32.
 pub const NR: usize = 8;
-/// Widest tile any backend uses.
+/// Widest tile any backend of this target uses: 32 columns for AVX-512 on x86_64, else at
+/// most 16 (the partial-tile buffer is zeroed on every ragged tile, so it is kept to size).
+#[cfg(target_arch = "x86_64")]
 const NR_MAX: usize = 32;
+/// Widest tile any backend of this target uses.
+#[cfg(not(target_arch = "x86_64"))]
+const NR_MAX: usize = 16;
 /// Depth of one packed block (the `k` slice kept in cache).
 pub const KC: usize = 256;
 /// Rows of `A` per packed block.
