@@ -3,7 +3,9 @@
 // Usage: node tests/e2e/bench.mjs [--runs N] [--no-tfjs] [--sweep] [--lessons | --lessons-only] [--lesson ID]
 //
 // - kernels (www/bench.html, one worker): GEMM 256³, one conv layer fwd+bwd, training steps of
-//   LeNet-5 and ResNet-20 (batch 64, Adam) on the same 64 digits;
+//   LeNet-5 and ResNet-20 (batch 64, Adam) on the same 64 digits, with the per-layer statistics
+//   every step, and LeNet-5 on one thread also without them (as TensorFlow.js's step, and as the
+//   page between the steps whose metrics it sends);
 // - the same on TensorFlow.js's wasm backend (tests/e2e/tfjs/), same models, data, batch;
 // - the real page, default settings (LeNet-5, augmentation on): samples/s over the second
 //   epoch, the trainer's time waiting for batches, and the time from navigation to first step.
@@ -217,6 +219,7 @@ function summary(/** @type {any[]} */ rs) {
   for (const k of Object.keys(rs[0])) if (typeof rs[0][k] === 'number') o[k] = median(rs.map((x) => x[k]));
   if (withTfjs) {
     o.ratio_lenet5_vs_tfjs_1_thread = +ratio(rs.map((x) => x.lenet5_train_samples_per_sec), tfjs.map((t) => t.lenet5.samplesPerSec)).toFixed(2);
+    o.ratio_lenet5_no_probes_vs_tfjs_1_thread = +ratio(rs.map((x) => x.lenet5_no_probes_train_samples_per_sec), tfjs.map((t) => t.lenet5.samplesPerSec)).toFixed(2);
     o.ratio_resnet20_vs_tfjs_1_thread = +ratio(rs.map((x) => x.resnet20_train_samples_per_sec), tfjs.map((t) => t.resnet20.samplesPerSec)).toFixed(2);
     const n = rs[0].threads;
     if (n > 1) {

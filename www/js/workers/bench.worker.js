@@ -80,4 +80,13 @@ for (const [name, model, steps] of /** @type {[string, object, number][]} */ ([[
   }
   t.free();
 }
+// LeNet-5 without the per-layer statistics, on one thread: the work TensorFlow.js's step does
+// (kernel to kernel), and what the page does between the steps whose metrics it sends (it
+// takes statistics a few times a second, `probeNext`). The figures above take them every step.
+{
+  if (cores > 1) glue.setThreads(1);
+  const t = new glue.Trainer({ model: { preset: 'lenet5' }, seed: 1, batch_size: 64, probe_every: 0 });
+  out.lenet5_no_probes_train_samples_per_sec = trainRate(t, d, 60);
+  t.free();
+}
 self.postMessage(out);
