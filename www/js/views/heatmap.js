@@ -81,6 +81,10 @@ export class FlowView {
     this.cells = new PixelImage();
     /** What the colour scale was last drawn for (see paintScale). */
     this.scaleFor = '';
+    /** Per canvas, the size an empty panel was last painted at ('' after a heatmap): an empty
+     * panel (no run beside the selected one) is painted once, not at every metrics message —
+     * a changed canvas costs the compositor a frame's copy of it. @type {string[]} */
+    this.emptyAt = els.canvases.map(() => '');
     els.canvases.forEach((c, i) => {
       c.addEventListener('mousemove', (e) => this.hover(i, e));
       c.addEventListener('mouseleave', () => { els.tip.hidden = true; });
@@ -116,19 +120,25 @@ export class FlowView {
       const r = runs[i];
       const w = words().views;
       setText(cap, r ? `${this.name(r)}${x ? w.heatSteps(x.steps[0], /** @type {number} */ (x.steps.at(-1))) : w.noProbes}` : i === 0 ? w.selectRun : w.chooseBeside);
-      this.paint(cv, this.views[i], x, lo, hi, this.source.highlight ?? null);
+      this.paint(i, x, lo, hi, this.source.highlight ?? null);
     });
     this.paintScale(lo, hi, fd);
   }
 
   /**
-   * @param {HTMLCanvasElement} cv @param {{width: number, height: number}} view
+   * Paints canvas `i`.
+   * @param {number} i
    * @param {{run: Run, m: Float64Array[], steps: number[]} | null} x @param {number} lo @param {number} hi
    * @param {string | null} highlight outline the rows of layers with this name prefix
    */
-  paint(cv, view, x, lo, hi, highlight) {
+  paint(i, x, lo, hi, highlight) {
+    const cv = this.els.canvases[i], view = this.views[i];
     const dpr = window.devicePixelRatio || 1;
     const w = view.width || 300, h = view.height || 180;
+    const empty = !x || !x.m.length || !x.steps.length;
+    const size = `${w}x${h}@${dpr}`;
+    if (empty && this.emptyAt[i] === size) return;
+    this.emptyAt[i] = empty ? size : '';
     if (cv.width !== Math.round(w * dpr) || cv.height !== Math.round(h * dpr)) {
       cv.width = Math.round(w * dpr);
       cv.height = Math.round(h * dpr);
@@ -138,7 +148,7 @@ export class FlowView {
     ctx.clearRect(0, 0, w, h);
     ctx.fillStyle = '#f3f4f6';
     ctx.fillRect(0, 0, w, h);
-    if (!x || !x.m.length || !x.steps.length) return;
+    if (!x || empty) return;
     const layers = x.m.length, cols = x.steps.length;
     const rh = h / layers;
     setTitle(cv, words().views.heatTitle(layers, cols, x.steps[0], /** @type {number} */ (x.steps.at(-1))));
