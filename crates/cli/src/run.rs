@@ -76,7 +76,8 @@ pub fn train(a: TrainArgs) -> Result<(), String> {
     let seed = seed_of(&config);
     let mut trainer = trainer_for(&config, seed)?;
     let threads = a.threads.count.count();
-    trainer.set_parallel(crate::threads::pool(threads)?);
+    let pool = crate::threads::pool(threads)?;
+    trainer.set_parallel(crate::threads::parallel(pool));
     let kernel = crate::threads::fma(a.threads.fma);
     if let Some(p) = &a.load {
         let bytes = std::fs::read(p).map_err(|e| format!("cannot read weights {}: {e}", p.display()))?;
@@ -101,11 +102,35 @@ pub fn train(a: TrainArgs) -> Result<(), String> {
         if threads == 1 { "" } else { "s" }
     );
     let b = bar(total)?;
+    let batch = config.batch_size as u64;
+    crate::threads::within(pool, || {
+        train_loop(&mut trainer, &mut s, (total, batch), &mut metrics, &b, (&test_x, &test_y), &calib)
+    })?;
+    b.finish_and_clear();
+    if let Some(p) = &a.save {
+        let bytes = trainer.save_checkpoint().map_err(|e| e.to_string())?;
+        std::fs::write(p, bytes).map_err(|e| format!("cannot write weights to {}: {e}", p.display()))?;
+        println!("weights saved to {}", p.display());
+    }
+    Ok(())
+}
+
+/// `train`'s steps, with an evaluation at the end of each epoch.
+fn train_loop(
+    trainer: &mut Trainer,
+    s: &mut Session,
+    (total, batch): (u64, u64),
+    metrics: &mut Option<Metrics>,
+    b: &ProgressBar,
+    (test_x, test_y): (&[f32], &[u8]),
+    calib: &[f32],
+) -> Result<(), String> {
+    let bpe = s.aug.batches_per_epoch() as u64;
     let start = Instant::now();
     let mut samples = 0u64;
     for step in 0..total {
-        let st = s.step(&mut trainer, step)?;
-        samples += config.batch_size as u64;
+        let st = s.step(trainer, step)?;
+        samples += batch;
         if let Some(m) = metrics.as_mut() {
             m.row(step + 1, step / bpe, st.loss, st.accuracy)?;
         }
@@ -117,10 +142,10 @@ pub fn train(a: TrainArgs) -> Result<(), String> {
             return Err(format!("training diverged at step {} (loss {}); lower --lr", step + 1, st.loss));
         }
         if (step + 1) % bpe == 0 || step + 1 == total {
-            trainer.calibrate_batch_norm(&calib).map_err(|e| e.to_string())?;
-            let e = trainer.evaluate(&test_x, &test_y).map_err(|e| e.to_string())?;
+            trainer.calibrate_batch_norm(calib).map_err(|e| e.to_string())?;
+            let e = trainer.evaluate(test_x, test_y).map_err(|e| e.to_string())?;
             say(
-                &b,
+                b,
                 format!(
                     "epoch {:>3}: test accuracy {:.2}%  test loss {:.4}  ({:.0} samples/s)",
                     (step + 1).div_ceil(bpe),
@@ -130,12 +155,6 @@ pub fn train(a: TrainArgs) -> Result<(), String> {
                 ),
             );
         }
-    }
-    b.finish_and_clear();
-    if let Some(p) = &a.save {
-        let bytes = trainer.save_checkpoint().map_err(|e| e.to_string())?;
-        std::fs::write(p, bytes).map_err(|e| format!("cannot write weights to {}: {e}", p.display()))?;
-        println!("weights saved to {}", p.display());
     }
     Ok(())
 }
@@ -251,7 +270,7 @@ pub fn sweep(a: SweepArgs) -> Result<(), String> {
     );
     for (entry, c) in &entries {
         let mut t = trainer_for(c, seed)?;
-        t.set_parallel(pool);
+        t.set_parallel(crate::threads::parallel(pool));
         let mut s = Session::new(train.clone(), c, seed);
         let steps = c.total_steps(s.aug.batches_per_epoch() as u64);
         t.set_step_budget(steps);
@@ -259,15 +278,18 @@ pub fn sweep(a: SweepArgs) -> Result<(), String> {
         let start = Instant::now();
         // Final training loss/accuracy: mean over the last 10% of steps (at least 1).
         let tail = (steps / 10).max(1);
-        let (mut loss_sum, mut acc_sum) = (0.0f64, 0.0f64);
-        for step in 0..steps {
-            let st = s.step(&mut t, step)?;
-            if step >= steps - tail {
-                loss_sum += st.loss as f64;
-                acc_sum += st.accuracy as f64;
+        let (loss_sum, acc_sum) = crate::threads::within(pool, || {
+            let (mut loss_sum, mut acc_sum) = (0.0f64, 0.0f64);
+            for step in 0..steps {
+                let st = s.step(&mut t, step)?;
+                if step >= steps - tail {
+                    loss_sum += st.loss as f64;
+                    acc_sum += st.accuracy as f64;
+                }
+                b.inc(1);
             }
-            b.inc(1);
-        }
+            Ok::<_, String>((loss_sum, acc_sum))
+        })?;
         b.finish_and_clear();
         t.calibrate_batch_norm(&calib).map_err(|e| e.to_string())?;
         let e = t.evaluate(&test_x, &test_y).map_err(|e| e.to_string())?;

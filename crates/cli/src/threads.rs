@@ -20,9 +20,23 @@ pub fn fma(on: bool) -> &'static str {
 }
 
 /// A pool of `n` threads for the trainers (none for one thread), kept for the whole command.
-pub fn pool(n: usize) -> Result<Option<&'static dyn Parallel>, String> {
+pub fn pool(n: usize) -> Result<Option<&'static RayonPool>, String> {
     if n <= 1 {
         return Ok(None);
     }
     RayonPool::leaked(n).map(Some).map_err(|e| format!("cannot start {n} threads: {e}"))
+}
+
+/// The pool as the trainers take it.
+pub fn parallel(pool: Option<&'static RayonPool>) -> Option<&'static dyn Parallel> {
+    pool.map(|p| p as &'static dyn Parallel)
+}
+
+/// Runs `f` (the training loop) on a thread of `pool`, or here without one: see
+/// [`RayonPool::install`].
+pub fn within<R: Send>(pool: Option<&'static RayonPool>, f: impl FnOnce() -> R + Send) -> R {
+    match pool {
+        Some(p) => p.install(f),
+        None => f(),
+    }
 }

@@ -61,11 +61,16 @@ fn bench(c: &mut Criterion) {
         for threads in [1, 2] {
             let model = ModelConfig { preset, depth: 20, ..Default::default() };
             let mut t = Trainer::new(TrainConfig { model, probe_every, ..Default::default() }, 1).unwrap();
-            if threads > 1 {
-                t.set_parallel(Some(depthlab_core::parallel::RayonPool::leaked(threads).unwrap()));
+            let pool = (threads > 1).then(|| depthlab_core::parallel::RayonPool::leaked(threads).unwrap());
+            if let Some(p) = pool {
+                t.set_parallel(Some(p));
             }
             t.train_step(&x, &y).unwrap();
-            g.bench_function(format!("{name}_{threads}_threads"), |b| b.iter(|| t.train_step(&x, &y).unwrap()));
+            // Steps run on a thread of the pool, as the CLI's (see `RayonPool::install`).
+            g.bench_function(format!("{name}_{threads}_threads"), |b| match pool {
+                Some(p) => b.iter(|| p.install(|| t.train_step(&x, &y).unwrap())),
+                None => b.iter(|| t.train_step(&x, &y).unwrap()),
+            });
         }
     }
     depthlab_core::simd::set_fused_multiply_add(false);

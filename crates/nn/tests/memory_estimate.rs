@@ -100,7 +100,9 @@ fn the_estimate_bounds_the_real_peak_of_every_family() {
         }
         let cfg = TrainConfig { model, batch_size: batch, ..Default::default() };
         // The pool's own allocations come before the measurement (a worker's pool exists first).
-        let pool = (threads > 1).then(|| depthlab_core::parallel::RayonPool::leaked(threads).unwrap());
+        let pool = (threads > 1).then(|| {
+            depthlab_core::parallel::RayonPool::leaked(threads).unwrap() as &dyn depthlab_core::parallel::Parallel
+        });
         let spec = cfg.model_spec().unwrap();
         // The cost table is a dry build: the rows of a real build, without its parameters'
         // memory (so a model is judged before it is allocated).
