@@ -278,7 +278,8 @@ pub fn sweep(a: SweepArgs) -> Result<(), String> {
         let start = Instant::now();
         // Final training loss/accuracy: mean over the last 10% of steps (at least 1).
         let tail = (steps / 10).max(1);
-        let (loss_sum, acc_sum) = crate::threads::within(pool, || {
+        // Steps and evaluation on a thread of the pool, as `train`'s.
+        let (loss_sum, acc_sum, e) = crate::threads::within(pool, || {
             let (mut loss_sum, mut acc_sum) = (0.0f64, 0.0f64);
             for step in 0..steps {
                 let st = s.step(&mut t, step)?;
@@ -288,11 +289,11 @@ pub fn sweep(a: SweepArgs) -> Result<(), String> {
                 }
                 b.inc(1);
             }
-            Ok::<_, String>((loss_sum, acc_sum))
+            b.finish_and_clear();
+            t.calibrate_batch_norm(&calib).map_err(|e| e.to_string())?;
+            let e = t.evaluate(&test_x, &test_y).map_err(|e| e.to_string())?;
+            Ok::<_, String>((loss_sum, acc_sum, e))
         })?;
-        b.finish_and_clear();
-        t.calibrate_batch_norm(&calib).map_err(|e| e.to_string())?;
-        let e = t.evaluate(&test_x, &test_y).map_err(|e| e.to_string())?;
         let secs = start.elapsed().as_secs_f64();
         let (loss, acc) = (loss_sum / tail as f64, acc_sum / tail as f64);
         println!(

@@ -62,9 +62,7 @@ fn bench(c: &mut Criterion) {
             let model = ModelConfig { preset, depth: 20, ..Default::default() };
             let mut t = Trainer::new(TrainConfig { model, probe_every, ..Default::default() }, 1).unwrap();
             let pool = (threads > 1).then(|| depthlab_core::parallel::RayonPool::leaked(threads).unwrap());
-            if let Some(p) = pool {
-                t.set_parallel(Some(p));
-            }
+            t.set_parallel(pool.map(|p| p as &dyn depthlab_core::parallel::Parallel));
             t.train_step(&x, &y).unwrap();
             // Steps run on a thread of the pool, as the CLI's (see `RayonPool::install`).
             g.bench_function(format!("{name}_{threads}_threads"), |b| match pool {
