@@ -13,7 +13,7 @@
 //   kernels and steps on one thread, the threaded ones also on every core in the same worker;
 //   TensorFlow.js at 1 and 2 threads; and ResNet-20 in the real page
 //   (augmentation on, one run) with threads=1 (the single-thread build) and with every core:
-//   wall-clock samples/s from step 5 to 40, as a student sees it;
+//   wall-clock samples/s from step 5 to 40, as a student sees it, with the host's steal time meanwhile;
 // - the pool: ResNet-8 alone, then plain-8 and ResNet-8 at once on two workers (100 steps each):
 //   the pair's wall time over the single run's (both measured from the first Start to the last
 //   run done, in the same page);
@@ -25,6 +25,7 @@
 import { serve, launch } from './lib.mjs';
 import { STEMS as BUILD_STEMS } from '../../www/js/threads.js';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -106,7 +107,27 @@ for (let r = 0; r < runs; r++) {
 }
 
 // ResNet-20 in the page: one run, the single-thread build (threads=1) and every core, interleaved.
-/** Wall-clock samples/s of a run at `query` between step `from` and its end (from the cumulative metrics). */
+/**
+ * The host's CPU counters (Linux /proc/stat, all cores), or null elsewhere. On a virtual machine
+ * the 8th is steal: time a vCPU was ready but the hypervisor ran someone else. A run on every core
+ * stalls both threads at each join while one vCPU is stolen, so its figure moves with steal far
+ * more than a one-thread run's; each page run reports the share stolen during it.
+ */
+function hostCpu() {
+  try {
+    return readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  } catch {
+    return null;
+  }
+}
+/** Percent of the host's CPU time stolen between two `hostCpu()` readings (null if unknown). */
+function stealPercent(/** @type {number[] | null} */ a, /** @type {number[] | null} */ b) {
+  if (!a || !b || a.length < 8) return null;
+  const d = b.map((x, i) => x - a[i]);
+  const total = d.reduce((x, y) => x + y, 0);
+  return total > 0 ? +((d[7] / total) * 100).toFixed(1) : null;
+}
+/** Wall-clock samples/s of a run at `query` between step `from` and its end (from the cumulative metrics), and the host's steal meanwhile. */
 async function pageRate(/** @type {string} */ query, from = 5) {
   const page = await ctx.newPage();
   await page.goto(`${distUrl}${query}`);
@@ -115,17 +136,21 @@ async function pageRate(/** @type {string} */ query, from = 5) {
   await page.click('#start');
   await until(page, (n) => (window.depthlab.lastMetrics?.step ?? 0) >= n, from, 300_000);
   const a = await page.evaluate(() => ({ step: window.depthlab.lastMetrics.step, elapsed: window.depthlab.lastMetrics.elapsed, threads: window.depthlab.lastMetrics.threads }));
+  const cpu0 = hostCpu();
   await until(page, () => window.depthlab.phase === 'done', null, 600_000, SLOW_POLL_MS);
+  const cpu1 = hostCpu();
   const b = await page.evaluate(() => ({ step: window.depthlab.lastMetrics.step, elapsed: window.depthlab.lastMetrics.elapsed, threads: window.depthlab.lastMetrics.threads }));
   await page.close();
-  return { rate: ((b.step - a.step) * 64) / (b.elapsed - a.elapsed), threads: b.threads };
+  return { rate: ((b.step - a.step) * 64) / (b.elapsed - a.elapsed), threads: b.threads, steal: stealPercent(cpu0, cpu1) };
 }
-const resnetPage = { one: [], all: [], threads: 0 };
+const resnetPage = { one: [], all: [], threads: 0, steal: [] };
 for (let r = 0; r < runs; r++) {
   const q = '?model=resnet&depth=20&steps=40&seed=2&workers=1';
-  resnetPage.one.push((await pageRate(`${q}&threads=1`)).rate);
+  const one = await pageRate(`${q}&threads=1`);
+  resnetPage.one.push(one.rate);
   const all = await pageRate(q);
   resnetPage.all.push(all.rate);
+  resnetPage.steal.push([one.steal, all.steal]);
   resnetPage.threads = all.threads;
 }
 
@@ -262,6 +287,7 @@ const out = {
   resnet20_page_threads_over_single: +median(resnetPage.all.map((a, i) => a / resnetPage.one[i])).toFixed(2),
   // Each interleaved pair (single-thread build, every core), for the spread behind the medians.
   resnet20_page_pairs: resnetPage.one.map((one, i) => [Math.round(one), Math.round(resnetPage.all[i])]),
+  resnet20_page_pairs_host_steal_percent: resnetPage.steal,
   lenet5_page_samples_per_sec: Math.round(median(lenet.samplesPerSec)),
   lenet5_page_samples_per_sec_all: lenet.samplesPerSec.map(Math.round),
   lenet5_wait_fraction: +median(lenet.waitFraction).toFixed(4),
