@@ -109,9 +109,9 @@ for (let r = 0; r < runs; r++) {
 // ResNet-20 in the page: one run, the single-thread build (threads=1) and every core, interleaved.
 /**
  * The host's CPU counters (Linux /proc/stat, all cores), or null elsewhere. On a virtual machine
- * the 8th is steal: time a vCPU was ready but the hypervisor ran someone else. A run on every core
- * stalls both threads at each join while one vCPU is stolen, so its figure moves with steal far
- * more than a one-thread run's; each page run reports the share stolen during it.
+ * the 8th is steal: time a vCPU was ready but the hypervisor ran someone else, a sign of neighbours
+ * at work. A run on every core moves with it far more than a one-thread run (measured: 10–30%
+ * slower at 1–4% steal), so each page run reports the share stolen during it.
  */
 function hostCpu() {
   try {
