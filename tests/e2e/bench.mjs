@@ -107,9 +107,11 @@ for (let r = 0; r < runs; r++) {
 }
 
 // ResNet-20 in the page: one run, the single-thread build (threads=1) and every core, interleaved.
+/** Where steal sits in /proc/stat's cpu line: user nice system idle iowait irq softirq steal … */
+const STEAL = 7;
 /**
  * The host's CPU counters (Linux /proc/stat, all cores), or null elsewhere. On a virtual machine
- * the 8th is steal: time a vCPU was ready but the hypervisor ran someone else, a sign of neighbours
+ * column STEAL is steal: time a vCPU was ready but the hypervisor ran someone else, a sign of neighbours
  * at work. A run on every core moves with it far more than a one-thread run (measured: 10–30%
  * slower at 1–4% steal), so each page run reports the share stolen during it.
  */
@@ -122,10 +124,10 @@ function hostCpu() {
 }
 /** Percent of the host's CPU time stolen between two `hostCpu()` readings (null if unknown). */
 function stealPercent(/** @type {number[] | null} */ a, /** @type {number[] | null} */ b) {
-  if (!a || !b || a.length < 8) return null;
+  if (!a || !b || a.length <= STEAL) return null;
   const d = b.map((x, i) => x - a[i]);
   const total = d.reduce((x, y) => x + y, 0);
-  return total > 0 ? +((d[7] / total) * 100).toFixed(1) : null;
+  return total > 0 ? +((d[STEAL] / total) * 100).toFixed(1) : null;
 }
 /** Wall-clock samples/s of a run at `query` between step `from` and its end (from the cumulative metrics), and the host's steal meanwhile. */
 async function pageRate(/** @type {string} */ query, from = 5) {
