@@ -407,6 +407,42 @@ await test('a helper thread that traps takes its trainer worker down instead of 
   await page.close();
 });
 
+await test('a start that hangs is rescued: a lost run request gets a new channel to the augmentation worker, a blocked trainer is replaced, and the run trains the same curve', async () => {
+  const page = await openPage('?steps=40&seed=21&workers=1');
+  /** Starts the form's run and waits until it is done; its losses, the rescues and the banner. */
+  const train = async () => {
+    await page.waitForFunction(() => !(/** @type {HTMLButtonElement} */ (document.getElementById('start'))).disabled, null, { timeout: 20_000 });
+    const t0 = Date.now();
+    await page.click('#start');
+    await page.waitForFunction(() => window.depthlab.runs()[0]?.status === 'done', null, { timeout: 120_000 });
+    const r = await page.evaluate(() => ({ losses: window.depthlab.runs()[0].metrics.losses, rescues: window.depthlab.startRescues.slice(), banner: document.getElementById('banner')?.textContent ?? '' }));
+    return { ...r, ms: Date.now() - t0 };
+  };
+  const clear = async () => {
+    await page.click('#reset');
+    await page.waitForFunction(() => window.depthlab.runs().length === 0, null, { timeout: 10_000 });
+  };
+  // The augmentation worker ignores the run's request, as if the message were lost.
+  await page.evaluate(() => window.depthlab.dropRunRequests(1));
+  const lost = await train();
+  console.log(`     lost request: done in ${lost.ms} ms; rescues ${JSON.stringify(lost.rescues)}`);
+  assert(lost.rescues.length === 1 && lost.rescues[0].action === 'new channel' && lost.losses.length === 40, JSON.stringify({ ...lost, losses: lost.losses.length }));
+  await clear();
+  // The trainer's thread blocks for good before the run reaches it.
+  await page.evaluate(() => window.depthlab.hangWorker(0));
+  const hung = await train();
+  console.log(`     blocked trainer: done in ${hung.ms} ms; rescues ${JSON.stringify(hung.rescues.slice(1))}; ${hung.banner}`);
+  assert(hung.rescues.slice(1).map((x) => x.action).join() === 'new channel,new channel,new worker' && hung.losses.length === 40, JSON.stringify({ ...hung, losses: hung.losses.length }));
+  assert(/had not started its run after \d+ s/.test(hung.banner) && /starts again on the new worker/.test(hung.banner), hung.banner);
+  await clear();
+  const clean = await train();
+  assert(clean.rescues.length === 4, `an undisturbed start was rescued: ${JSON.stringify(clean.rescues)}`);
+  const same = (/** @type {number[]} */ a) => a.length === clean.losses.length && a.every((v, i) => Object.is(v, clean.losses[i]));
+  assert(same(lost.losses) && same(hung.losses), 'a rescued run trained a different curve from an undisturbed one');
+  console.log(`     both rescued runs: 40 losses identical to an undisturbed run (${clean.ms} ms)`);
+  await page.close();
+});
+
 await test('the thread pool runs every task of every job exactly once: 10 million jobs back to back, 2 and 8 tasks in turn', async () => {
   // Before the fix a helper leaving one job could claim a task of the next: that task ran twice
   // and the caller then waited forever (a rare stall of a run under load). Unfixed, this stalled

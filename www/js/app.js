@@ -69,6 +69,10 @@ const app = {
   /** Test hooks (set once the pool exists). */
   killWorker: /** @type {(slot: number) => void} */ (() => {}),
   trapHelper: /** @type {(slot: number) => void} */ (() => {}),
+  dropRunRequests: /** @type {(count: number) => void} */ (() => {}),
+  hangWorker: /** @type {(slot: number) => void} */ (() => {}),
+  /** Starts that took too long and what the pool did about them (see START_DEADLINES_MS). */
+  startRescues: /** @type {{slot: number, runId: number, action: string, afterMs: number}[]} */ ([]),
   /** Test hook: slot's worker stresses its thread pool; the answer lands in poolStressResult. */
   poolStress: /** @type {(slot: number, jobs: number, tasks: number) => void} */ (() => {}),
   poolStressResult: /** @type {{wrong?: number, helpers?: number, ms?: number, error?: string} | null} */ (null),
@@ -571,6 +575,11 @@ offerThreads();
 app.workers = poolSize;
 /** Test hook: kill a trainer worker as a crash would (its run continues from its checkpoint). */
 app.killWorker = (/** @type {number} */ i) => pool.kill(i);
+/** Test hook: the augmentation worker ignores the next `count` run requests, as if they were lost on the way. */
+app.dropRunRequests = (/** @type {number} */ count) => toAugment({ type: 'debug-drop-run', count });
+/** Test hook: the thread of trainer worker `i` blocks for good, as a hung worker would. */
+app.hangWorker = (/** @type {number} */ i) => pool.send(i, { type: 'debug-hang' });
+app.startRescues = pool.startRescues; // the pool's own list, kept up to date by it
 /** Test hook: a helper thread of a trainer worker traps (threaded build); the worker goes down with it and is replaced. */
 app.trapHelper = (/** @type {number} */ i) => pool.trapHelper(i);
 app.poolStress = (/** @type {number} */ i, /** @type {number} */ jobs, /** @type {number} */ tasks) => {
@@ -590,17 +599,18 @@ workersSel.addEventListener('change', () => {
 const MAX_RESUMES = 2;
 /**
  * A run whose worker died: continued from its last in-memory checkpoint on a new worker (its
- * steps after that checkpoint are trained again, bit for bit), or marked failed if it has none.
- * Returns the sentence that says which.
+ * steps after that checkpoint are trained again, bit for bit), started again if it had not
+ * trained a step (nothing is lost), or marked failed. Returns the sentence that says which.
  */
 function continueOrLose(/** @type {Run} */ r) {
-  if (r.checkpoint && (r.resumes ?? 0) < MAX_RESUMES && pool.resume(r.id, r.checkpoint)) {
+  const from = r.checkpoint ?? (r.status === 'starting' && r.metrics.count === 0 ? null : undefined);
+  if (from !== undefined && (r.resumes ?? 0) < MAX_RESUMES && pool.resume(r.id, from)) {
     r.resumes = (r.resumes ?? 0) + 1;
     r.status = 'queued';
     r.worker = null;
     updateQueue();
     store.changed(r);
-    return words.msg.runResumed(nameOf(r), r.checkpoint.step);
+    return from ? words.msg.runResumed(nameOf(r), from.step) : words.msg.runRestarted(nameOf(r));
   }
   r.status = 'failed';
   r.problem = pageProblem('workerStopped');

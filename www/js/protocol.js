@@ -20,6 +20,17 @@ export const METRICS_HZ = 4;
 export const CHECKPOINT_SECONDS = 5;
 
 /**
+ * How long the pool waits for a trainer to report a run 'started', in turn, before it acts
+ * (a start takes tens of milliseconds: the model is built and the augmentation worker answers
+ * with the test digits). After each of the first ones it gives the trainer a new channel to
+ * the augmentation worker, over which the trainer asks for the run again: a message lost
+ * between the two workers (a run once stood 'starting' for three minutes in headless Firefox,
+ * in CI, with no error) costs seconds instead of the run. After the last one the trainer's
+ * thread is taken as blocked: the worker is replaced and the run starts on a new one.
+ */
+export const START_DEADLINES_MS = [5000, 5000, 10000];
+
+/**
  * The trainer's config: depthlab_nn::TrainConfig as JSON (built by state.js from the catalogue).
  * @typedef {{model: Record<string, unknown>, batch_size: number, epochs: number, steps: number, seed: number | null,
  *   augment: AugmentSettings, [key: string]: unknown}} TrainConfigJson
@@ -55,9 +66,11 @@ export const CHECKPOINT_SECONDS = 5;
  * main → augmentation worker
  * @typedef {{type: 'init', module: WebAssembly.Module}
  *   | {type: 'connect', port: MessagePort}
+ *   | {type: 'debug-drop-run', count: number}
  *   | {type: 'load-bundled'}
  *   | {type: 'load-files', files: NamedBytes[]}
- *   | {type: 'test-images', id: number, indices: number[]}} MainToAugment
+ *   | {type: 'test-images', id: number, indices: number[]}} MainToAugment  (test hook: 'debug-drop-run'
+ *   ignores the next `count` 'run' requests from trainers, as if those messages were lost)
  */
 
 /**
@@ -72,6 +85,7 @@ export const CHECKPOINT_SECONDS = 5;
  * main → trainer worker
  * @typedef {{type: 'init', module: WebAssembly.Module, port: MessagePort, memoryLimit: number, maxThreads: number, glue?: string}
  *   | {type: 'threads', count: number}
+ *   | {type: 'port', port: MessagePort}
  *   | {type: 'start', runId: number, config: TrainConfigJson, resume?: Resume}
  *   | {type: 'pause', runId: number} | {type: 'resume', runId: number} | {type: 'stop', runId: number}
  *   | {type: 'discard', runId: number}
@@ -82,8 +96,11 @@ export const CHECKPOINT_SECONDS = 5;
  *   | {type: 'restore', runId: number, config: TrainConfigJson, bytes: Uint8Array}
  *   | {type: 'import', runId: number, name: string, bytes: Uint8Array}
  *   | {type: 'debug-trap-helper'}
+ *   | {type: 'debug-hang'}
  *   | {type: 'debug-pool-stress', jobs: number, tasks: number, threads: number}} MainToTrainer  (test hooks: 'debug-trap-helper' makes a
- *   helper thread trap; 'debug-pool-stress' runs jobs back to back on the worker's thread pool, answered by 'pool-stress')
+ *   helper thread trap; 'debug-hang' blocks the worker's thread for good; 'debug-pool-stress' runs jobs back to back on
+ *   the worker's thread pool, answered by 'pool-stress'. 'port' is a new channel to the augmentation worker, see
+ *   START_DEADLINES_MS)
  */
 
 /**

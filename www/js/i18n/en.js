@@ -263,6 +263,8 @@ export default {
     augmentFailed: (/** @type {string} */ e) => `The augmentation worker failed: ${e}`,
     trainerDied: (/** @type {number} */ slot, /** @type {string} */ e) => `Trainer worker ${slot} stopped unexpectedly (${e}); it was replaced.`,
     runLost: (/** @type {string} */ name) => ` The run "${name}" was lost: start it again.`,
+    runRestarted: (/** @type {string} */ name) => ` The run "${name}" had not begun training; it starts again on the new worker.`,
+    startStalled: (/** @type {number} */ s) => `it had not started its run after ${s} s, even over a new channel to the augmentation worker`,
     workerStopped: 'its worker stopped',
     weightsFailed: (/** @type {string} */ e) => `Could not load the weights: ${e}`,
     weightsLoaded: (/** @type {string} */ file, /** @type {string} */ model) => `Loaded weights from ${file} into ${model}.`,

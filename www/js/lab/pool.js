@@ -9,8 +9,14 @@
 /** @typedef {import('../protocol.js').TrainerToMain} TrainerToMain */
 /** @typedef {import('./runs.js').Run} Run */
 
-/** @typedef {{worker: Worker, ready: boolean, runId: number | null, threads: number}} Slot */
+/**
+ * @typedef {{worker: Worker, ready: boolean, runId: number | null, threads: number,
+ *   deadline: ReturnType<typeof setTimeout> | null}} Slot  (deadline: the pending check that the
+ *   run given to this worker has started, see START_DEADLINES_MS)
+ */
 import { threadsPerRun } from '../threads.js';
+import { START_DEADLINES_MS } from '../protocol.js';
+import { pageProblem } from '../i18n/index.js';
 
 export class TrainerPool {
   /**
@@ -39,6 +45,12 @@ export class TrainerPool {
     /** @type {Map<number, import('../protocol.js').TrainConfigJson>} */ this.configs = new Map();
     /** Runs to continue from a saved state (their worker died), by id. */
     /** @type {Map<number, import('../protocol.js').Resume>} */ this.resumes = new Map();
+    /**
+     * Starts that took too long and what the pool did (a new channel, a new worker), oldest
+     * first: for the tests and the console.
+     * @type {{slot: number, runId: number, action: 'new channel' | 'new worker', afterMs: number}[]}
+     */
+    this.startRescues = [];
     for (let i = 0; i < size; i++) this.slots.push(this.spawn(i));
   }
 
@@ -46,10 +58,14 @@ export class TrainerPool {
   spawn(/** @type {number} */ i) {
     const worker = new Worker(new URL('../workers/trainer.worker.js', import.meta.url), { type: 'module' });
     const { port1, port2 } = new MessageChannel();
-    /** @type {Slot} */ const slot = { worker, ready: false, runId: null, threads: 1 };
+    /** @type {Slot} */ const slot = { worker, ready: false, runId: null, threads: 1, deadline: null };
     worker.onmessage = (/** @type {MessageEvent<TrainerToMain>} */ ev) => {
       const m = ev.data;
       if (m.type === 'ready') slot.ready = true;
+      if ((m.type === 'started' || m.type === 'stopped' || m.type === 'done' || m.type === 'error') && 'runId' in m && m.runId === slot.runId) {
+        clearTimeout(slot.deadline ?? undefined);
+        slot.deadline = null;
+      }
       if ((m.type === 'done' || m.type === 'stopped' || (m.type === 'error' && m.runId !== undefined)) && slot.runId === m.runId) {
         slot.runId = null;
       }
@@ -60,7 +76,7 @@ export class TrainerPool {
         // helper thread while it waited) is lost with it, as in a crash: it continues from its
         // checkpoint.
         const lost = slot.runId;
-        worker.terminate();
+        this.retire(slot);
         this.slots[i] = this.spawn(i);
         if (lost !== null) this.onCrash(i, lost, m.problem);
         return;
@@ -70,13 +86,49 @@ export class TrainerPool {
     worker.onerror = (e) => {
       e.preventDefault();
       const lost = slot.runId;
-      worker.terminate();
+      this.retire(slot);
       this.slots[i] = this.spawn(i);
       this.onCrash(i, lost, e.message || 'the trainer worker stopped unexpectedly');
     };
     this.post(worker, { type: 'init', module: this.module, port: port1, memoryLimit: this.memoryLimit, maxThreads: this.maxThreadsPerRun, ...(this.threads.glue ? { glue: this.threads.glue } : {}) }, [port1]);
     this.toAugment({ type: 'connect', port: port2 }, [port2]);
     return slot;
+  }
+
+  /** Stops the worker of `slot` for good (its pending start check with it). */
+  retire(/** @type {Slot} */ slot) {
+    clearTimeout(slot.deadline ?? undefined);
+    slot.deadline = null;
+    slot.worker.terminate();
+  }
+
+  /**
+   * Checks, `START_DEADLINES_MS[attempt]` from now, that the run just given to slot `i` has
+   * started; if not, gives its worker a new channel to the augmentation worker (the trainer
+   * asks for the run again over it), or after the last deadline replaces the worker.
+   */
+  watchStart(/** @type {number} */ i, /** @type {number} */ runId, attempt = 0, since = performance.now()) {
+    const slot = this.slots[i];
+    clearTimeout(slot.deadline ?? undefined);
+    slot.deadline = setTimeout(() => {
+      slot.deadline = null;
+      if (this.slots[i] !== slot || slot.runId !== runId) return;
+      const afterMs = Math.round(performance.now() - since);
+      if (attempt + 1 < START_DEADLINES_MS.length) {
+        this.startRescues.push({ slot: i, runId, action: 'new channel', afterMs });
+        console.warn(`trainer worker ${i + 1}: run ${runId} has not started after ${afterMs} ms; giving it a new channel to the augmentation worker`);
+        const { port1, port2 } = new MessageChannel();
+        this.post(slot.worker, { type: 'port', port: port1 }, [port1]);
+        this.toAugment({ type: 'connect', port: port2 }, [port2]);
+        this.watchStart(i, runId, attempt + 1, since);
+        return;
+      }
+      this.startRescues.push({ slot: i, runId, action: 'new worker', afterMs });
+      console.warn(`trainer worker ${i + 1}: run ${runId} has not started after ${afterMs} ms; replacing the worker`);
+      this.retire(slot);
+      this.slots[i] = this.spawn(i);
+      this.onCrash(i, runId, pageProblem('startStalled', [Math.round(afterMs / 1000)]));
+    }, START_DEADLINES_MS[attempt]);
   }
 
   post(/** @type {Worker} */ w, /** @type {MainToTrainer} */ m, /** @type {Transferable[]} */ t = []) {
@@ -108,10 +160,13 @@ export class TrainerPool {
     this.schedule();
   }
 
-  /** Continues run `id` from `resume` on the next free worker, ahead of the queue. */
-  resume(/** @type {number} */ id, /** @type {import('../protocol.js').Resume} */ resume) {
+  /**
+   * Continues run `id` from `resume` (null: from its start) on the next free worker, ahead of
+   * the queue.
+   */
+  resume(/** @type {number} */ id, /** @type {import('../protocol.js').Resume | null} */ resume) {
     if (!this.configs.has(id)) return false;
-    this.resumes.set(id, resume);
+    if (resume) this.resumes.set(id, resume);
     this.queue.unshift(id);
     this.schedule();
     return true;
@@ -121,7 +176,7 @@ export class TrainerPool {
   kill(/** @type {number} */ i) {
     const slot = this.slots[i];
     if (!slot) return;
-    slot.worker.terminate();
+    this.retire(slot);
     this.slots[i] = this.spawn(i);
     this.onCrash(i, slot.runId, 'terminated');
   }
@@ -159,6 +214,7 @@ export class TrainerPool {
       const resume = this.resumes.get(id);
       this.resumes.delete(id);
       this.post(slot.worker, { type: 'start', runId: id, config: /** @type {any} */ (this.configs.get(id)), ...(resume ? { resume } : {}) });
+      this.watchStart(i, id);
       this.onMessage(i, { type: 'assigned', runId: id });
     }
   }
@@ -216,7 +272,7 @@ export class TrainerPool {
     while (this.slots.length > size) {
       const last = this.slots[this.slots.length - 1];
       if (last.runId !== null) break; // busy: it goes when its run ends (next resize)
-      last.worker.terminate();
+      this.retire(last);
       this.slots.pop();
     }
     this.schedule();

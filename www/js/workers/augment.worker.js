@@ -30,6 +30,8 @@ const BUNDLED = {
  * @typedef {{port: MessagePort, run: Run | null}} Link
  */
 let produced = 0;
+/** Test hook: 'run' requests still to ignore, as if lost on the way ('debug-drop-run'). */
+let dropRuns = 0;
 
 async function fetchBytes(url) {
   const r = await fetch(new URL(url, import.meta.url));
@@ -111,6 +113,10 @@ function onPortMessage(/** @type {Link} */ link, /** @type {MessageEvent<import(
   const run = link.run?.id === m.runId ? link.run : null;
   switch (m.type) {
     case 'run': {
+      if (dropRuns > 0) {
+        dropRuns -= 1;
+        return;
+      }
       link.run?.aug.free();
       link.run = null;
       if (!data) {
@@ -163,6 +169,9 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToA
         m.port.onmessage = (e) => onPortMessage(link, e);
         return;
       }
+      case 'debug-drop-run':
+        dropRuns = m.count;
+        return;
       case 'load-bundled': {
         const [ti, tl, vi, vl] = await Promise.all([BUNDLED.trainImages, BUNDLED.trainLabels, BUNDLED.testImages, BUNDLED.testLabels].map(fetchBytes));
         data = { train: DigitSet.fromIdx(ti, tl), test: DigitSet.fromIdx(vi, vl), source: pageProblem('bundled') };

@@ -59,7 +59,8 @@ const memoryBytes = () => wasm?.memory.buffer.byteLength ?? 0;
  *   stepMs: number, probeOwed: boolean,
  *   batchesReceived: number, producedByAugmenter: number, testImages: Float32Array | null, testLabels: Uint8Array | null,
  *   calibImages: Float32Array | null, queue: BatchMessage[], waiter: ((b: BatchMessage | null) => void) | null,
- *   looping: boolean, pauseRequested: boolean, pending: {steps: number[], losses: number[], accs: number[], hashes: number[], preview: Uint8Array | null}}} Run
+ *   looping: boolean, pauseRequested: boolean, pending: {steps: number[], losses: number[], accs: number[], hashes: number[], preview: Uint8Array | null},
+ *   request: TrainerToAugment}} Run  (request: the 'run' message that asks the augmentation worker for this run's batches)
  */
 /** @type {Run | null} */ let run = null;
 /** Finished runs' trainers, kept for predictions and export until discarded. */
@@ -312,10 +313,27 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToT
           stepMs: 0, probeOwed: false,
           batchesReceived: 0, producedByAugmenter: 0, testImages: null, testLabels: null, calibImages: null, queue: [], waiter: null,
           looping: false, pauseRequested: false, pending: { steps: [], losses: [], accs: [], hashes: [], preview: null },
+          request: { type: 'run', runId: m.runId, seed, batchSize: c.batch_size, augment: c.augment, startAt: m.resume?.step ?? 0 },
         };
-        toAugment({ type: 'run', runId: m.runId, seed, batchSize: c.batch_size, augment: c.augment, startAt: m.resume?.step ?? 0 });
+        toAugment(run.request);
         return;
       }
+      case 'port':
+        // A new channel to the augmentation worker: the pool's answer to a start that took too
+        // long (protocol.js, START_DEADLINES_MS). A run that trains proves the old channel
+        // works: it is kept and the new one closed. Otherwise the old one is dropped (its run,
+        // if the augmentation worker got it, stopped first) and a starting run asks again.
+        if (run && run.state !== 'starting') {
+          m.port.close();
+          return;
+        }
+        if (run) toAugment({ type: 'stop', runId: run.id });
+        port?.close();
+        port = m.port;
+        port.onmessage = onPortMessage;
+        console.warn(`trainer: a new channel to the augmentation worker${run ? `; run ${run.id} is asked for again` : ''}`);
+        if (run) toAugment(run.request);
+        return;
       case 'pause':
         if (run?.id === m.runId && run.state === 'starting') run.pauseRequested = true;
         if (run?.id === m.runId && run.state === 'running') {
@@ -401,6 +419,10 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToT
       case 'threads':
         setThreads(m.count);
         return;
+      case 'debug-hang':
+        // Test hook: this thread blocks for good (a wait nobody ends), as a hung worker would.
+        if (typeof SharedArrayBuffer === 'function') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+        for (;;);
       case 'debug-trap-helper':
         // Test hook: a helper thread traps while this thread waits for it (this worker then traps).
         glue.debugTrapHelper();
