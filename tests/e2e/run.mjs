@@ -370,6 +370,10 @@ await test('a trainer worker killed mid-run: the page says so, a new worker cont
   assert(after[0].status === 'done' && after[0].steps === 150 && after[0].resumes === 1, JSON.stringify({ ...after[0], losses: undefined }));
   assert(after[0].replayed > 0 && after[0].mismatches === 0, `replayed ${after[0].replayed}, ${after[0].mismatches} differ`);
   assert(after[1].status === 'done' && after[1].steps === 400 && after[1].resumes === 0, JSON.stringify({ ...after[1], losses: undefined }));
+  // The killed worker's channel went with it, with its run's batch maker (a copy of the digits).
+  const links = await page.evaluate(() => window.depthlab.augmentLinks());
+  console.log(`     augmentation worker: ${links.open} channels open (2 workers), ${links.runs} with a run`);
+  assert(links.open === 2 && links.runs === 0, `the augmentation worker keeps ${JSON.stringify(links)}: a dead worker's channel or run was not let go`);
   // The same seed without a crash gives the same curve, bit for bit.
   await page.click('#reset');
   await page.waitForFunction(() => window.depthlab.runs().length === 0, null, { timeout: 10_000 });
@@ -440,6 +444,9 @@ await test('a start that hangs is rescued: a lost run request gets a new channel
   const same = (/** @type {number[]} */ a) => a.length === clean.losses.length && a.every((v, i) => Object.is(v, clean.losses[i]));
   assert(same(lost.losses) && same(hung.losses), 'a rescued run trained a different curve from an undisturbed one');
   console.log(`     both rescued runs: 40 losses identical to an undisturbed run (${clean.ms} ms)`);
+  // The replaced worker's channels (its first and the rescues') were let go with it.
+  const links = await page.evaluate(() => window.depthlab.augmentLinks());
+  assert(links.open === 1 && links.runs === 0, `the augmentation worker keeps ${JSON.stringify(links)} (1 worker)`);
   await page.close();
 });
 

@@ -71,6 +71,7 @@ const app = {
   trapHelper: /** @type {(slot: number) => void} */ (() => {}),
   dropRunRequests: /** @type {(count: number) => void} */ (() => {}),
   hangWorker: /** @type {(slot: number) => void} */ (() => {}),
+  augmentLinks: /** @type {() => Promise<{open: number, runs: number}>} */ (() => Promise.resolve({ open: 0, runs: 0 })),
   /** Starts that took too long and what the pool did about them (see START_DEADLINES_MS). */
   startRescues: /** @type {{slot: number, runId: number, action: string, afterMs: number}[]} */ ([]),
   /** Test hook: slot's worker stresses its thread pool; the answer lands in poolStressResult. */
@@ -791,8 +792,18 @@ augmentWorker.onmessage = (/** @type {MessageEvent<import('./protocol.js').Augme
     case 'dataset-error':
       showError(words.msg.dataFailed(say(m.problem), store.list().some((r) => r.status === 'running')));
       break;
+    case 'links':
+      linksWaiting.shift()?.({ open: m.open, runs: m.runs });
+      break;
   }
 };
+/** Answers to 'debug-links', first asked first answered. */
+/** @type {((links: {open: number, runs: number}) => void)[]} */ const linksWaiting = [];
+/** Test hook: the augmentation worker's channels to trainers, and how many have a run. */
+app.augmentLinks = () => new Promise((resolve) => {
+  linksWaiting.push(resolve);
+  toAugment({ type: 'debug-links' });
+});
 
 /** The dataset line, in the page's language. */
 function writeDataInfo() {

@@ -65,12 +65,15 @@ export const START_DEADLINES_MS = [5000, 5000, 10000];
 /**
  * main → augmentation worker
  * @typedef {{type: 'init', module: WebAssembly.Module}
- *   | {type: 'connect', port: MessagePort}
+ *   | {type: 'connect', link: number, port: MessagePort}
+ *   | {type: 'disconnect', link: number}
  *   | {type: 'debug-drop-run', count: number}
+ *   | {type: 'debug-links'}
  *   | {type: 'load-bundled'}
  *   | {type: 'load-files', files: NamedBytes[]}
- *   | {type: 'test-images', id: number, indices: number[]}} MainToAugment  (test hook: 'debug-drop-run'
- *   ignores the next `count` 'run' requests from trainers, as if those messages were lost)
+ *   | {type: 'test-images', id: number, indices: number[]}} MainToAugment  ('connect' gives it its end of a
+ *   trainer's channel, 'disconnect' takes it back when that trainer is gone; test hooks: 'debug-drop-run' ignores the
+ *   next `count` 'run' requests from trainers, as if those messages were lost; 'debug-links' is answered by 'links')
  */
 
 /**
@@ -78,7 +81,8 @@ export const START_DEADLINES_MS = [5000, 5000, 10000];
  * @typedef {{type: 'ready'}
  *   | {type: 'dataset', source: Problem, train: number, test: number}
  *   | {type: 'dataset-error', problem: Problem}
- *   | {type: 'test-images', id: number, images: Uint8Array | null, message?: string}} AugmentToMain
+ *   | {type: 'test-images', id: number, images: Uint8Array | null, message?: string}
+ *   | {type: 'links', open: number, runs: number}} AugmentToMain
  */
 
 /**

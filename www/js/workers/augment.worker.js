@@ -30,6 +30,8 @@ const BUNDLED = {
  * @typedef {{port: MessagePort, run: Run | null}} Link
  */
 let produced = 0;
+/** The channels to trainers, by id ('connect', 'disconnect'). */
+/** @type {Map<number, Link>} */ const links = new Map();
 /** Test hook: 'run' requests still to ignore, as if lost on the way ('debug-drop-run'). */
 let dropRuns = 0;
 
@@ -167,8 +169,20 @@ self.onmessage = async (/** @type {MessageEvent<import('../protocol.js').MainToA
       case 'connect': {
         /** @type {Link} */ const link = { port: m.port, run: null };
         m.port.onmessage = (e) => onPortMessage(link, e);
+        links.set(m.link, link);
         return;
       }
+      case 'disconnect': {
+        // Its trainer is gone: whatever run it had will ask for nothing more.
+        const link = links.get(m.link);
+        link?.run?.aug.free();
+        link?.port.close();
+        links.delete(m.link);
+        return;
+      }
+      case 'debug-links':
+        toMain({ type: 'links', open: links.size, runs: [...links.values()].filter((l) => l.run).length });
+        return;
       case 'debug-drop-run':
         dropRuns = m.count;
         return;
