@@ -64,13 +64,11 @@ export class TrainerPool {
     worker.onmessage = (/** @type {MessageEvent<TrainerToMain>} */ ev) => {
       const m = ev.data;
       if (m.type === 'ready') slot.ready = true;
-      if ((m.type === 'started' || m.type === 'stopped' || m.type === 'done' || m.type === 'error') && 'runId' in m && m.runId === slot.runId) {
-        clearTimeout(slot.deadline ?? undefined);
-        slot.deadline = null;
-      }
-      if ((m.type === 'done' || m.type === 'stopped' || (m.type === 'error' && m.runId !== undefined)) && slot.runId === m.runId) {
-        slot.runId = null;
-      }
+      // The run given to this worker has started or ended: its start is no longer watched.
+      const mine = 'runId' in m && m.runId === slot.runId;
+      const ended = m.type === 'done' || m.type === 'stopped' || m.type === 'error';
+      if (mine && (ended || m.type === 'started')) this.unwatch(slot);
+      if (mine && ended) slot.runId = null;
       this.onMessage(i, m);
       if (m.type === 'error' && m.fatal) {
         // Its wasm instance trapped: never reuse it; a fresh worker takes the slot. A run it was
@@ -112,8 +110,7 @@ export class TrainerPool {
    * a copy of the training digits: 6 MB for the bundled set, 47 MB for the whole of MNIST).
    */
   retire(/** @type {Slot} */ slot) {
-    clearTimeout(slot.deadline ?? undefined);
-    slot.deadline = null;
+    this.unwatch(slot);
     slot.worker.terminate();
     for (const link of slot.links) this.toAugment({ type: 'disconnect', link });
     slot.links = [];
@@ -126,7 +123,7 @@ export class TrainerPool {
    */
   watchStart(/** @type {number} */ i, /** @type {number} */ runId, attempt = 0, since = performance.now()) {
     const slot = this.slots[i];
-    clearTimeout(slot.deadline ?? undefined);
+    this.unwatch(slot);
     slot.deadline = setTimeout(() => {
       slot.deadline = null;
       if (this.slots[i] !== slot || slot.runId !== runId) return;
@@ -145,6 +142,12 @@ export class TrainerPool {
       this.slots[i] = this.spawn(i);
       this.onCrash(i, runId, pageProblem('startStalled', [Math.round(afterMs / 1000)]));
     }, START_DEADLINES_MS[attempt]);
+  }
+
+  /** Cancels the pending start check of `slot`, if any. */
+  unwatch(/** @type {Slot} */ slot) {
+    clearTimeout(slot.deadline ?? undefined);
+    slot.deadline = null;
   }
 
   post(/** @type {Worker} */ w, /** @type {MainToTrainer} */ m, /** @type {Transferable[]} */ t = []) {
