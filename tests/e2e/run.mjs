@@ -437,7 +437,7 @@ await test('a start that hangs is rescued: a lost run request gets a new channel
   const hung = await train();
   console.log(`     blocked trainer: done in ${hung.ms} ms; rescues ${JSON.stringify(hung.rescues.slice(1))}; ${hung.banner}`);
   assert(hung.rescues.slice(1).map((x) => x.action).join() === 'new channel,new channel,new worker' && hung.losses.length === 40, JSON.stringify({ ...hung, losses: hung.losses.length }));
-  assert(/had not started its run after \d+ s/.test(hung.banner) && /starts again on the new worker/.test(hung.banner), hung.banner);
+  assert(/stopped responding \(it had not started its run after \d+ s/.test(hung.banner) && /starts again on the new worker/.test(hung.banner), hung.banner);
   await clear();
   const clean = await train();
   assert(clean.rescues.length === 4, `an undisturbed start was rescued: ${JSON.stringify(clean.rescues)}`);

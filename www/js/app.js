@@ -545,7 +545,9 @@ const MEMORY_LIMIT = Math.min(3 * 2 ** 30, (/** @type {any} */ (navigator).devic
 app.memoryLimit = MEMORY_LIMIT;
 const pool = new TrainerPool(poolSize, build.module ?? wasmModule, toAugment, onTrainerMessage, (slot, runId, why) => {
   const r = runId === null ? null : store.get(runId);
-  showError(`${words.msg.trainerDied(slot + 1, typeof why === 'string' ? why : say(why))}${r ? continueOrLose(r) : ''}`);
+  // A worker replaced because it never started its run had stopped answering, not crashed.
+  const replaced = typeof why !== 'string' && why.code === 'msg.startStalled' ? words.msg.trainerStalled : words.msg.trainerDied;
+  showError(`${replaced(slot + 1, typeof why === 'string' ? why : say(why))}${r ? continueOrLose(r) : ''}`);
 }, MEMORY_LIMIT, { glue: build.glue, cores: threadCores, cap: threadsCap ?? maxThreads() });
 app.build = { threaded: build.threaded, fma: build.fma, reason: build.reason, fmaReason: build.fmaReason, stem: build.stem };
 // The model descriptions shown here judge memory as the trainer workers do: the same limit, the

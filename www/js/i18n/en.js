@@ -262,6 +262,7 @@ export default {
     featuresRange: (/** @type {number} */ max) => `Pick a test digit number from 0 to ${max}.`,
     augmentFailed: (/** @type {string} */ e) => `The augmentation worker failed: ${e}`,
     trainerDied: (/** @type {number} */ slot, /** @type {string} */ e) => `Trainer worker ${slot} stopped unexpectedly (${e}); it was replaced.`,
+    trainerStalled: (/** @type {number} */ slot, /** @type {string} */ e) => `Trainer worker ${slot} stopped responding (${e}); it was replaced.`,
     runLost: (/** @type {string} */ name) => ` The run "${name}" was lost: start it again.`,
     runRestarted: (/** @type {string} */ name) => ` The run "${name}" had not begun training; it starts again on the new worker.`,
     startStalled: (/** @type {number} */ s) => `it had not started its run after ${s} s, even over a new channel to the augmentation worker`,

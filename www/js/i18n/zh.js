@@ -266,6 +266,7 @@ export default {
     featuresRange: (/** @type {number} */ max) => `请选择 0 到 ${max} 之间的测试数字编号。`,
     augmentFailed: (/** @type {string} */ e) => `数据增强线程出错：${e}`,
     trainerDied: (/** @type {number} */ slot, /** @type {string} */ e) => `训练线程 ${slot} 意外停止（${e}）；已替换为新线程。`,
+    trainerStalled: (/** @type {number} */ slot, /** @type {string} */ e) => `训练线程 ${slot} 停止响应（${e}）；已替换为新线程。`,
     runLost: (/** @type {string} */ name) => `训练“${name}”已丢失：请重新开始。`,
     runRestarted: (/** @type {string} */ name) => `训练“${name}”尚未开始训练，将在新的训练线程上重新开始。`,
     startStalled: (/** @type {number} */ s) => `${s} 秒后仍未开始其训练，换用与数据增强线程的新通道后也是如此`,
