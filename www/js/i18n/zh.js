@@ -230,7 +230,7 @@ export default {
   }),
   modelName: (/** @type {string} */ name) => name
     .replace(' without shortcuts', '（无捷径）').replace(' without batch norm', '（无批归一化）').replace(' without 1×1 reductions', '（无 1×1 降维）')
-    .replace(/ ?\(unit ([a-e])\)/, '（单元 $1）').replace(/ \((Relu|relu)\)/, '（ReLU）').replace(/ \((sigmoid|tanh|Sigmoid|Tanh)\)/, (_m, a) => `（${a.toLowerCase()}）`),
+    .replace(/ ?\(unit ([a-e])\)/, '（单元 $1）').replace(/ \((ReLU|Relu|relu)\)/, '（ReLU）').replace(/ \((sigmoid|tanh|Sigmoid|Tanh)\)/, (_m, a) => `（${a.toLowerCase()}）`),
   msg: {
     runResumed: (/** @type {string} */ name, /** @type {number} */ step) => `训练“${name}”将从第 ${step} 步的检查点继续。`,
     helperTrap: (/** @type {string} */ e) => `此运行的一个辅助线程在计算中停止（${e}）；已替换该运行的训练线程及其辅助线程`,

@@ -27,11 +27,20 @@ fn act(a: Activation) -> L {
     }
 }
 
+/// The activation as the model's name writes it (as the deep presets' names and the page do).
+fn label(a: Activation) -> &'static str {
+    match a {
+        Activation::Relu => "ReLU",
+        Activation::Tanh => "tanh",
+        Activation::Sigmoid => "sigmoid",
+    }
+}
+
 /// LeNet-5 with `activation` after every hidden layer.
 pub fn lenet5(activation: Activation) -> ModelSpec {
     let a = || act(activation);
     ModelSpec {
-        name: alloc::format!("LeNet-5 ({activation:?})"),
+        name: alloc::format!("LeNet-5 ({})", label(activation)),
         input: [1, 28, 28],
         layers: vec![
             L::Conv { out: 6, kernel: 5, stride: 1, padding: Some(2), groups: 1, bias: true },
