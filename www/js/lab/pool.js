@@ -54,6 +54,13 @@ export class TrainerPool {
     this.startRescues = [];
     /** Id of the next channel to the augmentation worker. */
     this.nextLink = 1;
+    /**
+     * How new runs wait before they are handed to workers: the page passes the frame
+     * scheduler's `whenDrawn`, so the views draw the new runs before the cores fill up.
+     * @type {(f: () => void) => void}
+     */
+    this.afterDraw = (f) => f();
+    this.scheduling = false;
     for (let i = 0; i < size; i++) this.slots.push(this.spawn(i));
   }
 
@@ -163,7 +170,7 @@ export class TrainerPool {
   submit(/** @type {number} */ id, /** @type {import('../protocol.js').TrainConfigJson} */ config) {
     this.configs.set(id, config);
     this.queue.push(id);
-    this.schedule();
+    this.scheduleAfterDraw();
   }
 
   /**
@@ -176,7 +183,17 @@ export class TrainerPool {
       this.configs.set(id, config);
       this.queue.push(id);
     }
-    this.schedule();
+    this.scheduleAfterDraw();
+  }
+
+  /** Schedules once `afterDraw` lets it (the queue is filled already: stop and remove see it). */
+  scheduleAfterDraw() {
+    if (this.scheduling) return;
+    this.scheduling = true;
+    this.afterDraw(() => {
+      this.scheduling = false;
+      this.schedule();
+    });
   }
 
   /**

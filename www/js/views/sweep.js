@@ -9,6 +9,7 @@ import { el, setText } from './dom.js';
 import { requestDraw, watch } from './frame.js';
 import { words } from '../i18n/index.js';
 import { PALETTE } from '../lab/runs.js';
+import { plotNow } from './charts.js';
 
 /** @typedef {import('../lab/runs.js').Run} Run */
 /** @typedef {import('../state.js').SettingsModel} SettingsModel */
@@ -161,7 +162,7 @@ export class SweepView {
     if (key !== this.key) {
       this.key = key;
       this.plot?.destroy();
-      this.plot = new uPlot({
+      this.plot = plotNow({
         width, height: 200, legend: { show: true },
         scales: { x: { time: false }, err: { range: [0, 1] } },
         series: [
@@ -173,7 +174,7 @@ export class SweepView {
         ],
         axes: [{ label: w.views.depthAxis, values: (_u, t) => t.map((v) => (depths.includes(v) ? String(v) : '')) },
           { label: w.views.finalLoss }, { side: 1, scale: 'err', label: w.views.testError, grid: { show: false }, values: (_u, t) => t.map((v) => `${Math.round(v * 100)}%`) }],
-      }, [[]], this.chartEl);
+      }, this.chartEl);
       this.plotted = '';
       requestDraw('sweep', () => this.draw()); // its data in the next frame
       return;
