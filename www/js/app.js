@@ -25,7 +25,7 @@ import { ArchView } from './views/arch.js';
 import { compact, setText, setTitle } from './views/dom.js';
 import { whenDrawn } from './views/frame.js';
 import { LessonsView } from './views/lessons.js';
-import { LANGUAGES, pickLanguage, setLanguage, say, pageProblem, problemOf, useCatalogLabels } from './i18n/index.js';
+import { LANGUAGES, pickLanguage, setLanguage, say, pageProblem, isPageProblem, problemOf, useCatalogLabels } from './i18n/index.js';
 import { finalMean } from './views/sweep.js';
 
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
@@ -547,7 +547,7 @@ app.memoryLimit = MEMORY_LIMIT;
 const pool = new TrainerPool(poolSize, build.module ?? wasmModule, toAugment, onTrainerMessage, (slot, runId, why) => {
   const r = runId === null ? null : store.get(runId);
   // A worker replaced because it never started its run had stopped answering, not crashed.
-  const replaced = typeof why !== 'string' && why.code === 'msg.startStalled' ? words.msg.trainerStalled : words.msg.trainerDied;
+  const replaced = isPageProblem(why, 'startStalled') ? words.msg.trainerStalled : words.msg.trainerDied;
   showError(`${replaced(slot + 1, typeof why === 'string' ? why : say(why))}${r ? continueOrLose(r) : ''}`);
 }, MEMORY_LIMIT, { glue: build.glue, cores: threadCores, cap: threadsCap ?? maxThreads() });
 pool.afterDraw = whenDrawn;

@@ -48,10 +48,15 @@ export function useCatalogLabels(/** @type {{key: string, label: string}[]} */ s
  */
 
 /** One of the page's own messages as a problem (workers send these; the main thread words them). */
-export function pageProblem(/** @type {string} */ name, /** @type {(string | number | boolean)[]} */ args = [], /** @type {Problem | undefined} */ cause = undefined) {
+export function pageProblem(/** @type {keyof typeof en.msg} */ name, /** @type {(string | number | boolean)[]} */ args = [], /** @type {Problem | undefined} */ cause = undefined) {
   /** @type {any} */ const f = en.msg[/** @type {keyof typeof en.msg} */ (name)];
   const english = typeof f === 'function' ? f(...args, ...(cause ? [cause.message] : [])) : String(f);
   return /** @type {Problem} */ ({ message: english, code: `msg.${name}`, args, ...(cause ? { cause } : {}) });
+}
+
+/** Whether `p` is the page's own message `name` (made by {@link pageProblem}). */
+export function isPageProblem(/** @type {Problem | string | null | undefined} */ p, /** @type {keyof typeof en.msg} */ name) {
+  return typeof p === 'object' && p !== null && p.code === `msg.${name}`;
 }
 
 /** The problem carried by a thrown value (an Error from wasm, a {@link coded} error, anything). */
@@ -65,7 +70,7 @@ export function problemOf(/** @type {any} */ e) {
 }
 
 /** An Error carrying one of the page's own messages (see {@link pageProblem}), for `throw`. */
-export function pageError(/** @type {string} */ name, /** @type {(string | number | boolean)[]} */ args = [], /** @type {Problem | undefined} */ cause = undefined) {
+export function pageError(/** @type {keyof typeof en.msg} */ name, /** @type {(string | number | boolean)[]} */ args = [], /** @type {Problem | undefined} */ cause = undefined) {
   const p = pageProblem(name, args, cause);
   return Object.assign(new Error(p.message), p);
 }
