@@ -47,16 +47,19 @@ export function useCatalogLabels(/** @type {{key: string, label: string}[]} */ s
  * @typedef {{message: string, code?: string, params?: Record<string, string>, args?: (string | number | boolean)[], cause?: Problem}} Problem
  */
 
+/** The code prefix of the page's own messages: `msg.<name>`. */
+const PAGE_CODE = 'msg.';
+
 /** One of the page's own messages as a problem (workers send these; the main thread words them). */
 export function pageProblem(/** @type {keyof typeof en.msg} */ name, /** @type {(string | number | boolean)[]} */ args = [], /** @type {Problem | undefined} */ cause = undefined) {
-  /** @type {any} */ const f = en.msg[/** @type {keyof typeof en.msg} */ (name)];
+  /** @type {any} */ const f = en.msg[name];
   const english = typeof f === 'function' ? f(...args, ...(cause ? [cause.message] : [])) : String(f);
-  return /** @type {Problem} */ ({ message: english, code: `msg.${name}`, args, ...(cause ? { cause } : {}) });
+  return /** @type {Problem} */ ({ message: english, code: `${PAGE_CODE}${name}`, args, ...(cause ? { cause } : {}) });
 }
 
 /** Whether `p` is the page's own message `name` (made by {@link pageProblem}). */
 export function isPageProblem(/** @type {Problem | string | null | undefined} */ p, /** @type {keyof typeof en.msg} */ name) {
-  return typeof p === 'object' && p !== null && p.code === `msg.${name}`;
+  return typeof p === 'object' && p !== null && p.code === `${PAGE_CODE}${name}`;
 }
 
 /** The problem carried by a thrown value (an Error from wasm, a {@link coded} error, anything). */
@@ -85,8 +88,8 @@ export function coded(/** @type {string} */ code, /** @type {Record<string, stri
  * label in this language as `label`), else its English message.
  */
 export function say(/** @type {Problem} */ p) {
-  if (p.code?.startsWith('msg.')) {
-    /** @type {any} */ const f = current.msg[/** @type {keyof typeof en.msg} */ (p.code.slice(4))];
+  if (p.code?.startsWith(PAGE_CODE)) {
+    /** @type {any} */ const f = current.msg[/** @type {keyof typeof en.msg} */ (p.code.slice(PAGE_CODE.length))];
     if (f === undefined) return p.message;
     return typeof f === 'function' ? f(...(p.args ?? []), ...(p.cause ? [say(p.cause)] : [])) : String(f);
   }

@@ -29,7 +29,7 @@ const settled = [];
  * Runs `f` in a task of its own once the views have drawn what is queued (or after
  * SETTLE_MAX_MS). The page starts training this way: a sweep's first frames build its plots,
  * and on a 2-core machine they ran 2–3× slower with both cores already training (tasks of
- * 50–86 ms); drawn first, they run on an idle core.
+ * 51–96 ms); drawn first, they run on an idle core.
  */
 export function whenDrawn(/** @type {() => void} */ f) {
   let done = false;
@@ -38,8 +38,9 @@ export function whenDrawn(/** @type {() => void} */ f) {
     done = true;
     f();
   };
-  setTimeout(once, pending || queue.size ? SETTLE_MAX_MS : 0);
-  if (pending || queue.size) settled.push(once);
+  const drawing = pending || queue.size > 0;
+  setTimeout(once, drawing ? SETTLE_MAX_MS : 0);
+  if (drawing) settled.push(once);
 }
 
 /** Runs `draw` at an animation frame (once, however often it is asked for before then). */
