@@ -210,6 +210,37 @@ fn bench_conv3x3_paths(c: &mut Criterion) {
         g.bench_function(id("winograd_forward"), |b| {
             b.iter(|| wg::convolve_images(&xs, per, &u, geo, None, false, &mut ys, &mut ws, &mut s))
         });
+        {
+            use depthlab_core::kernels::winograd4 as w4;
+            let mut u4 = vec![0.0; w4::POSITIONS * o * ch];
+            w4::transform_weights(&wt, o, ch, false, &mut u4);
+            let mut u4f = vec![0.0; w4::POSITIONS * o * ch];
+            w4::transform_weights(&wt, o, ch, true, &mut u4f);
+            let mut ws4 = WinogradScratch::default();
+            let per4 = w4::images_per_gemm(&geo, 64);
+            let xs4: Vec<f32> = (0..per4).flat_map(|_| x.iter().copied()).collect();
+            let dys4: Vec<f32> = (0..per4).flat_map(|_| dy.iter().copied()).collect();
+            let (mut ys4, mut dxs4) = (vec![0.0; per4 * o * hw], vec![0.0; per4 * ch * hw]);
+            g.throughput(Throughput::Elements((per4 * 2 * o * hw * k) as u64));
+            g.bench_function(id("winograd4_forward"), |b| {
+                b.iter(|| w4::convolve_images(&xs4, per4, &u4, geo, None, false, &mut ys4, &mut ws4, &mut s))
+            });
+            g.bench_function(id("winograd4_input_grad"), |b| {
+                b.iter(|| {
+                    w4::convolve_images(
+                        &dys4,
+                        per4,
+                        &u4f,
+                        geo.input_gradient(),
+                        None,
+                        true,
+                        &mut dxs4,
+                        &mut ws4,
+                        &mut s,
+                    )
+                })
+            });
+        }
         g.throughput(Throughput::Elements((2 * o * hw * k) as u64));
         g.bench_function(id("im2col_weight_grad"), |b| {
             b.iter(|| {

@@ -252,17 +252,34 @@ mod tests {
     }
 
     /// The Winograd paths (`kernels::winograd::pays`): forward, input and weight gradients,
-    /// with bias and the fused ReLU, paddings 1, 0 and 2 and odd sizes.
+    /// with bias and the fused ReLU, paddings 1, 0 and 2 and odd sizes; F(4×4, 3×3) where a
+    /// direction's output is whole 4×4 tiles of at least 12 a side (`kernels::winograd4::pays`):
+    /// both directions (12×12 at padding 1), the forward alone (14×14 at padding 0, 10×10 at
+    /// padding 2). The fused ReLU is checked on F(2×2) sizes: its mask does not depend on the
+    /// path, and its kinks are checked again at a step of 1e-3, where F(4×4)'s larger rounding
+    /// (about 17× F(2×2)'s, see `winograd4`) is no longer small against the difference quotient.
     #[wasm_bindgen_test(unsupported = test)]
     fn conv2d_winograd() {
         let mut rng = Rng::new(21);
-        for (pad, relu) in [(1, false), (0, true), (2, false)] {
+        let cases = [
+            (1, false, (5, 6)),
+            (0, true, (5, 6)),
+            (2, false, (5, 6)),
+            (1, false, (12, 12)),
+            (0, false, (14, 14)),
+            (2, false, (10, 10)),
+        ];
+        let mut f4 = [false; 2];
+        for (pad, relu, (h, wd)) in cases {
             let p = Conv2dParams::square(8, 8, 3, 1, pad);
             assert!(crate::kernels::winograd::pays(&p));
+            let geo = crate::kernels::winograd::Geometry::forward(&p, h, wd).unwrap();
+            f4[0] |= crate::kernels::winograd4::pays(&geo);
+            f4[1] |= crate::kernels::winograd4::pays(&geo.input_gradient());
             let mut ps = ParamStore::new();
             let w = rand_param(&mut ps, &mut rng, "w", &[8, 8, 3, 3]);
             let b = rand_param(&mut ps, &mut rng, "b", &[8]);
-            let x = rand_tensor(&mut rng, &[2, 8, 5, 6]);
+            let x = rand_tensor(&mut rng, &[2, 8, h, wd]);
             if relu {
                 let cfg = GradCheck { kink_eps: Some(1e-3), ..GradCheck::default() };
                 let f = |t: &mut Tape, pr: &mut ParamStore, v: &[Var]| t.conv2d_act(pr, v[0], w, Some(b), p, true);
@@ -271,15 +288,24 @@ mod tests {
                 run(&mut ps, &[x], |t, pr, v| t.conv2d(pr, v[0], w, Some(b), p));
             }
         }
+        assert_eq!(f4, [true, true], "F(4×4, 3×3) forward and input gradient both checked");
     }
 
     /// The Winograd paths against the direct loops through the tape, at a size whose weight
-    /// gradient finite differences would take long (32 channels, three images, odd width).
+    /// gradient finite differences would take long (32 channels, three images, an odd width
+    /// and one of whole 4×4 tiles).
     #[wasm_bindgen_test(unsupported = test)]
     fn conv2d_winograd_matches_direct() {
+        // 12×11: F(2×2, 3×3); 12×16: F(4×4, 3×3) both ways.
+        for (h, w) in [(12, 11), (12, 16)] {
+            winograd_matches_direct(h, w);
+        }
+    }
+
+    fn winograd_matches_direct(h: usize, w: usize) {
         let mut rng = Rng::new(22);
         let p = Conv2dParams::square(32, 32, 3, 1, 1);
-        let (n, h, w) = (3, 12, 11);
+        let n = 3;
         assert!(crate::kernels::winograd::pays(&p));
         let mut ps = ParamStore::new();
         let wid = rand_param(&mut ps, &mut rng, "w", &[32, 32, 3, 3]);

@@ -63,6 +63,8 @@ fn threads_keep_convolutions_bit_identical() {
         // Winograd (see winograd::pays): forward, input and weight gradients.
         ("winograd", Conv2dParams::square(8, 10, 3, 1, 1), true, 9),
         ("winograd, odd size", Conv2dParams::square(16, 16, 3, 1, 1), false, 13),
+        // Whole 4×4 tiles: F(4×4, 3×3) forward and input gradient (winograd4::pays).
+        ("winograd F(4x4)", Conv2dParams::square(16, 16, 3, 1, 1), true, 12),
         // Wide enough (16·48·48 transformed weights) for the kernel transforms to split.
         ("winograd, wide", Conv2dParams::square(48, 48, 3, 1, 1), true, 4),
     ];

@@ -9,3 +9,4 @@ pub mod gemm;
 pub mod pool;
 pub mod softmax;
 pub mod winograd;
+pub mod winograd4;

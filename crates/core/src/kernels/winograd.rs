@@ -56,12 +56,12 @@ pub struct WinogradScratch {
     /// Transformed products `[16][O][T]` (or the transformed output gradient in dW).
     pub m: Vec<f32>,
     /// One zero-padded input plane and four transformed rows.
-    plane: Vec<f32>,
+    pub(crate) plane: Vec<f32>,
     /// dW in the transformed domain, `[16][O][C]`.
     pub du: Vec<f32>,
 }
 
-fn grow(v: &mut Vec<f32>, len: usize) -> &mut [f32] {
+pub(crate) fn grow(v: &mut Vec<f32>, len: usize) -> &mut [f32] {
     if v.len() < len {
         v.resize(len, 0.0);
     }

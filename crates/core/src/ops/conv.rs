@@ -12,7 +12,7 @@ use crate::kernels::conv::{col2im_add, im2col, Conv2dParams};
 use crate::kernels::depthwise::{depthwise_backward_input, depthwise_backward_weight, depthwise_forward};
 use crate::kernels::dot;
 use crate::kernels::gemm::{gemm, Gemm, MatRef};
-use crate::kernels::winograd;
+use crate::kernels::{winograd, winograd4};
 use crate::parallel::{share, Claims, Lane, Shared};
 
 /// Saved state of a convolution: geometry and handles only. The backward pass unfolds each
@@ -165,7 +165,9 @@ impl Tape {
         let Conv2dNode { x, w, b, p, in_hw: (h, wd), out_hw: (oh, ow), batch: n, relu } = node;
         let (c, o) = (p.in_channels, p.out_channels);
         let geo = winograd::Geometry::forward(&p, h, wd).expect("conv2d: winograd::pays checked the geometry");
-        let u = self.transformed_weights(params.value(w), o, c, false);
+        // F(4×4, 3×3) where the output is whole 4×4 tiles (see winograd4::pays).
+        let f4 = winograd4::pays(&geo);
+        let u = self.transformed_weights(params.value(w), o, c, false, f4);
         let mut y = self.tensor_for_overwrite(&[n, o, oh, ow]);
         let bias = b.map(|b| params.value(b));
         let tasks = self.threads.tasks(n);
@@ -173,7 +175,8 @@ impl Tape {
         self.lanes(tasks);
         let Tape { values, lanes, .. } = &mut *self;
         let xv = values[x.0].data();
-        let (in_len, out_len, per) = (c * h * wd, o * oh * ow, winograd::images_per_gemm(&geo, n));
+        let per = if f4 { winograd4::images_per_gemm(&geo, n) } else { winograd::images_per_gemm(&geo, n) };
+        let (in_len, out_len) = (c * h * wd, o * oh * ow);
         let (ys, ls) = (Shared(y.data_mut().as_mut_ptr()), Shared(lanes.as_mut_ptr()));
         // Groups of `per` images (one GEMM each), claimed one at a time.
         let claims = Claims::new(n.div_ceil(per.max(1)));
@@ -184,7 +187,31 @@ impl Tape {
                 let group = g * per..((g + 1) * per).min(n);
                 let yi = unsafe { ys.slice(group.start * out_len, group.len() * out_len) };
                 let xi = &xv[group.start * in_len..group.end * in_len];
-                winograd::convolve_images(xi, group.len(), &u, geo, bias, false, yi, &mut lane.wino, &mut lane.gemm);
+                if f4 {
+                    winograd4::convolve_images(
+                        xi,
+                        group.len(),
+                        &u,
+                        geo,
+                        bias,
+                        false,
+                        yi,
+                        &mut lane.wino,
+                        &mut lane.gemm,
+                    );
+                } else {
+                    winograd::convolve_images(
+                        xi,
+                        group.len(),
+                        &u,
+                        geo,
+                        bias,
+                        false,
+                        yi,
+                        &mut lane.wino,
+                        &mut lane.gemm,
+                    );
+                }
                 if relu {
                     relu_in_place(yi);
                 }
@@ -196,18 +223,24 @@ impl Tape {
 }
 
 impl Tape {
-    /// [`winograd::transform_weights`] into a pooled buffer, its rows split among the threads
-    /// (each value is computed as on one thread).
-    fn transformed_weights(&mut self, w: &[f32], o: usize, c: usize, flip: bool) -> alloc::vec::Vec<f32> {
-        let mut u = self.buffer_for_overwrite(winograd::POSITIONS * o * c);
+    /// [`winograd::transform_weights`] (or, with `f4`, [`winograd4::transform_weights`]) into a
+    /// pooled buffer, its rows split among the threads (each value is computed as on one
+    /// thread).
+    fn transformed_weights(&mut self, w: &[f32], o: usize, c: usize, flip: bool, f4: bool) -> alloc::vec::Vec<f32> {
+        let positions = if f4 { winograd4::POSITIONS } else { winograd::POSITIONS };
+        let mut u = self.buffer_for_overwrite(positions * o * c);
         let (rows, cols) = if flip { (c, o) } else { (o, c) };
-        let tasks = self.threads.tasks_for(rows, winograd::POSITIONS * o * c);
+        let tasks = self.threads.tasks_for(rows, positions * o * c);
         let us = Shared(u.as_mut_ptr());
         self.threads.run(tasks, &|t| {
             let r = share(t, tasks, rows);
             // SAFETY: task t alone writes rows r of every position's plane, inside u.
-            let planes = core::array::from_fn(|xi| unsafe { us.slice(xi * o * c + r.start * cols, r.len() * cols) });
-            winograd::transform_weight_rows(w, o, c, flip, r, planes);
+            let plane = |xi: usize| unsafe { us.slice(xi * o * c + r.start * cols, r.len() * cols) };
+            if f4 {
+                winograd4::transform_weight_rows(w, o, c, flip, r.clone(), core::array::from_fn(plane));
+            } else {
+                winograd::transform_weight_rows(w, o, c, flip, r.clone(), core::array::from_fn(plane));
+            }
         });
         u
     }
@@ -283,13 +316,20 @@ impl Conv2dNode {
         // A first contribution to dx is assigned: Winograd writes every value; col2im and the
         // pointwise GEMM add, so each task zeroes its own images' dx first (in parallel).
         let fresh_dx = need_dx && tape.grad_for_write(self.x);
+        // The input gradient's own geometry picks F(4×4, 3×3) or F(2×2, 3×3) (winograd4::pays).
+        let gd = geo.map(|geo| geo.input_gradient());
+        let dx_f4 = gd.is_some_and(|gd| winograd4::pays(&gd));
         let uf = if wino && need_dx {
-            tape.transformed_weights(params.value(self.w), o, c, true)
+            tape.transformed_weights(params.value(self.w), o, c, true, dx_f4)
         } else {
             alloc::vec::Vec::new()
         };
         let (in_len, out_len) = (c * h * w, o * hw);
         let per = geo.map_or(1, |geo| winograd::images_per_gemm(&geo, self.batch));
+        let per_dx = match gd {
+            Some(gd) if dx_f4 => winograd4::images_per_gemm(&gd, self.batch),
+            _ => per,
+        };
         let (wv, dw) = params.value_and_grad_mut(self.w);
         let n_w = dw.len();
         // The batch in fixed chunks, one contiguous range of chunks per thread (see
@@ -335,19 +375,33 @@ impl Conv2dNode {
                     part
                 };
                 let imgs = share(chunk, chunks, self.batch);
-                if let Some(geo) = geo {
+                if let (Some(geo), Some(gd)) = (geo, gd) {
+                    let input_gradient = |grp: core::ops::Range<usize>, ws: &mut _, scratch: &mut _| {
+                        let dys = &dy[grp.start * out_len..grp.end * out_len];
+                        // SAFETY: this chunk's images are this task's alone.
+                        let dxs = unsafe { dx.slice(grp.start * in_len, grp.len() * in_len) };
+                        if dx_f4 {
+                            winograd4::convolve_images(dys, grp.len(), &uf, gd, None, !fresh_dx, dxs, ws, scratch);
+                        } else {
+                            winograd::convolve_images(dys, grp.len(), &uf, gd, None, !fresh_dx, dxs, ws, scratch);
+                        }
+                    };
                     for (gi, grp) in groups(imgs.clone(), per).enumerate() {
                         let dys = &dy[grp.start * out_len..grp.end * out_len];
                         let xs = &xv[grp.start * in_len..grp.end * in_len];
                         winograd::weight_gradient_images(xs, dys, grp.len(), geo, gi == 0, ws, scratch);
-                        if need_dx {
-                            // SAFETY: this chunk's images are this task's alone.
-                            let dxs = unsafe { dx.slice(grp.start * in_len, grp.len() * in_len) };
-                            let gd = geo.input_gradient();
-                            winograd::convolve_images(dys, grp.len(), &uf, gd, None, !fresh_dx, dxs, ws, scratch);
+                        if need_dx && !dx_f4 {
+                            input_gradient(grp, ws, scratch);
                         }
                     }
                     winograd::finish_weight_gradient(&ws.du, o, c, dw);
+                    if need_dx && dx_f4 {
+                        // F(4×4, 3×3) groups images its own way: after dW, in the buffers
+                        // dW has finished with (it keeps only its sum, ws.du).
+                        for grp in groups(imgs.clone(), per_dx) {
+                            input_gradient(grp, ws, scratch);
+                        }
+                    }
                     continue;
                 }
                 for i in imgs {
