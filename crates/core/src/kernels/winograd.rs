@@ -538,8 +538,14 @@ impl Geometry {
 /// (a fixed function of the geometry: every run and thread count groups the same images).
 pub fn images_per_gemm(geo: &Geometry, images: usize) -> usize {
     let (th, tw) = geo.tiles();
-    let tiles = TRANSFORMED_TARGET / (POSITIONS * geo.c.max(geo.o));
-    tiles.div_ceil(th * tw).clamp(1, images.max(1))
+    images_for(POSITIONS, geo, th * tw, images)
+}
+
+/// Images per GEMM for a Winograd variant of `positions` per tile and `per_image` tiles:
+/// about [`TRANSFORMED_TARGET`] transformed values a side, at least one, at most `images`.
+pub(crate) fn images_for(positions: usize, geo: &Geometry, per_image: usize, images: usize) -> usize {
+    let tiles = TRANSFORMED_TARGET / (positions * geo.c.max(geo.o));
+    tiles.div_ceil(per_image).clamp(1, images.max(1))
 }
 
 /// Transformed values per side that [`images_per_gemm`] aims at (512 KiB of f32): measured on

@@ -30,7 +30,6 @@
 //! only additions, subtractions and products by constants, each lane on its own, so every
 //! vector width gives the same bits.
 
-use super::conv::Conv2dParams;
 use super::gemm::{gemm, Gemm, GemmScratch, MatRef};
 use super::winograd::{grow, WinogradScratch};
 use crate::simd::{scalar::Scalar1, F32x4, Lanes};
@@ -38,12 +37,6 @@ use alloc::vec::Vec;
 
 /// Positions of the transformed 6×6 tile.
 pub const POSITIONS: usize = 36;
-
-/// Whether F(4×4, 3×3) can compute this convolution (the conditions of
-/// [`super::winograd::applies`]).
-pub fn applies(p: &Conv2dParams) -> bool {
-    super::winograd::applies(p)
-}
 
 /// Whether this convolution (forward, or the input gradient's geometry) should use F(4×4, 3×3)
 /// rather than F(2×2, 3×3), where [`super::winograd::pays`] chose Winograd: when the output
@@ -138,21 +131,32 @@ fn geo_tiles(geo: &Geometry) -> (usize, usize) {
     tiles(geo.out_hw.0, geo.out_hw.1)
 }
 
-/// Images per GEMM: about [`TRANSFORMED_TARGET`] transformed values per side, at most `images`.
+/// Images per GEMM: about [`super::winograd::TRANSFORMED_TARGET`] transformed values per side,
+/// at most `images`.
 pub fn images_per_gemm(geo: &Geometry, images: usize) -> usize {
     let (th, tw) = geo_tiles(geo);
-    let tiles = TRANSFORMED_TARGET / (POSITIONS * geo.c.max(geo.o));
-    tiles.div_ceil(th * tw).clamp(1, images.max(1))
+    super::winograd::images_for(POSITIONS, geo, th * tw, images)
 }
 
-/// Transformed values per side that [`images_per_gemm`] aims at.
-pub const TRANSFORMED_TARGET: usize = super::winograd::TRANSFORMED_TARGET;
+/// [`convolve_images`] or F(2×2, 3×3)'s [`super::winograd::convolve_images`]: the same
+/// arguments, the kernels transformed by the matching `transform_weights`.
+pub type Convolve =
+    fn(&[f32], usize, &[f32], Geometry, Option<&[f32]>, bool, &mut [f32], &mut WinogradScratch, &mut GemmScratch);
+
+/// The convolution for a direction where [`pays`] said `f4`.
+pub fn convolver(f4: bool) -> Convolve {
+    if f4 {
+        convolve_images
+    } else {
+        super::winograd::convolve_images
+    }
+}
 
 /// `v[ξ][c][t0 + t] = (Bᵀ d B)[ξ]` for every 6×6 tile `d` of `x: [C][H][W]` (zero outside),
 /// tiles `(ty, tx)` starting at input `(4ty − pad, 4tx − pad)`. Each channel is first copied
-/// into a zero-padded plane whose rows hold the columns of each phase mod 4 one after the
-/// other: tile `tx` reads columns `4tx..4tx+6`, phases 0–3 at `tx` and phases 0–1 at `tx + 1`,
-/// so a vector of lanes holds consecutive tiles.
+/// into a zero-padded plane, then split by column phase mod 4 (`plane[k][r][i]` = padded row
+/// `r`, column `4i + k`): tile `tx` reads columns `4tx..4tx+6`, phases 0–3 at `tx` and phases
+/// 0–1 at `tx + 1`, so a vector of lanes holds consecutive tiles.
 struct InputTransform<'a> {
     x: &'a [f32],
     c: usize,

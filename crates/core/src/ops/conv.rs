@@ -167,6 +167,7 @@ impl Tape {
         let geo = winograd::Geometry::forward(&p, h, wd).expect("conv2d: winograd::pays checked the geometry");
         // F(4×4, 3×3) where the output is whole 4×4 tiles (see winograd4::pays).
         let f4 = winograd4::pays(&geo);
+        let convolve = winograd4::convolver(f4);
         let u = self.transformed_weights(params.value(w), o, c, false, f4);
         let mut y = self.tensor_for_overwrite(&[n, o, oh, ow]);
         let bias = b.map(|b| params.value(b));
@@ -187,31 +188,7 @@ impl Tape {
                 let group = g * per..((g + 1) * per).min(n);
                 let yi = unsafe { ys.slice(group.start * out_len, group.len() * out_len) };
                 let xi = &xv[group.start * in_len..group.end * in_len];
-                if f4 {
-                    winograd4::convolve_images(
-                        xi,
-                        group.len(),
-                        &u,
-                        geo,
-                        bias,
-                        false,
-                        yi,
-                        &mut lane.wino,
-                        &mut lane.gemm,
-                    );
-                } else {
-                    winograd::convolve_images(
-                        xi,
-                        group.len(),
-                        &u,
-                        geo,
-                        bias,
-                        false,
-                        yi,
-                        &mut lane.wino,
-                        &mut lane.gemm,
-                    );
-                }
+                convolve(xi, group.len(), &u, geo, bias, false, yi, &mut lane.wino, &mut lane.gemm);
                 if relu {
                     relu_in_place(yi);
                 }
@@ -319,6 +296,7 @@ impl Conv2dNode {
         // The input gradient's own geometry picks F(4×4, 3×3) or F(2×2, 3×3) (winograd4::pays).
         let gd = geo.map(|geo| geo.input_gradient());
         let dx_f4 = gd.is_some_and(|gd| winograd4::pays(&gd));
+        let convolve_dx = winograd4::convolver(dx_f4);
         let uf = if wino && need_dx {
             tape.transformed_weights(params.value(self.w), o, c, true, dx_f4)
         } else {
@@ -380,11 +358,7 @@ impl Conv2dNode {
                         let dys = &dy[grp.start * out_len..grp.end * out_len];
                         // SAFETY: this chunk's images are this task's alone.
                         let dxs = unsafe { dx.slice(grp.start * in_len, grp.len() * in_len) };
-                        if dx_f4 {
-                            winograd4::convolve_images(dys, grp.len(), &uf, gd, None, !fresh_dx, dxs, ws, scratch);
-                        } else {
-                            winograd::convolve_images(dys, grp.len(), &uf, gd, None, !fresh_dx, dxs, ws, scratch);
-                        }
+                        convolve_dx(dys, grp.len(), &uf, gd, None, !fresh_dx, dxs, ws, scratch);
                     };
                     for (gi, grp) in groups(imgs.clone(), per).enumerate() {
                         let dys = &dy[grp.start * out_len..grp.end * out_len];
