@@ -5,11 +5,9 @@
 // Run by `cargo xtask test` after the Chromium tests; `node tests/e2e/firefox.mjs` alone needs
 // a built dist/.
 import puppeteer from 'puppeteer-core';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serve, launch, tester, assert } from './lib.mjs';
+import { serve, launch, tester, assert, scratchDir } from './lib.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const srv = await serve(join(root, 'dist'));
@@ -17,7 +15,7 @@ const firefox = await puppeteer.launch({
   browser: 'firefox',
   executablePath: process.env.FIREFOX ?? '/usr/bin/firefox-esr',
   headless: true,
-  userDataDir: mkdtempSync(join(tmpdir(), 'depthlab-firefox-')),
+  userDataDir: scratchDir('depthlab-firefox-'),
   // No update checks, telemetry or other traffic of Firefox's own.
   extraPrefsFirefox: { 'app.update.enabled': false, 'datareporting.policy.dataSubmissionEnabled': false, 'network.captive-portal-service.enabled': false },
 });

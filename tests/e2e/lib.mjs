@@ -3,7 +3,7 @@
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { join, extname, normalize } from 'node:path';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { chromium } from 'playwright-core';
 
@@ -38,16 +38,38 @@ export function serve(root, port = 0, { isolated = true } = {}) {
   }));
 }
 
+/** @type {string[]} */ const scratchDirs = [];
+/** Removes `dir`; a browser still writing its profile as it exits gets a few retries, and a
+ * directory that still will not go is left for the exit handler rather than failing a test. */
+const removeDir = (/** @type {string} */ dir) => {
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+  } catch {}
+};
+process.on('exit', () => scratchDirs.forEach(removeDir));
+
+/**
+ * A fresh directory under the system's temporary directory (`prefix` + random suffix), removed
+ * when this process exits — browser profiles and CLI outputs never pile up in /tmp.
+ */
+export function scratchDir(/** @type {string} */ prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratchDirs.push(dir);
+  return dir;
+}
+
 /** Debian's Chromium, headless, with the flags this machine needs (see TOOLCHAIN.md). */
 export async function launch() {
   const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
-  const userDataDir = mkdtempSync(join(tmpdir(), 'depthlab-chromium-'));
+  const userDataDir = scratchDir('depthlab-chromium-');
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath,
     headless: true,
     viewport: { width: 1400, height: 1000 },
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'],
   });
+  // A run launches many browsers: each profile goes as soon as its browser has closed.
+  context.on('close', () => removeDir(userDataDir));
   return context;
 }
 

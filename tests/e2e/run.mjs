@@ -12,11 +12,10 @@
 // 7. Twins on the pool: plain-8 and ResNet-8 from the same seed train at the same time on two
 //    workers, on identical batches (a hash per batch), and both curves are drawn.
 // 8. 10 epochs: test accuracy ≥ 97% (skipped with DEPTHLAB_QUICK=1).
-import { serve, launch, fail, tester, assert } from './lib.mjs';
+import { serve, launch, fail, tester, assert, scratchDir } from './lib.mjs';
 import { PREFETCH } from '../../www/js/protocol.js';
 import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, cpSync, readFileSync, rmSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -280,7 +279,7 @@ await test('ResNet-8 (batch norm, option-A shortcuts) trains one epoch in the pa
 await test('schedule, warm-up, weight decay and SGD from the URL: the page trains the very curve the CLI trains', async () => {
   // One list of settings: the same keys are URL parameters and CLI flags (`_` → `-`).
   const settings = { model: 'lenet5', optimizer: 'sgd', lr: '0.05', momentum: '0.8', schedule: 'cosine', warmup: '30', weight_decay: '0.0005', epochs: '1', seed: '11', noise: '0.1' };
-  const csv = join(mkdtempSync(join(tmpdir(), 'depthlab-cli-')), 'run.csv');
+  const csv = join(scratchDir('depthlab-cli-'), 'run.csv');
   const flags = Object.entries(settings).flatMap(([k, v]) => [`--${k.replaceAll('_', '-')}`, v]);
   const page = await openPage(`?${new URLSearchParams(settings)}`);
   // The page's arithmetic: fused multiply-add where this Chromium fuses relaxed SIMD — then the CLI's --fma.
@@ -814,7 +813,7 @@ await test('a sweep in the page and `depthlab sweep` give the same table for the
   await page.waitForFunction(() => document.getElementById('sweepProgress')?.textContent?.startsWith('2 of 2 runs ended · 100%'), null, { timeout: 10_000 });
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#sweepCsv')]);
   const pageCsv = readFileSync(await download.path(), 'utf8');
-  const csv = join(mkdtempSync(join(tmpdir(), 'depthlab-sweep-')), 'sweep.csv');
+  const csv = join(scratchDir('depthlab-sweep-'), 'sweep.csv');
   execFileSync('cargo', ['run', '-q', '--release', '-p', 'depthlab', '--', 'sweep', '--threads', '1', '--steps', '20', '--batch-size', '32', '--schedule', 'cosine', '--seed', '9', 'plain:8', 'resnet:8', '--out', csv], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   const rows = (/** @type {string} */ text) => text.trim().split('\n').slice(1).map((l) => l.split(','));
   const ours = rows(pageCsv), cli = rows(readFileSync(csv, 'utf8'));
@@ -1146,7 +1145,7 @@ await test('the published build (cargo xtask dist) served by a plain static serv
 await test('offline: after one visit the page loads and trains with the server gone; a new version is picked up on the next visit', async () => {
   // A copy of the build on its own server (a new origin, so a new service worker), which the
   // test changes and then stops.
-  const site = mkdtempSync(join(tmpdir(), 'depthlab-site-'));
+  const site = scratchDir('depthlab-site-');
   cpSync(join(root, 'dist'), site, { recursive: true });
   const own = await serve(site);
   const c = await launch();
