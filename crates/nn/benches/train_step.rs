@@ -16,6 +16,8 @@ fn digits() -> (Vec<f32>, Vec<u8>) {
     (d.images_f32()[..64 * 784].to_vec(), d.labels()[..64].to_vec())
 }
 
+// No step before `bench_function`: criterion's warm-up runs the first steps, and only for the
+// benchmarks a filter selects, so a profile of one benchmark holds only its own steps.
 fn bench(c: &mut Criterion) {
     let (x, y) = digits();
     let mut g = c.benchmark_group("train_step_b64");
@@ -29,7 +31,6 @@ fn bench(c: &mut Criterion) {
         let model = ModelConfig { preset: model, depth: depth.unwrap_or(20), ..Default::default() };
         let cfg = TrainConfig { model, ..Default::default() };
         let mut t = Trainer::new(cfg, 1).unwrap();
-        t.train_step(&x, &y).unwrap();
         g.bench_function(name, |b| b.iter(|| t.train_step(&x, &y).unwrap()));
     }
     // The probes' cost: ResNet-20 with statistics at every step (the default) and with them off
@@ -39,7 +40,6 @@ fn bench(c: &mut Criterion) {
     for (name, every) in [("resnet20_probes_every_step", 1), ("resnet20_probes_off", 0)] {
         let cfg = TrainConfig { model: model.clone(), probe_every: every, ..Default::default() };
         let mut t = Trainer::new(cfg, 1).unwrap();
-        t.train_step(&x, &y).unwrap();
         g.bench_function(name, |b| b.iter(|| t.train_step(&x, &y).unwrap()));
     }
     g.finish();
@@ -63,7 +63,6 @@ fn bench(c: &mut Criterion) {
             let mut t = Trainer::new(TrainConfig { model, probe_every, ..Default::default() }, 1).unwrap();
             let pool = (threads > 1).then(|| depthlab_core::parallel::RayonPool::leaked(threads).unwrap());
             t.set_parallel(pool.map(|p| p as &dyn depthlab_core::parallel::Parallel));
-            t.train_step(&x, &y).unwrap();
             // Steps run on a thread of the pool, as the CLI's (see `RayonPool::install`).
             g.bench_function(format!("{name}_{threads}_threads"), |b| match pool {
                 Some(p) => b.iter(|| p.install(|| t.train_step(&x, &y).unwrap())),
