@@ -61,6 +61,33 @@ pub struct WinogradScratch {
     pub du: Vec<f32>,
 }
 
+/// Where an image's tiles sit in a transformed buffer `[ξ][rows][ld]`: tile `t` of row `r` at
+/// position `ξ` is entry `ξ·ps + r·ld + t0 + t`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct At {
+    /// Row stride: the tiles of every image in one product.
+    pub ld: usize,
+    /// Position stride, [`position_stride`].
+    pub ps: usize,
+    /// This image's first tile.
+    pub t0: usize,
+}
+
+impl At {
+    /// Image `i` of `t_n` tiles in a buffer of `rows` rows of `ld` tiles.
+    pub(crate) fn image(rows: usize, ld: usize, t_n: usize, i: usize) -> At {
+        At { ld, ps: position_stride(rows, ld), t0: i * t_n }
+    }
+}
+
+/// Values between positions of a transformed buffer of `rows × ld`: one cache line more than
+/// the rows. The transforms read or write all positions at once, 16 (or 36) streams; `rows·ld`
+/// alone is often a multiple of 4 KiB (64 channels × 128 tiles at 7×7), which puts every stream
+/// in the same set of an 8-way L1 cache.
+pub(crate) fn position_stride(rows: usize, ld: usize) -> usize {
+    rows * ld + 16
+}
+
 pub(crate) fn grow(v: &mut Vec<f32>, len: usize) -> &mut [f32] {
     if v.len() < len {
         v.resize(len, 0.0);
@@ -201,7 +228,7 @@ fn input_transform(
     hw: (usize, usize),
     pad: usize,
     tiles: (usize, usize),
-    at: (usize, usize),
+    at: At,
     scratch: &mut Vec<f32>,
     v: &mut [f32],
 ) {
@@ -215,7 +242,7 @@ struct InputTransform<'a> {
     hw: (usize, usize),
     pad: usize,
     tiles: (usize, usize),
-    at: (usize, usize),
+    at: At,
     scratch: &'a mut Vec<f32>,
     v: &'a mut [f32],
 }
@@ -224,7 +251,7 @@ impl crate::simd::OverLanes for InputTransform<'_> {
     type Output = ();
     #[inline(always)]
     fn run<V: Lanes>(self) {
-        let InputTransform { x, c, hw: (h, w), pad, tiles: (th, tw), at: (ld, t0), scratch, v } = self;
+        let InputTransform { x, c, hw: (h, w), pad, tiles: (th, tw), at: At { ld, ps, t0 }, scratch, v } = self;
         let half = tw + 1;
         let (hp, wp) = (2 * th + 2, 2 * half);
         let plane = grow(scratch, hp * wp);
@@ -240,7 +267,7 @@ impl crate::simd::OverLanes for InputTransform<'_> {
             }
             for ty in 0..th {
                 let rows: [&[f32]; 4] = core::array::from_fn(|i| &plane[(2 * ty + i) * wp..(2 * ty + i + 1) * wp]);
-                let (at, stride) = (ci * ld + t0 + ty * tw, c * ld);
+                let (at, stride) = (ci * ld + t0 + ty * tw, ps);
                 // The bounds of every access below, checked once per tile row.
                 assert!(rows.iter().all(|r| r.len() == 2 * half), "winograd: plane rows");
                 assert!((POSITIONS - 1) * stride + at + tw <= v.len(), "winograd: transformed buffer too small");
@@ -306,7 +333,7 @@ fn output_transform<V: Lanes>(
     o: usize,
     (oh, ow): (usize, usize),
     (th, tw): (usize, usize),
-    (ld, t0): (usize, usize),
+    At { ld, ps, t0 }: At,
     bias: Option<&[f32]>,
     accumulate: bool,
     scratch: &mut Vec<f32>,
@@ -315,7 +342,7 @@ fn output_transform<V: Lanes>(
     let t_n = th * tw;
     let corners = grow(scratch, 4 * t_n);
     for oi in 0..o {
-        let s: [&[f32]; POSITIONS] = core::array::from_fn(|xi| &m[(xi * o + oi) * ld + t0..][..t_n]);
+        let s: [&[f32]; POSITIONS] = core::array::from_fn(|xi| &m[xi * ps + oi * ld + t0..][..t_n]);
         let (y00, rest) = corners.split_at_mut(t_n);
         let (y01, rest) = rest.split_at_mut(t_n);
         let (y10, y11) = rest.split_at_mut(t_n);
@@ -399,7 +426,7 @@ fn output_adjoint<V: Lanes>(
     o: usize,
     (oh, ow): (usize, usize),
     (th, tw): (usize, usize),
-    (ld, t0): (usize, usize),
+    At { ld, ps, t0 }: At,
     scratch: &mut Vec<f32>,
     dm: &mut [f32],
 ) {
@@ -416,7 +443,7 @@ fn output_adjoint<V: Lanes>(
         let (g00, rest) = corners.split_at(t_n);
         let (g01, rest) = rest.split_at(t_n);
         let (g10, g11) = rest.split_at(t_n);
-        a_dy_at([g00, g01, g10, g11], planes_mut(dm, oi * ld + t0, o * ld, t_n));
+        a_dy_at([g00, g01, g10, g11], planes_mut(dm, oi * ld + t0, ps, t_n));
     }
 }
 
@@ -427,7 +454,7 @@ struct OutputTransform<'a> {
     o: usize,
     out_hw: (usize, usize),
     tiles: (usize, usize),
-    at: (usize, usize),
+    at: At,
     bias: Option<&'a [f32]>,
     accumulate: bool,
     scratch: &'a mut Vec<f32>,
@@ -449,7 +476,7 @@ struct OutputAdjoint<'a> {
     o: usize,
     out_hw: (usize, usize),
     tiles: (usize, usize),
-    at: (usize, usize),
+    at: At,
     scratch: &'a mut Vec<f32>,
     dm: &'a mut [f32],
 }
@@ -560,7 +587,8 @@ impl WinogradScratch {
         let ld = th * tw * imgs;
         let WinogradScratch { v, m, plane, du } = self;
         let du = grow(du, POSITIONS * geo.o * geo.c);
-        (grow(v, POSITIONS * geo.c * ld), grow(m, POSITIONS * geo.o * ld), plane, du, ld)
+        let (v, m) = (grow(v, POSITIONS * position_stride(geo.c, ld)), grow(m, POSITIONS * position_stride(geo.o, ld)));
+        (v, m, plane, du, ld)
     }
 }
 
@@ -585,17 +613,18 @@ pub fn convolve_images(
     assert!(x.len() >= imgs * in_len && y.len() >= imgs * out_len, "winograd: image buffers too small");
     assert!(u.len() >= POSITIONS * o * c, "winograd: kernels too small");
     let (v, m, plane, _, ld) = s.buffers(&geo, imgs);
+    let (pv, pm) = (position_stride(c, ld), position_stride(o, ld));
     for i in 0..imgs {
-        input_transform(&x[i * in_len..(i + 1) * in_len], c, in_hw, pad, tiles, (ld, i * t_n), plane, v);
+        input_transform(&x[i * in_len..(i + 1) * in_len], c, in_hw, pad, tiles, At::image(c, ld, t_n, i), plane, v);
     }
     for xi in 0..POSITIONS {
         let a = MatRef::row_major(&u[xi * o * c..(xi + 1) * o * c], c);
-        let b = MatRef::row_major(&v[xi * c * ld..(xi + 1) * c * ld], ld);
-        gemm(Gemm::new(o, ld, c, a, b), &mut m[xi * o * ld..(xi + 1) * o * ld], gs);
+        let b = MatRef::row_major(&v[xi * pv..][..c * ld], ld);
+        gemm(Gemm::new(o, ld, c, a, b), &mut m[xi * pm..][..o * ld], gs);
     }
     for i in 0..imgs {
         let yi = &mut y[i * out_len..(i + 1) * out_len];
-        let at = (ld, i * t_n);
+        let at = At::image(o, ld, t_n, i);
         crate::simd::widest(OutputTransform { m, o, out_hw, tiles, at, bias, accumulate, scratch: plane, y: yi });
     }
 }
@@ -617,14 +646,16 @@ pub fn weight_gradient_images(
     let t_n = tiles.0 * tiles.1;
     assert!(x.len() >= imgs * in_len && dy.len() >= imgs * out_len, "winograd: image buffers too small");
     let (v, m, plane, du, ld) = s.buffers(&geo, imgs);
+    let (pv, pm) = (position_stride(c, ld), position_stride(o, ld));
     for i in 0..imgs {
-        input_transform(&x[i * in_len..(i + 1) * in_len], c, in_hw, pad, tiles, (ld, i * t_n), plane, v);
+        input_transform(&x[i * in_len..(i + 1) * in_len], c, in_hw, pad, tiles, At::image(c, ld, t_n, i), plane, v);
         let dyi = &dy[i * out_len..(i + 1) * out_len];
-        crate::simd::widest(OutputAdjoint { dy: dyi, o, out_hw, tiles, at: (ld, i * t_n), scratch: plane, dm: m });
+        let at = At::image(o, ld, t_n, i);
+        crate::simd::widest(OutputAdjoint { dy: dyi, o, out_hw, tiles, at, scratch: plane, dm: m });
     }
     for xi in 0..POSITIONS {
-        let a = MatRef::row_major(&m[xi * o * ld..(xi + 1) * o * ld], ld);
-        let b = MatRef::transposed(&v[xi * c * ld..(xi + 1) * c * ld], ld);
+        let a = MatRef::row_major(&m[xi * pm..][..o * ld], ld);
+        let b = MatRef::transposed(&v[xi * pv..][..c * ld], ld);
         let g = Gemm::new(o, c, ld, a, b).beta(if first { 0.0 } else { 1.0 });
         gemm(g, &mut du[xi * o * c..(xi + 1) * o * c], gs);
     }
@@ -850,27 +881,20 @@ pub(crate) mod tests {
             let (oh, ow) = p.output_size(h, w).unwrap();
             let tl = tiles(oh, ow);
             let ld = tl.0 * tl.1;
+            let at = At::image(c, ld, ld, 0);
             let run = |lanes: usize| {
-                let (mut scratch, mut v) = (Vec::new(), vec![f32::NAN; POSITIONS * c * ld]);
-                let t = InputTransform {
-                    x: &x,
-                    c,
-                    hw: (h, w),
-                    pad,
-                    tiles: tl,
-                    at: (ld, 0),
-                    scratch: &mut scratch,
-                    v: &mut v,
-                };
+                let (mut scratch, mut v) = (Vec::new(), vec![f32::NAN; POSITIONS * at.ps]);
+                let t = InputTransform { x: &x, c, hw: (h, w), pad, tiles: tl, at, scratch: &mut scratch, v: &mut v };
                 match lanes {
-                    0 => input_transform(&x, c, (h, w), pad, tl, (ld, 0), &mut scratch, &mut v),
+                    0 => input_transform(&x, c, (h, w), pad, tl, at, &mut scratch, &mut v),
                     4 => t.run::<F32x4>(),
                     _ => t.run::<Scalar1>(),
                 }
                 v
             };
             let one = run(1);
-            assert!(one.iter().all(|v| v.is_finite()), "{c}×{h}×{w}: a tile was not written");
+            let written = (0..POSITIONS).flat_map(|xi| &one[xi * at.ps..][..c * ld]);
+            assert!(written.into_iter().all(|v| v.is_finite()), "{c}×{h}×{w}: a tile was not written");
             for lanes in [0, 4] {
                 let v = run(lanes);
                 assert!(
