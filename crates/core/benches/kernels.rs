@@ -84,6 +84,19 @@ fn bench_gemm(c: &mut Criterion) {
             )
         })
     });
+    // ResNet-20's Winograd products, one position each (m = out channels, n = tiles of the
+    // images per product, k = in channels), and a weight-gradient one (`A·Bᵀ`, k = tiles).
+    for &(m, n, k, bt) in &[(64, 128, 64, false), (32, 294, 32, false), (16, 245, 16, false), (64, 64, 64, true)] {
+        let a: Vec<f32> = (0..m * k).map(|_| rng.uniform(-1.0, 1.0)).collect();
+        let b: Vec<f32> = (0..k * n).map(|_| rng.uniform(-1.0, 1.0)).collect();
+        let mut cm = vec![0.0; m * n];
+        let bm = if bt { MatRef::transposed(&b, k) } else { MatRef::row_major(&b, n) };
+        g.throughput(Throughput::Elements((2 * m * n * k) as u64));
+        let name = format!("{m}x{n}x{k}{}", if bt { "_bt" } else { "" });
+        g.bench_function(name, |bch| {
+            bch.iter(|| gemm(Gemm::new(m, n, k, MatRef::row_major(&a, k), bm), &mut cm, &mut s))
+        });
+    }
     depthlab_core::simd::set_fused_multiply_add(false);
     g.finish();
 }
