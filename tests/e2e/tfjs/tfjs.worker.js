@@ -6,6 +6,14 @@
 // speed can be measured — and checked against the cpu backend's kernel on two layers (a 3×3
 // stride-1 and a stride-2 convolution), so the comparison is with a correct kernel.
 /* global tf, importScripts */
+// TensorFlow.js 4.22's wasm backend counts its cores as half of navigator.hardwareConcurrency
+// (it assumes two hardware threads per core: `num_cores` in tfjs-backend-wasm/src/cc/backend.cc)
+// and caps its thread pool there, whatever setThreadsCount asks: on a 2-core machine without
+// SMT, such as this one, it ran one thread when asked for two (getThreadsCount() said 1). So
+// the worker reports twice the threads asked, before the backend starts, for TensorFlow.js to
+// get every thread it is asked for.
+const threadsAsked = Number(new URL(self.location.href).searchParams.get('threads')) || 1;
+if (threadsAsked > 1) Object.defineProperty(Object.getPrototypeOf(navigator), 'hardwareConcurrency', { get: () => 2 * threadsAsked, configurable: true });
 importScripts('/node_modules/@tensorflow/tfjs/dist/tf.min.js', '/node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js');
 
 function registerConv2DBackpropFilter() {
@@ -147,7 +155,7 @@ function trainSpeed(model, xs, ys, steps) {
 (async () => {
   try {
     tf.wasm.setWasmPaths('/node_modules/@tensorflow/tfjs-backend-wasm/dist/');
-    const threads = Number(new URL(self.location.href).searchParams.get('threads')) || 1;
+    const threads = threadsAsked;
     tf.wasm.setThreadsCount(threads);
     await tf.setBackend('wasm');
     await tf.ready();
