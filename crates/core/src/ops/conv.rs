@@ -177,15 +177,16 @@ impl Tape {
         let Tape { values, lanes, .. } = &mut *self;
         let xv = values[x.0].data();
         let per = if f4 { winograd4::images_per_gemm(&geo, n) } else { winograd::images_per_gemm(&geo, n) };
+        let count = balanced_groups(n, per, tasks);
         let (in_len, out_len) = (c * h * wd, o * oh * ow);
         let (ys, ls) = (Shared(y.data_mut().as_mut_ptr()), Shared(lanes.as_mut_ptr()));
-        // Groups of `per` images (one GEMM each), claimed one at a time.
-        let claims = Claims::new(n.div_ceil(per.max(1)));
+        // Groups of images (one GEMM each), claimed one at a time.
+        let claims = Claims::new(count);
         threads.run(tasks, &|t| {
             // SAFETY: task t alone uses lane t and the outputs of the groups it claims.
             let lane = unsafe { &mut ls.slice(t, 1)[0] };
             for g in claims.iter() {
-                let group = g * per..((g + 1) * per).min(n);
+                let group = share(g, count, n);
                 let yi = unsafe { ys.slice(group.start * out_len, group.len() * out_len) };
                 let xi = &xv[group.start * in_len..group.end * in_len];
                 convolve(xi, group.len(), &u, geo, bias, false, yi, &mut lane.wino, &mut lane.gemm);
@@ -224,6 +225,26 @@ impl Tape {
 }
 
 /// `range` cut into consecutive groups of at most `per` items.
+/// How many groups the forward pass cuts `n` images into for `tasks` threads, where
+/// [`winograd::images_per_gemm`] asks for about `per` images a group: `n / per` groups,
+/// rounded up to a multiple of `tasks`, so that no thread is left a group to run while the
+/// others wait at the join (64 images at 5 a group made 13 groups, 7 for one thread and 6 for
+/// the other); a group size a little smaller than `per` that cuts `n` into equal groups, if one
+/// does (64 images: 16 groups of 4). Images go to groups by [`share`]. Each output of a product
+/// is summed in the same order whatever the other columns are, so any grouping gives the same
+/// bits (the weight gradient, which sums over tiles, keeps its fixed groups).
+fn balanced_groups(n: usize, per: usize, tasks: usize) -> usize {
+    let per = per.clamp(1, n.max(1));
+    let tasks = tasks.max(1);
+    if tasks == 1 {
+        return n.div_ceil(per);
+    }
+    if let Some(even) = (per.div_ceil(2).max(1)..=per).rev().find(|&q| n % q == 0 && (n / q) % tasks == 0) {
+        return n / even;
+    }
+    n.div_ceil(per).next_multiple_of(tasks).min(n.max(1))
+}
+
 fn groups(range: core::ops::Range<usize>, per: usize) -> impl Iterator<Item = core::ops::Range<usize>> {
     let end = range.end;
     range.step_by(per.max(1)).map(move |i| i..(i + per.max(1)).min(end))
@@ -434,5 +455,37 @@ impl Conv2dNode {
             }
         });
         tape.recycle(uf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::balanced_groups;
+
+    /// Groups come in multiples of the thread count, equal where a size near the target divides
+    /// the batch, never more than one per image; one thread keeps the target size.
+    #[test]
+    fn forward_groups_share_out_evenly() {
+        // ResNet-20's forward passes at batch 64: 5 (28×28, F(4×4)), 6 (14×14) and 8 (7×7)
+        // images a group.
+        assert_eq!(balanced_groups(64, 5, 2), 16);
+        assert_eq!(balanced_groups(64, 6, 2), 16);
+        assert_eq!(balanced_groups(64, 8, 2), 8);
+        assert_eq!(balanced_groups(64, 5, 1), 13);
+        assert_eq!(balanced_groups(64, 5, 3), 15); // no equal size: 13 rounded up to 15
+        assert_eq!(balanced_groups(50, 6, 2), 10); // 10 groups of 5
+        assert_eq!(balanced_groups(7, 3, 2), 4);
+        assert_eq!(balanced_groups(3, 8, 4), 3); // never more groups than images
+        assert_eq!(balanced_groups(1, 5, 2), 1);
+        for n in 1..100 {
+            for per in 1..12 {
+                for tasks in 1..5 {
+                    let g = balanced_groups(n, per, tasks);
+                    assert!(g >= 1 && g <= n, "{n} {per} {tasks}: {g}");
+                    // No group is larger than asked for (the buffers are sized for `per`).
+                    assert!(n.div_ceil(g) <= per.max(1), "{n} {per} {tasks}: {g}");
+                }
+            }
+        }
     }
 }
