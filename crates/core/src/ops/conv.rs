@@ -239,7 +239,9 @@ fn balanced_groups(n: usize, per: usize, tasks: usize) -> usize {
     if tasks == 1 {
         return n.div_ceil(per);
     }
-    if let Some(even) = (per.div_ceil(2).max(1)..=per).rev().find(|&q| n % q == 0 && (n / q) % tasks == 0) {
+    if let Some(even) =
+        (per.div_ceil(2).max(1)..=per).rev().find(|&q| n.is_multiple_of(q) && (n / q).is_multiple_of(tasks))
+    {
         return n / even;
     }
     n.div_ceil(per).next_multiple_of(tasks).min(n.max(1))
