@@ -224,7 +224,6 @@ impl Tape {
     }
 }
 
-/// `range` cut into consecutive groups of at most `per` items.
 /// How many groups the forward pass cuts `n` images into for `tasks` threads, where
 /// [`winograd::images_per_gemm`] asks for about `per` images a group: `n / per` groups,
 /// rounded up to a multiple of `tasks`, so that no thread is left a group to run while the
@@ -247,6 +246,7 @@ fn balanced_groups(n: usize, per: usize, tasks: usize) -> usize {
     n.div_ceil(per).next_multiple_of(tasks).min(n.max(1))
 }
 
+/// `range` cut into consecutive groups of at most `per` items.
 fn groups(range: core::ops::Range<usize>, per: usize) -> impl Iterator<Item = core::ops::Range<usize>> {
     let end = range.end;
     range.step_by(per.max(1)).map(move |i| i..(i + per.max(1)).min(end))
