@@ -13,7 +13,8 @@
 //   kernels and steps on one thread, the threaded ones also on every core in the same worker;
 //   TensorFlow.js at 1 and 2 threads; and ResNet-20 in the real page
 //   (augmentation on, one run) with threads=1 (the single-thread build) and with every core:
-//   wall-clock samples/s from step 5 to 40, as a student sees it, with the host's steal time meanwhile;
+//   wall-clock samples/s from step 5 to 40, as a student sees it, with the host's steal time meanwhile
+//   and the machine's two-core ceiling just before and after each pair (`twoCoreCeiling`);
 // - the pool: ResNet-8 alone, then plain-8 and ResNet-8 at once on two workers (100 steps each):
 //   the pair's wall time over the single run's (both measured from the first Start to the last
 //   run done, in the same page);
@@ -145,15 +146,37 @@ async function pageRate(/** @type {string} */ query, from = 5) {
   await page.close();
   return { rate: ((b.step - a.step) * 64) / (b.elapsed - a.elapsed), threads: b.threads, steal: stealPercent(cpu0, cpu1) };
 }
-const resnetPage = { one: [], all: [], threads: 0, steal: [] };
+/** How long the two-core probe's workers get to load before they start together. */
+const PROBE_LEAD_MS = 4000;
+/**
+ * The two-core ceiling now: ResNet-20's steps on one thread (the page's threaded build, as its
+ * 2-thread run uses, at one thread; www/bench.html?only=resnet20) in one worker, then in two
+ * workers at once, started at the same clock time; their summed rate over the lone one. Two
+ * independent runs share nothing but the machine, so no way of splitting one run over two
+ * threads can beat this figure. On this machine kind it moves between about 1.88 and 1.99
+ * within minutes, and lower in phases when the same work costs more CPU time whenever both
+ * virtual cores are busy (two native CLI runs at once: 257 and 285 samples/s, 16% more CPU
+ * time, against 299 alone), with no steal time to show for it.
+ */
+async function twoCoreCeiling() {
+  const url = `${distUrl}www/bench.html?build=${BUILD_STEMS.mtFma}&only=resnet20`;
+  const alone = (await pageResult(url)).resnet20_train_samples_per_sec;
+  const u = `${url}&at=${Date.now() + PROBE_LEAD_MS}`;
+  const pair = await Promise.all([pageResult(u), pageResult(u)]);
+  if (pair.some((p) => p.late_ms > 0)) throw new Error(`two-core probe: a worker was ready ${Math.max(...pair.map((p) => p.late_ms))} ms after the common start; raise PROBE_LEAD_MS`);
+  return +((pair[0].resnet20_train_samples_per_sec + pair[1].resnet20_train_samples_per_sec) / alone).toFixed(2);
+}
+const resnetPage = { one: [], all: [], threads: 0, steal: [], ceiling: [] };
 for (let r = 0; r < runs; r++) {
   const q = '?model=resnet&depth=20&steps=40&seed=2&workers=1';
+  const before = await twoCoreCeiling();
   const one = await pageRate(`${q}&threads=1`);
   resnetPage.one.push(one.rate);
   const all = await pageRate(q);
   resnetPage.all.push(all.rate);
   resnetPage.steal.push([one.steal, all.steal]);
   resnetPage.threads = all.threads;
+  resnetPage.ceiling.push([before, await twoCoreCeiling()]);
 }
 
 // The pool: one run alone, then two at once (twins from the same seed).
@@ -290,6 +313,7 @@ const out = {
   // Each interleaved pair (single-thread build, every core), for the spread behind the medians.
   resnet20_page_pairs: resnetPage.one.map((one, i) => [Math.round(one), Math.round(resnetPage.all[i])]),
   resnet20_page_pairs_host_steal_percent: resnetPage.steal,
+  resnet20_page_pairs_two_core_ceiling: resnetPage.ceiling,
   lenet5_page_samples_per_sec: Math.round(median(lenet.samplesPerSec)),
   lenet5_page_samples_per_sec_all: lenet.samplesPerSec.map(Math.round),
   lenet5_wait_fraction: +median(lenet.waitFraction).toFixed(4),
