@@ -14,7 +14,8 @@
 //   TensorFlow.js at 1 and 2 threads; and ResNet-20 in the real page
 //   (augmentation on, one run) with threads=1 (the single-thread build) and with every core:
 //   wall-clock samples/s from step 5 to 40, as a student sees it, with the host's steal time meanwhile
-//   and the machine's two-core ceiling just before and after each pair (`twoCoreCeiling`);
+//   and, just before and after each pair, the machine's two-core ceiling (`twoCoreCeiling`)
+//   and core-to-core latency (`coreToCoreNs`);
 // - the pool: ResNet-8 alone, then plain-8 and ResNet-8 at once on two workers (100 steps each):
 //   the pair's wall time over the single run's (both measured from the first Start to the last
 //   run done, in the same page);
@@ -27,6 +28,7 @@ import { serve, launch } from './lib.mjs';
 import { STEMS as BUILD_STEMS } from '../../www/js/threads.js';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -146,6 +148,44 @@ async function pageRate(/** @type {string} */ query, from = 5) {
   await page.close();
   return { rate: ((b.step - a.step) * 64) / (b.elapsed - a.elapsed), threads: b.threads, steal: stealPercent(cpu0, cpu1) };
 }
+/** The answering side of `coreToCoreNs`: turns each odd value into the next even one. */
+const PONG = `
+const { workerData } = require('node:worker_threads');
+const a = new Int32Array(workerData);
+for (;;) {
+  const v = Atomics.load(a, 0);
+  if (v < 0) break;
+  if (v & 1) Atomics.store(a, 0, v + 1);
+}`;
+/**
+ * Core-to-core latency now: nanoseconds for one cache line to go to another thread and back
+ * (this process and a worker thread passing a counter through shared memory), the median of 9
+ * rounds of 100,000 round trips. A threaded run pays it whenever a thread reads what the other
+ * wrote (the next kernel's inputs, claimed by whichever thread comes first). On this machine
+ * kind it has two levels, and the host switches between them for seconds to minutes: ~85–120 ns
+ * (our two virtual cores share a cache) and ~330–350 ns (they do not), when the same
+ * 2-thread ResNet-20 step takes ~165 ms instead of ~137.
+ */
+async function coreToCoreNs(trips = 100_000, rounds = 9) {
+  const shared = new SharedArrayBuffer(128);
+  const a = new Int32Array(shared);
+  const w = new Worker(PONG, { eval: true, workerData: shared });
+  await new Promise((r) => w.once('online', r));
+  const ns = [];
+  let v = 0;
+  for (let r = 0; r < rounds; r++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < trips; i++) {
+      Atomics.store(a, 0, v + 1);
+      while (Atomics.load(a, 0) !== v + 2);
+      v = (v + 2) % 1_000_000_000;
+    }
+    ns.push(Number(process.hrtime.bigint() - t0) / trips);
+  }
+  Atomics.store(a, 0, -1);
+  await w.terminate();
+  return Math.round(median(ns));
+}
 /** How long the two-core probe's workers get to load before they start together. */
 const PROBE_LEAD_MS = 4000;
 /**
@@ -153,10 +193,10 @@ const PROBE_LEAD_MS = 4000;
  * 2-thread run uses, at one thread; www/bench.html?only=resnet20) in one worker, then in two
  * workers at once, started at the same clock time; their summed rate over the lone one. Two
  * independent runs share nothing but the machine, so no way of splitting one run over two
- * threads can beat this figure. On this machine kind it moves between about 1.88 and 1.99
- * within minutes, and lower in phases when the same work costs more CPU time whenever both
- * virtual cores are busy (two native CLI runs at once: 257 and 285 samples/s, 16% more CPU
- * time, against 299 alone), with no steal time to show for it.
+ * threads can beat this figure. On this machine kind it moved between about 1.88 and 2.02
+ * (lower at times: two native CLI runs at once, 257 and 285 samples/s against 299 alone). Two
+ * independent runs never hand data to each other, so `coreToCoreNs` is what this figure does
+ * not see.
  */
 async function twoCoreCeiling() {
   const url = `${distUrl}www/bench.html?build=${BUILD_STEMS.mtFma}&only=resnet20`;
@@ -166,9 +206,10 @@ async function twoCoreCeiling() {
   if (pair.some((p) => p.late_ms > 0)) throw new Error(`two-core probe: a worker was ready ${Math.max(...pair.map((p) => p.late_ms))} ms after the common start; raise PROBE_LEAD_MS`);
   return +((pair[0].resnet20_train_samples_per_sec + pair[1].resnet20_train_samples_per_sec) / alone).toFixed(2);
 }
-const resnetPage = { one: [], all: [], threads: 0, steal: [], ceiling: [] };
+const resnetPage = { one: [], all: [], threads: 0, steal: [], ceiling: [], latency: [] };
 for (let r = 0; r < runs; r++) {
   const q = '?model=resnet&depth=20&steps=40&seed=2&workers=1';
+  const nsBefore = await coreToCoreNs();
   const before = await twoCoreCeiling();
   const one = await pageRate(`${q}&threads=1`);
   resnetPage.one.push(one.rate);
@@ -177,6 +218,7 @@ for (let r = 0; r < runs; r++) {
   resnetPage.steal.push([one.steal, all.steal]);
   resnetPage.threads = all.threads;
   resnetPage.ceiling.push([before, await twoCoreCeiling()]);
+  resnetPage.latency.push([nsBefore, await coreToCoreNs()]);
 }
 
 // The pool: one run alone, then two at once (twins from the same seed).
@@ -314,6 +356,7 @@ const out = {
   resnet20_page_pairs: resnetPage.one.map((one, i) => [Math.round(one), Math.round(resnetPage.all[i])]),
   resnet20_page_pairs_host_steal_percent: resnetPage.steal,
   resnet20_page_pairs_two_core_ceiling: resnetPage.ceiling,
+  resnet20_page_pairs_core_to_core_ns: resnetPage.latency,
   lenet5_page_samples_per_sec: Math.round(median(lenet.samplesPerSec)),
   lenet5_page_samples_per_sec_all: lenet.samplesPerSec.map(Math.round),
   lenet5_wait_fraction: +median(lenet.waitFraction).toFixed(4),
