@@ -1,19 +1,22 @@
 //! Threads for the kernels, supplied from outside: core is `no_std` and starts no thread
 //! itself. A host (the CLI with rayon, a threaded wasm build with its worker pool) implements
 //! [`Parallel`] and hands it to [`crate::Tape::set_parallel`]; the tape then runs one task per
-//! thread. A convolution's tasks claim its images (or image groups, or chunks) one at a time
-//! (`Claims`), so a thread that loses its core for a while holds up no one; batch norm's tasks
-//! claim channels, each channel's statistics and normalising pass in one task back to back
-//! (claiming channels separately for two passes lost their cache affinity: 25% slower);
-//! elementwise work is cut into a few pieces per task, claimed the same way.
-//!
+//! thread. Every kernel cuts the batch the same way — a convolution its images (or image
+//! groups, or chunks), batch norm its image chunks, elementwise work a few pieces per task in
+//! memory order — and task `t` claims its own share first, one item at a time, then takes
+//! what others left ([`Claims`]): an image's data stays on one core from kernel to kernel, and
+//! a thread that loses its core for a while holds up no one. Batch norm on one thread goes by
+//! channel instead, each channel's statistics and normalising pass back to back while the
+//! channel is in cache.
+
 //! Determinism: any thread count gives the same bits. Each image's forward pass and input
 //! gradient are computed exactly as on one thread. The weight gradient sums over the images:
 //! the batch is cut into [`CHUNKS`] fixed chunks (fewer for a small batch) whatever the thread
 //! count; chunk 0 adds its images' terms straight into the gradient, every other chunk into a
 //! zeroed partial sum of its own, in image order, and the partial sums are then added in chunk
-//! order. Which thread computes a chunk changes nothing, so a run may even change its thread
-//! count between steps (the page does, as runs start and finish) and stay reproducible.
+//! order; batch norm's sums too, per chunk, its chunks' totals added in chunk order. Which
+//! thread computes a chunk changes nothing, so a run may even change its thread count between
+//! steps (the page does, as runs start and finish) and stay reproducible.
 
 use crate::kernels::gemm::{gemm, Gemm, GemmScratch, MatRef, MR};
 use alloc::vec::Vec;
@@ -124,9 +127,9 @@ impl Threads {
         // A few pieces per task, claimed: a thread that starts late (woken from sleep, or
         // descheduled) leaves its share to the others instead of holding up the join.
         let pieces = blocks.min(tasks * PIECES_PER_TASK);
-        let claims = Claims::new(pieces);
-        self.run(tasks, &|_| {
-            for piece in claims.iter() {
+        let claims = Claims::new(pieces, tasks);
+        self.run(tasks, &|t| {
+            for piece in claims.iter(t) {
                 let b = share(piece, pieces, blocks);
                 let (start, end) = (b.start * PIECE_ALIGN, (b.end * PIECE_ALIGN).min(len));
                 // SAFETY: the pieces' ranges are disjoint and inside every output (equal
@@ -146,8 +149,8 @@ impl Threads {
             (0..items).for_each(f);
             return;
         }
-        let claims = Claims::new(items);
-        self.run(tasks, &|_| claims.iter().for_each(f));
+        let claims = Claims::new(items, tasks);
+        self.run(tasks, &|t| claims.iter(t).for_each(f));
     }
 }
 
@@ -171,27 +174,82 @@ pub(crate) fn chunks(n: usize) -> usize {
     CHUNKS.min(n).max(1)
 }
 
-/// Items `0..items` handed out one at a time, in order, to whichever task asks next: a task
-/// slowed down (another process took its core for a while) takes fewer, and the others do not
-/// wait for it at the join. Which task computes an item changes nothing in its result.
+/// Items `0..items` handed out to `tasks` tasks, each item once: task `t` takes its own share
+/// ([`share`]`(t, tasks, items)`) from the front, one at a time, and when that is done takes
+/// the others' last items, one at a time, from the back. A task slowed down (another process
+/// took its core for a while) is left fewer, and the others do not wait for it at the join.
+///
+/// Own share first: every kernel of a step cuts the batch the same way (images, groups of
+/// images, chunks, elementwise pieces in memory order), and the pools run task `t` on the same
+/// thread from job to job while nothing holds a thread up (the caller runs task 0), so an
+/// image's data stays in one core's cache from kernel to kernel. Claimed in plain order from
+/// one counter, about half of what each kernel read had been written on the other core, and
+/// on this machine kind the host at times puts our two virtual cores without a shared cache:
+/// there a line's round trip between them costs ~340 ns instead of ~100, and ResNet-20 on two
+/// threads ran at ~1.55× one thread's speed instead of ~1.85× (README, 2026-12-04).
+///
+/// Which task computes an item changes nothing in its result.
 #[derive(Debug)]
 pub(crate) struct Claims {
-    next: core::sync::atomic::AtomicUsize,
-    items: usize,
+    /// Per share: `(back << 32) | front`, its unclaimed items `front..back`. On the stack
+    /// (a step allocates nothing once warm); past [`SHARES`] tasks, task `t` takes share
+    /// `t % SHARES` with the others of its class.
+    cursors: [Cursor; SHARES],
+    shares: usize,
 }
 
+/// Most shares a [`Claims`] cuts its items into.
+const SHARES: usize = 16;
+
+/// One share's cursor, alone in its cache line: the owners claim at the same time.
+#[derive(Debug)]
+#[repr(align(64))]
+struct Cursor(core::sync::atomic::AtomicU64);
+
 impl Claims {
-    pub(crate) fn new(items: usize) -> Self {
-        Claims { next: core::sync::atomic::AtomicUsize::new(0), items }
+    pub(crate) fn new(items: usize, tasks: usize) -> Self {
+        let items = u32::try_from(items).expect("Claims: more than 2³² items") as usize;
+        let shares = tasks.clamp(1, SHARES);
+        let cursors = core::array::from_fn(|t| {
+            let r = if t < shares { share(t, shares, items) } else { 0..0 };
+            Cursor(core::sync::atomic::AtomicU64::new(((r.end as u64) << 32) | r.start as u64))
+        });
+        Claims { cursors, shares }
     }
 
-    /// The items this task claims, until none is left.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+    /// The items task `t` claims, until none is left: its own share, then the others'.
+    pub(crate) fn iter(&self, t: usize) -> impl Iterator<Item = usize> + '_ {
+        let shares = self.shares;
+        let mut victim = 0;
         core::iter::from_fn(move || {
-            // Relaxed: the items' results are published by the pool's join, not by this count.
-            let i = self.next.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
-            (i < self.items).then_some(i)
+            while victim < shares {
+                let v = (t + victim) % shares;
+                if let Some(i) = self.take(v, victim == 0) {
+                    return Some(i);
+                }
+                victim += 1;
+            }
+            None
         })
+    }
+
+    /// An item of task `v`'s share: its front one (`own`), or its back one.
+    fn take(&self, v: usize, own: bool) -> Option<usize> {
+        use core::sync::atomic::Ordering::Relaxed;
+        let cell = &self.cursors[v].0;
+        // Relaxed: the items' results are published by the pool's join, not by this word.
+        let mut c = cell.load(Relaxed);
+        loop {
+            let (front, back) = (c & 0xffff_ffff, c >> 32);
+            if front >= back {
+                return None;
+            }
+            let (next, item) = if own { (c + 1, front) } else { (((back - 1) << 32) | front, back - 1) };
+            match cell.compare_exchange_weak(c, next, Relaxed, Relaxed) {
+                Ok(_) => return Some(item as usize),
+                Err(now) => c = now,
+            }
+        }
     }
 }
 
@@ -261,4 +319,48 @@ pub(crate) fn gemm_rows(threads: Threads, lanes: &mut [Lane], g: Gemm, c: &mut [
         let (lane, ct) = unsafe { (&mut ls.slice(t, 1)[0], cs.slice(r0 * ldc, len)) };
         gemm(sub, ct, &mut lane.gemm);
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{share, Claims};
+    use alloc::vec::Vec;
+    use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+
+    #[test]
+    fn each_task_takes_its_own_share_in_order_when_nothing_races() {
+        let claims = Claims::new(10, 3);
+        let mine: Vec<usize> = Claims::new(10, 3).iter(1).take(share(1, 3, 10).len()).collect();
+        assert_eq!(mine, share(1, 3, 10).collect::<Vec<_>>());
+        // Alone, task 0 takes everything: its share front to back, then task 1's and task 2's
+        // from the back.
+        let all: Vec<usize> = claims.iter(0).collect();
+        assert_eq!(all, [0, 1, 2, 5, 4, 3, 9, 8, 7, 6]);
+        assert_eq!(claims.iter(1).next(), None);
+    }
+
+    #[test]
+    fn racing_tasks_claim_every_item_exactly_once() {
+        for (items, tasks) in [(0, 2), (1, 4), (7, 2), (64, 2), (100, 3), (16, 5), (1000, 8), (100, 20)] {
+            for round in 0..20 {
+                let claims = Claims::new(items, tasks);
+                let counts: Vec<AtomicU32> = (0..items).map(|_| AtomicU32::new(0)).collect();
+                std::thread::scope(|s| {
+                    for t in 0..tasks {
+                        let (claims, counts) = (&claims, &counts);
+                        s.spawn(move || {
+                            // A late task (as a descheduled thread) finds its share taken.
+                            if t == round % tasks {
+                                std::thread::sleep(std::time::Duration::from_micros(200));
+                            }
+                            for i in claims.iter(t) {
+                                counts[i].fetch_add(1, Relaxed);
+                            }
+                        });
+                    }
+                });
+                assert!(counts.iter().all(|c| c.load(Relaxed) == 1), "{items} items, {tasks} tasks");
+            }
+        }
+    }
 }

@@ -5,7 +5,7 @@
 //!
 //! How a job runs: [`Parallel::run`] publishes the job (a pointer to the caller's closure), the
 //! task count and a new *generation*; helpers poll the generation up to ~150 microseconds,
-//! then sleep in `memory.atomic.wait32` on it and wake on its change. Every thread then claims task indices from one 64-bit
+//! then sleep in `memory.atomic.wait32` on it and wake on its change. The caller runs task 0 and every thread then claims the others from one 64-bit
 //! counter holding `(generation, next task)` with compare-and-swap, so a helper that wakes
 //! late can never claim a task of a later job (the caller closes a job's counter before it
 //! writes the next job's fields); the caller waits until every task reports done.
@@ -364,9 +364,14 @@ mod pool {
             self.tasks.store(tasks, Release);
             self.remaining.store(tasks, Release);
             let generation = previous.wrapping_add(1);
-            self.claim.store((generation as u64) << 32, Release);
+            // Task 0 is this thread's, the helpers claim from task 1 on: a task runs on the
+            // same thread from job to job unless a thread was held up, so that the kernels'
+            // shares of the batch stay in one core's cache (see core's `parallel::Claims`).
+            self.claim.store(((generation as u64) << 32) | 1, Release);
             self.generation.store(generation, Release);
             wake(&self.generation, tasks - 1);
+            f(0);
+            self.remaining.fetch_sub(1, AcqRel);
             self.work(generation);
             loop {
                 let left = self.remaining.load(Acquire);

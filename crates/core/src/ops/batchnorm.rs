@@ -3,7 +3,7 @@
 //! eval mode uses the running statistics.
 
 use crate::autograd::{BufferId, Mode, Node, ParamId, ParamStore, Tape, Var};
-use crate::parallel::Shared;
+use crate::parallel::{share, Shared};
 use crate::simd::{scalar::Scalar1, Lanes, OverLanes};
 use alloc::vec::Vec;
 
@@ -76,18 +76,24 @@ impl Tape {
         let momentum = self.bn_momentum.unwrap_or(p.momentum);
         let mut y = self.tensor_for_overwrite(&shape);
         let mut inv_std = self.buffer_for_overwrite(c);
-        // Channels are independent: the tasks claim them one at a time, and each channel's
-        // statistics, running averages and normalising pass run in one task, back to back
-        // (its data still in that core's cache). Per channel the arithmetic is that of one
-        // thread, so any thread count gives the same bits.
-        let threads = self.threads;
-        // Σx, Σx² per channel, in the tape's kept f64 scratch (no allocation once grown).
+        // The statistics are summed per image chunk (`parallel::chunks`, fixed for a batch
+        // size), each chunk's planes of a channel in [`LaneSums`], and the chunks' totals then
+        // added in chunk order: the same bits on any thread count. One thread goes channel by
+        // channel (statistics, then the normalising pass while the channel is in cache);
+        // several go chunk by chunk, twice (all statistics, then all normalising), so that
+        // each task reads and writes the images whose convolution it computed and will
+        // compute next (see `parallel::Claims`): by channel, half of every channel had been
+        // written on the other core.
+        let chunks = crate::parallel::chunks(n);
+        let tasks = self.threads.tasks_for(chunks, n * c * hw);
+        // Per chunk and channel, then per channel: Σx, Σx² (in f64), in the tape's kept f64
+        // scratch (no allocation once grown).
         let mut sums = core::mem::take(&mut self.f64_scratch);
         sums.clear();
-        sums.resize(if train { c } else { 0 }, (0.0, 0.0));
+        sums.resize(if train { (chunks + 1) * c } else { 0 }, (0.0, 0.0));
         let mut means = self.buffer_for_overwrite(c);
-        // The running statistics, updated per channel by the tasks on a copy (written back
-        // after); not while recalibrating, which adds the sums to exact totals instead.
+        // The running statistics, updated per channel on a copy (written back after); not
+        // while recalibrating, which adds the sums to exact totals instead.
         let update = train && self.bn_sums.is_none();
         let mut running = self.buffer_for_overwrite(if update { 2 * c } else { 0 });
         if update {
@@ -97,45 +103,73 @@ impl Tape {
         let (gamma, beta) = (params.value(p.gamma), params.value(p.beta));
         let eval_stats = (!train).then(|| (params.buffer(p.running_mean), params.buffer(p.running_var)));
         let xv = self.values[x.0].data();
-        let (ys, ss, ms, vs, rs) = (
-            Shared(y.data_mut().as_mut_ptr()),
-            Shared(sums.as_mut_ptr()),
-            Shared(means.as_mut_ptr()),
-            Shared(inv_std.as_mut_ptr()),
-            Shared(running.as_mut_ptr()),
-        );
-        threads.items(c, n * c * hw, &|ch| {
+        let ys = Shared(y.data_mut().as_mut_ptr());
+        let chunk_sums = |k: usize, ch: usize| {
+            crate::simd::widest(SquareSums { x: xv, at: Planes { c, hw, ch }, images: share(k, chunks, n) })
+        };
+        let normalise = |ch: usize, mean: f32, is: f32, images: core::ops::Range<usize>| {
+            let gate = Gate { relu, mean, inv_std: is, gamma: gamma[ch], beta: beta[ch] };
+            crate::simd::widest(Normalise { x: xv, y: ys, at: Planes { c, hw, ch }, images, gate });
+        };
+        // Channel ch's μ and 1/σ from its totals (train) or the running statistics (eval), its
+        // running statistics moved toward the batch's.
+        let mut statistics = |ch: usize, totals: (f64, f64)| {
             let (mean, var) = match eval_stats {
                 Some((rm, rv)) => (rm[ch], rv[ch]),
                 None => {
-                    // One pass: Σx and Σx² in f64 (exact enough for activations).
-                    let (s, s2) = crate::simd::widest(SquareSums { x: xv, at: Planes { n, c, hw, ch } });
-                    // SAFETY (this block's writes): channel ch — its sums, mean, 1/σ,
-                    // running statistics and planes of y — belongs to this task alone.
-                    unsafe { ss.slice(ch, 1)[0] = (s, s2) };
+                    let (s, s2) = totals;
                     let mean = s / m as f64;
                     // var = E[x²] − mean²
                     let var = (s2 / m as f64 - mean * mean).max(0.0);
                     if update {
                         let unbiased = if m > 1 { var * m as f64 / (m - 1) as f64 } else { var };
                         let mom = momentum;
-                        let rm = unsafe { &mut rs.slice(ch, 1)[0] };
-                        *rm = (1.0 - mom) * *rm + mom * mean as f32;
-                        let rv = unsafe { &mut rs.slice(c + ch, 1)[0] };
-                        *rv = (1.0 - mom) * *rv + mom * unbiased as f32;
+                        running[ch] = (1.0 - mom) * running[ch] + mom * mean as f32;
+                        running[c + ch] = (1.0 - mom) * running[c + ch] + mom * unbiased as f32;
                     }
                     (mean as f32, var as f32)
                 }
             };
             let is = 1.0 / crate::simd::sqrtf(var + p.eps);
-            unsafe {
-                ms.slice(ch, 1)[0] = mean;
-                vs.slice(ch, 1)[0] = is;
+            means[ch] = mean;
+            inv_std[ch] = is;
+            (mean, is)
+        };
+        let (parts, totals) = sums.split_at_mut(if train { chunks * c } else { 0 });
+        if tasks <= 1 {
+            for ch in 0..c {
+                if train {
+                    totals[ch] = (0..chunks).map(|k| chunk_sums(k, ch)).fold((0.0, 0.0), add_pair);
+                }
+                let (mean, is) = statistics(ch, totals.get(ch).copied().unwrap_or_default());
+                normalise(ch, mean, is, 0..n);
             }
-            let gate = Gate { relu, mean, inv_std: is, gamma: gamma[ch], beta: beta[ch] };
-            // SAFETY: as above, channel ch's planes of y are this task's alone.
-            crate::simd::widest(Normalise { x: xv, y: ys, at: Planes { n, c, hw, ch }, gate });
-        });
+        } else {
+            let threads = self.threads;
+            if train {
+                let ps = Shared(parts.as_mut_ptr());
+                threads.items(chunks, n * c * hw, &|k| {
+                    // SAFETY: chunk k's row of the partial sums belongs to this task alone.
+                    let row = unsafe { ps.slice(k * c, c) };
+                    for (ch, part) in row.iter_mut().enumerate() {
+                        *part = chunk_sums(k, ch);
+                    }
+                });
+                for (ch, total) in totals.iter_mut().enumerate() {
+                    *total = (0..chunks).map(|k| parts[k * c + ch]).fold((0.0, 0.0), add_pair);
+                }
+            }
+            for ch in 0..c {
+                statistics(ch, totals.get(ch).copied().unwrap_or_default());
+            }
+            let (ms, vs) = (&means, &inv_std);
+            threads.items(chunks, n * c * hw, &|k| {
+                for ch in 0..c {
+                    // Chunk k's images of y are this task's alone.
+                    normalise(ch, ms[ch], vs[ch], share(k, chunks, n));
+                }
+            });
+        }
         if update {
             params.buffer_mut(p.running_mean).copy_from_slice(&running[..c]);
             params.buffer_mut(p.running_var).copy_from_slice(&running[c..]);
@@ -143,7 +177,7 @@ impl Tape {
         if let Some(totals) = self.bn_sums.as_mut().filter(|_| train) {
             // Recalibrating: add to the exact totals instead of a moving average.
             let e = totals.entry(p.running_mean.0).or_insert_with(|| (alloc::vec![0.0; c], alloc::vec![0.0; c], 0));
-            for (ch, &(s, s2)) in sums.iter().enumerate() {
+            for (ch, &(s, s2)) in sums[chunks * c..].iter().enumerate() {
                 e.0[ch] += s;
                 e.1[ch] += s2;
             }
@@ -219,27 +253,72 @@ impl BatchNormNode {
         let fresh = need_dx && tape.grad_for_write(self.x);
         let dx = need_dx.then(|| Shared(tape.grads[self.x.0].as_mut_ptr()));
         let (gamma, beta) = (params.value(self.p.gamma), params.value(self.p.beta));
-        // (Σ dy·x̂, Σ dy) per channel: dγ's and dβ's terms.
+        // (Σ dy·x̂, Σ dy) per channel: dγ's and dβ's terms, summed per image chunk and the
+        // chunks' totals added in chunk order, as the forward's statistics (one thread by
+        // channel, several by chunk: see `Tape::batch_norm_act`).
         let mut dgb = tape.buffer_for_overwrite(2 * c);
-        let dgs = Shared(dgb.as_mut_ptr());
+        let chunks = crate::parallel::chunks(n);
+        let tasks = threads.tasks_for(chunks, n * c * hw);
+        let mut parts = core::mem::take(&mut tape.f64_scratch);
+        parts.clear();
+        parts.resize(if tasks > 1 { chunks * c } else { 0 }, (0.0, 0.0));
         let xv = tape.values[self.x.0].data();
-        threads.items(c, n * c * hw, &|ch| {
-            let (mean, is) = (self.mean[ch], self.inv_std[ch]);
-            let gate = Gate { relu: self.relu, mean, inv_std: is, gamma: gamma[ch], beta: beta[ch] };
-            let at = Planes { n, c, hw, ch };
-            let (sd, sdx) = crate::simd::widest(PairSums { dy, x: xv, at, gate });
-            let (sd, sdx) = (sd as f32, sdx as f32);
-            // SAFETY: channel ch (its sums and its planes of dx) belongs to this task alone.
-            unsafe { dgs.slice(2 * ch, 2).copy_from_slice(&[sdx, sd]) };
+        let gate = |ch: usize| Gate {
+            relu: self.relu,
+            mean: self.mean[ch],
+            inv_std: self.inv_std[ch],
+            gamma: gamma[ch],
+            beta: beta[ch],
+        };
+        let chunk_sums = |k: usize, ch: usize| {
+            crate::simd::widest(PairSums {
+                dy,
+                x: xv,
+                at: Planes { c, hw, ch },
+                images: share(k, chunks, n),
+                gate: gate(ch),
+            })
+        };
+        // Channel ch's input gradient over `images`, from its totals (Σd, Σd·x̂).
+        let input_gradient = |ch: usize, (sd, sdx): (f32, f32), images: core::ops::Range<usize>| {
             let k = gamma[ch] * self.inv_std[ch];
             // Hoisted out of the loop (the same value each element had): γ/(σ·M).
             let km = k / m;
             if let Some(dx) = dx {
                 let terms = self.train.then_some((km, m, sd, sdx));
-                // SAFETY: as above.
-                crate::simd::widest(InputGradient { dy, x: xv, dx, fresh, at, gate, k, terms });
+                let at = Planes { c, hw, ch };
+                // SAFETY: the caller's task alone writes these images' planes of channel ch.
+                crate::simd::widest(InputGradient { dy, x: xv, dx, fresh, at, images, gate: gate(ch), k, terms });
             }
-        });
+        };
+        let total = |sums: (f64, f64)| (sums.0 as f32, sums.1 as f32);
+        if tasks <= 1 {
+            for ch in 0..c {
+                let (sd, sdx) = total((0..chunks).map(|k| chunk_sums(k, ch)).fold((0.0, 0.0), add_pair));
+                dgb[2 * ch..2 * ch + 2].copy_from_slice(&[sdx, sd]);
+                input_gradient(ch, (sd, sdx), 0..n);
+            }
+        } else {
+            let ps = Shared(parts.as_mut_ptr());
+            threads.items(chunks, n * c * hw, &|k| {
+                // SAFETY: chunk k's row of the partial sums belongs to this task alone.
+                let row = unsafe { ps.slice(k * c, c) };
+                for (ch, part) in row.iter_mut().enumerate() {
+                    *part = chunk_sums(k, ch);
+                }
+            });
+            for ch in 0..c {
+                let (sd, sdx) = total((0..chunks).map(|k| parts[k * c + ch]).fold((0.0, 0.0), add_pair));
+                dgb[2 * ch..2 * ch + 2].copy_from_slice(&[sdx, sd]);
+            }
+            let dgb = &dgb;
+            threads.items(chunks, n * c * hw, &|k| {
+                for ch in 0..c {
+                    input_gradient(ch, (dgb[2 * ch + 1], dgb[2 * ch]), share(k, chunks, n));
+                }
+            });
+        }
+        tape.f64_scratch = parts;
         for (ch, pair) in dgb.chunks_exact(2).enumerate() {
             params.grad_mut(self.p.gamma)[ch] += pair[0];
             params.grad_mut(self.p.beta)[ch] += pair[1];
@@ -248,10 +327,10 @@ impl BatchNormNode {
     }
 }
 
-/// Channel `ch`'s planes of an `[N, C, H·W]` tensor: `n` runs of `hw` values, `c·hw` apart.
+/// Channel `ch`'s planes of an `[N, C, H·W]` tensor: one run of `hw` values per image, `c·hw`
+/// apart.
 #[derive(Clone, Copy)]
 struct Planes {
-    n: usize,
     c: usize,
     hw: usize,
     ch: usize,
@@ -271,10 +350,12 @@ impl Planes {
 // baseline). No multiply-add is fused, and the f64 sums keep their `LANES` partials whatever
 // the vector width, so every width computes the same bits.
 
-/// Σx and Σx² over a channel's planes (the forward's statistics).
+/// Σx and Σx² over some images' planes of a channel (the forward's statistics).
 struct SquareSums<'a> {
     x: &'a [f32],
     at: Planes,
+    /// The images whose planes it covers.
+    images: core::ops::Range<usize>,
 }
 
 impl OverLanes for SquareSums<'_> {
@@ -282,19 +363,21 @@ impl OverLanes for SquareSums<'_> {
     #[inline(always)]
     fn run<V: Lanes>(self) -> (f64, f64) {
         let mut acc = LaneSums::default();
-        for i in 0..self.at.n {
+        for i in self.images.clone() {
             acc.add_squares(&self.x[self.at.plane(i)]);
         }
         acc.total()
     }
 }
 
-/// `y = γ·x̂ + β` (then the fused ReLU) over a channel's planes.
+/// `y = γ·x̂ + β` (then the fused ReLU) over some images' planes of a channel.
 struct Normalise<'a> {
     x: &'a [f32],
-    /// Written only in channel `at.ch`'s planes, which the caller's task owns.
+    /// Written only in the planes `at` and `images` name, which the caller's task owns.
     y: Shared<f32>,
     at: Planes,
+    /// The images whose planes it covers.
+    images: core::ops::Range<usize>,
     gate: Gate,
 }
 
@@ -303,9 +386,9 @@ impl OverLanes for Normalise<'_> {
     #[inline(always)]
     fn run<V: Lanes>(self) {
         let gate = self.gate;
-        for i in 0..self.at.n {
+        for i in self.images.clone() {
             let r = self.at.plane(i);
-            // SAFETY: channel `at.ch` belongs to the calling task alone.
+            // SAFETY: these planes belong to the calling task alone.
             let yp = unsafe { self.y.slice(r.start, r.len()) };
             let xp = &self.x[r];
             let whole = xp.len() / V::N * V::N;
@@ -319,11 +402,13 @@ impl OverLanes for Normalise<'_> {
     }
 }
 
-/// `(Σ d, Σ d·x̂)` over a channel's planes, `d` the [`Gate`]d gradient.
+/// `(Σ d, Σ d·x̂)` over some images' planes of a channel, `d` the [`Gate`]d gradient.
 struct PairSums<'a> {
     dy: &'a [f32],
     x: &'a [f32],
     at: Planes,
+    /// The images whose planes it covers.
+    images: core::ops::Range<usize>,
     gate: Gate,
 }
 
@@ -332,7 +417,7 @@ impl OverLanes for PairSums<'_> {
     #[inline(always)]
     fn run<V: Lanes>(self) -> (f64, f64) {
         let mut acc = LaneSums::default();
-        for i in 0..self.at.n {
+        for i in self.images.clone() {
             let r = self.at.plane(i);
             if self.gate.relu {
                 acc.add_pairs::<V, true>(&self.dy[r.clone()], &self.x[r], self.gate);
@@ -349,10 +434,12 @@ impl OverLanes for PairSums<'_> {
 struct InputGradient<'a> {
     dy: &'a [f32],
     x: &'a [f32],
-    /// Written only in channel `at.ch`'s planes, which the caller's task owns.
+    /// Written only in the planes `at` and `images` name, which the caller's task owns.
     dx: Shared<f32>,
     fresh: bool,
     at: Planes,
+    /// The images whose planes it covers.
+    images: core::ops::Range<usize>,
     gate: Gate,
     k: f32,
     terms: Option<(f32, f32, f32, f32)>,
@@ -372,9 +459,9 @@ impl OverLanes for InputGradient<'_> {
 impl InputGradient<'_> {
     #[inline(always)]
     fn planes<V: Lanes, const RELU: bool>(&self) {
-        for i in 0..self.at.n {
+        for i in self.images.clone() {
             let r = self.at.plane(i);
-            // SAFETY: channel `at.ch` belongs to the calling task alone.
+            // SAFETY: these planes belong to the calling task alone.
             let dxp = unsafe { self.dx.slice(r.start, r.len()) };
             let (dyp, xp) = (&self.dy[r.clone()], &self.x[r]);
             let whole = xp.len() / V::N * V::N;
@@ -400,6 +487,11 @@ impl InputGradient<'_> {
         let v = if self.fresh { v } else { W::load_slice(dx).add(v) };
         v.store_slice(dx);
     }
+}
+
+/// Two pairs of sums added, element by element (the chunks' totals, in chunk order).
+fn add_pair(a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
+    (a.0 + b.0, a.1 + b.1)
 }
 
 /// Two f64 sums over runs of f32, kept in [`LANES`] independent partial sums (element `j` of

@@ -94,11 +94,11 @@ impl Tape {
         let Tape { values, lanes, .. } = &mut *self;
         let xv = values[x.0].data();
         let (ys, ls) = (Shared(y.data_mut().as_mut_ptr()), Shared(lanes.as_mut_ptr()));
-        let claims = Claims::new(n);
+        let claims = Claims::new(n, tasks);
         threads.run(tasks, &|t| {
             // SAFETY: task t alone uses lane t and the outputs of the images it claims.
             let lane = unsafe { &mut ls.slice(t, 1)[0] };
-            for i in claims.iter() {
+            for i in claims.iter(t) {
                 let xi = &xv[i * c * h * wd..(i + 1) * c * h * wd];
                 let col: &[f32] = if pointwise {
                     xi
@@ -181,11 +181,11 @@ impl Tape {
         let (in_len, out_len) = (c * h * wd, o * oh * ow);
         let (ys, ls) = (Shared(y.data_mut().as_mut_ptr()), Shared(lanes.as_mut_ptr()));
         // Groups of images (one GEMM each), claimed one at a time.
-        let claims = Claims::new(count);
+        let claims = Claims::new(count, tasks);
         threads.run(tasks, &|t| {
             // SAFETY: task t alone uses lane t and the outputs of the groups it claims.
             let lane = unsafe { &mut ls.slice(t, 1)[0] };
-            for g in claims.iter() {
+            for g in claims.iter(t) {
                 let group = share(g, count, n);
                 let yi = unsafe { ys.slice(group.start * out_len, group.len() * out_len) };
                 let xi = &xv[group.start * in_len..group.end * in_len];
@@ -361,13 +361,13 @@ impl Conv2dNode {
         let xv = values[self.x.0].data();
         let dx = Shared(grads[self.x.0].as_mut_ptr());
         let (ls, dws, ps) = (Shared(lanes.as_mut_ptr()), Shared(dw.as_mut_ptr()), Shared(partials.as_mut_ptr()));
-        let claims = Claims::new(chunks);
+        let claims = Claims::new(chunks, tasks);
         threads.run(tasks, &|t| {
             // SAFETY: task t alone uses lane t, the dW targets of the chunks it claims (dW
             // itself for chunk 0, partial c − 1 for chunk c) and dx of their images.
             let lane = unsafe { &mut ls.slice(t, 1)[0] };
             let Lane { gemm: scratch, col, dcol, wino: ws, padded } = lane;
-            for chunk in claims.iter() {
+            for chunk in claims.iter(t) {
                 let dw: &mut [f32] = if chunk == 0 {
                     unsafe { dws.slice(0, n_w) }
                 } else {
