@@ -4,7 +4,7 @@
 //! thread. Every kernel cuts the batch the same way — a convolution its images (or image
 //! groups, or chunks), batch norm its image chunks, elementwise work a few pieces per task in
 //! memory order — and task `t` claims its own share first, one item at a time, then takes
-//! what others left ([`Claims`]): an image's data stays on one core from kernel to kernel, and
+//! what others left (`Claims`): an image's data stays on one core from kernel to kernel, and
 //! a thread that loses its core for a while holds up no one. Batch norm on one thread goes by
 //! channel instead, each channel's statistics and normalising pass back to back while the
 //! channel is in cache.
