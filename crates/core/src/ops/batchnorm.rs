@@ -139,7 +139,7 @@ impl Tape {
         if tasks <= 1 {
             for ch in 0..c {
                 if train {
-                    totals[ch] = (0..chunks).map(|k| chunk_sums(k, ch)).fold((0.0, 0.0), add_pair);
+                    totals[ch] = chunk_total(chunks, |k| chunk_sums(k, ch));
                 }
                 let (mean, is) = statistics(ch, totals.get(ch).copied().unwrap_or_default());
                 normalise(ch, mean, is, 0..n);
@@ -147,16 +147,9 @@ impl Tape {
         } else {
             let threads = self.threads;
             if train {
-                let ps = Shared(parts.as_mut_ptr());
-                threads.items(chunks, n * c * hw, &|k| {
-                    // SAFETY: chunk k's row of the partial sums belongs to this task alone.
-                    let row = unsafe { ps.slice(k * c, c) };
-                    for (ch, part) in row.iter_mut().enumerate() {
-                        *part = chunk_sums(k, ch);
-                    }
-                });
+                chunk_partials(threads, n * c * hw, (parts, chunks, c), &chunk_sums);
                 for (ch, total) in totals.iter_mut().enumerate() {
-                    *total = (0..chunks).map(|k| parts[k * c + ch]).fold((0.0, 0.0), add_pair);
+                    *total = chunk_total(chunks, |k| parts[k * c + ch]);
                 }
             }
             for ch in 0..c {
@@ -294,21 +287,14 @@ impl BatchNormNode {
         let total = |sums: (f64, f64)| (sums.0 as f32, sums.1 as f32);
         if tasks <= 1 {
             for ch in 0..c {
-                let (sd, sdx) = total((0..chunks).map(|k| chunk_sums(k, ch)).fold((0.0, 0.0), add_pair));
+                let (sd, sdx) = total(chunk_total(chunks, |k| chunk_sums(k, ch)));
                 dgb[2 * ch..2 * ch + 2].copy_from_slice(&[sdx, sd]);
                 input_gradient(ch, (sd, sdx), 0..n);
             }
         } else {
-            let ps = Shared(parts.as_mut_ptr());
-            threads.items(chunks, n * c * hw, &|k| {
-                // SAFETY: chunk k's row of the partial sums belongs to this task alone.
-                let row = unsafe { ps.slice(k * c, c) };
-                for (ch, part) in row.iter_mut().enumerate() {
-                    *part = chunk_sums(k, ch);
-                }
-            });
+            chunk_partials(threads, n * c * hw, (&mut parts, chunks, c), &chunk_sums);
             for ch in 0..c {
-                let (sd, sdx) = total((0..chunks).map(|k| parts[k * c + ch]).fold((0.0, 0.0), add_pair));
+                let (sd, sdx) = total(chunk_total(chunks, |k| parts[k * c + ch]));
                 dgb[2 * ch..2 * ch + 2].copy_from_slice(&[sdx, sd]);
             }
             let dgb = &dgb;
@@ -489,9 +475,33 @@ impl InputGradient<'_> {
     }
 }
 
-/// Two pairs of sums added, element by element (the chunks' totals, in chunk order).
-fn add_pair(a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
-    (a.0 + b.0, a.1 + b.1)
+/// A channel's two sums over the batch from its image chunks' (`chunk(k)` for chunk `k` of
+/// `chunks`), added in chunk order: both passes' totals, the same bits whether the chunks'
+/// sums were just computed on this thread or read back from [`chunk_partials`].
+fn chunk_total(chunks: usize, chunk: impl Fn(usize) -> (f64, f64)) -> (f64, f64) {
+    (0..chunks).map(chunk).fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1))
+}
+
+/// Every image chunk's sums of every channel on the pool's threads: `sums(k, ch)` into row
+/// `k` of `parts` (`chunks` rows of `c`), each row by the task that claims chunk `k`,
+/// which on its own share is the task that computed those images' convolution
+/// ([`crate::parallel::Claims`]). `work` is the pass's size in elements.
+fn chunk_partials(
+    threads: crate::parallel::Threads,
+    work: usize,
+    (parts, chunks, c): (&mut [(f64, f64)], usize, usize),
+    sums: &(dyn Fn(usize, usize) -> (f64, f64) + Sync),
+) {
+    assert!(parts.len() >= chunks * c, "chunk_partials: {} sums for {chunks} chunks of {c}", parts.len());
+    let ps = Shared(parts.as_mut_ptr());
+    threads.items(chunks, work, &|k| {
+        // SAFETY: chunk k's row belongs to this task alone, inside `parts`, which stays
+        // mutably borrowed for the call.
+        let row = unsafe { ps.slice(k * c, c) };
+        for (ch, part) in row.iter_mut().enumerate() {
+            *part = sums(k, ch);
+        }
+    });
 }
 
 /// Two f64 sums over runs of f32, kept in [`LANES`] independent partial sums (element `j` of
