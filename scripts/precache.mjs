@@ -10,8 +10,8 @@ if (!dir) {
   console.error('precache.mjs runs as a Trunk post_build hook (TRUNK_STAGING_DIR is not set)');
   process.exit(2);
 }
-/** Files the page never needs offline: the benchmark page and the data's provenance note. */
-const SKIP = new Set(['precache.json', '_headers', 'www/bench.html', 'www/data/README.md', 'www/sw.js']);
+/** Files the page never needs offline: the benchmark page, the data's provenance note and the font subset's character list. */
+const SKIP = new Set(['precache.json', '_headers', 'www/bench.html', 'www/data/README.md', 'www/fonts/noto-sans-sc-subset.chars.txt', 'www/sw.js']);
 /** @returns {string[]} */
 function walk(/** @type {string} */ d) {
   return readdirSync(d).flatMap((name) => {

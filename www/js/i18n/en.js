@@ -159,7 +159,7 @@ export default {
     accAtEpoch: (/** @type {string} */ acc, /** @type {number} */ e) => `${acc}% (epoch ${e})`,
     stateWords: /** @type {Record<string, string>} */ ({ loading: 'loading', idle: 'idle', running: 'running', paused: 'paused', done: 'done', stopped: 'stopped', failed: 'failed', queued: 'queued', starting: 'starting' }),
     stepAxis: 'step',
-    lossAxis: 'training loss (smoothed)',
+    lossAxis: 'loss (smoothed)',
     accAxis: 'accuracy',
     trainSeries: (/** @type {string} */ name) => `${name} train`,
     testSeries: (/** @type {string} */ name) => `${name} test`,

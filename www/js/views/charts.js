@@ -6,19 +6,21 @@
 // and not while hidden.
 import uPlot from '../../vendor/uplot/uPlot.esm.js';
 import { requestDraw, watch } from './frame.js';
-import { setText } from './dom.js';
+import { setText, fontOf, fontEpoch } from './dom.js';
 import { words } from '../i18n/index.js';
 
 /**
  * A new uPlot in `parent`, laid out and drawn before this returns. uPlot's constructor otherwise
  * draws in a microtask, after the frame scheduler's draw has returned, so the scheduler's time
  * budget missed the costliest part of a build (measured: 9 ms of microtasks in the frame after a
- * sweep starts, on top of 17 ms of draws).
+ * sweep starts, on top of 17 ms of draws). Its axes draw in the page's fonts (`fontOf`): a
+ * chart's canvas gets none from CSS. Callers rebuild a chart when `fontEpoch()` changes.
  * @param {uPlot.Options} options
  * @param {HTMLElement} parent
  */
 export function plotNow(options, parent) {
-  return new uPlot(options, [[]], (u, init) => {
+  const axes = options.axes?.map((a) => ({ font: fontOf('12px'), labelFont: fontOf('bold 12px'), ...a }));
+  return new uPlot(axes ? { ...options, axes } : options, [[]], (u, init) => {
     parent.appendChild(u.root);
     u.batch(init);
   });
@@ -78,7 +80,7 @@ class Overlay {
     const text = this.summarize(runs, name);
     setText(this.summary, text);
     const width = Math.max(280, this.view.width);
-    const builtFor = `${words().lang}:${runs.map((r) => `${r.id}:${r.color}`).join('|')}`;
+    const builtFor = `${words().lang}:${fontEpoch()}:${runs.map((r) => `${r.id}:${r.color}`).join('|')}`;
     if (builtFor !== this.builtFor) {
       // A new plot in this frame, its data in the next: the two are the costly parts.
       this.builtFor = builtFor;

@@ -2,6 +2,30 @@
 // The one helper the views build their DOM with: an element, its attributes, its text. Text is
 // set as textContent, never parsed as HTML. Also the one compact format of large counts.
 
+/** The page's font stack, read once from app.css's `--font` (declared there only). */
+let fontStack = '';
+/**
+ * A canvas font (`size`: `'11px'`, `'bold 12px'`) in the page's font stack: text drawn on a
+ * canvas gets no font from CSS, and in the browser's default font the Chinese labels came out
+ * as boxes on machines without an installed CJK font (the stack ends in the bundled subset).
+ * @param {string} size
+ */
+export function fontOf(size) {
+  // Kept once read; not before app.css applies (read too early, it would stay the fallback).
+  fontStack ||= getComputedStyle(document.documentElement).getPropertyValue('--font').trim();
+  return `${size} ${fontStack || 'sans-serif'}`;
+}
+
+let fontsLoaded = 0;
+// A canvas draws with the fonts loaded when it draws: text drawn before the bundled CJK font
+// arrived (fetched the first time Chinese text is shown) stays in a fallback font until drawn
+// again, so views that draw text key their redraws on this count.
+globalThis.document?.fonts?.addEventListener('loadingdone', () => {
+  fontsLoaded += 1;
+});
+/** How many times the browser finished loading web fonts so far. */
+export const fontEpoch = () => fontsLoaded;
+
 /** @template {keyof HTMLElementTagNameMap} K @param {K} tag @param {Record<string, string>} [attrs] @param {string} [text] */
 export function el(tag, attrs = {}, text = '') {
   const e = document.createElement(tag);

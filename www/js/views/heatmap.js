@@ -5,7 +5,7 @@
 // get 1000× less gradient than the ResNet's" reads off the colours. Hover shows the values.
 // Drawn through the frame scheduler, not while hidden.
 import { requestDraw, watch } from './frame.js';
-import { setText, setTitle } from './dom.js';
+import { setText, setTitle, fontOf } from './dom.js';
 import { PixelImage } from './pixels.js';
 import { words } from '../i18n/index.js';
 
@@ -193,7 +193,7 @@ export class FlowView {
       ctx.fillRect(0, y + 10, 12, 1);
     }
     ctx.fillStyle = '#374151';
-    ctx.font = '10px system-ui, sans-serif';
+    ctx.font = fontOf('10px');
     ctx.fillText(label(hi), 15, 14);
     ctx.fillText(label(lo), 15, h - 10);
   }

@@ -9,6 +9,7 @@
 import { requestDraw, watch } from './frame.js';
 import { fmtValue } from './heatmap.js';
 import { words } from '../i18n/index.js';
+import { fontOf } from './dom.js';
 
 /** @typedef {import('./heatmap.js').ProbeField} ProbeField */
 /** @typedef {{names: string[], row: Float32Array | null, field: number}} LayerSource */
@@ -24,7 +25,7 @@ function canvas2d(/** @type {HTMLCanvasElement} */ cv, /** @type {{width: number
   const ctx = /** @type {CanvasRenderingContext2D} */ (cv.getContext('2d'));
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, w, h);
-  ctx.font = '11px system-ui, sans-serif';
+  ctx.font = fontOf('11px');
   return { ctx, w, h };
 }
 

@@ -5,7 +5,7 @@
 // miniature. The form is built from the catalogue (families are the presets with a depth
 // rule); the chart redraws at most once per animation frame and not while hidden.
 import uPlot from '../../vendor/uplot/uPlot.esm.js';
-import { el, setText } from './dom.js';
+import { el, setText, fontEpoch } from './dom.js';
 import { requestDraw, watch } from './frame.js';
 import { words } from '../i18n/index.js';
 import { PALETTE } from '../lab/runs.js';
@@ -151,7 +151,7 @@ export class SweepView {
     const depths = [...new Set(runs.map((r) => /** @type {NonNullable<Run['sweep']>} */ (r.sweep).depth))].sort((a, b) => a - b);
     const w = words();
     const label = (/** @type {string} */ f) => w.presets[f] ?? this.model.presets.get(f)?.label ?? f;
-    const key = `${w.lang}:${families.join('|')}${depths.join(',')}`;
+    const key = `${w.lang}:${fontEpoch()}:${families.join('|')}${depths.join(',')}`;
     if (!runs.length) {
       this.plot?.destroy();
       this.plot = null;
