@@ -27,8 +27,11 @@ if os.environ.get("PYTHONHASHSEED") != "0":
     os.environ["PYTHONHASHSEED"] = "0"
     os.execv(sys.executable, [sys.executable, *sys.argv])
 
-from fontTools import subset
-from fontTools.ttLib import TTCollection
+try:
+    from fontTools import subset
+    from fontTools.ttLib import TTCollection
+except ImportError:
+    sys.exit("needs fonttools and brotli (pip install fonttools brotli; see this script's header)")
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUES = ROOT / "www/js/i18n"
@@ -51,7 +54,11 @@ def catalogue_chars() -> str:
 
 def main() -> int:
     source = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_SOURCE
-    collection = TTCollection(source)
+    try:
+        collection = TTCollection(source)
+    except Exception as e:  # a missing file, or not a font collection
+        print(f"{source}: cannot read it as a font collection ({e}); pass the path of NotoSansCJK-Regular.ttc (see this script's header)", file=sys.stderr)
+        return 2
     index = next((i for i, f in enumerate(collection.fonts) if f["name"].getDebugName(4) == FAMILY), None)
     if index is None:
         print(f"{source}: no font named {FAMILY!r} in this collection", file=sys.stderr)
