@@ -1,6 +1,7 @@
 // @ts-check
 // The one helper the views build their DOM with: an element, its attributes, its text. Text is
-// set as textContent, never parsed as HTML. Also the one compact format of large counts.
+// set as textContent, never parsed as HTML. Also the one compact format of large counts, and
+// the page's font for text drawn on canvases (`fontOf`, `fontEpoch`).
 
 /** The page's font stack, read once from app.css's `--font` (declared there only). */
 let fontStack = '';
@@ -19,7 +20,8 @@ export function fontOf(size) {
 let fontsLoaded = 0;
 // A canvas draws with the fonts loaded when it draws: text drawn before the bundled CJK font
 // arrived (fetched the first time Chinese text is shown) stays in a fallback font until drawn
-// again, so views that draw text key their redraws on this count.
+// again: the charts (charts.js, sweep.js) key their rebuilds on this count; the other canvas
+// views draw again at every update.
 globalThis.document?.fonts?.addEventListener('loadingdone', () => {
   fontsLoaded += 1;
 });
